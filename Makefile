@@ -1,0 +1,56 @@
+# The project's entry points. `make test` is what CI runs (.ci/run); `make demo` is the quick start.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+NODE_MODULES := node_modules/.package-lock.json
+
+.PHONY: help
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: $(NODE_MODULES) ## Install npm packages from the lockfile.
+
+.PHONY: controlplane
+controlplane: ## Build (or reuse from the cache) kube-apiserver, etcd and helm.
+	@bash tools/controlplane/build.sh >/dev/null
+
+.PHONY: build
+build: deps ## Compile TypeScript to dist/.
+	npm run build
+
+.PHONY: lint
+lint: deps ## ESLint (type-aware) and the CRD generator check.
+	npm run lint
+
+.PHONY: typecheck
+typecheck: deps ## Type-check src/, test/ and bench/.
+	npm run typecheck
+
+.PHONY: test
+test: deps lint typecheck build controlplane ## Everything CI runs: lint, type-check, build, unit, integration and e2e tests.
+	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npm test
+
+.PHONY: test-unit
+test-unit: deps ## Unit tests only (no control plane needed).
+	npm run test:unit
+
+.PHONY: gen
+gen: deps ## Regenerate crds/ and the chart's CRDs from src/api/v1alpha1/schema.ts.
+	npm run gen:crds
+
+.PHONY: bench
+bench: deps ## Benchmarks (speed and memory), reported, not asserted.
+	npm run bench
+
+.PHONY: demo
+demo: deps build controlplane ## Run the operator against a local control plane and ontap-sim, narrated.
+	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx src/demo/main.ts
+
+.PHONY: clean
+clean: ## Remove build output (not the control-plane cache).
+	rm -rf dist

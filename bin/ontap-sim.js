@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// Package bin: runs the compiled entry point (npm run build); from a checkout without a build,
+// use `npx tsx src/simulator/cli.ts`.
+import '../dist/simulator/cli.js';

@@ -1,0 +1,104 @@
+/**
+ * Stable names of the kms.ontap.dev/v1alpha1 API: group, kinds, finalizer, condition types,
+ * reasons and event reasons. Users, dashboards and alerts match on these strings, so they change
+ * only on purpose (see shared/design/api.md).
+ */
+
+/** GROUP is the API group of every kind this operator serves. */
+export const GROUP = 'kms.ontap.dev';
+/** VERSION is the only served and stored version. */
+export const VERSION = 'v1alpha1';
+/** API_VERSION is what a manifest's `apiVersion` says. */
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapClusterKind = {
+  kind: 'OntapCluster',
+  plural: 'ontapclusters',
+  singular: 'ontapcluster',
+  shortNames: ['ontapcl'],
+} as const;
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapAwsKmsKind = {
+  kind: 'OntapAwsKms',
+  plural: 'ontapawskmses',
+  singular: 'ontapawskms',
+  shortNames: ['awskms'],
+} as const;
+
+/** FINALIZER guards the ONTAP record until deletion has been handled per `deletionPolicy`. */
+export const FINALIZER = `${GROUP}/finalizer`;
+
+/** Condition types written to `status.conditions`. */
+export const ConditionType = {
+  /** OntapCluster: connected; OntapAwsKms: Synced and ONTAP reports key protection available. */
+  Ready: 'Ready',
+  /** The last reconcile applied the spec without error. */
+  Synced: 'Synced',
+  /** From ONTAP's `amazon_reachability`. */
+  AmazonReachable: 'AmazonReachable',
+  /** Every node's `ekmip_reachability`. */
+  EkmipReachable: 'EkmipReachable',
+} as const;
+export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
+
+/** Reason is the machine-readable cause on a condition; the set is closed and documented. */
+export const Reason = {
+  // Failures (Synced=False / Ready=False)
+  SecretNotFound: 'SecretNotFound',
+  SecretInvalid: 'SecretInvalid',
+  ClusterNotFound: 'ClusterNotFound',
+  ClusterNotReady: 'ClusterNotReady',
+  InvalidCredentials: 'InvalidCredentials',
+  NotConfigured: 'NotConfigured',
+  AlreadyConfigured: 'AlreadyConfigured',
+  Conflict: 'Conflict',
+  DeletionBlocked: 'DeletionBlocked',
+  OntapError: 'OntapError',
+  Unreachable: 'Unreachable',
+  Suspended: 'Suspended',
+  // Successes and observations
+  Connected: 'Connected',
+  ReconcileSuccess: 'ReconcileSuccess',
+  Observed: 'Observed',
+  Available: 'Available',
+  Unavailable: 'Unavailable',
+  Reachable: 'Reachable',
+  NotReachable: 'NotReachable',
+  Unknown: 'Unknown',
+  NotSynced: 'NotSynced',
+  Deleting: 'Deleting',
+} as const;
+export type Reason = (typeof Reason)[keyof typeof Reason];
+
+/** EventReason is the `reason` of a Kubernetes Event this operator emits. */
+export const EventReason = {
+  Created: 'Created',
+  Adopted: 'Adopted',
+  DriftCorrected: 'DriftCorrected',
+  CredentialsApplied: 'CredentialsApplied',
+  Rekeyed: 'Rekeyed',
+  Deleted: 'Deleted',
+  Orphaned: 'Orphaned',
+  DeletionBlocked: 'DeletionBlocked',
+  ReconcileError: 'ReconcileError',
+  Conflict: 'Conflict',
+  Connected: 'Connected',
+  ConnectionFailed: 'ConnectionFailed',
+  InsecureTLS: 'InsecureTLS',
+} as const;
+export type EventReason = (typeof EventReason)[keyof typeof EventReason];
+
+/** Defaults applied by the CRD schema; the operator applies the same ones to objects it parses. */
+export const Defaults = {
+  accessKeyIdKey: 'access_key_id',
+  secretAccessKeyKey: 'secret_access_key',
+  caBundleKey: 'ca.crt',
+  requestTimeoutSeconds: 30,
+  maxConcurrentRequests: 4,
+  driftCheckIntervalSeconds: 300,
+  minDriftCheckIntervalSeconds: 10,
+  deletionPolicy: 'Retain',
+  managementPolicy: 'Manage',
+} as const;

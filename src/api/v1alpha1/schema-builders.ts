@@ -1,0 +1,99 @@
+/**
+ * Small builders for OpenAPI v3 (structural) schemas, so the CRD schemas in ./schema.ts read
+ * like the API they describe. Every builder takes the field's description first: `kubectl
+ * explain` shows it, and a field without one is a bug.
+ */
+
+/** JSONSchema is the subset of OpenAPI v3 that Kubernetes structural schemas use. */
+export interface JSONSchema {
+  type?: 'object' | 'string' | 'integer' | 'boolean' | 'array';
+  description?: string;
+  properties?: Record<string, JSONSchema>;
+  required?: string[];
+  items?: JSONSchema;
+  enum?: string[];
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  nullable?: boolean;
+  'x-kubernetes-validations'?: ValidationRule[];
+  'x-kubernetes-list-type'?: 'atomic' | 'set' | 'map';
+  'x-kubernetes-list-map-keys'?: string[];
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+}
+
+/** ValidationRule is a CEL rule (`x-kubernetes-validations`). */
+export interface ValidationRule {
+  rule: string;
+  message: string;
+  fieldPath?: string;
+  reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';
+}
+
+type Extra = Omit<JSONSchema, 'type' | 'description'>;
+
+/** str is a string field. */
+export function str(description: string, extra: Extra = {}): JSONSchema {
+  return { type: 'string', description, ...extra };
+}
+
+/** int is an integer field. */
+export function int(description: string, extra: Extra = {}): JSONSchema {
+  return { type: 'integer', description, ...extra };
+}
+
+/** bool is a boolean field. */
+export function bool(description: string, extra: Extra = {}): JSONSchema {
+  return { type: 'boolean', description, ...extra };
+}
+
+/** obj is an object with the given properties; unknown fields are pruned/rejected by the server. */
+export function obj(
+  description: string,
+  properties: Record<string, JSONSchema>,
+  extra: Extra = {},
+): JSONSchema {
+  return { type: 'object', description, properties, ...extra };
+}
+
+/** arr is an array of `items`. */
+export function arr(description: string, items: JSONSchema, extra: Extra = {}): JSONSchema {
+  return { type: 'array', description, items, ...extra };
+}
+
+/** immutable is the CEL transition rule that refuses any change to a field once set. */
+export function immutable(field: string): ValidationRule {
+  return { rule: 'self == oldSelf', message: `${field} is immutable` };
+}
+
+/** conditionsSchema is metav1.Condition[] as a list map keyed by type. */
+export function conditionsSchema(description: string): JSONSchema {
+  return arr(
+    description,
+    obj(
+      'Condition is one aspect of the resource\'s current state.',
+      {
+        type: str('Type of the condition, e.g. Ready or Synced.', { maxLength: 316 }),
+        status: str('Status of the condition: True, False or Unknown.', {
+          enum: ['True', 'False', 'Unknown'],
+        }),
+        reason: str('Reason is a stable, machine-readable CamelCase cause.', { maxLength: 1024 }),
+        message: str('Message is a human-readable explanation; it may carry ONTAP\'s error code and text.', {
+          maxLength: 32768,
+        }),
+        lastTransitionTime: str('LastTransitionTime is when the status last flipped.', {
+          format: 'date-time',
+        }),
+        observedGeneration: int('ObservedGeneration is the generation the condition was set for.', {
+          minimum: 0,
+        }),
+      },
+      { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] },
+    ),
+    { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+  );
+}

@@ -1,0 +1,156 @@
+/**
+ * Typed spec and status of OntapCluster and OntapAwsKms, as shared/design/api.md defines them.
+ * The CRD schema in ./schema.ts describes the same shapes; test/unit/api keeps the two in step.
+ */
+
+/** ObjectMeta is the part of Kubernetes metadata the operator reads and writes. */
+export interface ObjectMeta {
+  name: string;
+  namespace: string;
+  uid: string;
+  generation: number;
+  resourceVersion: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** Condition is a metav1.Condition. */
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+/** LocalObjectReference names an object in the same namespace. */
+export interface LocalObjectReference {
+  name: string;
+}
+
+/** SecretKeySelector names one key of a Secret in the same namespace. */
+export interface SecretKeySelector {
+  name: string;
+  key: string;
+}
+
+/** OntapClusterSpec says how to reach one ONTAP cluster. */
+export interface OntapClusterSpec {
+  endpoint: string;
+  credentialsSecretRef?: LocalObjectReference;
+  clientCertificateSecretRef?: LocalObjectReference;
+  caBundleSecretRef?: SecretKeySelector;
+  insecureSkipTLSVerify: boolean;
+  requestTimeoutSeconds: number;
+  maxConcurrentRequests: number;
+}
+
+/** OntapClusterStatus is what the connection probe last saw. */
+export interface OntapClusterStatus {
+  observedGeneration?: number;
+  clusterName?: string;
+  clusterUUID?: string;
+  version?: string;
+  conditions?: Condition[];
+}
+
+/** OntapCluster is the OntapCluster custom resource. */
+export interface OntapCluster {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: OntapClusterSpec;
+  status?: OntapClusterStatus;
+}
+
+/** AwsCredentialsSecretRef names the Secret holding the AWS access key pair. */
+export interface AwsCredentialsSecretRef {
+  name: string;
+  accessKeyIdKey: string;
+  secretAccessKeyKey: string;
+}
+
+/** ProxySpec is the optional proxy between ONTAP and AWS KMS. */
+export interface ProxySpec {
+  type?: 'http' | 'https';
+  host: string;
+  port?: number;
+  username?: string;
+  passwordSecretRef?: SecretKeySelector;
+}
+
+/** DeletionPolicy says what happens to the ONTAP record when the resource is deleted. */
+export type DeletionPolicy = 'Retain' | 'Delete';
+/** ManagementPolicy says whether the operator may write to ONTAP. */
+export type ManagementPolicy = 'Manage' | 'Observe';
+
+/** OntapAwsKmsSpec is one AWS KMS configuration on one SVM (or the cluster scope). */
+export interface OntapAwsKmsSpec {
+  clusterRef: LocalObjectReference;
+  svm?: { name: string };
+  keyId: string;
+  region: string;
+  credentialsSecretRef: AwsCredentialsSecretRef;
+  service?: string;
+  defaultDomain?: string;
+  host?: string;
+  port?: number;
+  proxy?: ProxySpec;
+  pollingPeriodMinutes?: number;
+  timeoutSeconds?: number;
+  verify?: boolean;
+  verifyHost?: boolean;
+  verifyIp?: boolean;
+  encryptionContext?: string;
+  skipVerify?: boolean;
+  deletionPolicy: DeletionPolicy;
+  managementPolicy: ManagementPolicy;
+  driftCheckIntervalSeconds: number;
+  suspend: boolean;
+}
+
+/** Reachability mirrors ONTAP's `{reachable, code, message}`. */
+export interface Reachability {
+  reachable: boolean;
+  code: string;
+  message: string;
+}
+
+/** NodeReachability is one node's `ekmip_reachability`. */
+export interface NodeReachability extends Reachability {
+  node: string;
+}
+
+/** AppliedSecret records which version of a Secret was last sent to ONTAP; never its data. */
+export interface AppliedSecret {
+  name: string;
+  resourceVersion: string;
+}
+
+/** OntapAwsKmsStatus reports the ONTAP record and how the last reconcile went. */
+export interface OntapAwsKmsStatus {
+  observedGeneration?: number;
+  uuid?: string;
+  scope?: string;
+  svm?: { name: string; uuid: string };
+  keyId?: string;
+  state?: { clusterState: boolean; code: string; message: string };
+  amazonReachability?: Reachability;
+  ekmipReachability?: NodeReachability[];
+  appliedSecrets?: AppliedSecret[];
+  drift?: string[];
+  conditions?: Condition[];
+}
+
+/** OntapAwsKms is the OntapAwsKms custom resource. */
+export interface OntapAwsKms {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: OntapAwsKmsSpec;
+  status?: OntapAwsKmsStatus;
+}

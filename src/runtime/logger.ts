@@ -1,0 +1,114 @@
+/**
+ * The operator's one structured logger: winston, one JSON object a line (or plain text for a
+ * terminal), with a redaction pass so that no secret value reaches a log line even when a caller
+ * passes one by mistake.
+ */
+import winston from 'winston';
+
+/** Log levels the operator uses, most to least severe. */
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+/** Output formats: `json` for machines (default), `text` for a terminal. */
+export type LogFormat = 'json' | 'text';
+
+/** Structured fields attached to a log line. */
+export type LogFields = Record<string, unknown>;
+
+/** Logger is the narrow logging surface the rest of the code depends on. */
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  /** child returns a logger that adds `fields` to every line (namespace, name, reconcileID...). */
+  child(fields: LogFields): Logger;
+}
+
+/** Field names whose values are always replaced, wherever they appear in a line's fields. */
+const SENSITIVE_KEYS = new Set([
+  'password',
+  'secret_access_key',
+  'secretaccesskey',
+  'proxy_password',
+  'proxypassword',
+  'access_key_id',
+  'accesskeyid',
+  'authorization',
+  'token',
+  'data',
+  'stringdata',
+]);
+
+const REDACTED = '[REDACTED]';
+
+/** redact returns a copy of `value` with every sensitive field replaced, however deep. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value instanceof Error) return { message: value.message, name: value.name };
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SENSITIVE_KEYS.has(k.toLowerCase()) ? REDACTED : redact(v, depth + 1);
+  }
+  return out;
+}
+
+const redactFormat = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (key === 'level' || key === 'message') continue;
+    info[key] = SENSITIVE_KEYS.has(key.toLowerCase()) ? REDACTED : redact(info[key]);
+  }
+  return info;
+});
+
+/** Options for {@link createLogger}. */
+export interface LoggerOptions {
+  /** @default 'info' */
+  readonly level?: LogLevel;
+  /** @default 'json' */
+  readonly format?: LogFormat;
+  /** Extra transports, e.g. a capturing stream in tests. @default stderr */
+  readonly stream?: NodeJS.WritableStream;
+}
+
+class WinstonLogger implements Logger {
+  constructor(private readonly inner: winston.Logger) {}
+  error(message: string, fields?: LogFields): void {
+    this.inner.error(message, fields);
+  }
+  warn(message: string, fields?: LogFields): void {
+    this.inner.warn(message, fields);
+  }
+  info(message: string, fields?: LogFields): void {
+    this.inner.info(message, fields);
+  }
+  debug(message: string, fields?: LogFields): void {
+    this.inner.debug(message, fields);
+  }
+  child(fields: LogFields): Logger {
+    return new WinstonLogger(this.inner.child(fields));
+  }
+}
+
+/** createLogger builds the process logger; everything else derives children from it. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const format =
+    options.format === 'text'
+      ? winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.simple())
+      : winston.format.combine(redactFormat(), winston.format.timestamp(), winston.format.json());
+  const transport = options.stream
+    ? new winston.transports.Stream({ stream: options.stream })
+    : new winston.transports.Stream({ stream: process.stderr });
+  return new WinstonLogger(
+    winston.createLogger({ level: options.level ?? 'info', format, transports: [transport] }),
+  );
+}
+
+/** A logger that drops everything; for tests and libraries used without one. */
+export const nullLogger: Logger = {
+  error: () => undefined,
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+  child: () => nullLogger,
+};
