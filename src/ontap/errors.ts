@@ -1,0 +1,176 @@
+/**
+ * Typed failures of the ONTAP REST client. The controller maps them to condition reasons, so
+ * each class carries exactly what that mapping needs and nothing secret: messages quote ONTAP's
+ * own text but never a request body.
+ */
+
+/** OntapCode holds the ONTAP error codes the operator reacts to (strings of digits, as ONTAP sends them). */
+export const OntapCode = {
+  /** Generic: the entry does not exist (404). */
+  EntryNotFound: '4',
+  /** Generic: an invalid field or value. */
+  InvalidField: '2',
+  /** Generic: permission denied (403). */
+  PermissionDenied: '6',
+  /** Generic: an argument the call does not accept. */
+  UnexpectedArgument: '262179',
+  /** The SVM named in the request does not exist. */
+  SvmNotFound: '2621462',
+  /** DELETE: volume encryption keys are still stored on this key manager. */
+  KeysInUse: '65537106',
+  /** PATCH: no inputs were provided. */
+  NoInputs: '65537541',
+  /** rekey-internal: no internal keys exist. */
+  NoInternalKeys: '65537559',
+  /** GET: top-level KEK unavailable on one or more nodes. */
+  KekUnavailable: '65537551',
+  /** GET: embedded KMIP server status unavailable. */
+  EkmipUnavailable: '65537552',
+  /** POST: invalid secret access key. */
+  InvalidSecretAccessKey: '65537900',
+  /** POST/PATCH: failed to store the secret access key. */
+  SecretStoreFailed: '65537906',
+  /** POST: AWS KMS is not supported for the admin SVM. */
+  AdminSvmNotSupported: '65537908',
+  /** POST: a key manager is already configured for this SVM. */
+  AlreadyConfigured: '65537910',
+  /** GET: AWS KMS unreachable from one or more nodes. */
+  AwsUnreachable: '65537915',
+  /** rekey-external failed on one or more nodes. */
+  RekeyExternalFailed: '65537919',
+  /** PATCH: the secret access key cannot be empty. */
+  SecretAccessKeyEmpty: '65537920',
+  /** POST/PATCH: unable to connect to AWS KMS with these credentials. */
+  InvalidCredentials: '65537921',
+  /** PATCH: the access key ID cannot be empty. */
+  AccessKeyIdEmpty: '65537924',
+  /** PATCH/DELETE: AWS KMS is not configured for the SVM. */
+  NotConfigured: '65537926',
+  /** restore: unable to restore all keys. */
+  RestoreFailed: '65536082',
+} as const;
+
+/** OntapErrorBase is the common parent of every error the client throws, so callers can catch them all. */
+export class OntapErrorBase extends Error {
+  /** method is the HTTP method of the failed call. */
+  readonly method: string;
+  /** path is the request path (no query string: filters may name SVMs, never secrets, but keep it short). */
+  readonly path: string;
+
+  constructor(message: string, method: string, path: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.method = method;
+    this.path = path;
+  }
+}
+
+/** OntapApiError is an answer from ONTAP with an error envelope (sync 4xx/5xx) or a failed job. */
+export class OntapApiError extends OntapErrorBase {
+  /** httpStatus of the response; for a failed job, the status of the call that started it (202). */
+  readonly httpStatus: number;
+  /** code is ONTAP's error code, a string of digits ('' when ONTAP sent none). */
+  readonly code: string;
+  /** ontapMessage is ONTAP's own message, unprefixed. */
+  readonly ontapMessage: string;
+  /** target is the field or object ONTAP blames, when it says. */
+  readonly target: string | undefined;
+  /** jobUuid is set when the failure came from an asynchronous job. */
+  readonly jobUuid: string | undefined;
+
+  constructor(init: {
+    context: string;
+    method: string;
+    path: string;
+    httpStatus: number;
+    code: string;
+    message: string;
+    target?: string | undefined;
+    jobUuid?: string | undefined;
+    cause?: unknown;
+  }) {
+    const code = init.code === '' ? `HTTP ${init.httpStatus}` : init.code;
+    super(`${init.context}: ONTAP error ${code}: ${init.message}`, init.method, init.path, {
+      cause: init.cause,
+    });
+    this.httpStatus = init.httpStatus;
+    this.code = init.code;
+    this.ontapMessage = init.message;
+    this.target = init.target;
+    this.jobUuid = init.jobUuid;
+  }
+}
+
+/** TransportErrorKind says which layer failed below HTTP. */
+export type TransportErrorKind = 'tls' | 'connection' | 'dns' | 'protocol';
+
+/** OntapTransportError is a failure below HTTP: refused, reset, dropped, DNS, or TLS verification. */
+export class OntapTransportError extends OntapErrorBase {
+  /** kind of failure. */
+  readonly kind: TransportErrorKind;
+  /** errno-style code from Node (ECONNREFUSED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, ...). */
+  readonly sysCode: string | undefined;
+  /**
+   * mayHaveBeenSent is false only when the request certainly never reached ONTAP (refused,
+   * DNS, TLS handshake): only then may a write be retried.
+   */
+  readonly mayHaveBeenSent: boolean;
+
+  constructor(init: {
+    context: string;
+    method: string;
+    path: string;
+    kind: TransportErrorKind;
+    sysCode: string | undefined;
+    mayHaveBeenSent: boolean;
+    detail: string;
+    cause?: unknown;
+  }) {
+    super(`${init.context}: ${init.kind} error: ${init.detail}`, init.method, init.path, {
+      cause: init.cause,
+    });
+    this.kind = init.kind;
+    this.sysCode = init.sysCode;
+    this.mayHaveBeenSent = init.mayHaveBeenSent;
+  }
+}
+
+/** OntapTimeoutError is a request or job that did not finish in time; the write may still happen. */
+export class OntapTimeoutError extends OntapErrorBase {
+  /** timeoutMs that was exceeded. */
+  readonly timeoutMs: number;
+  /** jobUuid is set when it was a job that did not finish in time. */
+  readonly jobUuid: string | undefined;
+
+  constructor(init: {
+    context: string;
+    method: string;
+    path: string;
+    timeoutMs: number;
+    jobUuid?: string | undefined;
+    cause?: unknown;
+  }) {
+    const what = init.jobUuid === undefined ? 'request' : `job ${init.jobUuid}`;
+    super(`${init.context}: ${what} timed out after ${init.timeoutMs} ms`, init.method, init.path, {
+      cause: init.cause,
+    });
+    this.timeoutMs = init.timeoutMs;
+    this.jobUuid = init.jobUuid;
+  }
+}
+
+/** OntapProtocolError is an answer ONTAP should never give: unparsable JSON or a missing field. */
+export class OntapProtocolError extends OntapErrorBase {}
+
+/** isNotFound tells whether `err` says the object does not exist (HTTP 404 or ONTAP code 4). */
+export function isNotFound(err: unknown): boolean {
+  return (
+    err instanceof OntapApiError &&
+    (err.httpStatus === 404 || err.code === OntapCode.EntryNotFound)
+  );
+}
+
+/** hasCode tells whether `err` is an ONTAP API error carrying `code`. */
+export function hasCode(err: unknown, code: string): boolean {
+  return err instanceof OntapApiError && err.code === code;
+}

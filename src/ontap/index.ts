@@ -1,0 +1,17 @@
+/**
+ * The ONTAP REST client's public surface: import from here, not from the files behind it.
+ */
+export { AWS_KMS_PATH, type Filters, type ListAwsKmsOptions, OntapClient, type OntapClientOptions } from './client.js';
+export {
+  hasCode,
+  isNotFound,
+  OntapApiError,
+  OntapCode,
+  OntapErrorBase,
+  OntapProtocolError,
+  OntapTimeoutError,
+  OntapTransportError,
+  type TransportErrorKind,
+} from './errors.js';
+export type { OntapAuth, RequestInfo } from './transport.js';
+export type * from './wire.js';

@@ -1,0 +1,118 @@
+/**
+ * The simulator's HTTP control API under `/_sim/` (JSON, unauthenticated, test-only). Each
+ * route is a thin parse-and-call over SimControl.
+ */
+import type { AsyncUpdate, AwsUpdate, SimControl } from './control.js';
+import { parseFaultRule } from './faults.js';
+import type { JsonBody } from './http.js';
+import type { Reply } from './reply.js';
+
+/** ControlError is a bad control-API request (400). */
+class ControlError extends Error {}
+
+/** routeControl answers a `/_sim/` request. */
+export function routeControl(control: SimControl, method: string, path: string, body: JsonBody | undefined): Reply {
+  try {
+    return dispatch(control, method, path, body ?? {});
+  } catch (err) {
+    if (err instanceof ControlError || err instanceof TypeError || err instanceof SyntaxError) {
+      return { status: 400, body: { error: err.message } };
+    }
+    throw err;
+  }
+}
+
+function dispatch(control: SimControl, method: string, path: string, b: JsonBody): Reply {
+  const ok = (body: unknown = {}): Reply => ({ status: 200, body });
+  const seg = path.split('/').filter((s) => s !== '').slice(1);
+  const route = `${method} /${seg.map((s, i) => ((seg[0] === 'nodes' || seg[0] === 'svms') && i === 1 ? ':name' : seg[0] === 'faults' && i === 1 ? ':id' : s)).join('/')}`;
+  const name = decodeURIComponent(seg[1] ?? '');
+  switch (route) {
+    case 'POST /faults':
+      return { status: 201, body: { id: control.addFault(parseFaultRule(b)) } };
+    case 'GET /faults':
+      return ok({ faults: control.faults() });
+    case 'DELETE /faults':
+      control.clearFaults();
+      return ok();
+    case 'DELETE /faults/:id':
+      return control.clearFaults(name) ? ok() : { status: 404, body: { error: `no fault ${name}` } };
+    case 'PUT /aws':
+      control.setAws(parseAws(b));
+      return ok();
+    case 'PUT /nodes/:name/ekmip':
+      return control.setEkmip(name, bool(b, 'reachable')) ? ok() : { status: 404, body: { error: `no node ${name}` } };
+    case 'PUT /svms/:name/keys-in-use':
+      control.setKeysInUse(name, bool(b, 'inUse'));
+      return ok();
+    case 'PUT /async':
+      control.setAsync(parseAsync(b));
+      return ok();
+    case 'PUT /jobs':
+      control.setJobRetention(num(b, 'retentionMs'));
+      return ok();
+    case 'GET /requests':
+      return ok({ requests: control.requests() });
+    case 'DELETE /requests':
+      control.clearRequests();
+      return ok();
+    case 'GET /stats':
+      return ok(control.stats());
+    case 'GET /state':
+      return ok(control.dump());
+    case 'POST /reset':
+      control.reset();
+      return ok();
+    default:
+      return { status: 404, body: { error: `no control route ${method} ${path}` } };
+  }
+}
+
+function bool(b: JsonBody, key: string): boolean {
+  const v = b[key];
+  if (typeof v !== 'boolean') throw new ControlError(`${key} must be a boolean`);
+  return v;
+}
+
+function num(b: JsonBody, key: string): number {
+  const v = b[key];
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ControlError(`${key} must be a non-negative number`);
+  return v;
+}
+
+function parseAws(b: JsonBody): AwsUpdate {
+  const out: { acceptedCredentials?: AwsUpdate['acceptedCredentials']; reachable?: boolean } = {};
+  if (b['reachable'] !== undefined) out.reachable = bool(b, 'reachable');
+  const list = b['acceptedCredentials'];
+  if (list === null) out.acceptedCredentials = null;
+  else if (list !== undefined) {
+    if (!Array.isArray(list)) throw new ControlError('acceptedCredentials must be an array or null');
+    out.acceptedCredentials = (list as unknown[]).map((c, i) => {
+      if (typeof c !== 'object' || c === null) throw new ControlError(`acceptedCredentials[${i}] must be an object`);
+      const o = c as Record<string, unknown>;
+      if (typeof o['accessKeyId'] !== 'string' || typeof o['secretAccessKey'] !== 'string') {
+        throw new ControlError(`acceptedCredentials[${i}] needs accessKeyId and secretAccessKey strings`);
+      }
+      return { accessKeyId: o['accessKeyId'], secretAccessKey: o['secretAccessKey'] };
+    });
+  }
+  return out;
+}
+
+function parseAsync(b: JsonBody): AsyncUpdate {
+  const fail = b['fail'];
+  let parsedFail: AsyncUpdate['fail'];
+  if (fail === undefined || typeof fail === 'boolean') parsedFail = fail;
+  else if (typeof fail === 'object' && fail !== null) {
+    const f = fail as Record<string, unknown>;
+    if (typeof f['message'] !== 'string' || (typeof f['code'] !== 'string' && typeof f['code'] !== 'number')) {
+      throw new ControlError('fail needs code and message');
+    }
+    parsedFail = { code: String(f['code']), message: f['message'] };
+  } else throw new ControlError('fail must be a boolean or {code, message}');
+  return {
+    enabled: bool(b, 'enabled'),
+    ...(b['delayMs'] !== undefined ? { delayMs: num(b, 'delayMs') } : {}),
+    ...(parsedFail !== undefined ? { fail: parsedFail } : {}),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * SimControl: the test knobs of the simulator as typed methods. The HTTP control API under
+ * `/_sim/` and the in-process handle both call these, so the two cannot drift apart.
+ */
+import { type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.js';
+import type { AwsCredentials, RequestLogEntry, SimState } from './state.js';
+
+/** AwsUpdate changes what simulated AWS accepts; `acceptedCredentials: null` means "any pair". */
+export interface AwsUpdate {
+  readonly acceptedCredentials?: readonly AwsCredentials[] | null;
+  readonly reachable?: boolean;
+}
+
+/** AsyncUpdate turns 202 answers on or off. */
+export interface AsyncUpdate {
+  readonly enabled: boolean;
+  /** delayMs until a job finishes. @default 200 */
+  readonly delayMs?: number;
+  /** fail: every job fails, with this error (true: 65537906). */
+  readonly fail?: boolean | { readonly code: string; readonly message: string };
+}
+
+/** SimStats count /api requests; maxInFlight is the highest concurrency the server saw. */
+export interface SimStats {
+  readonly inFlight: number;
+  readonly maxInFlight: number;
+  readonly requests: number;
+}
+
+/** SimControl drives the simulator's test knobs. */
+export class SimControl {
+  /** SimControl wraps the state it changes. */
+  constructor(private readonly state: SimState) {}
+
+  /** addFault stores a validated fault rule and returns its id. */
+  addFault(rule: FaultRuleInput): string {
+    return this.state.faults.add(parseFaultRule(rule));
+  }
+
+  /** faults lists the active rules. */
+  faults(): FaultRule[] {
+    return this.state.faults.list();
+  }
+
+  /** clearFaults removes every rule (or one, by id). */
+  clearFaults(id?: string): boolean {
+    if (id !== undefined) return this.state.faults.remove(id);
+    this.state.faults.clear();
+    return true;
+  }
+
+  /** setAws changes the simulated AWS. */
+  setAws(update: AwsUpdate): void {
+    if (update.acceptedCredentials !== undefined) {
+      this.state.aws.acceptedCredentials = update.acceptedCredentials === null ? undefined : [...update.acceptedCredentials];
+    }
+    if (update.reachable !== undefined) this.state.aws.reachable = update.reachable;
+  }
+
+  /** setEkmip sets one node's embedded-KMIP reachability; false when there is no such node. */
+  setEkmip(node: string, reachable: boolean): boolean {
+    const n = this.state.nodes.find((x) => x.name === node);
+    if (n === undefined) return false;
+    n.ekmipReachable = reachable;
+    return true;
+  }
+
+  /** setKeysInUse marks an SVM (or, by the cluster's name, the admin SVM) as holding keys. */
+  setKeysInUse(svm: string, inUse: boolean): void {
+    if (inUse) this.state.keysInUse.add(svm);
+    else this.state.keysInUse.delete(svm);
+  }
+
+  /** setAsync turns 202-with-job answers for writes on or off. */
+  setAsync(update: AsyncUpdate): void {
+    const fail =
+      update.fail === undefined || update.fail === false
+        ? undefined
+        : update.fail === true
+          ? { code: '65537906', message: 'Failed to store the secret access key.' }
+          : { code: update.fail.code, message: update.fail.message };
+    this.state.async = { enabled: update.enabled, delayMs: update.delayMs ?? 200, fail };
+  }
+
+  /** setJobRetention sets how long finished jobs stay visible. */
+  setJobRetention(ms: number): void {
+    this.state.jobRetentionMs = ms;
+  }
+
+  /** requests returns the request log (write-only values as fingerprints). */
+  requests(): RequestLogEntry[] {
+    return [...this.state.requestLog];
+  }
+
+  /** clearRequests empties the request log and resets the concurrency high-water mark. */
+  clearRequests(): void {
+    this.state.requestLog.length = 0;
+    this.state.maxInFlight = this.state.inFlight;
+  }
+
+  /** stats reports request counts and concurrency. */
+  stats(): SimStats {
+    return { inFlight: this.state.inFlight, maxInFlight: this.state.maxInFlight, requests: this.state.requestLog.length };
+  }
+
+  /** dump is the whole state, secrets as fingerprints. */
+  dump(): Record<string, unknown> {
+    return this.state.dump();
+  }
+
+  /** reset returns the simulator to its starting state. */
+  reset(): void {
+    this.state.reset();
+  }
+}

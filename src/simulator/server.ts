@@ -1,0 +1,209 @@
+/**
+ * ontap-sim's HTTPS server: TLS, HTTP Basic (or client certificate) auth on `/api/`, fault
+ * injection, the request log, and dispatch to the ONTAP routes and the `/_sim/` control API.
+ * `startSimulator` is the programmatic entry point; the CLI is a thin shell around it.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { type Logger, nullLogger } from '../runtime/logger.js';
+import { AWS_KMS_BASE, routeAwsKms } from './aws-kms-handlers.js';
+import { routeCluster } from './cluster-handlers.js';
+import { SimControl } from './control.js';
+import { routeControl } from './control-api.js';
+import { maskWriteOnly } from './fingerprint.js';
+import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, sleep } from './http.js';
+import type { Reply } from './reply.js';
+import { SimState } from './state.js';
+import { generateTlsMaterial } from './tls.js';
+
+/** SimulatorOptions configure one simulator instance. */
+export interface SimulatorOptions {
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** 0 picks a free port. @default 0 */
+  readonly port?: number;
+  /** @default 'admin' */
+  readonly username?: string;
+  /** @default 'netapp1!' */
+  readonly password?: string;
+  /** SVM names. @default ['svm1'] */
+  readonly svms?: readonly string[];
+  /** @default 2 */
+  readonly nodes?: number;
+  /** @default 'sim-cluster' */
+  readonly clusterName?: string;
+  /** caFile is where the CA PEM is written. @default a file in a fresh temporary directory */
+  readonly caFile?: string;
+  /** tls: use this certificate instead of generating one; `ca` is what caFile then contains (default: cert). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string };
+  /** jobRetentionMs: how long finished jobs stay visible. @default 300000 */
+  readonly jobRetentionMs?: number;
+  /** @default nullLogger */
+  readonly logger?: Logger;
+}
+
+/** SimulatorHandle is a running simulator. */
+export interface SimulatorHandle {
+  /** url is `https://127.0.0.1:PORT`. */
+  readonly url: string;
+  readonly port: number;
+  /** caFile holds the CA PEM clients should trust. */
+  readonly caFile: string;
+  readonly caPem: string;
+  /** clientCertPem/clientKeyPem: a client certificate the server accepts (generated TLS only). */
+  readonly clientCertPem: string | undefined;
+  readonly clientKeyPem: string | undefined;
+  /** state is the live world, for tests that need to look closer than the control API. */
+  readonly state: SimState;
+  /** control holds the test knobs, the same ones `/_sim/` exposes over HTTP. */
+  readonly control: SimControl;
+  /** close stops the server, drops open connections and removes a generated CA file. */
+  close(): Promise<void>;
+}
+
+/** startSimulator starts an HTTPS ONTAP simulator and resolves once it listens. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHandle> {
+  const logger = options.logger ?? nullLogger;
+  const state = new SimState({
+    ...(options.svms !== undefined ? { svms: options.svms } : {}),
+    ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
+    ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}),
+    ...(options.jobRetentionMs !== undefined ? { jobRetentionMs: options.jobRetentionMs } : {}),
+  });
+  const control = new SimControl(state);
+  const generated = options.tls === undefined ? await generateTlsMaterial() : undefined;
+  const cert = options.tls?.cert ?? generated?.serverCertPem ?? '';
+  const key = options.tls?.key ?? generated?.serverKeyPem ?? '';
+  const caPem = options.tls?.ca ?? options.tls?.cert ?? generated?.caPem ?? '';
+  const expectedAuth = `Basic ${Buffer.from(`${options.username ?? 'admin'}:${options.password ?? 'netapp1!'}`).toString('base64')}`;
+
+  const server = https.createServer(
+    // Client certificates are optional: verified ones authenticate, others fall back to Basic.
+    { cert, key, ca: caPem, requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      handle(req, res, state, control, expectedAuth, logger).catch((err: unknown) => {
+        logger.error('ontap-sim: request failed', { error: err instanceof Error ? err.message : String(err) });
+        if (!res.headersSent) sendJson(res, 500, new SimError(500, '1', 'Internal error.').envelope());
+        else res.destroy();
+      });
+    },
+  );
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  let tempDir: string | undefined;
+  let caFile = options.caFile;
+  if (caFile === undefined) {
+    tempDir = await mkdtemp(join(tmpdir(), 'ontap-sim-'));
+    caFile = join(tempDir, 'ca.crt');
+  }
+  await writeFile(caFile, caPem);
+  const host = options.host ?? '127.0.0.1';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  logger.info('ontap-sim listening', { url: `https://${urlHost}:${port}`, caFile });
+
+  return {
+    url: `https://${urlHost}:${port}`,
+    port,
+    caFile,
+    caPem,
+    clientCertPem: generated?.clientCertPem,
+    clientKeyPem: generated?.clientKeyPem,
+    state,
+    control,
+    async close(): Promise<void> {
+      state.jobs.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      if (tempDir !== undefined) await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function handle(req: IncomingMessage, res: ServerResponse, state: SimState, control: SimControl, expectedAuth: string, logger: Logger): Promise<void> {
+  const url = new URL(req.url ?? '/', 'https://ontap-sim');
+  const method = (req.method ?? 'GET').toUpperCase();
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const text = await readBody(req);
+
+  if (path.startsWith('/_sim/')) {
+    let body: JsonBody | undefined;
+    try {
+      body = parseJsonBody(text);
+    } catch {
+      sendJson(res, 400, { error: 'body must be a JSON object' });
+      return;
+    }
+    const reply = routeControl(control, method, path, body);
+    sendJson(res, reply.status, reply.body);
+    return;
+  }
+
+  state.inFlight++;
+  state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
+  const log = (status: number, dropped = false): void => {
+    state.requestLog.push({
+      time: new Date().toISOString(),
+      method,
+      path,
+      query: url.search.replace(/^\?/, ''),
+      status,
+      ...(text.trim() === '' ? {} : { body: loggedBody(text) }),
+      ...(dropped ? { dropped } : {}),
+    });
+    logger.debug('ontap-sim request', { method, path, status, dropped });
+  };
+  try {
+    const fault = state.faults.match(method, path);
+    if (fault !== undefined && fault.latencyMs > 0) await sleep(fault.latencyMs);
+    if (fault?.drop === true) {
+      log(0, true);
+      req.socket.destroy();
+      return;
+    }
+    let reply: Reply;
+    try {
+      if (fault?.error !== undefined) throw new SimError(fault.error.status, fault.error.code, fault.error.message);
+      const certOk = (req.socket as TLSSocket).authorized;
+      if (!certOk && req.headers.authorization !== expectedAuth) {
+        res.setHeader('www-authenticate', 'Basic realm="ONTAP"');
+        throw new SimError(401, '6', 'Authentication failed: not authorized for that command.');
+      }
+      const ctx = { state, method, path, params: url.searchParams, body: parseJsonBody(text) };
+      const routed = path.startsWith(AWS_KMS_BASE) ? await routeAwsKms(ctx) : routeCluster(ctx);
+      if (routed === undefined) throw new SimError(404, '3', `API not found: ${method} ${path}`);
+      reply = routed;
+    } catch (err) {
+      if (!(err instanceof SimError)) throw err;
+      log(err.status);
+      sendJson(res, err.status, err.envelope());
+      return;
+    }
+    log(reply.status);
+    sendJson(res, reply.status, reply.body, reply.headers);
+  } finally {
+    state.inFlight--;
+  }
+}
+
+/** loggedBody is a request body for the log: parsed, with write-only values fingerprinted. */
+function loggedBody(text: string): unknown {
+  try {
+    return maskWriteOnly(JSON.parse(text) as unknown);
+  } catch {
+    // An unparsable body may still hold a secret: record only its size.
+    return `<unparsable, ${Buffer.byteLength(text)} bytes>`;
+  }
+}

@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import { createServer } from 'node:net';
+import { OntapClient } from '../../../src/ontap/client.js';
+import { OntapTransportError } from '../../../src/ontap/errors.js';
+import type { SimulatorHandle } from '../../../src/simulator/server.js';
+import { generateTlsMaterial } from '../../../src/simulator/tls.js';
+import { captureLogger, newClient, ONTAP_USER, rejection, SECRETS, startSim } from './fixtures.js';
+
+describe('OntapClient against ontap-sim: TLS and connections', () => {
+  let sim: SimulatorHandle;
+  before(async () => {
+    sim = await startSim();
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.control.reset());
+
+  it('refuses a server whose certificate is not signed by the given CA, without falling back', async () => {
+    const other = await generateTlsMaterial('other');
+    const client = newClient(sim, { caBundle: other.caPem });
+    try {
+      const err = await rejection(client.getCluster());
+      expect(err).to.be.instanceOf(OntapTransportError);
+      expect((err as OntapTransportError).kind).to.equal('tls');
+      expect((err as OntapTransportError).mayHaveBeenSent).to.equal(false);
+      expect(sim.control.requests()).to.deep.equal([]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses the self-signed simulator with the system roots', async () => {
+    const client = new OntapClient({ endpoint: sim.url, auth: { kind: 'basic', username: ONTAP_USER, password: SECRETS.ontapPassword }, logger: captureLogger() });
+    try {
+      const err = await rejection(client.getCluster());
+      expect((err as OntapTransportError).kind).to.equal('tls');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('connects without verification only when insecureSkipTLSVerify is set', async () => {
+    const client = new OntapClient({
+      endpoint: sim.url,
+      auth: { kind: 'basic', username: ONTAP_USER, password: SECRETS.ontapPassword },
+      insecureSkipTLSVerify: true,
+      logger: captureLogger(),
+    });
+    try {
+      expect((await client.getCluster()).name).to.equal('sim-cluster');
+    } finally {
+      client.close();
+    }
+  });
+
+  it('reports connection refused as a transport error that was not sent', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const address = srv.address();
+        srv.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
+      });
+    });
+    const client = newClient(sim, { endpoint: `https://127.0.0.1:${port}` });
+    try {
+      const err = await rejection(client.patchAwsKms('1cd8a442-86d1-11e0-ae1c-123478563412', { region: 'x' }));
+      expect(err).to.be.instanceOf(OntapTransportError);
+      expect(err).to.include({ kind: 'connection', sysCode: 'ECONNREFUSED', mayHaveBeenSent: false });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('refuses a plain-http endpoint', () => {
+    expect(() => newClient(sim, { endpoint: 'http://127.0.0.1:1' })).to.throw(/only https/);
+  });
+});
