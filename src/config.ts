@@ -1,0 +1,101 @@
+/**
+ * The operator's command-line flags and environment, parsed and validated once. Flag names follow
+ * controller-runtime's (`--metrics-bind-address`, `--health-probe-bind-address`, `--leader-elect`).
+ */
+import { parseArgs } from 'node:util';
+import type { LogFormat, LogLevel } from './runtime/logger.js';
+
+/** Config is the validated configuration of one operator process. */
+export interface Config {
+  /** kubeconfig path; undefined: in-cluster, then $KUBECONFIG, then ~/.kube/config. */
+  readonly kubeconfig: string | undefined;
+  /** namespaces to watch; undefined: all. */
+  readonly namespaces: string[] | undefined;
+  /** @default ':8080' */
+  readonly metricsBindAddress: string;
+  /** @default ':8081' */
+  readonly healthProbeBindAddress: string;
+  /** @default false */
+  readonly leaderElect: boolean;
+  /** Lease namespace; @default $POD_NAMESPACE or 'default' */
+  readonly leaderElectionNamespace: string;
+  /** @default 'ontap-kms-operator' */
+  readonly leaderElectionId: string;
+  /** @default 2 */
+  readonly maxConcurrentReconciles: number;
+  /** @default 'info' */
+  readonly logLevel: LogLevel;
+  /** @default 'json' */
+  readonly logFormat: LogFormat;
+}
+
+/** USAGE is printed by --help and on a flag error. */
+export const USAGE = `Usage: ontap-kms-operator [flags]
+
+  --kubeconfig PATH                  kubeconfig to use (default: in-cluster, then $KUBECONFIG)
+  --namespace NS                     namespace to watch; repeatable (default: all namespaces)
+  --metrics-bind-address ADDR        where /metrics listens, "0" to disable (default :8080)
+  --health-probe-bind-address ADDR   where /healthz and /readyz listen (default :8081)
+  --leader-elect                     run leader election; only the leader reconciles
+  --leader-election-namespace NS     namespace of the Lease (default $POD_NAMESPACE or default)
+  --leader-election-id NAME          name of the Lease (default ontap-kms-operator)
+  --max-concurrent-reconciles N      workers per controller (default 2)
+  --log-level error|warn|info|debug  (default info)
+  --log-format json|text             (default json)
+  --help`;
+
+/** ConfigError names the flag that is wrong. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function positiveInt(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: expected a positive integer, got "${raw}"`);
+  return n;
+}
+
+function oneOf<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new ConfigError(`--${flag}: expected one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+/** parseConfig reads argv (without node and script) and the environment; it throws ConfigError. */
+export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        kubeconfig: { type: 'string' },
+        namespace: { type: 'string', multiple: true },
+        'metrics-bind-address': { type: 'string', default: ':8080' },
+        'health-probe-bind-address': { type: 'string', default: ':8081' },
+        'leader-elect': { type: 'boolean', default: false },
+        'leader-election-namespace': { type: 'string' },
+        'leader-election-id': { type: 'string', default: 'ontap-kms-operator' },
+        'max-concurrent-reconciles': { type: 'string', default: '2' },
+        'log-level': { type: 'string', default: 'info' },
+        'log-format': { type: 'string', default: 'json' },
+        help: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (e) {
+    throw new ConfigError(e instanceof Error ? e.message : String(e));
+  }
+  if (values.help) return 'help';
+  const namespaces = values.namespace?.flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== '');
+  return {
+    kubeconfig: values.kubeconfig ?? undefined,
+    namespaces: namespaces && namespaces.length > 0 ? [...new Set(namespaces)] : undefined,
+    metricsBindAddress: values['metrics-bind-address'],
+    healthProbeBindAddress: values['health-probe-bind-address'],
+    leaderElect: values['leader-elect'],
+    leaderElectionNamespace: values['leader-election-namespace'] ?? env.POD_NAMESPACE ?? 'default',
+    leaderElectionId: values['leader-election-id'],
+    maxConcurrentReconciles: positiveInt('max-concurrent-reconciles', values['max-concurrent-reconciles']),
+    logLevel: oneOf('log-level', values['log-level'], ['error', 'warn', 'info', 'debug'] as const),
+    logFormat: oneOf('log-format', values['log-format'], ['json', 'text'] as const),
+  };
+}

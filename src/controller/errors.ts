@@ -1,0 +1,72 @@
+/**
+ * ReconcileError is every failure a reconcile reports: a stable reason for the Synced (or Ready)
+ * condition, a message safe to show (no secret values), and how to retry. classifyError maps the
+ * ONTAP client's typed errors onto it; it is a pure function, table-tested.
+ */
+import { Reason } from '../api/v1alpha1/constants.js';
+import {
+  OntapApiError,
+  OntapCode,
+  OntapErrorBase,
+  OntapProtocolError,
+  OntapTimeoutError,
+  OntapTransportError,
+} from '../ontap/errors.js';
+
+/**
+ * Retry says what the queue does after the failure: `backoff` retries with per-key exponential
+ * backoff (transient: network, 5xx); `wait` waits for a spec or Secret change, still looking
+ * again at the drift-check interval (bad input that retrying cannot fix).
+ */
+export type Retry = 'backoff' | 'wait';
+
+/** ReconcileError is a failure with a condition reason and a retry policy. */
+export class ReconcileError extends Error {
+  constructor(
+    readonly reason: Reason,
+    message: string,
+    readonly retry: Retry,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ReconcileError';
+  }
+}
+
+/** ontapMessage renders an ONTAP API error the way status shows it: code and ONTAP's text. */
+export function ontapMessage(err: OntapApiError): string {
+  return `ONTAP error ${err.code}: ${err.ontapMessage}`;
+}
+
+const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
+  [OntapCode.InvalidCredentials, Reason.InvalidCredentials],
+  [OntapCode.InvalidSecretAccessKey, Reason.InvalidCredentials],
+  [OntapCode.NotConfigured, Reason.NotConfigured],
+  [OntapCode.AlreadyConfigured, Reason.AlreadyConfigured],
+  [OntapCode.KeysInUse, Reason.DeletionBlocked],
+]);
+
+/**
+ * classifyError turns any error thrown during a reconcile into a ReconcileError. `action` says
+ * what was being done ("create aws-kms for svm1") and prefixes the message.
+ */
+export function classifyError(err: unknown, action: string): ReconcileError {
+  if (err instanceof ReconcileError) return err;
+  if (err instanceof OntapApiError) {
+    const reason = CODE_REASONS.get(err.code) ?? Reason.OntapError;
+    // 5xx and 429 are ONTAP being busy or broken: retry with backoff. Other 4xx need a change.
+    const retry: Retry = err.httpStatus >= 500 || err.httpStatus === 429 ? 'backoff' : 'wait';
+    if (err.httpStatus === 401) {
+      return new ReconcileError(Reason.InvalidCredentials, `${action}: ONTAP refused the cluster credentials (HTTP 401)`, 'wait', { cause: err });
+    }
+    return new ReconcileError(reason, `${action}: ${ontapMessage(err)}`, retry, { cause: err });
+  }
+  if (err instanceof OntapTransportError || err instanceof OntapTimeoutError) {
+    return new ReconcileError(Reason.Unreachable, `${action}: ${err.message}`, 'backoff', { cause: err });
+  }
+  if (err instanceof OntapProtocolError || err instanceof OntapErrorBase) {
+    return new ReconcileError(Reason.OntapError, `${action}: ${err.message}`, 'backoff', { cause: err });
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return new ReconcileError(Reason.OntapError, `${action}: ${message}`, 'backoff', { cause: err });
+}

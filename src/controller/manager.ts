@@ -1,0 +1,205 @@
+/**
+ * Manager wires the operator together: informers for OntapAwsKms, OntapCluster and Secret
+ * metadata (no Secret data is cached), the indexes that map a Secret or an OntapCluster back to
+ * the resources that use it, the two controllers, and the events and metrics they share.
+ */
+import { parseOntapAwsKms, parseOntapCluster } from '../api/v1alpha1/parse.js';
+import type { OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
+import { EventRecorder } from '../runtime/events.js';
+import { Informer, type InformerEvent } from '../runtime/informer.js';
+import { type KubeApi, type KubeObject, SecretType } from '../runtime/kube.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { MutationCache } from '../runtime/mutation-cache.js';
+import { Controller, keyOf } from './controller.js';
+import type { KubeWriter } from './kube-writes.js';
+import { scopeKey } from './ontap-aws-kms/observer.js';
+import { AwsKmsReconciler } from './ontap-aws-kms/reconciler.js';
+import { referencedSecrets } from './ontap-aws-kms/secrets.js';
+import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
+import { ClusterReconciler } from './ontap-cluster/reconciler.js';
+import { OntapAwsKmsType, OntapClusterType } from './resources.js';
+import type { OntapClientOptions } from '../ontap/client.js';
+
+/** ManagerOptions configure the operator's controllers. */
+export interface ManagerOptions {
+  readonly api: KubeApi;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** namespaces to watch; undefined watches all. */
+  readonly namespaces: string[] | undefined;
+  /** maxConcurrentReconciles bounds each controller's workers. @default 2 */
+  readonly maxConcurrentReconciles?: number;
+  /** clientOptions adjusts every ONTAP client (tests shorten job polling). */
+  readonly clientOptions?: Partial<OntapClientOptions>;
+  /** backoff bounds per-key error backoff. @default 1 s .. 300 s */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+}
+
+const SECRET_REFS = 'secretRefs';
+const CLUSTER_REF = 'clusterRef';
+
+/** tryParse returns undefined for an object the controller cannot read (it logs it when reconciling). */
+function tryParse<T>(parse: (o: KubeObject) => T, o: KubeObject): T | undefined {
+  try {
+    return parse(o);
+  } catch {
+    return undefined;
+  }
+}
+
+/** generationOrMetaChanged is true for an update a reconcile must see: not our own status writes. */
+function changed(e: InformerEvent): boolean {
+  if (e.type !== 'update' || !e.old) return true;
+  const a = e.old.metadata;
+  const b = e.object.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
+  );
+}
+
+/** Manager owns the informers and controllers; start() runs them, stop() drains them. */
+export class Manager {
+  readonly kmsInformer: Informer;
+  readonly clusterInformer: Informer;
+  readonly secretInformer: Informer;
+  readonly kmsController: Controller<OntapAwsKms>;
+  readonly clusterController: Controller<OntapCluster>;
+  readonly connections: ClusterConnections;
+  private readonly recorder: EventRecorder;
+
+  constructor(private readonly opts: ManagerOptions) {
+    const { api, logger, namespaces, metrics } = opts;
+    this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger });
+    this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger });
+    this.secretInformer = new Informer(api, { type: SecretType, namespaces, logger, metadataOnly: true });
+    this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });
+    // Every write to our own objects goes through here, so the next reconcile sees it at once.
+    const writes = new MutationCache();
+    const kube: KubeWriter = {
+      mergePatch: async (...args) => {
+        const updated = await api.mergePatch(...args);
+        writes.remember(updated);
+        return updated;
+      },
+    };
+
+    this.kmsInformer.addIndex(SECRET_REFS, (o) => {
+      const kms = tryParse(parseOntapAwsKms, o);
+      return kms ? referencedSecrets(kms.spec).map((n) => `${kms.metadata.namespace}/${n}`) : [];
+    });
+    this.kmsInformer.addIndex(CLUSTER_REF, (o) => {
+      const kms = tryParse(parseOntapAwsKms, o);
+      return kms ? [`${kms.metadata.namespace}/${kms.spec.clusterRef.name}`] : [];
+    });
+    this.clusterInformer.addIndex(SECRET_REFS, (o) => {
+      const c = tryParse(parseOntapCluster, o);
+      return c ? clusterSecretNames(c).map((n) => `${c.metadata.namespace}/${n}`) : [];
+    });
+
+    const cluster = (ns: string, name: string): OntapCluster | undefined => {
+      const o = this.clusterInformer.get(ns, name);
+      return o ? tryParse(parseOntapCluster, o) : undefined;
+    };
+    this.connections = new ClusterConnections({
+      secrets: api,
+      secretVersion: (ns, name) => this.secretInformer.get(ns, name)?.metadata.resourceVersion,
+      managedKeys: (ns, name) =>
+        this.kmsInformer
+          .byIndex(CLUSTER_REF, `${ns}/${name}`)
+          .map((o) => tryParse(parseOntapAwsKms, o))
+          .filter((k): k is OntapAwsKms => k !== undefined && !k.spec.suspend)
+          .map((k) => scopeKey(k.spec.svm)),
+      logger,
+      clientOptions: opts.clientOptions,
+      onRequest: (clusterKey, info) => {
+        metrics.ontapRequests.inc({ cluster: clusterKey, method: info.method, status: String(info.status) });
+        metrics.ontapRequestDuration.observe({ cluster: clusterKey, method: info.method }, info.durationMs / 1000);
+      },
+    });
+
+    const kmsReconciler = new AwsKmsReconciler({
+      kube,
+      secrets: api,
+      connections: this.connections,
+      cluster,
+      peers: () => this.kmsInformer.list().map((o) => tryParse(parseOntapAwsKms, o)).filter((k): k is OntapAwsKms => k !== undefined),
+      recorder: this.recorder,
+      onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
+    });
+    const clusterReconciler = new ClusterReconciler({
+      kube,
+      connections: this.connections,
+      recorder: this.recorder,
+      onChanged: (c) => this.enqueueKmsOfCluster(c.metadata.namespace, c.metadata.name),
+    });
+    const common = { logger, metrics, writes, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs };
+    this.kmsController = new Controller<OntapAwsKms>({
+      ...common,
+      name: 'ontapawskms',
+      informer: this.kmsInformer,
+      parse: parseOntapAwsKms,
+      reconcile: (obj, log) => kmsReconciler.reconcile(obj, log),
+      logger: logger.child({ controller: 'ontapawskms' }),
+    });
+    this.clusterController = new Controller<OntapCluster>({
+      ...common,
+      name: 'ontapcluster',
+      informer: this.clusterInformer,
+      parse: parseOntapCluster,
+      reconcile: (obj, log) => clusterReconciler.reconcile(obj, log),
+      logger: logger.child({ controller: 'ontapcluster' }),
+    });
+
+    this.kmsInformer.on((e) => {
+      if (changed(e)) this.kmsController.enqueue(keyOf(e.object));
+      // A deleted resource may have held a Conflict: let its rivals look again.
+      if (e.type === 'delete') this.enqueueKmsOfCluster(e.object.metadata.namespace ?? '', String(tryParse(parseOntapAwsKms, e.object)?.spec.clusterRef.name));
+    });
+    this.clusterInformer.on((e) => {
+      if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);
+      if (changed(e)) this.clusterController.enqueue(keyOf(e.object));
+    });
+    this.secretInformer.on((e) => {
+      // Metadata only: an update means the Secret's data or metadata changed (a new resourceVersion).
+      const key = keyOf(e.object);
+      for (const o of this.kmsInformer.byIndex(SECRET_REFS, key)) this.kmsController.enqueue(keyOf(o));
+      for (const o of this.clusterInformer.byIndex(SECRET_REFS, key)) this.clusterController.enqueue(keyOf(o));
+    });
+  }
+
+  private enqueueKmsOfCluster(namespace: string, name: string): void {
+    for (const o of this.kmsInformer.byIndex(CLUSTER_REF, `${namespace}/${name}`)) this.kmsController.enqueue(keyOf(o));
+  }
+
+  /** startInformers fills the caches; safe to run on standby replicas (they stay warm). */
+  async startInformers(): Promise<void> {
+    await Promise.all([this.secretInformer.start(), this.clusterInformer.start(), this.kmsInformer.start()]);
+  }
+
+  /** synced says whether every cache holds its first list. */
+  synced(): boolean {
+    return this.kmsInformer.hasSynced() && this.clusterInformer.hasSynced() && this.secretInformer.hasSynced();
+  }
+
+  /** startControllers starts the workers (on the leader only) and queues every cached object. */
+  startControllers(): void {
+    const workers = this.opts.maxConcurrentReconciles ?? 2;
+    this.clusterController.start(workers);
+    this.kmsController.start(workers);
+    for (const o of this.clusterInformer.list()) this.clusterController.enqueue(keyOf(o));
+    for (const o of this.kmsInformer.list()) this.kmsController.enqueue(keyOf(o));
+  }
+
+  /** stop stops taking work, waits for reconciles in flight, then stops the informers. */
+  async stop(): Promise<void> {
+    await Promise.all([this.kmsController.stop(), this.clusterController.stop()]);
+    await Promise.all([this.kmsInformer.stop(), this.clusterInformer.stop(), this.secretInformer.stop()]);
+    await this.recorder.flush?.();
+    this.connections.close();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The delta between what an OntapAwsKms wants and what ONTAP has: a pure function of the spec,
+ * the Secrets as read now, which Secret versions were last applied, and the observed record.
+ * The reconciler sends exactly what this returns and nothing else.
+ */
+import type { AppliedSecret, OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
+import type { AwsKmsCreateBody, AwsKmsPatchBody, AwsKmsRecord } from '../../ontap/wire.js';
+import { type ConfigValue, MANAGED_FIELDS, observedValue } from './fields.js';
+import type { ResolvedSecrets } from './secrets.js';
+
+/** FieldDiff is one managed field whose ONTAP value differs from the spec. Never a secret. */
+export interface FieldDiff {
+  readonly path: string;
+  readonly desired: ConfigValue;
+  readonly observed: ConfigValue | undefined;
+}
+
+/** CredentialsCause says why the access key pair must be sent. */
+export type CredentialsCause = 'never-applied' | 'secret-changed' | 'access-key-differs';
+
+/** Delta is everything that must change on ONTAP, and the calls that change it. */
+export interface Delta {
+  /** fields lists the plain configuration fields that differ. */
+  readonly fields: readonly FieldDiff[];
+  /** rekeyTo is set when keyId differs: ONTAP changes it only through rekey-external. */
+  readonly rekeyTo: string | undefined;
+  /** credentials is set when the access key pair must be sent, with the reason. */
+  readonly credentials: CredentialsCause | undefined;
+  /** proxyPassword is true when the proxy password Secret changed or was never applied. */
+  readonly proxyPassword: boolean;
+  /** configPatch fixes the plain fields and sends the proxy password; undefined when nothing to send. */
+  readonly configPatch: AwsKmsPatchBody | undefined;
+  /**
+   * credentialsPatch sends the access key pair (and skip_verify); undefined when not needed. Kept
+   * apart from configPatch so that credentials AWS refuses do not block configuration fixes.
+   */
+  readonly credentialsPatch: AwsKmsPatchBody | undefined;
+  /** drift names every differing spec field, for status.drift and events (secret refs by name only). */
+  readonly drift: readonly string[];
+}
+
+/** appliedVersion returns the resourceVersion of `name` last sent to ONTAP, if any. */
+function appliedVersion(applied: readonly AppliedSecret[], name: string): string | undefined {
+  return applied.find((a) => a.name === name)?.resourceVersion;
+}
+
+/**
+ * computeDelta compares the spec with an observed record. `secrets` may be undefined in Observe
+ * mode when the Secrets cannot be read; then credentials are not compared.
+ */
+export function computeDelta(
+  spec: OntapAwsKmsSpec,
+  record: AwsKmsRecord,
+  secrets: ResolvedSecrets | undefined,
+  applied: readonly AppliedSecret[],
+): Delta {
+  const fields: FieldDiff[] = [];
+  const body: Record<string, ConfigValue> = {};
+  const creds: Record<string, ConfigValue> = {};
+  for (const f of MANAGED_FIELDS) {
+    const desired = f.desired(spec);
+    if (desired === undefined) continue; // unset: not managed
+    const observed = observedValue(record, f.ontap);
+    if (observed !== desired) {
+      fields.push({ path: f.specPath, desired, observed });
+      body[f.ontap] = desired;
+    }
+  }
+
+  const rekeyTo = record.key_id !== undefined && record.key_id !== spec.keyId ? spec.keyId : undefined;
+
+  let credentials: CredentialsCause | undefined;
+  let proxyPassword = false;
+  if (secrets) {
+    const aws = secrets.aws;
+    const appliedAws = appliedVersion(applied, aws.name);
+    if (appliedAws === undefined) credentials = 'never-applied';
+    else if (appliedAws !== aws.resourceVersion) credentials = 'secret-changed';
+    else if (record.access_key_id !== aws.accessKeyId) credentials = 'access-key-differs';
+    if (credentials) {
+      creds.access_key_id = aws.accessKeyId;
+      creds.secret_access_key = aws.secretAccessKey;
+      if (spec.skipVerify !== undefined) creds.skip_verify = spec.skipVerify;
+    }
+    const proxy = secrets.proxyPassword;
+    if (proxy && appliedVersion(applied, proxy.name) !== proxy.resourceVersion) {
+      proxyPassword = true;
+      body.proxy_password = proxy.value;
+    }
+  }
+
+  const drift = [
+    ...fields.map((f) => f.path),
+    ...(rekeyTo ? ['spec.keyId'] : []),
+    ...(credentials === 'access-key-differs' ? ['spec.credentialsSecretRef'] : []),
+  ];
+  return {
+    fields,
+    rekeyTo,
+    credentials,
+    proxyPassword,
+    configPatch: Object.keys(body).length > 0 ? (body as AwsKmsPatchBody) : undefined,
+    credentialsPatch: Object.keys(creds).length > 0 ? (creds as AwsKmsPatchBody) : undefined,
+    drift,
+  };
+}
+
+/** createBody is the POST body for a new record: every create-able managed field that is set, and the Secrets. */
+export function createBody(spec: OntapAwsKmsSpec, secrets: ResolvedSecrets): AwsKmsCreateBody {
+  const body: Record<string, unknown> = {
+    key_id: spec.keyId,
+    access_key_id: secrets.aws.accessKeyId,
+    secret_access_key: secrets.aws.secretAccessKey,
+  };
+  if (spec.svm) body.svm = { name: spec.svm.name };
+  for (const f of MANAGED_FIELDS) {
+    const v = f.desired(spec);
+    if (v !== undefined && !f.patchOnly) body[f.ontap] = v;
+  }
+  if (secrets.proxyPassword) body.proxy_password = secrets.proxyPassword.value;
+  return body as unknown as AwsKmsCreateBody;
+}
+
+/** patchOnlyBody is the PATCH sent right after create: the PATCH-only fields that are set. */
+export function patchOnlyBody(spec: OntapAwsKmsSpec): AwsKmsPatchBody | undefined {
+  const body: Record<string, ConfigValue> = {};
+  for (const f of MANAGED_FIELDS) {
+    const v = f.desired(spec);
+    if (v !== undefined && f.patchOnly) body[f.ontap] = v;
+  }
+  return Object.keys(body).length > 0 ? (body as AwsKmsPatchBody) : undefined;
+}
+
+/** appliedAfter returns the appliedSecrets list after sending what `delta` (or a create) sent. */
+export function appliedAfter(
+  applied: readonly AppliedSecret[],
+  secrets: ResolvedSecrets,
+  sent: { credentials: boolean; proxyPassword: boolean },
+): AppliedSecret[] {
+  const next = new Map(applied.map((a) => [a.name, a.resourceVersion]));
+  if (sent.credentials) next.set(secrets.aws.name, secrets.aws.resourceVersion);
+  if (sent.proxyPassword && secrets.proxyPassword) next.set(secrets.proxyPassword.name, secrets.proxyPassword.resourceVersion);
+  // Forget Secrets the spec no longer references, so re-referencing one sends it again.
+  const referenced = new Set([secrets.aws.name, ...(secrets.proxyPassword ? [secrets.proxyPassword.name] : [])]);
+  return [...next]
+    .filter(([name]) => referenced.has(name))
+    .map(([name, resourceVersion]) => ({ name, resourceVersion }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,230 @@
+/**
+ * AwsKmsReconciler drives one OntapAwsKms towards its spec: finalizer, conflict check, cluster
+ * connection, Secrets, observe, then create | adopt | rekey | PATCH what drifted, or delete, and
+ * last the status, written once and only when it changed. Level-based: every run starts from the
+ * object and ONTAP as they are, never from the event that queued it.
+ */
+import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
+import type { OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
+import { OntapApiError, OntapCode } from '../../ontap/errors.js';
+import type { AwsKmsRecord } from '../../ontap/wire.js';
+import type { Logger } from '../../runtime/logger.js';
+import { classifyError, ReconcileError } from '../errors.js';
+import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
+import type { ClusterConnections, Connection } from '../ontap-cluster/connections.js';
+import { OntapAwsKmsType } from '../resources.js';
+import { appliedAfter, computeDelta, createBody, patchOnlyBody } from './delta.js';
+import { OBSERVED_FIELDS } from './fields.js';
+import { lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
+import { conflictWinner, describeScope } from './conflicts.js';
+import { resolveSecrets, type ResolvedSecrets, type SecretReader } from './secrets.js';
+import { computeStatus, type Outcome } from './status.js';
+
+/** Recorder is the event sink (runtime/events.ts's EventRecorder fits). */
+export interface Recorder {
+  event(obj: OntapAwsKms, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** AwsKmsReconcilerDeps are the reconciler's collaborators, narrow so tests can see what it uses. */
+export interface AwsKmsReconcilerDeps {
+  readonly kube: KubeWriter;
+  readonly secrets: SecretReader;
+  readonly connections: ClusterConnections;
+  /** cluster returns the OntapCluster from the cache. */
+  readonly cluster: (namespace: string, name: string) => OntapCluster | undefined;
+  /** peers returns every OntapAwsKms in the cache, for conflict detection. */
+  readonly peers: () => readonly OntapAwsKms[];
+  readonly recorder: Recorder;
+  readonly onDriftCorrected?: (field: string) => void;
+  readonly now?: () => number;
+}
+
+/** ReconcileResult tells the queue when to look again; an error thrown means "back off". */
+export interface ReconcileResult {
+  /** requeueAfterMs schedules the next drift check; undefined: only on the next event. */
+  readonly requeueAfterMs: number | undefined;
+}
+
+/** AwsKmsReconciler reconciles OntapAwsKms objects. */
+export class AwsKmsReconciler {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: AwsKmsReconcilerDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  /** reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off. */
+  async reconcile(obj: OntapAwsKms, log: Logger): Promise<ReconcileResult> {
+    if (obj.spec.suspend) {
+      await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: new ReconcileError(Reason.Suspended, 'reconcile suspended by spec.suspend', 'wait') });
+      return { requeueAfterMs: undefined };
+    }
+    if (obj.metadata.deletionTimestamp) return this.finalize(obj, log);
+    if (!obj.metadata.finalizers?.includes(FINALIZER)) {
+      obj.metadata.resourceVersion = await setFinalizer(this.deps.kube, OntapAwsKmsType, obj.metadata, FINALIZER, true);
+    }
+
+    const observeOnly = obj.spec.managementPolicy === 'Observe';
+    let outcome: Outcome;
+    try {
+      outcome = await this.sync(obj, observeOnly, log);
+    } catch (e) {
+      const error = classifyError(e, this.action(obj));
+      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
+    }
+    await this.writeOutcome(obj, outcome);
+    const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
+    if (outcome.error) {
+      log.info('reconcile failed', { reason: outcome.error.reason, error: outcome.error.message });
+      this.deps.recorder.event(obj, 'Warning', EventReason.ReconcileError, `${outcome.error.reason}: ${outcome.error.message}`);
+      if (outcome.error.retry === 'backoff') throw outcome.error;
+    }
+    return { requeueAfterMs };
+  }
+
+  private action(obj: OntapAwsKms): string {
+    return `aws-kms for ${describeScope(obj.spec.svm)} on OntapCluster ${obj.spec.clusterRef.name}`;
+  }
+
+  private async writeOutcome(obj: OntapAwsKms, outcome: Outcome): Promise<void> {
+    const next = computeStatus(obj, outcome, new Date(this.now()));
+    await writeStatus(this.deps.kube, OntapAwsKmsType, obj.metadata, obj.status, next);
+  }
+
+  /** connect finds the OntapCluster and its connection, or says why not. */
+  private async connect(obj: OntapAwsKms): Promise<Connection> {
+    const { namespace } = obj.metadata;
+    const name = obj.spec.clusterRef.name;
+    const cluster = this.deps.cluster(namespace, name);
+    if (!cluster) throw new ReconcileError(Reason.ClusterNotFound, `OntapCluster ${namespace}/${name} not found`, 'wait');
+    try {
+      return await this.deps.connections.get(cluster);
+    } catch (e) {
+      const cause = classifyError(e, `OntapCluster ${namespace}/${name}`);
+      throw new ReconcileError(Reason.ClusterNotReady, `${cause.message}`, cause.retry, { cause: e });
+    }
+  }
+
+  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger): Promise<Outcome> {
+    const { spec, metadata } = obj;
+    const winner = conflictWinner(obj, this.deps.peers(), (ns, n) => this.deps.cluster(ns, n));
+    if (winner.metadata.uid !== metadata.uid) {
+      throw new ReconcileError(
+        Reason.Conflict,
+        `OntapAwsKms ${winner.metadata.namespace}/${winner.metadata.name} already manages ${describeScope(spec.svm)} on this cluster`,
+        'wait',
+      );
+    }
+    const conn = await this.connect(obj);
+    // Secrets before any ONTAP call: with a missing or empty one, nothing is written (Manage).
+    // Observe never sends them; it only compares the access key id when it can read it.
+    const secrets = observeOnly
+      ? await resolveSecrets(this.deps.secrets, metadata.namespace, spec).catch(() => undefined)
+      : await resolveSecrets(this.deps.secrets, metadata.namespace, spec);
+    const key = scopeKey(spec.svm);
+    const record = await conn.observer.observe(key, lastBoundary(this.now(), spec.driftCheckIntervalSeconds * 1000));
+
+    if (!record) {
+      if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
+      return this.create(obj, conn, secrets, log);
+    }
+    const adopted = record.uuid !== obj.status?.uuid;
+    const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
+    const delta = computeDelta(spec, record, secrets, applied);
+    if (observeOnly || !secrets) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
+
+    const uuid = requireUuid(record);
+    if (adopted) {
+      log.info('adopting existing ONTAP record', { uuid });
+      this.deps.recorder.event(obj, 'Normal', EventReason.Adopted, `adopted the existing AWS KMS configuration ${uuid} of ${describeScope(spec.svm)}`);
+    }
+    let wrote = false;
+    if (delta.rekeyTo) {
+      await conn.client.rekeyExternal(uuid, delta.rekeyTo);
+      wrote = true;
+      this.deps.recorder.event(obj, 'Normal', EventReason.Rekeyed, `re-keyed ${uuid} to keyId ${delta.rekeyTo}`);
+    }
+    if (delta.configPatch) {
+      await conn.client.patchAwsKms(uuid, delta.configPatch);
+      wrote = true;
+      const names = delta.fields.map((f) => f.path);
+      if (names.length > 0) {
+        log.info('corrected drift', { uuid, fields: names });
+        this.deps.recorder.event(obj, 'Normal', EventReason.DriftCorrected, `corrected ${names.join(', ')}`);
+        for (const n of names) this.deps.onDriftCorrected?.(n);
+      }
+      if (delta.proxyPassword) this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, `sent the proxy password from Secret ${secrets.proxyPassword?.name ?? ''}`);
+    }
+    let applyResult = appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword });
+    if (delta.credentialsPatch) {
+      await conn.client.patchAwsKms(uuid, delta.credentialsPatch);
+      wrote = true;
+      applyResult = appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
+      this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, `sent the AWS credentials from Secret ${secrets.aws.name} (${delta.credentials ?? ''})`);
+    }
+    const current = wrote ? await this.reread(conn, key, uuid) : record;
+    return { record: current, owned: true, drift: computeDelta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
+  }
+
+  private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger): Promise<Outcome> {
+    const key = scopeKey(obj.spec.svm);
+    let uuid: string;
+    try {
+      uuid = await conn.client.createAwsKms(createBody(obj.spec, secrets));
+    } catch (e) {
+      // Someone configured this SVM since we looked: look again next time, then adopt.
+      if (e instanceof OntapApiError && e.code === OntapCode.AlreadyConfigured) conn.observer.forget(key);
+      throw e;
+    }
+    log.info('created ONTAP record', { uuid });
+    this.deps.recorder.event(obj, 'Normal', EventReason.Created, `created AWS KMS configuration ${uuid} for ${describeScope(obj.spec.svm)}`);
+    const patchOnly = patchOnlyBody(obj.spec);
+    if (patchOnly) await conn.client.patchAwsKms(uuid, patchOnly);
+    const record = await this.reread(conn, key, uuid);
+    const applied = appliedAfter([], secrets, { credentials: true, proxyPassword: true });
+    return { record, owned: true, drift: computeDelta(obj.spec, record, secrets, applied).drift, observeOnly: false, applied };
+  }
+
+  private async reread(conn: Connection, key: string, uuid: string): Promise<AwsKmsRecord> {
+    const record = await conn.client.getAwsKms(uuid, OBSERVED_FIELDS);
+    conn.observer.remember(key, record);
+    return record;
+  }
+
+  /** finalize handles deletion per deletionPolicy, then releases the finalizer. */
+  private async finalize(obj: OntapAwsKms, log: Logger): Promise<ReconcileResult> {
+    if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
+    const { spec } = obj;
+    const uuid = obj.status?.uuid;
+    const winner = conflictWinner(obj, this.deps.peers(), (ns, n) => this.deps.cluster(ns, n));
+    // Only a record this resource created or adopted is ever deleted, and only when asked.
+    const mayDelete = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined && winner.metadata.uid === obj.metadata.uid;
+    if (mayDelete) {
+      try {
+        const conn = await this.connect(obj);
+        await conn.client.deleteAwsKms(uuid);
+        conn.observer.forget(scopeKey(spec.svm));
+      } catch (e) {
+        if (!(e instanceof OntapApiError && (e.code === OntapCode.EntryNotFound || e.httpStatus === 404))) {
+          const err = classifyError(e, `delete ${this.action(obj)}`);
+          // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
+          const blocked = new ReconcileError(err.reason === Reason.DeletionBlocked ? Reason.DeletionBlocked : err.reason, err.message, 'backoff', { cause: e });
+          await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
+          this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
+          throw blocked;
+        }
+      }
+      log.info('deleted ONTAP record', { uuid });
+      this.deps.recorder.event(obj, 'Normal', EventReason.Deleted, `deleted AWS KMS configuration ${uuid}`);
+    } else if (uuid !== undefined) {
+      this.deps.recorder.event(obj, 'Normal', EventReason.Orphaned, `left AWS KMS configuration ${uuid} on ONTAP (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+    }
+    await setFinalizer(this.deps.kube, OntapAwsKmsType, obj.metadata, FINALIZER, false);
+    return { requeueAfterMs: undefined };
+  }
+}
+
+function requireUuid(record: AwsKmsRecord): string {
+  if (!record.uuid) throw new ReconcileError(Reason.OntapError, 'ONTAP returned an aws-kms record without a uuid', 'backoff');
+  return record.uuid;
+}

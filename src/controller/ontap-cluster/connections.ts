@@ -1,0 +1,142 @@
+/**
+ * ClusterConnections holds one ONTAP connection per OntapCluster: a client (keep-alive agent,
+ * TLS trust, credentials, concurrency bound) and the cluster's coalescing observer. A connection
+ * is rebuilt only when its settings change: the OntapCluster's generation or the resourceVersion
+ * of a Secret it references, so Secret data is read when it changed, not on every reconcile.
+ */
+import { Reason } from '../../api/v1alpha1/constants.js';
+import type { OntapCluster } from '../../api/v1alpha1/types.js';
+import { OntapClient, type OntapClientOptions } from '../../ontap/client.js';
+import type { OntapAuth, RequestInfo } from '../../ontap/transport.js';
+import type { AwsKmsRecord } from '../../ontap/wire.js';
+import type { Logger } from '../../runtime/logger.js';
+import { ReconcileError } from '../errors.js';
+import { OBSERVED_FIELDS } from '../ontap-aws-kms/fields.js';
+import { CLUSTER_SCOPE, ClusterObserver } from '../ontap-aws-kms/observer.js';
+import { mustGet, readKey, type SecretReader } from '../ontap-aws-kms/secrets.js';
+
+/** Connection is a live client for one OntapCluster and its observer. */
+export interface Connection {
+  readonly client: OntapClient;
+  readonly observer: ClusterObserver;
+  /** fingerprint identifies the settings the client was built from. */
+  readonly fingerprint: string;
+}
+
+/** ConnectionsOptions are ClusterConnections' collaborators. */
+export interface ConnectionsOptions {
+  readonly secrets: SecretReader;
+  /** secretVersion returns a Secret's current resourceVersion from the metadata cache. */
+  readonly secretVersion: (namespace: string, name: string) => string | undefined;
+  /** managedKeys lists the scope keys of the OntapAwsKms that use a cluster (namespace, cluster name). */
+  readonly managedKeys: (namespace: string, cluster: string) => Iterable<string>;
+  readonly logger: Logger;
+  readonly onRequest?: (cluster: string, info: RequestInfo) => void;
+  /** clientOptions lets tests shorten job polling and retries. */
+  readonly clientOptions?: Partial<OntapClientOptions>;
+}
+
+/** secretNames lists the Secrets an OntapCluster references. */
+export function clusterSecretNames(cluster: OntapCluster): string[] {
+  const s = cluster.spec;
+  return [s.credentialsSecretRef?.name, s.clientCertificateSecretRef?.name, s.caBundleSecretRef?.name].filter(
+    (n): n is string => n !== undefined,
+  );
+}
+
+/** ClusterConnections builds and caches connections, keyed by namespace/name. */
+export class ClusterConnections {
+  private readonly byKey = new Map<string, Connection>();
+
+  constructor(private readonly opts: ConnectionsOptions) {}
+
+  private fingerprint(cluster: OntapCluster): string {
+    const ns = cluster.metadata.namespace;
+    const versions = clusterSecretNames(cluster).map((n) => `${n}@${this.opts.secretVersion(ns, n) ?? '?'}`);
+    return [cluster.metadata.uid, cluster.metadata.generation, ...versions].join('|');
+  }
+
+  /** peek returns the current connection without building one. */
+  peek(namespace: string, name: string): Connection | undefined {
+    return this.byKey.get(`${namespace}/${name}`);
+  }
+
+  /**
+   * get returns the connection for `cluster`, building it when its settings changed. A missing
+   * or invalid Secret is a ReconcileError; nothing is contacted here.
+   */
+  async get(cluster: OntapCluster): Promise<Connection> {
+    const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    const fp = this.fingerprint(cluster);
+    const existing = this.byKey.get(key);
+    // An unknown Secret version ('?') means the cache has not seen it yet: rebuild to be safe.
+    if (existing && existing.fingerprint === fp && !fp.includes('@?')) return existing;
+    const options = await this.clientOptions(cluster);
+    const client = new OntapClient(options);
+    const ns = cluster.metadata.namespace;
+    const name = cluster.metadata.name;
+    const observer = new ClusterObserver(
+      (keys) => fetchRecords(client, keys),
+      () => this.opts.managedKeys(ns, name),
+    );
+    existing?.client.close();
+    const conn: Connection = { client, observer, fingerprint: fp };
+    this.byKey.set(key, conn);
+    this.opts.logger.info('built ONTAP connection', { namespace: ns, name, endpoint: cluster.spec.endpoint });
+    return conn;
+  }
+
+  /** drop closes and forgets the connection of a deleted OntapCluster. */
+  drop(namespace: string, name: string): void {
+    const key = `${namespace}/${name}`;
+    this.byKey.get(key)?.client.close();
+    this.byKey.delete(key);
+  }
+
+  /** close closes every connection (shutdown). */
+  close(): void {
+    for (const c of this.byKey.values()) c.client.close();
+    this.byKey.clear();
+  }
+
+  private async clientOptions(cluster: OntapCluster): Promise<OntapClientOptions> {
+    const { namespace: ns, name } = cluster.metadata;
+    const spec = cluster.spec;
+    let auth: OntapAuth;
+    if (spec.credentialsSecretRef) {
+      const s = await mustGet(this.opts.secrets, ns, spec.credentialsSecretRef.name);
+      auth = { kind: 'basic', username: readKey(s, ns, 'username'), password: readKey(s, ns, 'password') };
+    } else if (spec.clientCertificateSecretRef) {
+      const s = await mustGet(this.opts.secrets, ns, spec.clientCertificateSecretRef.name);
+      auth = { kind: 'cert', cert: readKey(s, ns, 'tls.crt'), key: readKey(s, ns, 'tls.key') };
+    } else {
+      throw new ReconcileError(Reason.SecretInvalid, `OntapCluster ${ns}/${name} names no credentials Secret`, 'wait');
+    }
+    let caBundle: string | undefined;
+    if (spec.caBundleSecretRef) {
+      const s = await mustGet(this.opts.secrets, ns, spec.caBundleSecretRef.name);
+      caBundle = readKey(s, ns, spec.caBundleSecretRef.key);
+    }
+    const onRequest = this.opts.onRequest;
+    return {
+      endpoint: spec.endpoint,
+      auth,
+      caBundle,
+      insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
+      requestTimeoutSeconds: spec.requestTimeoutSeconds,
+      maxConcurrentRequests: spec.maxConcurrentRequests,
+      logger: this.opts.logger.child({ cluster: `${ns}/${name}` }),
+      onRequest: onRequest ? (info) => onRequest(`${ns}/${name}`, info) : undefined,
+      ...this.opts.clientOptions,
+    };
+  }
+}
+
+/** fetchRecords is the observer's one collection GET for a set of scope keys. */
+async function fetchRecords(client: OntapClient, keys: readonly string[]): Promise<readonly AwsKmsRecord[]> {
+  const svms = keys.filter((k) => k !== CLUSTER_SCOPE);
+  // The cluster-scoped record has no svm.name to filter on: then read the whole collection.
+  const filters: Record<string, string> =
+    keys.includes(CLUSTER_SCOPE) || svms.length === 0 ? {} : { 'svm.name': svms.join('|') };
+  return client.listAwsKms({ filters, fields: OBSERVED_FIELDS });
+}

@@ -1,0 +1,73 @@
+/**
+ * ClusterReconciler keeps an OntapCluster's connection current and probes it with
+ * GET /api/cluster: Ready says whether ONTAP answered with these settings, and why not when it
+ * did not (Secret missing, credentials refused, TLS trust, unreachable).
+ */
+import { ConditionType, EventReason, Reason } from '../../api/v1alpha1/constants.js';
+import type { OntapCluster, OntapClusterStatus } from '../../api/v1alpha1/types.js';
+import type { Logger } from '../../runtime/logger.js';
+import { type ConditionInput, findCondition, setConditions } from '../conditions.js';
+import { classifyError } from '../errors.js';
+import { type KubeWriter, writeStatus } from '../kube-writes.js';
+import { OntapClusterType } from '../resources.js';
+import type { ClusterConnections } from './connections.js';
+
+/** PROBE_INTERVAL_MS is how often a healthy cluster is probed again. */
+export const PROBE_INTERVAL_MS = 300_000;
+
+/** ClusterRecorder is the event sink. */
+export interface ClusterRecorder {
+  event(obj: OntapCluster, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** ClusterReconcilerDeps are the reconciler's collaborators. */
+export interface ClusterReconcilerDeps {
+  readonly kube: KubeWriter;
+  readonly connections: ClusterConnections;
+  readonly recorder: ClusterRecorder;
+  /** onReadyChanged is told when Ready or the cluster uuid changes, to requeue dependent OntapAwsKms. */
+  readonly onChanged?: (cluster: OntapCluster) => void;
+  readonly now?: () => number;
+}
+
+/** ClusterReconciler reconciles OntapCluster objects. */
+export class ClusterReconciler {
+  constructor(private readonly deps: ClusterReconcilerDeps) {}
+
+  /** reconcile probes the cluster and writes status; it throws to back off after a failure. */
+  async reconcile(obj: OntapCluster, log: Logger): Promise<{ requeueAfterMs: number | undefined }> {
+    const { namespace, name } = obj.metadata;
+    if (obj.metadata.deletionTimestamp) {
+      this.deps.connections.drop(namespace, name);
+      return { requeueAfterMs: undefined };
+    }
+    const now = new Date((this.deps.now ?? Date.now)());
+    const prev = obj.status ?? {};
+    let next: OntapClusterStatus;
+    let failure: ReturnType<typeof classifyError> | undefined;
+    try {
+      const conn = await this.deps.connections.get(obj);
+      const info = await conn.client.getCluster();
+      const version = `${info.version.generation}.${info.version.major}.${info.version.minor}`;
+      const insecure = obj.spec.insecureSkipTLSVerify ? '; TLS certificate verification is DISABLED (insecureSkipTLSVerify)' : '';
+      const ready: ConditionInput = { type: ConditionType.Ready, status: 'True', reason: Reason.Connected, message: `connected to ${info.name} (ONTAP ${version})${insecure}` };
+      next = { observedGeneration: obj.metadata.generation, clusterName: info.name, clusterUUID: info.uuid, version, conditions: setConditions(prev.conditions, [ready], obj.metadata.generation, now) };
+      if (findCondition(prev.conditions, ConditionType.Ready)?.status !== 'True') {
+        log.info('connected to ONTAP', { cluster: info.name, version });
+        this.deps.recorder.event(obj, 'Normal', EventReason.Connected, ready.message);
+        if (obj.spec.insecureSkipTLSVerify) this.deps.recorder.event(obj, 'Warning', EventReason.InsecureTLS, 'TLS certificate verification is disabled for this cluster');
+      }
+    } catch (e) {
+      failure = classifyError(e, `probe ${obj.spec.endpoint}`);
+      const ready: ConditionInput = { type: ConditionType.Ready, status: 'False', reason: failure.reason, message: failure.message };
+      // Keep what was last learnt of the cluster: a failed probe does not change its identity.
+      next = { ...prev, observedGeneration: obj.metadata.generation, conditions: setConditions(prev.conditions, [ready], obj.metadata.generation, now) };
+      log.info('probe failed', { reason: failure.reason, error: failure.message });
+      this.deps.recorder.event(obj, 'Warning', EventReason.ConnectionFailed, `${failure.reason}: ${failure.message}`);
+    }
+    const wrote = await writeStatus(this.deps.kube, OntapClusterType, obj.metadata, obj.status, next);
+    if (wrote) this.deps.onChanged?.({ ...obj, status: next });
+    if (failure && failure.retry === 'backoff') throw failure;
+    return { requeueAfterMs: PROBE_INTERVAL_MS };
+  }
+}

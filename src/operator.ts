@@ -1,0 +1,137 @@
+/**
+ * startOperator runs the whole operator in this process: caches, controllers (on the leader only
+ * when leader election is on), /metrics, /healthz and /readyz. main.ts wires it to argv and
+ * signals; tests start it directly.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Config } from './config.js';
+import { Manager } from './controller/manager.js';
+import type { OntapClientOptions } from './ontap/client.js';
+import { startHttpServer, type HttpServer } from './runtime/http-server.js';
+import { KubeApi } from './runtime/kube.js';
+import { LeaderElector } from './runtime/leader-election.js';
+import type { Logger } from './runtime/logger.js';
+import { Metrics } from './runtime/metrics.js';
+
+/** OperatorOptions are what a test may set beyond the flags. */
+export interface OperatorOptions {
+  readonly logger: Logger;
+  readonly clientOptions?: Partial<OntapClientOptions>;
+  /** leaseTimings shortens leader election in tests. */
+  readonly leaseTimings?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
+  /** onLostLeadership is called when this leader loses its lease; main exits the process. */
+  readonly onLostLeadership?: () => void;
+}
+
+/** Operator is a running operator. */
+export interface Operator {
+  readonly manager: Manager;
+  readonly metrics: Metrics;
+  readonly metricsUrl: string | undefined;
+  readonly healthUrl: string | undefined;
+  isLeader(): boolean;
+  /** stop stops taking work, finishes reconciles in flight, releases the lease and closes servers. */
+  stop(): Promise<void>;
+}
+
+/** startOperator starts everything and resolves once the servers listen (caches fill in the background). */
+export async function startOperator(config: Config, options: OperatorOptions): Promise<Operator> {
+  const logger = options.logger;
+  const api = KubeApi.fromKubeconfig(config.kubeconfig, { logger, userAgent: 'ontap-kms-operator' });
+  const metrics = new Metrics({ collectDefaults: true });
+  const manager = new Manager({
+    api,
+    logger,
+    metrics,
+    namespaces: config.namespaces,
+    maxConcurrentReconciles: config.maxConcurrentReconciles,
+    clientOptions: options.clientOptions,
+  });
+
+  const servers: HttpServer[] = [];
+  let metricsUrl: string | undefined;
+  let healthUrl: string | undefined;
+  if (config.metricsBindAddress !== '0') {
+    const s = await startHttpServer({
+      address: config.metricsBindAddress,
+      logger,
+      routes: {
+        '/metrics': async () => {
+          const { contentType, body } = await metrics.render();
+          return { status: 200, body, contentType };
+        },
+      },
+    });
+    servers.push(s);
+    metricsUrl = s.url;
+  }
+  let leading = !config.leaderElect;
+  if (config.healthProbeBindAddress !== '0') {
+    const s = await startHttpServer({
+      address: config.healthProbeBindAddress,
+      logger,
+      routes: {
+        '/healthz': () => Promise.resolve({ status: 200, body: 'ok' }),
+        // Ready once the caches are filled; a standby replica is ready too (it serves as a warm spare).
+        '/readyz': () => Promise.resolve(manager.synced() ? { status: 200, body: 'ok' } : { status: 503, body: 'caches not synced' }),
+      },
+    });
+    servers.push(s);
+    healthUrl = s.url;
+  }
+
+  const informers = manager.startInformers().catch((e: unknown) => {
+    logger.error('informers failed to start', { error: e instanceof Error ? e.message : String(e) });
+  });
+  let elector: LeaderElector | undefined;
+  const startControllers = async (): Promise<void> => {
+    await informers;
+    manager.startControllers();
+    logger.info('controllers started', { namespaces: config.namespaces ?? 'all' });
+  };
+  if (config.leaderElect) {
+    const identity = `${hostname()}_${randomBytes(4).toString('hex')}`;
+    metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
+    elector = new LeaderElector(api, {
+      namespace: config.leaderElectionNamespace,
+      name: config.leaderElectionId,
+      identity,
+      logger,
+      ...options.leaseTimings,
+    });
+    const e = elector;
+    void e.run({
+      onStartedLeading: () => {
+        leading = true;
+        metrics.leaderStatus.set({ name: config.leaderElectionId }, 1);
+        logger.info('became leader', { identity });
+        void startControllers();
+      },
+      onStoppedLeading: () => {
+        const wasLeading = leading;
+        leading = false;
+        metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
+        if (wasLeading) {
+          logger.warn('lost leadership', { identity });
+          options.onLostLeadership?.();
+        }
+      },
+    });
+  } else {
+    void startControllers();
+  }
+
+  return {
+    manager,
+    metrics,
+    metricsUrl,
+    healthUrl,
+    isLeader: () => leading,
+    async stop() {
+      await manager.stop();
+      await elector?.stop();
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}

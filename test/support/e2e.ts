@@ -1,0 +1,131 @@
+/**
+ * The e2e harness: the run's real control plane, a namespace of its own, an in-process ontap-sim,
+ * Secrets and an OntapCluster pointing at it, and the operator running in this process against
+ * that namespace only, so test files do not see each other's objects.
+ */
+import { randomBytes } from 'node:crypto';
+import { parseOntapAwsKms } from '../../src/api/v1alpha1/parse.js';
+import type { OntapAwsKms } from '../../src/api/v1alpha1/types.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
+import type { RequestLogEntry } from '../../src/simulator/state.js';
+import type { SimulatorHandle } from '../../src/simulator/server.js';
+import { getControlPlane, type TestControlPlane } from './control-plane.js';
+import { capturingLogger, TEST_SECRETS } from './log-capture.js';
+import { SIM_PASSWORD, SIM_USER, startTestSim } from './sim.js';
+
+/** E2E is one test file's world. */
+export interface E2E {
+  readonly cp: TestControlPlane;
+  readonly api: KubeApi;
+  readonly ns: string;
+  readonly sim: SimulatorHandle;
+  operator: Operator | undefined;
+  /** startOperator (re)starts the operator on this namespace. */
+  startOperator(extraArgs?: string[]): Promise<Operator>;
+  stopOperator(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** waitFor polls `fn` until it returns a value other than undefined/false, or fails with `what`. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** secret builds an Opaque Secret. */
+export function secret(ns: string, name: string, data: Record<string, string>, type = 'Opaque'): KubeObject {
+  return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type, stringData: data };
+}
+
+/** startE2E sets up a file's world; call in before(), close in after(). */
+export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> {
+  const cp = await getControlPlane();
+  const api = KubeApi.fromKubeconfig(cp.kubeconfig);
+  const ns = `e2e-${randomBytes(3).toString('hex')}`;
+  await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const sim = await startTestSim({ svms: options.svms ?? ['svm1', 'svm2', 'svm3'] });
+  await api.create(SecretType, ns, secret(ns, 'ontap-admin', { username: SIM_USER, password: SIM_PASSWORD }, 'kubernetes.io/basic-auth'));
+  await api.create(SecretType, ns, secret(ns, 'ontap-ca', { 'ca.crt': sim.caPem }));
+  await api.create(OntapClusterType, ns, {
+    apiVersion: 'kms.ontap.dev/v1alpha1',
+    kind: 'OntapCluster',
+    metadata: { name: 'sim', namespace: ns },
+    spec: { endpoint: sim.url, credentialsSecretRef: { name: 'ontap-admin' }, caBundleSecretRef: { name: 'ontap-ca' } },
+  });
+  const world: E2E = {
+    cp,
+    api,
+    ns,
+    sim,
+    operator: undefined,
+    async startOperator(extraArgs = []) {
+      const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', ...extraArgs]) as Config;
+      world.operator = await startOperator(config, { logger: capturingLogger().child({ test: ns }), clientOptions: { jobPollIntervalMs: 100 } });
+      return world.operator;
+    },
+    async stopOperator() {
+      await world.operator?.stop();
+      world.operator = undefined;
+    },
+    async close() {
+      await world.stopOperator();
+      await sim.close();
+      // Objects with finalizers would hold the namespace: drop them, then the namespace.
+      for (const o of (await api.list(OntapAwsKmsType, ns)).items) {
+        await api.mergePatch(OntapAwsKmsType, ns, o.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+      }
+      await api.delete(NamespaceType, '', ns).catch(() => undefined);
+    },
+  };
+  return world;
+}
+
+/** kmsObject builds an OntapAwsKms manifest for the e2e namespace. */
+export function kmsObject(ns: string, name: string, spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'kms.ontap.dev/v1alpha1',
+    kind: 'OntapAwsKms',
+    metadata: { name, namespace: ns },
+    spec: { clusterRef: { name: 'sim' }, keyId: 'arn:aws:kms:us-east-1:111122223333:key/e2e-1', region: 'us-east-1', credentialsSecretRef: { name: 'aws' }, driftCheckIntervalSeconds: 10, ...spec },
+  };
+}
+
+/** awsSecret is the default AWS key pair Secret of the e2e tests. */
+export function awsSecret(ns: string, name = 'aws', secretAccessKey: string = TEST_SECRETS.awsSecret, accessKeyId = 'AKIAE2E0000000000001'): KubeObject {
+  return secret(ns, name, { access_key_id: accessKeyId, secret_access_key: secretAccessKey });
+}
+
+/** getKms reads an OntapAwsKms, typed. */
+export async function getKms(w: E2E, name: string): Promise<OntapAwsKms | undefined> {
+  const o = await w.api.get(OntapAwsKmsType, w.ns, name);
+  return o ? parseOntapAwsKms(o) : undefined;
+}
+
+/** condition returns `type`'s status and reason, e.g. "True/Available". */
+export function condition(k: OntapAwsKms | undefined, type: string): string | undefined {
+  const c = k?.status?.conditions?.find((x) => x.type === type);
+  return c ? `${c.status}/${c.reason}` : undefined;
+}
+
+/** awsKmsWrites lists the writes (not GETs) the simulator saw on the aws-kms API. */
+export function awsKmsWrites(sim: SimulatorHandle): RequestLogEntry[] {
+  return sim.control.requests().filter((r) => r.path.startsWith('/api/security/aws-kms') && r.method !== 'GET');
+}
+
+/** awsKmsReads lists the GETs the simulator saw on the aws-kms API. */
+export function awsKmsReads(sim: SimulatorHandle): RequestLogEntry[] {
+  return sim.control.requests().filter((r) => r.path.startsWith('/api/security/aws-kms') && r.method === 'GET');
+}

@@ -1,0 +1,28 @@
+/**
+ * Every log line the operator writes during the test run, captured so a final test can prove no
+ * secret appears in any of them (test/e2e/zz-no-secrets.test.ts).
+ */
+import { Writable } from 'node:stream';
+import { createLogger, type Logger } from '../../src/runtime/logger.js';
+
+/** capturedLines holds every operator log line of this run. */
+export const capturedLines: string[] = [];
+
+/** capturingLogger returns a debug-level JSON logger whose lines go to capturedLines. */
+export function capturingLogger(): Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      capturedLines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      done();
+    },
+  });
+  return createLogger({ level: 'debug', format: 'json', stream });
+}
+
+/** TEST_SECRETS are the secret values e2e tests use; none may ever be logged or reported. */
+export const TEST_SECRETS = {
+  awsSecret: 'e2e-aws-SECRET-value-0001',
+  awsSecretRotated: 'e2e-aws-SECRET-value-0002',
+  proxyPassword: 'e2e-proxy-PASSWORD-0001',
+  ontapPassword: 'netapp1!',
+} as const;
