@@ -1,0 +1,91 @@
+/**
+ * A minimal HTTP server for the operator's probe and metrics endpoints (`/healthz`, `/readyz`,
+ * `/metrics`): exact-path GET routes, nothing else. One is started per bind address.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './logger.js';
+
+/** RouteResult is what a route answers. */
+export interface RouteResult {
+  status: number;
+  body: string;
+  /** @default 'text/plain; charset=utf-8' */
+  contentType?: string;
+}
+
+/** HttpServerOptions configure {@link startHttpServer}. */
+export interface HttpServerOptions {
+  /** address is `host:port`; an empty host binds every interface, port 0 picks a free one. */
+  address: string;
+  /** routes maps an exact path to its handler. */
+  routes: Record<string, () => Promise<RouteResult>>;
+  logger: Logger;
+}
+
+/** HttpServer is a started server. */
+export interface HttpServer {
+  /** url is `http://host:port` with the port actually bound. */
+  url: string;
+  /** close stops listening and drops open connections. */
+  close(): Promise<void>;
+}
+
+/** parseBindAddress splits `host:port`, `:port` or `[v6]:port`. */
+export function parseBindAddress(address: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(address);
+  const port = Number(m?.[3]);
+  if (m === null || !Number.isInteger(port) || port > 65535) {
+    throw new Error(`http server: bind address ${JSON.stringify(address)} is not host:port`);
+  }
+  return { host: m[1] ?? m[2] ?? '', port };
+}
+
+/** startHttpServer listens on `address` and resolves once it is bound. */
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const { host, port } = parseBindAddress(options.address);
+  const log = options.logger.child({ address: options.address });
+  const server = createServer((req, res) => {
+    void handle(req, res, options.routes, log);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new Error(`http server: listen on ${options.address}`, { cause: err })));
+    server.listen(port, host === '' ? undefined : host, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+  const shownHost = host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${bound.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  routes: Record<string, () => Promise<RouteResult>>,
+  log: Logger,
+): Promise<void> {
+  const path = (req.url ?? '/').split('?')[0] ?? '/';
+  const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
+  let result: RouteResult;
+  if (route === undefined) result = { status: 404, body: 'not found\n' };
+  else if (req.method !== 'GET' && req.method !== 'HEAD') result = { status: 405, body: 'method not allowed\n' };
+  else {
+    try {
+      result = await route();
+    } catch (err) {
+      log.warn('http route failed', { path, error: err });
+      result = { status: 500, body: 'internal error\n' };
+    }
+  }
+  res.writeHead(result.status, {
+    'Content-Type': result.contentType ?? 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(result.body),
+  });
+  res.end(req.method === 'HEAD' ? undefined : result.body);
+}

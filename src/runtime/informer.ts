@@ -1,0 +1,312 @@
+/**
+ * An informer: a local cache of one resource type kept current by list + watch, with change
+ * events and secondary indexes. It survives what client-node's informer does not: a watch that
+ * the server times out is resumed from the last resourceVersion; a broken connection is retried
+ * with backoff and jitter; a 410 Gone (or a watch silent for too long) triggers a re-list whose
+ * differences with the cache are emitted as add/update/delete events, so an object deleted while
+ * disconnected still gets its delete.
+ */
+import { backoffDelay, sleep } from './backoff.js';
+import { isGone, type KubeApi, type KubeObject, type ResourceType, type WatchEvent, watchErrorCode } from './kube.js';
+import type { Logger } from './logger.js';
+
+/** InformerOptions configure an {@link Informer}. */
+export interface InformerOptions {
+  type: ResourceType;
+  /** namespaces to watch, one list/watch each; undefined watches all namespaces at once. */
+  namespaces: string[] | undefined;
+  /** metadataOnly caches PartialObjectMetadata only (no Secret data in memory). @default false */
+  metadataOnly?: boolean;
+  logger: Logger;
+  /** resyncWatchdogSeconds re-lists when a watch stays silent this long; bookmarks count. @default 300 */
+  resyncWatchdogSeconds?: number;
+  /** backoff between failed attempts. @default { initialMs: 500, maxMs: 30000 } */
+  backoff?: { initialMs: number; maxMs: number };
+  /** watchTimeoutSeconds asks the server to end each watch after this long. @default 240..290 at random */
+  watchTimeoutSeconds?: number;
+}
+
+/** InformerEvent is one change to the cache; `old` is the previous object on update and delete. */
+export type InformerEvent = { type: 'add' | 'update' | 'delete'; object: KubeObject; old?: KubeObject };
+
+/** The page size of a list; big enough for few round trips, small enough for the API server. */
+const LIST_PAGE = 500;
+
+/** Index is one secondary index: its function, value → object keys, and key → values. */
+interface Index {
+  readonly fn: (o: KubeObject) => string[];
+  readonly byValue: Map<string, Set<string>>;
+  readonly byKey: Map<string, string[]>;
+}
+
+/** WatchGone signals that the watch must start over with a list. */
+class WatchGone extends Error {}
+
+/** Informer keeps a cache of one resource type; see the file comment. */
+export class Informer {
+  private readonly api: KubeApi;
+  private readonly opts: InformerOptions;
+  private readonly logger: Logger;
+  private readonly cache = new Map<string, KubeObject>();
+  private readonly handlers: Array<(e: InformerEvent) => void> = [];
+  private readonly indexes = new Map<string, Index>();
+  private readonly abort = new AbortController();
+  private loops: Array<Promise<void>> = [];
+  private synced = false;
+
+  constructor(api: KubeApi, options: InformerOptions) {
+    this.api = api;
+    this.opts = options;
+    this.logger = options.logger.child({ resource: resourceName(options.type) });
+  }
+
+  /** on registers a handler for every later change; a handler that throws is logged and skipped. */
+  on(handler: (e: InformerEvent) => void): void {
+    this.handlers.push(handler);
+  }
+
+  /** start lists and starts watching; resolves once every namespace's first list is cached. */
+  async start(): Promise<void> {
+    const scopes: Array<string | undefined> = this.opts.namespaces ?? [undefined];
+    const listed = scopes.map((ns) => {
+      let markListed: () => void = () => undefined;
+      const done = new Promise<void>((resolve) => (markListed = resolve));
+      this.loops.push(this.loop(ns, markListed));
+      return done;
+    });
+    const stopped = new Promise<never>((_, reject) => {
+      this.abort.signal.addEventListener('abort', () => reject(new Error('informer stopped before it synced')), {
+        once: true,
+      });
+    });
+    stopped.catch(() => undefined);
+    await Promise.race([Promise.all(listed), stopped]);
+    this.synced = true;
+  }
+
+  /** stop ends every watch; resolves once they are all closed. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await Promise.all(this.loops);
+  }
+
+  /** hasSynced tells whether the first list of every namespace is in the cache. */
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  /** get returns the cached object, or undefined. */
+  get(namespace: string, name: string): KubeObject | undefined {
+    return this.cache.get(cacheKey(namespace, name));
+  }
+
+  /** list returns the cached objects, of one namespace if given. */
+  list(namespace?: string): KubeObject[] {
+    const all = [...this.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  /** addIndex adds a secondary index, e.g. 'secretRefs' → ['ns/secretName', ...]; call before start. */
+  addIndex(name: string, fn: (o: KubeObject) => string[]): void {
+    this.indexes.set(name, { fn, byValue: new Map(), byKey: new Map() });
+    for (const [key, obj] of this.cache) this.reindex(key, obj);
+  }
+
+  /** byIndex returns the cached objects whose index `name` includes `value`. */
+  byIndex(name: string, value: string): KubeObject[] {
+    const keys = this.indexes.get(name)?.byValue.get(value);
+    if (keys === undefined) return [];
+    return [...keys].flatMap((k) => this.cache.get(k) ?? []);
+  }
+
+  /** loop lists and watches one scope until stop, never throwing. */
+  private async loop(namespace: string | undefined, markListed: () => void): Promise<void> {
+    const signal = this.abort.signal;
+    const log = this.logger.child({ namespace: namespace ?? '*' });
+    const backoff = { initialMs: 500, maxMs: 30_000, ...this.opts.backoff };
+    // progress.rv is the last resourceVersion seen (list, event or bookmark): where a broken
+    // watch resumes. Undefined means the next attempt starts with a list.
+    const progress: { rv: string | undefined } = { rv: undefined };
+    let failures = 0;
+    while (!signal.aborted) {
+      try {
+        if (progress.rv === undefined) {
+          progress.rv = await this.relist(namespace);
+          markListed();
+          log.debug('listed', { resourceVersion: progress.rv });
+        }
+        const started = Date.now();
+        const result = await this.watchOnce(namespace, progress as { rv: string });
+        if (result.relist) progress.rv = undefined;
+        if (result.relist) log.warn('watch silent too long; re-listing', { watchdogSeconds: this.watchdogSeconds() });
+        // A watch the server ends at once (and over again) must not spin: back off as if it failed.
+        if (result.events > 0 || Date.now() - started >= 1000) {
+          failures = 0;
+          continue;
+        }
+      } catch (err) {
+        if (signal.aborted) break;
+        if (err instanceof WatchGone || isGone(err)) {
+          log.info('resourceVersion too old; re-listing', { resourceVersion: progress.rv });
+          progress.rv = undefined;
+        } else {
+          log.warn('list/watch failed; retrying', { error: err, attempt: failures + 1 });
+        }
+      }
+      await sleep(backoffDelay(failures++, { ...backoff, jitter: 0.5 }), signal);
+    }
+  }
+
+  /** relist lists every page and emits the differences with the cache; returns the list's RV. */
+  private async relist(namespace: string | undefined): Promise<string> {
+    const items: KubeObject[] = [];
+    let cont: string | undefined;
+    let rv: string;
+    do {
+      const page = await this.api.list(this.opts.type, namespace, {
+        metadataOnly: this.opts.metadataOnly ?? false,
+        limit: LIST_PAGE,
+        ...(cont !== undefined ? { continue: cont } : {}),
+      });
+      items.push(...page.items);
+      cont = page.continue;
+      rv = page.resourceVersion;
+    } while (cont !== undefined);
+    this.replaceScope(namespace, items);
+    return rv;
+  }
+
+  /** replaceScope makes the cache of one scope equal `items`, emitting what changed. */
+  replaceScope(namespace: string | undefined, items: KubeObject[]): void {
+    const fresh = new Map(items.map((o) => [keyOf(o), o]));
+    for (const [key, old] of [...this.cache]) {
+      if (namespace !== undefined && old.metadata.namespace !== namespace) continue;
+      if (!fresh.has(key)) this.apply('delete', key, old);
+    }
+    for (const [key, obj] of fresh) {
+      const old = this.cache.get(key);
+      if (old === undefined) this.apply('add', key, obj);
+      else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.apply('update', key, obj);
+    }
+  }
+
+  /** watchOnce runs one watch from `progress.rv`, advancing it with every event; resolves when the server ends it. */
+  private async watchOnce(
+    namespace: string | undefined,
+    progress: { rv: string },
+  ): Promise<{ events: number; relist: boolean }> {
+    const local = new AbortController();
+    const onStop = (): void => local.abort();
+    this.abort.signal.addEventListener('abort', onStop, { once: true });
+    let watchdogFired = false;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        watchdogFired = true;
+        local.abort();
+      }, this.watchdogSeconds() * 1000);
+    };
+    let events = 0;
+    arm();
+    try {
+      await this.api.watch(
+        this.opts.type,
+        namespace,
+        {
+          resourceVersion: progress.rv,
+          metadataOnly: this.opts.metadataOnly ?? false,
+          allowWatchBookmarks: true,
+          timeoutSeconds: this.opts.watchTimeoutSeconds ?? 240 + Math.floor(Math.random() * 50),
+          signal: local.signal,
+        },
+        (e) => {
+          arm();
+          events++;
+          progress.rv = this.onWatchEvent(e) ?? progress.rv;
+        },
+      );
+    } finally {
+      clearTimeout(timer);
+      this.abort.signal.removeEventListener('abort', onStop);
+      local.abort();
+    }
+    return { events, relist: watchdogFired };
+  }
+
+  /** onWatchEvent applies one event to the cache; returns its resourceVersion. */
+  private onWatchEvent(e: WatchEvent): string | undefined {
+    if (e.type === 'ERROR') {
+      const code = watchErrorCode(e.object);
+      if (code === 410) throw new WatchGone('watch: resourceVersion too old');
+      const message = typeof e.object.message === 'string' ? e.object.message : 'unknown';
+      throw new Error(`watch error event ${code}: ${message}`);
+    }
+    const rv = e.object.metadata.resourceVersion;
+    if (e.type === 'BOOKMARK') return rv;
+    const key = keyOf(e.object);
+    if (e.type === 'DELETED') {
+      if (this.cache.has(key)) this.apply('delete', key, e.object);
+    } else {
+      this.apply(this.cache.has(key) ? 'update' : 'add', key, e.object);
+    }
+    return rv;
+  }
+
+  /** apply changes the cache and indexes, then tells the handlers. */
+  private apply(type: InformerEvent['type'], key: string, obj: KubeObject): void {
+    const old = this.cache.get(key);
+    if (type === 'delete') this.cache.delete(key);
+    else this.cache.set(key, obj);
+    this.reindex(key, type === 'delete' ? undefined : obj);
+    const event: InformerEvent = old === undefined ? { type, object: obj } : { type, object: obj, old };
+    for (const h of this.handlers) {
+      try {
+        h(event);
+      } catch (err) {
+        this.logger.warn('informer event handler failed', { error: err, event: type, key });
+      }
+    }
+  }
+
+  /** reindex moves `key` in every index from the values of `old` to those of `obj`. */
+  private reindex(key: string, obj: KubeObject | undefined): void {
+    for (const [name, index] of this.indexes) {
+      for (const v of index.byKey.get(key) ?? []) {
+        const keys = index.byValue.get(v);
+        if (keys?.delete(key) && keys.size === 0) index.byValue.delete(v);
+      }
+      index.byKey.delete(key);
+      if (obj === undefined) continue;
+      let values: string[];
+      try {
+        values = index.fn(obj);
+      } catch (err) {
+        this.logger.warn('index function failed', { error: err, index: name, key });
+        continue;
+      }
+      index.byKey.set(key, values);
+      for (const v of values) {
+        let keys = index.byValue.get(v);
+        if (keys === undefined) index.byValue.set(v, (keys = new Set()));
+        keys.add(key);
+      }
+    }
+  }
+
+  private watchdogSeconds(): number {
+    return this.opts.resyncWatchdogSeconds ?? 300;
+  }
+}
+
+function cacheKey(namespace: string | undefined, name: string): string {
+  return namespace ? `${namespace}/${name}` : name;
+}
+
+function keyOf(o: KubeObject): string {
+  return cacheKey(o.metadata.namespace, o.metadata.name);
+}
+
+function resourceName(t: ResourceType): string {
+  return t.group === '' ? t.plural : `${t.plural}.${t.group}`;
+}

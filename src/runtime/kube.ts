@@ -1,0 +1,462 @@
+/**
+ * A small Kubernetes API client over HTTP: get, list, create, merge-patch, replace, delete and
+ * watch of any resource, with metadata-only list/watch so that Secret data stays out of caches.
+ * client-node 1.4 is used only to load the kubeconfig and apply its TLS and auth to a request;
+ * the requests themselves go through node-fetch so that content types, timeouts and the watch
+ * stream are under our control.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
+import fetch, { type Response } from 'node-fetch';
+import { type Logger, nullLogger } from './logger.js';
+
+/** ResourceType names one API resource; `group` '' is the core group. */
+export interface ResourceType {
+  group: string;
+  version: string;
+  plural: string;
+  kind: string;
+}
+
+/** SecretType is core/v1 secrets. */
+export const SecretType: ResourceType = { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' };
+/** LeaseType is coordination.k8s.io/v1 leases, used for leader election. */
+export const LeaseType: ResourceType = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease' };
+/** EventType is core/v1 events (what `kubectl describe` shows). */
+export const EventType: ResourceType = { group: '', version: 'v1', plural: 'events', kind: 'Event' };
+/** NamespaceType is core/v1 namespaces; cluster-scoped, so pass namespace '' to the calls. */
+export const NamespaceType: ResourceType = { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace' };
+
+/** KubeObject is any Kubernetes object: typed metadata, everything else left to the caller. */
+export type KubeObject = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    uid?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+    deletionTimestamp?: string;
+    creationTimestamp?: string;
+    [k: string]: unknown;
+  };
+  [k: string]: unknown;
+};
+
+/** WatchEventType is the `type` of one watch stream line. */
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+
+/** WatchEvent is one watch stream line; for ERROR, `object` is a meta/v1 Status. */
+export type WatchEvent = { type: WatchEventType; object: KubeObject };
+
+/** KubeApiError is a non-2xx answer of the API server, with the Status reason when it sent one. */
+export class KubeApiError extends Error {
+  /** statusCode is the HTTP status (or the Status `code` of a watch ERROR event). */
+  readonly statusCode: number;
+  /** reason is the Status reason, e.g. NotFound, Conflict, Forbidden, Expired. */
+  readonly reason: string;
+  constructor(message: string, statusCode: number, reason: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'KubeApiError';
+    this.statusCode = statusCode;
+    this.reason = reason;
+  }
+}
+
+/** isNotFound tells whether `e` is the API server's 404. */
+export function isNotFound(e: unknown): boolean {
+  return e instanceof KubeApiError && e.statusCode === 404;
+}
+
+/** isConflict tells whether `e` is a 409 (stale resourceVersion, or already exists). */
+export function isConflict(e: unknown): boolean {
+  return e instanceof KubeApiError && e.statusCode === 409;
+}
+
+/** isGone tells whether `e` is a 410: the resourceVersion asked for is too old to watch from. */
+export function isGone(e: unknown): boolean {
+  return e instanceof KubeApiError && e.statusCode === 410;
+}
+
+/** SecretData is a Secret with its values base64-decoded; never log `data`. */
+export interface SecretData {
+  name: string;
+  resourceVersion: string;
+  type: string;
+  data: Map<string, Buffer>;
+}
+
+/** KubeApiOptions configure a {@link KubeApi}. */
+export interface KubeApiOptions {
+  /** @default nullLogger */
+  logger?: Logger;
+  /** @default 'ontap-kms-operator' */
+  userAgent?: string;
+  /** requestTimeoutMs bounds every request but watch. @default 30000 */
+  requestTimeoutMs?: number;
+}
+
+const PARTIAL_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+const PARTIAL_OBJECT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+const MERGE_PATCH = 'application/merge-patch+json';
+const WATCH_TYPES = new Set(['ADDED', 'MODIFIED', 'DELETED', 'BOOKMARK', 'ERROR']);
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+interface RequestSpec {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** watch requests have no timeout; they end by the server's timeoutSeconds or `signal`. */
+  signal?: AbortSignal;
+  noTimeout?: boolean;
+}
+
+/** KubeApi is the operator's Kubernetes client; see the file comment. */
+export class KubeApi {
+  private readonly kc: KubeConfig;
+  private readonly server: string;
+  private readonly logger: Logger;
+  private readonly userAgent: string;
+  private readonly timeoutMs: number;
+  private agent: http.Agent | undefined;
+
+  constructor(kc: KubeConfig, options: KubeApiOptions = {}) {
+    const cluster = kc.getCurrentCluster();
+    if (cluster === null) throw new Error('kube api: the kubeconfig has no current cluster');
+    this.kc = kc;
+    this.server = cluster.server.replace(/\/+$/, '');
+    this.logger = options.logger ?? nullLogger;
+    this.userAgent = options.userAgent ?? 'ontap-kms-operator';
+    this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  /** fromKubeconfig loads `path`, or without one the in-cluster config or the default loading rules. */
+  static fromKubeconfig(path?: string, options?: KubeApiOptions): KubeApi {
+    const kc = new KubeConfig();
+    if (path !== undefined) kc.loadFromFile(path);
+    else kc.loadFromDefault();
+    return new KubeApi(kc, options);
+  }
+
+  /** get reads one object; undefined when it does not exist. */
+  async get(type: ResourceType, namespace: string, name: string): Promise<KubeObject | undefined> {
+    try {
+      return parseKubeObject(await this.json({ method: 'GET', path: resourcePath(type, namespace, name) }));
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** list reads one page (or all, without `limit`) of objects, with the list's resourceVersion. */
+  async list(
+    type: ResourceType,
+    namespace: string | undefined,
+    opts: {
+      metadataOnly?: boolean;
+      labelSelector?: string;
+      fieldSelector?: string;
+      resourceVersion?: string;
+      limit?: number;
+      continue?: string;
+    } = {},
+  ): Promise<{ items: KubeObject[]; resourceVersion: string; continue?: string }> {
+    const { metadataOnly, ...query } = opts;
+    const raw = await this.json({
+      method: 'GET',
+      path: resourcePath(type, namespace),
+      query,
+      ...(metadataOnly ? { accept: PARTIAL_LIST } : {}),
+    });
+    if (!isRecord(raw) || !Array.isArray(raw.items)) throw new Error(`list ${describe(type, namespace)}: not a list`);
+    const meta = isRecord(raw.metadata) ? raw.metadata : {};
+    const items = raw.items.map(parseKubeObject);
+    const cont = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
+    const rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
+    return cont === undefined ? { items, resourceVersion: rv } : { items, resourceVersion: rv, continue: cont };
+  }
+
+  /** create creates `body` and returns it as stored. */
+  async create(type: ResourceType, namespace: string, body: KubeObject): Promise<KubeObject> {
+    return parseKubeObject(await this.json({ method: 'POST', path: resourcePath(type, namespace), body }));
+  }
+
+  /**
+   * mergePatch applies a JSON merge patch (RFC 7386). A `metadata.resourceVersion` in the patch
+   * makes the server check it: a stale one fails with 409 Conflict.
+   */
+  async mergePatch(
+    type: ResourceType,
+    namespace: string,
+    name: string,
+    patch: unknown,
+    opts: { subresource?: 'status' } = {},
+  ): Promise<KubeObject> {
+    const path = resourcePath(type, namespace, name, opts.subresource);
+    return parseKubeObject(await this.json({ method: 'PATCH', path, body: patch, contentType: MERGE_PATCH }));
+  }
+
+  /** replace PUTs `body`; its metadata.resourceVersion, if set, must be current (else 409). */
+  async replace(type: ResourceType, namespace: string, name: string, body: KubeObject): Promise<KubeObject> {
+    return parseKubeObject(await this.json({ method: 'PUT', path: resourcePath(type, namespace, name), body }));
+  }
+
+  /** delete deletes one object; one that is already gone is not an error. */
+  async delete(type: ResourceType, namespace: string, name: string): Promise<void> {
+    try {
+      await this.json({ method: 'DELETE', path: resourcePath(type, namespace, name) });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /**
+   * watch streams changes from `resourceVersion` to `onEvent` until the server ends the stream
+   * (resolve) or the connection fails (reject). Aborting `signal` resolves. ERROR events, such as
+   * a 410 Gone Status, are passed through for the caller to act on.
+   */
+  async watch(
+    type: ResourceType,
+    namespace: string | undefined,
+    opts: {
+      resourceVersion: string;
+      metadataOnly?: boolean;
+      timeoutSeconds?: number;
+      allowWatchBookmarks?: boolean;
+      signal: AbortSignal;
+    },
+    onEvent: (e: WatchEvent) => void,
+  ): Promise<void> {
+    const what = `watch ${describe(type, namespace)}`;
+    const query: Query = {
+      watch: true,
+      resourceVersion: opts.resourceVersion,
+      allowWatchBookmarks: opts.allowWatchBookmarks ?? true,
+      timeoutSeconds: opts.timeoutSeconds,
+    };
+    let res: Response;
+    try {
+      res = await this.send({
+        method: 'GET',
+        path: resourcePath(type, namespace),
+        query,
+        signal: opts.signal,
+        noTimeout: true,
+        ...(opts.metadataOnly ? { accept: PARTIAL_OBJECT } : {}),
+      });
+    } catch (err) {
+      if (opts.signal.aborted) return;
+      throw err;
+    }
+    const body = res.body as Readable | null;
+    if (body === null) return;
+    let buffered = '';
+    // The handler's own errors (e.g. "re-list now") reach the caller as they are, not as a broken stream.
+    let handlerFailed: { error: unknown } | undefined;
+    const deliver = (line: string): void => {
+      if (line.trim() === '') return;
+      const event = parseWatchLine(line, what);
+      try {
+        onEvent(event);
+      } catch (error) {
+        handlerFailed = { error };
+        throw error;
+      }
+    };
+    try {
+      body.setEncoding('utf8');
+      for await (const chunk of body) {
+        buffered += String(chunk);
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, nl);
+          buffered = buffered.slice(nl + 1);
+          deliver(line);
+        }
+      }
+      deliver(buffered);
+    } catch (err) {
+      if (handlerFailed !== undefined) throw handlerFailed.error;
+      if (opts.signal.aborted) return;
+      throw new Error(`${what}: stream broken`, { cause: err });
+    }
+  }
+
+  /** getSecret reads a Secret with its values decoded; undefined when it does not exist. */
+  async getSecret(namespace: string, name: string): Promise<SecretData | undefined> {
+    const obj = await this.get(SecretType, namespace, name);
+    if (obj === undefined) return undefined;
+    const data = new Map<string, Buffer>();
+    if (isRecord(obj.data)) {
+      for (const [k, v] of Object.entries(obj.data)) {
+        if (typeof v === 'string') data.set(k, Buffer.from(v, 'base64'));
+      }
+    }
+    return {
+      name: obj.metadata.name,
+      resourceVersion: obj.metadata.resourceVersion ?? '',
+      type: typeof obj.type === 'string' ? obj.type : 'Opaque',
+      data,
+    };
+  }
+
+  private async json(spec: RequestSpec): Promise<unknown> {
+    const res = await this.send(spec);
+    const text = await res.text();
+    if (text === '') return undefined;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch (err) {
+      throw new Error(`${spec.method} ${spec.path}: response is not JSON`, { cause: err });
+    }
+  }
+
+  private async send(spec: RequestSpec): Promise<Response> {
+    const url = new URL(this.server + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {})) {
+      if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
+    }
+    // applyToHTTPSOptions fills in the auth header fresh each time (tokens rotate in-cluster).
+    const opts: https.RequestOptions = {};
+    try {
+      await this.kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      throw new Error(`${spec.method} ${spec.path}: apply kubeconfig credentials: ${errorText(err)}`, { cause: err });
+    }
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, Accept: spec.accept ?? 'application/json' };
+    for (const [k, v] of Object.entries(opts.headers ?? {})) {
+      if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
+    }
+    if (opts.auth) headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
+    let body: string | undefined;
+    if (spec.body !== undefined) {
+      body = JSON.stringify(spec.body);
+      headers['Content-Type'] = spec.contentType ?? 'application/json';
+    }
+    const signals = spec.noTimeout ? [] : [AbortSignal.timeout(this.timeoutMs)];
+    if (spec.signal) signals.push(spec.signal);
+    const started = Date.now();
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method: spec.method,
+        headers,
+        agent: this.agentFor(opts),
+        ...(body !== undefined ? { body } : {}),
+        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
+      });
+    } catch (err) {
+      throw new Error(`${spec.method} ${spec.path}: ${errorText(err)}`, { cause: err });
+    }
+    this.logger.debug('kube api request', {
+      method: spec.method,
+      path: spec.path,
+      status: res.status,
+      durationMs: Date.now() - started,
+    });
+    if (res.status >= 400) throw await toApiError(spec, res);
+    return res;
+  }
+
+  /** agentFor keeps one keep-alive agent for the kubeconfig's TLS settings (client-node makes one a call). */
+  private agentFor(opts: https.RequestOptions): http.Agent {
+    if (this.kc.getCurrentCluster()?.proxyUrl) return opts.agent as http.Agent;
+    if (this.agent === undefined) {
+      this.agent = this.server.startsWith('https:')
+        ? new https.Agent({
+            keepAlive: true,
+            ca: opts.ca,
+            cert: opts.cert,
+            key: opts.key,
+            pfx: opts.pfx,
+            passphrase: opts.passphrase,
+            ...(opts.rejectUnauthorized !== undefined ? { rejectUnauthorized: opts.rejectUnauthorized } : {}),
+            ...(opts.servername !== undefined ? { servername: opts.servername } : {}),
+          })
+        : new http.Agent({ keepAlive: true });
+    }
+    return this.agent;
+  }
+}
+
+/** resourcePath is the REST path of a collection, an object or its subresource. */
+export function resourcePath(type: ResourceType, namespace?: string, name?: string, subresource?: string): string {
+  let p = type.group === '' ? `/api/${type.version}` : `/apis/${type.group}/${type.version}`;
+  if (namespace) p += `/namespaces/${encodeURIComponent(namespace)}`;
+  p += `/${type.plural}`;
+  if (name !== undefined) p += `/${encodeURIComponent(name)}`;
+  if (subresource !== undefined) p += `/${subresource}`;
+  return p;
+}
+
+/** parseKubeObject checks that `value` is an object with a metadata.name, at the edge. */
+export function parseKubeObject(value: unknown): KubeObject {
+  if (!isRecord(value) || !isRecord(value.metadata) || typeof value.metadata.name !== 'string') {
+    throw new Error('kube api: response is not a Kubernetes object');
+  }
+  return value as KubeObject;
+}
+
+/** watchErrorCode is the Status code of a watch ERROR event's object (410 = resourceVersion too old). */
+export function watchErrorCode(obj: KubeObject): number {
+  return typeof obj.code === 'number' ? obj.code : 0;
+}
+
+function parseWatchLine(line: string, what: string): WatchEvent {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch (err) {
+    throw new Error(`${what}: event is not JSON`, { cause: err });
+  }
+  if (!isRecord(raw) || typeof raw.type !== 'string' || !WATCH_TYPES.has(raw.type) || !isRecord(raw.object)) {
+    throw new Error(`${what}: malformed event`);
+  }
+  const type = raw.type as WatchEventType;
+  // A Status has no metadata.name; give it an empty one so every event carries a KubeObject.
+  const object = type === 'ERROR' ? { ...raw.object, metadata: { name: '', ...asRecord(raw.object.metadata) } } : raw.object;
+  return { type, object: parseKubeObject(object) };
+}
+
+async function toApiError(spec: RequestSpec, res: Response): Promise<KubeApiError> {
+  let reason = res.statusText || 'Unknown';
+  let message = '';
+  try {
+    const status: unknown = JSON.parse(await res.text());
+    if (isRecord(status)) {
+      if (typeof status.reason === 'string' && status.reason !== '') reason = status.reason;
+      if (typeof status.message === 'string') message = status.message;
+    }
+  } catch {
+    // Not a Status body (a proxy, a plain-text 503): the HTTP status says enough.
+  }
+  const detail = message === '' ? reason : `${reason}: ${message}`;
+  return new KubeApiError(`${spec.method} ${spec.path}: ${res.status} ${detail}`, res.status, reason);
+}
+
+function describe(type: ResourceType, namespace: string | undefined): string {
+  const gr = type.group === '' ? type.plural : `${type.plural}.${type.group}`;
+  return namespace ? `${gr} in ${namespace}` : gr;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function asRecord(v: unknown): Record<string, unknown> {
+  return isRecord(v) ? v : {};
+}

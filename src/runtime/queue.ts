@@ -1,0 +1,209 @@
+/**
+ * A work queue of object keys with client-go's guarantees: a key waits at most once however often
+ * it is added, one handler runs per key at a time (a key added while it is being processed is
+ * marked dirty and runs again right after), delayed adds keep the earliest time, and failures back
+ * off exponentially per key.
+ */
+import { backoffDelay } from './backoff.js';
+import { type Logger, nullLogger } from './logger.js';
+import type { QueueMetrics } from './metrics.js';
+
+/** WorkQueueOptions configure a {@link WorkQueue}. */
+export interface WorkQueueOptions {
+  /** name labels the queue's metrics and logs. */
+  readonly name: string;
+  /** baseDelayMs is the first rate-limited delay of a key. @default 1000 */
+  readonly baseDelayMs?: number;
+  /** maxDelayMs caps the rate-limited delay. @default 300000 */
+  readonly maxDelayMs?: number;
+  /** jitter is the largest share taken off a rate-limited delay at random. @default 0.1 */
+  readonly jitter?: number;
+  /** @default no metrics */
+  readonly metrics?: QueueMetrics;
+  /** @default nullLogger */
+  readonly logger?: Logger;
+}
+
+interface Delayed {
+  readonly at: number;
+  readonly timer: NodeJS.Timeout;
+}
+
+/** WorkQueue hands keys to a fixed number of async workers; see the file comment. */
+export class WorkQueue {
+  private readonly name: string;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly jitter: number;
+  private readonly metrics: QueueMetrics | undefined;
+  private readonly logger: Logger;
+
+  /** keys waiting for a worker, in order. */
+  private readonly queue: string[] = [];
+  /** keys that need processing: waiting in `queue`, or to re-run once their handler finishes. */
+  private readonly dirty = new Set<string>();
+  /** keys whose handler is running now. */
+  private readonly processing = new Set<string>();
+  private readonly delayed = new Map<string, Delayed>();
+  private readonly failures = new Map<string, number>();
+  /** workers parked until a key arrives or the queue shuts down. */
+  private waiters: Array<(key: string | undefined) => void> = [];
+  private workers: Array<Promise<void>> = [];
+  private shuttingDown = false;
+  private draining = false;
+
+  constructor(options: WorkQueueOptions) {
+    this.name = options.name;
+    this.baseDelayMs = options.baseDelayMs ?? 1000;
+    this.maxDelayMs = options.maxDelayMs ?? 300_000;
+    this.jitter = options.jitter ?? 0.1;
+    this.metrics = options.metrics;
+    this.logger = (options.logger ?? nullLogger).child({ queue: options.name });
+  }
+
+  /** add queues `key` unless it already waits; a key being processed re-runs afterwards. */
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.dirty.has(key)) return;
+    this.metrics?.incAdds();
+    this.dirty.add(key);
+    if (this.processing.has(key)) return;
+    this.push(key);
+  }
+
+  /** addAfter queues `key` after `delayMs`; if it is already scheduled, the earlier time wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = Date.now() + delayMs;
+    const existing = this.delayed.get(key);
+    if (existing !== undefined) {
+      if (existing.at <= at) return;
+      clearTimeout(existing.timer);
+    }
+    const timer = setTimeout(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, delayMs);
+    this.delayed.set(key, { at, timer });
+  }
+
+  /** addRateLimited queues `key` after its backoff: base * 2^failures, capped, minus jitter. */
+  addRateLimited(key: string): void {
+    if (this.shuttingDown) return;
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    this.metrics?.incRetries();
+    this.addAfter(key, this.rateLimitDelay(n));
+  }
+
+  /** rateLimitDelay is the delay addRateLimited uses after `failures` earlier failures. */
+  rateLimitDelay(failures: number): number {
+    return backoffDelay(failures, { initialMs: this.baseDelayMs, maxMs: this.maxDelayMs, jitter: this.jitter });
+  }
+
+  /** forget resets the failure count of `key`, typically after it was processed successfully. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  /** numRequeues is how many rate-limited re-adds `key` has had since it was last forgotten. */
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** len is the number of keys waiting for a worker (not those running or delayed). */
+  len(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * run starts `workers` async workers calling `handler` with one key at a time. A handler that
+   * throws is the caller's to log; the queue only makes sure the worker carries on.
+   */
+  run(workers: number, handler: (key: string) => Promise<void>): void {
+    for (let i = 0; i < workers; i++) this.workers.push(this.worker(handler));
+  }
+
+  /**
+   * shutdown stops taking new keys and cancels delayed ones. With `drain`, the keys already
+   * waiting are still processed; without, they are dropped. Resolves once every worker is idle.
+   */
+  async shutdown(opts: { drain?: boolean } = {}): Promise<void> {
+    this.shuttingDown = true;
+    this.draining = opts.drain ?? false;
+    for (const d of this.delayed.values()) clearTimeout(d.timer);
+    this.delayed.clear();
+    if (!this.draining) {
+      for (const key of this.queue) this.dirty.delete(key);
+      this.queue.length = 0;
+      this.metrics?.setDepth(0);
+    }
+    this.wakeAll();
+    await Promise.all(this.workers);
+  }
+
+  private push(key: string): void {
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      // A parked worker takes the key directly: it never sits in the queue.
+      this.take(key);
+      waiter(key);
+      return;
+    }
+    this.queue.push(key);
+    this.metrics?.setDepth(this.queue.length);
+  }
+
+  private take(key: string): void {
+    this.dirty.delete(key);
+    this.processing.add(key);
+  }
+
+  private next(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.metrics?.setDepth(this.queue.length);
+      this.take(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirty.has(key)) {
+      if (this.shuttingDown && !this.draining) {
+        this.dirty.delete(key);
+        return;
+      }
+      this.push(key);
+    }
+    // A drained queue wakes its parked workers so that shutdown can resolve.
+    if (this.shuttingDown && this.queue.length === 0 && this.processing.size === 0) this.wakeAll();
+  }
+
+  private wakeAll(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w(undefined);
+  }
+
+  private async worker(handler: (key: string) => Promise<void>): Promise<void> {
+    for (;;) {
+      const key = await this.next();
+      if (key === undefined) return;
+      try {
+        await handler(key);
+      } catch (err) {
+        this.logger.debug('work queue handler failed', { key, error: err });
+      } finally {
+        this.done(key);
+      }
+    }
+  }
+}

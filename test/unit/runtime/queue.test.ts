@@ -1,0 +1,203 @@
+import { expect } from 'chai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../../../src/runtime/backoff.js';
+import { Metrics } from '../../../src/runtime/metrics.js';
+import { WorkQueue } from '../../../src/runtime/queue.js';
+
+/** deferred returns a promise and the function that resolves it. */
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** waitFor polls `cond` until it holds, failing after `ms`. */
+async function waitFor(cond: () => boolean, ms = 2000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(2);
+  }
+}
+
+describe('WorkQueue', () => {
+  let queue: WorkQueue;
+  afterEach(async () => {
+    await queue.shutdown();
+  });
+
+  it('de-duplicates a key that is already waiting', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    queue.add('a');
+    queue.add('a');
+    queue.add('b');
+    expect(queue.len()).to.equal(2);
+    const seen: string[] = [];
+    queue.run(1, (key) => {
+      seen.push(key);
+      return Promise.resolve();
+    });
+    await waitFor(() => seen.length === 2);
+    await sleep(10);
+    expect(seen).to.deep.equal(['a', 'b']);
+  });
+
+  it('runs one handler per key at a time and re-runs a key added while it was processing', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    let running = 0;
+    let maxRunning = 0;
+    let calls = 0;
+    queue.run(4, async () => {
+      calls++;
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      if (calls === 1) await gate.promise;
+      running--;
+    });
+    queue.add('a');
+    await waitFor(() => calls === 1);
+    // Added twice while processing: marked dirty once, so exactly one more run, after the first.
+    queue.add('a');
+    queue.add('a');
+    await sleep(20);
+    expect(calls, 'no second run while the first is in flight').to.equal(1);
+    gate.resolve();
+    await waitFor(() => calls === 2);
+    await sleep(20);
+    expect(calls).to.equal(2);
+    expect(maxRunning).to.equal(1);
+  });
+
+  it('runs different keys in parallel', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    let running = 0;
+    queue.run(2, async () => {
+      running++;
+      await gate.promise;
+    });
+    queue.add('a');
+    queue.add('b');
+    await waitFor(() => running === 2);
+    gate.resolve();
+  });
+
+  it('addAfter keeps the earliest time when a key is scheduled twice', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const seen: Array<{ key: string; at: number }> = [];
+    queue.run(1, (key) => {
+      seen.push({ key, at: Date.now() });
+      return Promise.resolve();
+    });
+    const start = Date.now();
+    queue.addAfter('a', 5_000);
+    queue.addAfter('a', 30);
+    queue.addAfter('a', 10_000);
+    await waitFor(() => seen.length === 1);
+    expect(seen[0]?.at).to.be.lessThan(start + 4_000);
+    await sleep(50);
+    expect(seen).to.have.length(1);
+  });
+
+  it('addRateLimited backs off exponentially per key, and forget resets it', async () => {
+    queue = new WorkQueue({ name: 'test', baseDelayMs: 5, maxDelayMs: 40, jitter: 0 });
+    const seen: string[] = [];
+    queue.run(1, (key) => {
+      seen.push(key);
+      return Promise.resolve();
+    });
+    queue.addRateLimited('a');
+    queue.addRateLimited('a');
+    queue.addRateLimited('b');
+    expect(queue.numRequeues('a')).to.equal(2);
+    expect(queue.numRequeues('b')).to.equal(1);
+    await waitFor(() => seen.includes('a') && seen.includes('b'));
+    queue.forget('a');
+    expect(queue.numRequeues('a')).to.equal(0);
+    expect(queue.numRequeues('b')).to.equal(1);
+    expect([0, 1, 2, 3, 4, 10].map((n) => queue.rateLimitDelay(n))).to.deep.equal([5, 10, 20, 40, 40, 40]);
+  });
+
+  it('shutdown waits for in-flight handlers and drains waiting keys when asked', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    const done: string[] = [];
+    queue.run(1, async (key) => {
+      if (key === 'a') await gate.promise;
+      done.push(key);
+    });
+    queue.add('a');
+    queue.add('b');
+    await waitFor(() => queue.len() === 1);
+    let finished = false;
+    const stopped = queue.shutdown({ drain: true }).then(() => (finished = true));
+    queue.add('c'); // refused: the queue is shutting down
+    await sleep(20);
+    expect(finished, 'shutdown waits for the in-flight handler').to.equal(false);
+    gate.resolve();
+    await stopped;
+    expect(done).to.deep.equal(['a', 'b']);
+  });
+
+  it('shutdown without drain drops waiting keys and cancels delayed ones', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    const done: string[] = [];
+    queue.run(1, async (key) => {
+      if (key === 'a') await gate.promise;
+      done.push(key);
+    });
+    queue.add('a');
+    queue.add('b');
+    queue.addAfter('c', 10);
+    await waitFor(() => queue.len() === 1);
+    const stopped = queue.shutdown();
+    gate.resolve();
+    await stopped;
+    await sleep(30);
+    expect(done).to.deep.equal(['a']);
+  });
+
+  it('keeps its worker alive when a handler throws', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const seen: string[] = [];
+    queue.run(1, (key) => {
+      seen.push(key);
+      return key === 'a' ? Promise.reject(new Error('boom')) : Promise.resolve();
+    });
+    queue.add('a');
+    queue.add('b');
+    await waitFor(() => seen.length === 2);
+  });
+
+  it('reports depth, adds and retries to its metrics', async () => {
+    const metrics = new Metrics();
+    queue = new WorkQueue({ name: 'm', metrics: metrics.queueMetrics('m'), baseDelayMs: 1000 });
+    queue.add('a');
+    queue.add('a');
+    queue.add('b');
+    queue.addRateLimited('c');
+    const text = await metrics.registry.metrics();
+    expect(text).to.include('workqueue_depth{name="m"} 2');
+    expect(text).to.include('workqueue_adds_total{name="m"} 2');
+    expect(text).to.include('workqueue_retries_total{name="m"} 1');
+  });
+});
+
+describe('backoffDelay', () => {
+  const cases: Array<{ reason: string; failures: number; jitter: number; random: number; want: number }> = [
+    { reason: 'first retry waits the initial delay', failures: 0, jitter: 0, random: 0.5, want: 100 },
+    { reason: 'doubles with each failure', failures: 3, jitter: 0, random: 0.5, want: 800 },
+    { reason: 'is capped', failures: 20, jitter: 0, random: 0.5, want: 5000 },
+    { reason: 'does not overflow on huge counts', failures: 10_000, jitter: 0, random: 0.5, want: 5000 },
+    { reason: 'jitter only shortens', failures: 1, jitter: 0.1, random: 1, want: 180 },
+    { reason: 'jitter keeps the cap a hard bound', failures: 20, jitter: 0.1, random: 0, want: 5000 },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => {
+      const got = backoffDelay(c.failures, { initialMs: 100, maxMs: 5000, jitter: c.jitter }, () => c.random);
+      expect(got).to.equal(c.want);
+    });
+  }
+});
