@@ -70,7 +70,11 @@ export class ClusterObserver {
       this.fetches++;
       const records = await this.fetch([...keys].sort());
       const byKey = new Map(records.map((r) => [scopeKey(r.scope === 'cluster' ? undefined : r.svm), r]));
-      for (const k of keys) this.entries.set(k, { record: byKey.get(k), fetchedAt: startedAt });
+      for (const k of keys) {
+        // A record this process wrote or re-read while the GET was in flight is newer: keep it.
+        const known = this.entries.get(k);
+        if (!known || known.fetchedAt <= startedAt) this.entries.set(k, { record: byKey.get(k), fetchedAt: startedAt });
+      }
     })();
     this.inflight = { startedAt, keys, done };
     try {

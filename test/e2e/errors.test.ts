@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
+import { SecretType } from '../../src/runtime/kube.js';
+import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
+import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+
+/** syncedReason waits until `name` reports Synced with `want` (e.g. "False/SecretNotFound"). */
+async function syncedIs(w: E2E, name: string, want: string): Promise<string> {
+  return waitFor(`${name} Synced=${want}`, async () => {
+    const k = await getKms(w, name);
+    const c = k?.status?.conditions?.find((x) => x.type === 'Synced');
+    return c && `${c.status}/${c.reason}` === want ? c.message : undefined;
+  }, 25_000);
+}
+
+describe('e2e: errors give Synced=False with a reason, write nothing, and recover without a restart', function () {
+  this.timeout(90_000);
+  let w: E2E;
+  before(async function () {
+    this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+    w = await startE2E();
+    await w.startOperator();
+  });
+  after(async () => w?.close());
+  beforeEach(() => w.sim.control.clearRequests());
+
+  it('5a. a missing Secret: SecretNotFound; creating it recovers', async () => {
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'missing', { svm: { name: 'svm1' }, credentialsSecretRef: { name: 'later' } }));
+    const message = await syncedIs(w, 'missing', 'False/SecretNotFound');
+    expect(message).to.contain(`Secret ${w.ns}/later not found`);
+    expect(awsKmsWrites(w.sim)).to.deep.equal([]);
+    await w.api.create(SecretType, w.ns, awsSecret(w.ns, 'later'));
+    await syncedIs(w, 'missing', 'True/ReconcileSuccess');
+    expect(awsKmsWrites(w.sim).map((r) => r.method)).to.deep.equal(['POST']);
+  });
+
+  it('5b. an empty key: SecretInvalid, naming the key; filling it recovers', async () => {
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'empty', { access_key_id: 'AKIAEMPTY', secret_access_key: '' }));
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'empty', { svm: { name: 'svm2' }, credentialsSecretRef: { name: 'empty' } }));
+    const message = await syncedIs(w, 'empty', 'False/SecretInvalid');
+    expect(message).to.contain('key "secret_access_key" is empty');
+    expect(awsKmsWrites(w.sim)).to.deep.equal([]);
+    await w.api.mergePatch(SecretType, w.ns, 'empty', { stringData: { secret_access_key: 'now-filled-in' } });
+    await syncedIs(w, 'empty', 'True/ReconcileSuccess');
+  });
+
+  it('5c. AWS refuses the credentials (65537921): InvalidCredentials with ONTAP code and text; accepted keys recover', async () => {
+    w.sim.control.setAws({ acceptedCredentials: [{ accessKeyId: 'AKIAGOOD', secretAccessKey: 'good-secret' }] });
+    try {
+      await w.api.create(SecretType, w.ns, secret(w.ns, 'bad', { access_key_id: 'AKIABAD', secret_access_key: 'bad-secret' }));
+      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'badcreds', { svm: { name: 'svm3' }, credentialsSecretRef: { name: 'bad' } }));
+      const message = await syncedIs(w, 'badcreds', 'False/InvalidCredentials');
+      expect(message).to.match(/ONTAP error 65537921: /);
+      expect([...w.sim.state.records.values()].filter((r) => r.svm?.name === 'svm3')).to.have.length(0);
+      await w.api.mergePatch(SecretType, w.ns, 'bad', { stringData: { access_key_id: 'AKIAGOOD', secret_access_key: 'good-secret' } });
+      await syncedIs(w, 'badcreds', 'True/ReconcileSuccess');
+    } finally {
+      w.sim.control.setAws({ acceptedCredentials: null });
+    }
+  });
+
+  it('5d. an unreachable cluster: Unreachable; reachable again recovers', async () => {
+    const id = w.sim.control.addFault({ path: '/api/', drop: true });
+    try {
+      await w.api.mergePatch(OntapAwsKmsType, w.ns, 'missing', { spec: { region: 'eu-central-1' } });
+      const message = await syncedIs(w, 'missing', 'False/Unreachable');
+      expect(message).to.match(/OntapCluster sim|aws-kms/);
+    } finally {
+      w.sim.control.clearFaults(id);
+    }
+    await waitFor('recovered', async () => {
+      const k = await getKms(w, 'missing');
+      return condition(k, 'Synced') === 'True/ReconcileSuccess' && k?.status?.observedGeneration === k?.metadata.generation;
+    }, 30_000);
+    expect([...w.sim.state.records.values()].find((r) => r.svm?.name === 'svm1')?.region).to.equal('eu-central-1');
+  });
+
+  it('5e. a wrong CA: OntapCluster Ready=False and OntapAwsKms Unreachable naming TLS; the right CA recovers', async () => {
+    const other = await import('../support/sim.js').then((m) => m.startTestSim());
+    try {
+      await w.api.mergePatch(SecretType, w.ns, 'ontap-ca', { stringData: { 'ca.crt': other.caPem } });
+      await w.api.mergePatch(OntapAwsKmsType, w.ns, 'missing', { spec: { region: 'ap-south-1' } });
+      const message = await syncedIs(w, 'missing', 'False/Unreachable');
+      expect(message.toLowerCase()).to.match(/tls|certificate/);
+      await waitFor('cluster not ready', async () => {
+        const c = await w.api.get(OntapClusterType, w.ns, 'sim');
+        const conds = (c?.status as { conditions?: Array<{ type: string; status: string; message: string }> } | undefined)?.conditions;
+        return conds?.find((x) => x.type === 'Ready')?.status === 'False';
+      });
+      expect(awsKmsWrites(w.sim)).to.deep.equal([]);
+    } finally {
+      await w.api.mergePatch(SecretType, w.ns, 'ontap-ca', { stringData: { 'ca.crt': w.sim.caPem } });
+      await other.close();
+    }
+    await syncedIs(w, 'missing', 'True/ReconcileSuccess');
+  });
+});
