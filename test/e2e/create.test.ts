@@ -85,7 +85,7 @@ describe('e2e: create, status and spec changes', function () {
     const res = await simRequest(w.sim, 'PATCH', `/api/security/aws-kms/${uuid()}`, { body: { polling_period: 5 } });
     expect(res.status).to.equal(200);
     w.sim.control.clearRequests();
-    await waitFor('polling_period corrected', async () => w.sim.state.records.get(uuid())?.polling_period === 45, 25_000);
+    await waitFor('polling_period corrected', () => w.sim.state.records.get(uuid())?.polling_period === 45, 25_000);
     const writes = awsKmsWrites(w.sim);
     expect(writes).to.have.length(1);
     expect(writes[0]?.body).to.deep.equal({ polling_period: 45 });
@@ -109,7 +109,7 @@ describe('e2e: create, status and spec changes', function () {
     const before = w.sim.state.records.get(uuid())?.secret_access_key;
     const rotated = await w.api.mergePatch(SecretType, w.ns, 'aws', { stringData: { secret_access_key: TEST_SECRETS.awsSecretRotated } });
     const started = Date.now();
-    await waitFor('new key pair on ONTAP', async () => w.sim.state.records.get(uuid())?.secret_access_key === TEST_SECRETS.awsSecretRotated, 10_000, 50);
+    await waitFor('new key pair on ONTAP', () => w.sim.state.records.get(uuid())?.secret_access_key === TEST_SECRETS.awsSecretRotated, 10_000, 50);
     const took = Date.now() - started;
     expect(before).to.equal(TEST_SECRETS.awsSecret);
     const k = await waitFor('appliedSecrets', async () => {
@@ -128,7 +128,7 @@ describe('e2e: create, status and spec changes', function () {
   it('a keyId change re-keys through rekey-external, not a PATCH', async () => {
     w.sim.control.clearRequests();
     await w.api.mergePatch(OntapAwsKmsType, w.ns, 'full', { spec: { keyId: 'arn:aws:kms:us-east-1:111122223333:key/e2e-2' } });
-    await waitFor('key_id changed', async () => w.sim.state.records.get(uuid())?.key_id === 'arn:aws:kms:us-east-1:111122223333:key/e2e-2');
+    await waitFor('key_id changed', () => w.sim.state.records.get(uuid())?.key_id === 'arn:aws:kms:us-east-1:111122223333:key/e2e-2');
     const writes = awsKmsWrites(w.sim);
     expect(writes.map((r) => `${r.method} ${r.path.replace(uuid(), '{uuid}')}`)).to.deep.equal(['POST /api/security/aws-kms/{uuid}/rekey-external']);
     await waitFor('status keyId', async () => (await getKms(w, 'full'))?.status?.keyId === 'arn:aws:kms:us-east-1:111122223333:key/e2e-2');

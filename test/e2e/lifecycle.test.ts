@@ -105,6 +105,6 @@ describe('e2e: adoption, conflicts, deletion and Observe', function () {
     await waitFor('Suspended', async () => condition(await getKms(w, 'watcher'), 'Synced') === 'False/Suspended');
     expect(awsKmsWrites(w.sim)).to.deep.equal([]);
     await w.api.mergePatch(OntapAwsKmsType, w.ns, 'watcher', { spec: { suspend: false } });
-    await waitFor('managed', async () => recordOf('svm4')?.region === 'eu-north-1');
+    await waitFor('managed', () => recordOf('svm4')?.region === 'eu-north-1');
   });
 });

@@ -99,8 +99,8 @@ export function computeDelta(
     rekeyTo,
     credentials,
     proxyPassword,
-    configPatch: Object.keys(body).length > 0 ? (body as AwsKmsPatchBody) : undefined,
-    credentialsPatch: Object.keys(creds).length > 0 ? (creds as AwsKmsPatchBody) : undefined,
+    configPatch: Object.keys(body).length > 0 ? (body) : undefined,
+    credentialsPatch: Object.keys(creds).length > 0 ? (creds) : undefined,
     drift,
   };
 }
@@ -128,7 +128,7 @@ export function patchOnlyBody(spec: OntapAwsKmsSpec): AwsKmsPatchBody | undefine
     const v = f.desired(spec);
     if (v !== undefined && f.patchOnly) body[f.ontap] = v;
   }
-  return Object.keys(body).length > 0 ? (body as AwsKmsPatchBody) : undefined;
+  return Object.keys(body).length > 0 ? (body) : undefined;
 }
 
 /** appliedAfter returns the appliedSecrets list after sending what `delta` (or a create) sent. */

@@ -119,5 +119,5 @@ export function computeStatus(obj: OntapAwsKms, outcome: Outcome, now: Date): On
 }
 
 function dropUndefined(s: OntapAwsKmsStatus): OntapAwsKmsStatus {
-  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as OntapAwsKmsStatus;
+  return Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 }

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { OntapAwsKmsType } from '../../src/controller/resources.js';
+import { EventType, SecretType } from '../../src/runtime/kube.js';
+import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
+import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
+import { awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+
+// Named zz- so that, in a full run, it also scans the log lines of every e2e file before it.
+describe('e2e: no secret in logs, events, status or metrics', function () {
+  this.timeout(60_000);
+  let w: E2E;
+  before(async function () {
+    this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+    w = await startE2E();
+    await w.startOperator();
+  });
+  after(async () => w?.close());
+
+  it('runs creates, rotations and failures with every secret, then finds none of them anywhere', async () => {
+    w.sim.control.setAws({ acceptedCredentials: [{ accessKeyId: 'AKIAE2E0000000000001', secretAccessKey: TEST_SECRETS.awsSecret }] });
+    await w.api.create(SecretType, w.ns, awsSecret(w.ns));
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'proxy', { password: TEST_SECRETS.proxyPassword }));
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'k', { svm: { name: 'svm1' }, proxy: { host: 'p', passwordSecretRef: { name: 'proxy', key: 'password' } } }));
+    await waitFor('Ready', async () => condition(await getKms(w, 'k'), 'Ready') === 'True/Available');
+    // A rotation to a key pair AWS refuses: the failure path carries ONTAP's message, never the key.
+    await w.api.mergePatch(SecretType, w.ns, 'aws', { stringData: { secret_access_key: TEST_SECRETS.awsSecretRotated } });
+    await waitFor('InvalidCredentials', async () => condition(await getKms(w, 'k'), 'Synced') === 'False/InvalidCredentials');
+
+    const events = (await w.api.list(EventType, w.ns)).items;
+    const statuses = (await w.api.list(OntapAwsKmsType, w.ns)).items.map((o) => o.status);
+    const metrics = (await w.operator?.metrics.render())?.body ?? '';
+    expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
+    expect(events.length, 'events recorded').to.be.greaterThan(0);
+    const haystacks = { logs: capturedLines.join('\n'), events: JSON.stringify(events), status: JSON.stringify(statuses), metrics };
+    for (const [where, text] of Object.entries(haystacks)) {
+      for (const [name, value] of Object.entries(TEST_SECRETS)) {
+        expect(text.includes(value), `${name} found in ${where}`).to.equal(false);
+      }
+    }
+  });
+});
