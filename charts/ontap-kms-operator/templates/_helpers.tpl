@@ -1,0 +1,70 @@
+{{/* The chart name, overridable. */}}
+{{- define "ontap-kms-operator.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The object name prefix: the release name, with the chart name unless it already has it. */}}
+{{- define "ontap-kms-operator.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "ontap-kms-operator.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "ontap-kms-operator.labels" -}}
+helm.sh/chart: {{ include "ontap-kms-operator.chart" . }}
+{{ include "ontap-kms-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: ontap-kms-operator
+{{- end }}
+
+{{/* Labels that select the operator pods; immutable once installed. */}}
+{{- define "ontap-kms-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "ontap-kms-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end }}
+
+{{- define "ontap-kms-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "ontap-kms-operator.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/*
+The rules on the watched resources. Granted cluster-wide (ClusterRole) or in each watched
+namespace (Role). Only the verbs the operator uses: it reads and patches its own kinds (the
+finalizer), writes their status, reads Secrets (metadata watch, data read on demand) and
+records Events.
+*/}}
+{{- define "ontap-kms-operator.watchRules" -}}
+- apiGroups: ["kms.ontap.dev"]
+  resources: ["ontapawskmses", "ontapclusters"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["kms.ontap.dev"]
+  resources: ["ontapawskmses/status", "ontapclusters/status"]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["kms.ontap.dev"]
+  resources: ["ontapawskmses/finalizers", "ontapclusters/finalizers"]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}

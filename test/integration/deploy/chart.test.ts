@@ -1,0 +1,190 @@
+/**
+ * The Helm chart: lint clean, and what it renders for the default values and the options users
+ * set (watched namespaces, ServiceMonitor, NetworkPolicy). No control plane needed.
+ */
+import { expect } from 'chai';
+import { CHART_DIR, helm, watchNamespaceFlags } from './install.js';
+import { at, find, renderChart, type Manifest } from './render.js';
+
+type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+
+function rules(m: Manifest): Rule[] {
+  return (m.rules ?? []) as Rule[];
+}
+
+/** verbsFor collects the verbs a set of rules grants on group/resource. */
+function verbsFor(rs: readonly Rule[], group: string, resource: string): string[] {
+  return [...new Set(rs.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs))].sort();
+}
+
+describe('helm chart', function () {
+  this.timeout(60_000);
+
+  describe('lint', function () {
+    const cases: Array<{ reason: string; args: string[] }> = [
+      { reason: 'default values', args: [] },
+      { reason: 'restricted namespaces', args: watchNamespaceFlags(['storage', 'team-b']) },
+      {
+        reason: 'every optional object on',
+        args: ['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true', '--set', 'imagePullSecrets[0].name=regcred'],
+      },
+    ];
+    for (const c of cases) {
+      it(`is clean with ${c.reason}`, async function () {
+        const out = await helm(['lint', '--strict', CHART_DIR, ...c.args]);
+        expect(out).to.contain('0 chart(s) failed');
+        expect(out).to.not.match(/\[(WARNING|ERROR)\]/);
+      });
+    }
+  });
+
+  describe('values.schema.json', function () {
+    const cases: Array<{ reason: string; set: string; error: RegExp }> = [
+      { reason: 'a log level the operator does not know', set: 'log.level=verbose', error: /log\/level/ },
+      { reason: 'a namespace name Kubernetes would refuse', set: 'watchNamespaces[0]=Bad_NS', error: /watchNamespaces\/0/ },
+      { reason: 'a misspelt value', set: 'replicas=3', error: /replicas/ },
+    ];
+    for (const c of cases) {
+      it(`rejects ${c.reason}`, async function () {
+        let failure: unknown;
+        try {
+          await renderChart(['--set', c.set]);
+        } catch (err) {
+          failure = err;
+        }
+        expect(failure, c.set).to.be.instanceOf(Error);
+        expect((failure as Error).message).to.match(c.error);
+      });
+    }
+  });
+
+  describe('default values', function () {
+    let objs: Manifest[];
+    before(async function () {
+      objs = await renderChart();
+    });
+
+    it('renders the operator objects, and no optional ones', function () {
+      const kinds = objs.map((m) => m.kind).sort();
+      expect(kinds).to.deep.equal(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+      for (const m of objs.filter((o) => !o.kind.startsWith('Cluster'))) expect(m.metadata.namespace, m.kind).to.equal('ontap-kms-system');
+    });
+
+    it('runs two replicas with leader election, spread by hostname', function () {
+      const d = find(objs, 'Deployment');
+      expect(at(d, 'spec', 'replicas')).to.equal(2);
+      const args = at(d, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
+      expect(args).to.include('--leader-elect');
+      expect(args).to.include.members(['--metrics-bind-address=:8080', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=2']);
+      expect(args.filter((a) => a.startsWith('--namespace')), 'all namespaces: no --namespace').to.be.empty;
+      const term = at(d, 'spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm');
+      expect(at(term, 'topologyKey')).to.equal('kubernetes.io/hostname');
+      expect(at(term, 'labelSelector', 'matchLabels')).to.deep.equal(at(d, 'spec', 'selector', 'matchLabels'));
+    });
+
+    it('runs locked down: non-root 65532, read-only root, no privilege escalation, no capabilities, RuntimeDefault seccomp', function () {
+      const pod = at(find(objs, 'Deployment'), 'spec', 'template', 'spec');
+      const c = at(pod, 'containers', 0);
+      expect(at(c, 'securityContext')).to.deep.include({ runAsNonRoot: true, runAsUser: 65532, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+      expect(at(c, 'securityContext', 'capabilities', 'drop')).to.deep.equal(['ALL']);
+      expect(at(c, 'securityContext', 'seccompProfile', 'type')).to.equal('RuntimeDefault');
+      expect(at(pod, 'securityContext', 'runAsNonRoot')).to.equal(true);
+      expect(at(c, 'resources', 'requests')).to.have.keys('cpu', 'memory');
+      expect(at(c, 'resources', 'limits')).to.have.keys('cpu', 'memory');
+    });
+
+    it('probes /healthz and /readyz on 8081, exposes metrics on 8080 and passes POD_NAMESPACE', function () {
+      const d = find(objs, 'Deployment');
+      const c = at(d, 'spec', 'template', 'spec', 'containers', 0);
+      expect(at(c, 'ports')).to.deep.include.members([
+        { name: 'metrics', containerPort: 8080, protocol: 'TCP' },
+        { name: 'health', containerPort: 8081, protocol: 'TCP' },
+      ]);
+      expect(at(c, 'livenessProbe', 'httpGet')).to.deep.equal({ path: '/healthz', port: 'health' });
+      expect(at(c, 'readinessProbe', 'httpGet')).to.deep.equal({ path: '/readyz', port: 'health' });
+      expect(at(c, 'env')).to.deep.include({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
+      expect(at(c, 'image')).to.equal('ghcr.io/ontap-kms-operator/ontap-kms-operator:0.1.0');
+      const svc = find(objs, 'Service');
+      expect(at(svc, 'spec', 'ports', 0)).to.deep.include({ name: 'metrics', port: 8080, targetPort: 'metrics' });
+      expect(at(svc, 'spec', 'selector')).to.deep.equal(at(d, 'spec', 'selector', 'matchLabels'));
+    });
+
+    it('grants exactly the verbs the operator uses, cluster-wide, and the Lease in its own namespace', function () {
+      const cr = rules(find(objs, 'ClusterRole'));
+      const cases: Array<{ group: string; resource: string; verbs: string[] }> = [
+        { group: 'kms.ontap.dev', resource: 'ontapawskmses', verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+        { group: 'kms.ontap.dev', resource: 'ontapclusters', verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+        { group: 'kms.ontap.dev', resource: 'ontapawskmses/status', verbs: ['get', 'patch', 'update'] },
+        { group: 'kms.ontap.dev', resource: 'ontapclusters/status', verbs: ['get', 'patch', 'update'] },
+        { group: 'kms.ontap.dev', resource: 'ontapawskmses/finalizers', verbs: ['update'] },
+        { group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'] },
+        { group: '', resource: 'events', verbs: ['create', 'patch'] },
+        { group: '', resource: 'pods', verbs: [] },
+        { group: 'coordination.k8s.io', resource: 'leases', verbs: [] },
+      ];
+      for (const c of cases) expect(verbsFor(cr, c.group, c.resource), `${c.group}/${c.resource}`).to.deep.equal(c.verbs);
+      expect(cr.flatMap((r) => [...r.verbs, ...r.resources, ...r.apiGroups])).to.not.include('*');
+
+      const lease = find(objs, 'Role', 'ontap-kms-operator-leader-election', 'ontap-kms-system');
+      expect(verbsFor(rules(lease), 'coordination.k8s.io', 'leases')).to.deep.equal(['create', 'get', 'update']);
+      const binding = find(objs, 'ClusterRoleBinding');
+      expect(at(binding, 'subjects', 0)).to.deep.equal({ kind: 'ServiceAccount', name: 'ontap-kms-operator', namespace: 'ontap-kms-system' });
+    });
+  });
+
+  describe('watchNamespaces', function () {
+    it('binds a Role in each watched namespace only, and passes one --namespace each', async function () {
+      const objs = await renderChart(watchNamespaceFlags(['storage', 'team-b']));
+      expect(objs.filter((m) => m.kind.startsWith('Cluster')), 'no cluster-wide grant').to.be.empty;
+      for (const ns of ['storage', 'team-b']) {
+        const role = find(objs, 'Role', 'ontap-kms-operator', ns);
+        expect(verbsFor(rules(role), '', 'secrets')).to.deep.equal(['get', 'list', 'watch']);
+        const rb = find(objs, 'RoleBinding', 'ontap-kms-operator', ns);
+        expect(at(rb, 'subjects', 0, 'namespace')).to.equal('ontap-kms-system');
+      }
+      const args = at(find(objs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
+      expect(args.filter((a) => a.startsWith('--namespace'))).to.deep.equal(['--namespace=storage', '--namespace=team-b']);
+    });
+  });
+
+  describe('options', function () {
+    it('renders a ServiceMonitor for the metrics Service when asked', async function () {
+      const objs = await renderChart(['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.serviceMonitor.labels.release=prometheus']);
+      const sm = find(objs, 'ServiceMonitor');
+      expect(sm.apiVersion).to.equal('monitoring.coreos.com/v1');
+      expect(sm.metadata.labels?.release).to.equal('prometheus');
+      expect(at(sm, 'spec', 'endpoints', 0, 'port')).to.equal('metrics');
+      expect(at(sm, 'spec', 'selector', 'matchLabels')).to.deep.equal(at(find(objs, 'Deployment'), 'spec', 'selector', 'matchLabels'));
+    });
+
+    it('renders a NetworkPolicy with metrics ingress and DNS, API server and ONTAP egress when asked', async function () {
+      const objs = await renderChart([
+        '--set', 'networkPolicy.enabled=true',
+        '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24',
+        '--set', 'networkPolicy.apiServer.cidrs[0]=172.20.0.1/32',
+      ]);
+      const np = find(objs, 'NetworkPolicy');
+      expect(at(np, 'spec', 'policyTypes')).to.deep.equal(['Ingress', 'Egress']);
+      expect(at(np, 'spec', 'ingress', 0, 'ports')).to.deep.equal([{ port: 'metrics', protocol: 'TCP' }]);
+      expect(at(np, 'spec', 'ingress', 0, 'from', 0, 'namespaceSelector')).to.deep.equal({ matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } });
+      const egress = at(np, 'spec', 'egress') as unknown[];
+      expect(at(egress, 0, 'ports')).to.deep.equal([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
+      expect(at(egress, 1, 'to')).to.deep.equal([{ ipBlock: { cidr: '172.20.0.1/32' } }]);
+      expect(at(egress, 2, 'to')).to.deep.equal([{ ipBlock: { cidr: '10.0.0.0/24' } }]);
+      expect(at(egress, 2, 'ports')).to.deep.equal([{ port: 443, protocol: 'TCP' }]);
+    });
+
+    it('sets the image, pull secrets and a single replica without leader election', async function () {
+      const objs = await renderChart([
+        '--set', 'image.repository=registry.example/kms', '--set', 'image.tag=dev', '--set', 'image.pullPolicy=Always',
+        '--set', 'imagePullSecrets[0].name=regcred', '--set', 'replicaCount=1', '--set', 'leaderElection.enabled=false',
+      ]);
+      const pod = at(find(objs, 'Deployment'), 'spec', 'template', 'spec');
+      expect(at(pod, 'containers', 0, 'image')).to.equal('registry.example/kms:dev');
+      expect(at(pod, 'containers', 0, 'imagePullPolicy')).to.equal('Always');
+      expect(at(pod, 'imagePullSecrets')).to.deep.equal([{ name: 'regcred' }]);
+      expect(at(pod, 'containers', 0, 'args')).to.not.include('--leader-elect');
+      expect(objs.filter((m) => m.metadata.name.endsWith('-leader-election')), 'no lease Role').to.be.empty;
+    });
+  });
+});
