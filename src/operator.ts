@@ -85,6 +85,7 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     logger.error('informers failed to start', { error: e instanceof Error ? e.message : String(e) });
   });
   let elector: LeaderElector | undefined;
+  let stopping = false;
   const startControllers = async (): Promise<void> => {
     await informers;
     manager.startControllers();
@@ -112,7 +113,8 @@ export async function startOperator(config: Config, options: OperatorOptions): P
         const wasLeading = leading;
         leading = false;
         metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
-        if (wasLeading) {
+        // Releasing the lease on stop() ends leadership too; only a loss is an error.
+        if (wasLeading && !stopping) {
           logger.warn('lost leadership', { identity });
           options.onLostLeadership?.();
         }
@@ -129,6 +131,7 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     healthUrl,
     isLeader: () => leading,
     async stop() {
+      stopping = true;
       await manager.stop();
       await elector?.stop();
       await Promise.all(servers.map((s) => s.close()));
