@@ -1,0 +1,111 @@
+import { expect } from 'chai';
+import { CLUSTER_SCOPE, ClusterObserver, lastBoundary, nextDriftCheck } from '../../../src/controller/ontap-aws-kms/observer.js';
+import type { AwsKmsRecord } from '../../../src/ontap/wire.js';
+
+const rec = (svm: string, region = 'us-east-1'): AwsKmsRecord => ({ uuid: `u-${svm}`, scope: 'svm', svm: { name: svm, uuid: `s-${svm}` }, region });
+
+/** A fetcher whose answers the test releases by hand, counting calls and the keys asked for. */
+function manualFetcher(world: Map<string, AwsKmsRecord>) {
+  const calls: string[][] = [];
+  const pending: Array<() => void> = [];
+  const fetch = (keys: readonly string[]): Promise<readonly AwsKmsRecord[]> => {
+    calls.push([...keys]);
+    const snapshot = keys.map((k) => world.get(k)).filter((r): r is AwsKmsRecord => r !== undefined);
+    return new Promise((resolve) => pending.push(() => resolve(snapshot)));
+  };
+  const release = async (): Promise<void> => {
+    while (pending.length === 0) await new Promise((r) => setImmediate(r));
+    pending.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  };
+  return { fetch, calls, release };
+}
+
+describe('ClusterObserver', () => {
+  let now = 1000;
+  const clock = (): number => now;
+
+  it('serves every managed SVM from one collection GET', async () => {
+    const world = new Map([['a', rec('a')], ['b', rec('b')], ['c', rec('c')]]);
+    const f = manualFetcher(world);
+    const o = new ClusterObserver(f.fetch, () => ['a', 'b', 'c'], clock);
+    const results = Promise.all(['a', 'b', 'c'].map((k) => o.observe(k, 0)));
+    await f.release();
+    expect((await results).map((r) => r?.svm?.name)).to.deep.equal(['a', 'b', 'c']);
+    expect(f.calls).to.deep.equal([['a', 'b', 'c']]);
+    // Later asks with an older notBefore are answered from the snapshot.
+    expect((await o.observe('b', 500))?.region).to.equal('us-east-1');
+    expect(f.calls).to.have.length(1);
+  });
+
+  it('reads again when the snapshot is older than asked', async () => {
+    const f = manualFetcher(new Map([['a', rec('a')]]));
+    const o = new ClusterObserver(f.fetch, () => ['a'], clock);
+    now = 1000;
+    const first = o.observe('a', 0);
+    await f.release();
+    await first;
+    now = 2000;
+    const second = o.observe('a', 1500);
+    await f.release();
+    await second;
+    expect(f.calls).to.have.length(2);
+  });
+
+  it('reports a missing record as undefined', async () => {
+    const f = manualFetcher(new Map());
+    const o = new ClusterObserver(f.fetch, () => ['a'], clock);
+    const r = o.observe('a', 0);
+    await f.release();
+    expect(await r).to.equal(undefined);
+  });
+
+  it('a GET that started before a create does not hide the created record', async () => {
+    const world = new Map<string, AwsKmsRecord>();
+    const f = manualFetcher(world);
+    const o = new ClusterObserver(f.fetch, () => ['a', 'b'], clock);
+    now = 1000;
+    const slow = o.observe('b', 0); // in flight: sees no record for a
+    now = 1100;
+    o.remember('a', rec('a')); // a was created and re-read meanwhile
+    await f.release();
+    await slow;
+    expect((await o.observe('a', 1000))?.uuid).to.equal('u-a');
+  });
+
+  it('a failed GET rejects every waiter, and the next ask tries again', async () => {
+    let fail = true;
+    let calls = 0;
+    const o = new ClusterObserver(() => {
+      calls++;
+      return fail ? Promise.reject(new Error('boom')) : Promise.resolve([rec('a')]);
+    }, () => ['a'], clock);
+    const results = await Promise.allSettled([o.observe('a', 0), o.observe('a', 0)]);
+    expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
+    fail = false;
+    expect((await o.observe('a', 0))?.uuid).to.equal('u-a');
+    expect(calls).to.equal(2);
+  });
+
+  it('keys the cluster-scoped record as CLUSTER_SCOPE', async () => {
+    const o = new ClusterObserver(() => Promise.resolve([{ uuid: 'cl', scope: 'cluster' }]), () => [CLUSTER_SCOPE], clock);
+    expect((await o.observe(CLUSTER_SCOPE, 0))?.uuid).to.equal('cl');
+  });
+});
+
+describe('drift-check alignment', () => {
+  const cases = [
+    { reason: 'mid-interval waits for the next boundary', now: 12_345, interval: 10_000, delay: 7_655 + 50 },
+    { reason: 'on a boundary waits a whole interval', now: 20_000, interval: 10_000, delay: 10_000 + 50 },
+  ];
+  for (const c of cases) {
+    it(c.reason, () => {
+      expect(nextDriftCheck(c.now, c.interval)).to.equal(c.delay);
+      expect(lastBoundary(c.now + nextDriftCheck(c.now, c.interval), c.interval) % c.interval).to.equal(0);
+    });
+  }
+  it('resources created at different times are checked at the same instants', () => {
+    const at = (created: number): number => created + nextDriftCheck(created, 300_000);
+    expect(at(1_000)).to.equal(at(299_000));
+  });
+});
