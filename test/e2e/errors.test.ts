@@ -94,4 +94,53 @@ describe('e2e: errors give Synced=False with a reason, write nothing, and recove
     }
     await syncedIs(w, 'missing', 'True/ReconcileSuccess');
   });
+
+  describe('OntapCluster', () => {
+    const ready = async (name: string): Promise<{ status: string; reason: string; message: string } | undefined> => {
+      const c = await w.api.get(OntapClusterType, w.ns, name);
+      const conds = (c?.status as { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } | undefined)?.conditions;
+      return conds?.find((x) => x.type === 'Ready');
+    };
+    const cluster = (name: string, spec: Record<string, unknown>) => ({
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'OntapCluster',
+      metadata: { name, namespace: w.ns },
+      spec: { endpoint: w.sim.url, caBundleSecretRef: { name: 'ontap-ca' }, ...spec },
+    });
+
+    it('reports name, uuid and version when connected', async () => {
+      const c = await waitFor('sim Ready', async () => {
+        const o = await w.api.get(OntapClusterType, w.ns, 'sim');
+        return (await ready('sim'))?.status === 'True' ? o : undefined;
+      });
+      expect(c.status).to.deep.include({ clusterName: w.sim.state.clusterName, clusterUUID: w.sim.state.clusterUuid, version: '9.15.1' });
+    });
+
+    it('wrong password: Ready=False InvalidCredentials; fixing the Secret recovers', async () => {
+      await w.api.create(SecretType, w.ns, secret(w.ns, 'wrong-admin', { username: 'admin', password: 'wrong' }, 'kubernetes.io/basic-auth'));
+      await w.api.create(OntapClusterType, w.ns, cluster('badpw', { credentialsSecretRef: { name: 'wrong-admin' } }));
+      const r = await waitFor('InvalidCredentials', async () => ((await ready('badpw'))?.reason === 'InvalidCredentials' ? ready('badpw') : undefined));
+      expect(r?.message).to.contain('HTTP 401');
+      await w.api.mergePatch(SecretType, w.ns, 'wrong-admin', { stringData: { password: 'netapp1!' } });
+      await waitFor('Connected', async () => (await ready('badpw'))?.reason === 'Connected');
+    });
+
+    it('an endpoint nobody answers: Ready=False Unreachable', async () => {
+      await w.api.create(OntapClusterType, w.ns, cluster('nowhere', { endpoint: 'https://127.0.0.1:1', credentialsSecretRef: { name: 'ontap-admin' }, requestTimeoutSeconds: 2 }));
+      const r = await waitFor('Unreachable', async () => ((await ready('nowhere'))?.reason === 'Unreachable' ? ready('nowhere') : undefined));
+      expect(r?.message).to.match(/ECONNREFUSED|connection/);
+    });
+
+    it('a client certificate instead of a password', async () => {
+      await w.api.create(SecretType, w.ns, secret(w.ns, 'ontap-cert', { 'tls.crt': w.sim.clientCertPem ?? '', 'tls.key': w.sim.clientKeyPem ?? '' }, 'kubernetes.io/tls'));
+      await w.api.create(OntapClusterType, w.ns, cluster('cert', { clientCertificateSecretRef: { name: 'ontap-cert' } }));
+      await waitFor('Connected with a certificate', async () => (await ready('cert'))?.reason === 'Connected');
+    });
+
+    it('insecureSkipTLSVerify: connects without the CA, and Ready says verification is off', async () => {
+      await w.api.create(OntapClusterType, w.ns, { ...cluster('insecure', { credentialsSecretRef: { name: 'ontap-admin' }, insecureSkipTLSVerify: true }), spec: { endpoint: w.sim.url, credentialsSecretRef: { name: 'ontap-admin' }, insecureSkipTLSVerify: true } });
+      const r = await waitFor('Connected', async () => ((await ready('insecure'))?.reason === 'Connected' ? ready('insecure') : undefined));
+      expect(r?.message).to.contain('TLS certificate verification is DISABLED');
+    });
+  });
 });
