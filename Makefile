@@ -16,7 +16,7 @@ $(NODE_MODULES): package.json package-lock.json
 deps: $(NODE_MODULES) ## Install npm packages from the lockfile.
 
 .PHONY: controlplane
-controlplane: ## Build (or reuse from the cache) kube-apiserver, etcd and helm.
+controlplane: ## Build (or reuse from the cache) kube-apiserver, etcd, kubectl and helm.
 	@bash tools/controlplane/build.sh >/dev/null
 
 .PHONY: build

@@ -1,0 +1,12 @@
+/**
+ * ontap-kms-testenv: a local Kubernetes control plane (real etcd and kube-apiserver on
+ * 127.0.0.1) for integration tests, and kubeconfigs for any user or service account.
+ */
+export {
+  BIN_DIR_ENV,
+  startControlPlane,
+  stopControlPlane,
+  type ControlPlane,
+  type StartOptions,
+} from './controlplane.js';
+export { kubeconfigFor, serviceAccount, type Identity } from './kubeconfig.js';
