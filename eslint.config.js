@@ -28,9 +28,4 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
-  {
-    // CLIs print their ready line and usage to stdout on purpose.
-    files: ['src/**/cli.ts', 'src/demo/**/*.ts'],
-    rules: { 'no-console': 'off' },
-  },
 );

@@ -62,7 +62,7 @@ async function main(): Promise<number> {
     strict: true,
   });
   if (values.help) {
-    console.log('usage: npx tsx src/demo/main.ts [--exit] [--keep]\n  --exit  finish after the last step instead of waiting for Ctrl-C (also DEMO_EXIT=1)\n  --keep  keep the temporary directory (logs) even on success');
+    process.stdout.write(`usage: npx tsx src/demo/main.ts [--exit] [--keep]\n  --exit  finish after the last step instead of waiting for Ctrl-C (also DEMO_EXIT=1)\n  --keep  keep the temporary directory (logs) even on success\n`);
     return 0;
   }
   const exitWhenDone = values.exit || process.env.DEMO_EXIT === '1';
@@ -152,7 +152,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    console.error(`demo: ${err instanceof Error ? err.message : String(err)}`);
+    process.stderr.write(`demo: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   },
 );

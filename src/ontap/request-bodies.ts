@@ -3,13 +3,8 @@
  * what PATCH may change (create-only fields excluded, PATCH-only fields included).
  */
 
-/** AwsKmsCreateBody is the POST body: what may be set on create. */
-export interface AwsKmsCreateBody {
-  readonly svm?: { readonly name?: string; readonly uuid?: string };
-  readonly key_id: string;
-  readonly region: string;
-  readonly access_key_id: string;
-  readonly secret_access_key: string;
+/** AwsKmsSettings are the optional settings both POST and PATCH accept. */
+export interface AwsKmsSettings {
   readonly service?: string;
   readonly default_domain?: string;
   readonly host?: string;
@@ -18,28 +13,29 @@ export interface AwsKmsCreateBody {
   readonly proxy_host?: string;
   readonly proxy_port?: number;
   readonly proxy_username?: string;
+  /** proxy_password is write-only: ONTAP never returns it. */
   readonly proxy_password?: string;
   readonly polling_period?: number;
   readonly encryption_context?: string;
 }
 
-/** AwsKmsPatchBody is the PATCH body: create-only fields excluded, PATCH-only fields included. */
-export interface AwsKmsPatchBody {
+/** AwsKmsCreateBody is the POST body: the create-only fields, the required ones, and the settings. */
+export interface AwsKmsCreateBody extends AwsKmsSettings {
+  readonly svm?: { readonly name?: string; readonly uuid?: string };
+  readonly key_id: string;
+  readonly region: string;
+  readonly access_key_id: string;
+  /** secret_access_key is write-only: ONTAP never returns it. */
+  readonly secret_access_key: string;
+}
+
+/** AwsKmsPatchBody is the PATCH body: no create-only field, plus the PATCH-only ones. */
+export interface AwsKmsPatchBody extends AwsKmsSettings {
   readonly region?: string;
   readonly access_key_id?: string;
   readonly secret_access_key?: string;
+  /** skip_verify is refused by ONTAP unless access_key_id is in the same PATCH. */
   readonly skip_verify?: boolean;
-  readonly service?: string;
-  readonly default_domain?: string;
-  readonly host?: string;
-  readonly port?: number;
-  readonly proxy_type?: string;
-  readonly proxy_host?: string;
-  readonly proxy_port?: number;
-  readonly proxy_username?: string;
-  readonly proxy_password?: string;
-  readonly polling_period?: number;
-  readonly encryption_context?: string;
   readonly timeout?: number;
   readonly verify?: boolean;
   readonly verify_host?: boolean;

@@ -9,7 +9,7 @@ import { startSimulator } from './server.js';
 async function main(): Promise<void> {
   const config = await parseCliArgs(process.argv.slice(2));
   if (config.help) {
-    console.log(CLI_USAGE);
+    process.stdout.write(`${CLI_USAGE}\n`);
     return;
   }
   const sim = await startSimulator({ ...config.options, logger: createLogger({ level: config.logLevel }) });
@@ -25,11 +25,11 @@ async function main(): Promise<void> {
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
   // The ready line: scripts parse it, so it is the one line this command writes to stdout.
-  console.log(JSON.stringify({ url: sim.url, caFile: sim.caFile, port: sim.port, username: config.options.username, svms: config.options.svms }));
+  process.stdout.write(`${JSON.stringify({ url: sim.url, caFile: sim.caFile, port: sim.port, username: config.options.username, svms: config.options.svms })}\n`);
 }
 
 main().catch((err: unknown) => {
-  console.error(`ontap-sim: ${err instanceof Error ? err.message : String(err)}`);
-  console.error(CLI_USAGE);
+  process.stderr.write(`ontap-sim: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`${CLI_USAGE}\n`);
   process.exit(2);
 });

@@ -26,14 +26,14 @@ async function main(argv: readonly string[]): Promise<void> {
   switch (command) {
     case 'start': {
       const cp = await startControlPlane({ dir, binDir: values['bin-dir'] });
-      console.log(JSON.stringify({ kubeconfig: cp.kubeconfig, server: cp.server, dir: cp.dir, binDir: cp.binDir }));
+      process.stdout.write(`${JSON.stringify({ kubeconfig: cp.kubeconfig, server: cp.server, dir: cp.dir, binDir: cp.binDir })}\n`);
       return;
     }
     case 'stop':
       await stopControlPlane(dir);
       return;
     case 'kubeconfig':
-      console.log(await kubeconfigFor(dir, identityFrom(values.user, values.group, values['service-account'])));
+      process.stdout.write(`${await kubeconfigFor(dir, identityFrom(values.user, values.group, values['service-account']))}\n`);
       return;
     default:
       throw new UsageError(`unknown command ${command ?? '(none)'}`);
@@ -81,7 +81,7 @@ function describe(err: unknown): string {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
-  console.error(`ontap-kms-testenv: ${describe(err)}`);
-  if (err instanceof UsageError) console.error(USAGE);
+  process.stderr.write(`ontap-kms-testenv: ${describe(err)}\n`);
+  if (err instanceof UsageError) process.stderr.write(`${USAGE}\n`);
   process.exitCode = 1;
 });
