@@ -15,6 +15,9 @@ import { OBSERVED_FIELDS } from '../ontap-aws-kms/fields.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../ontap-aws-kms/observer.js';
 import { mustGet, readKey, type SecretReader } from '../ontap-aws-kms/secrets.js';
 
+/** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout. */
+const RETIRE_AFTER_MS = 11 * 60_000;
+
 /** Connection is a live client for one OntapCluster and its observer. */
 export interface Connection {
   readonly client: OntapClient;
@@ -47,6 +50,8 @@ export function clusterSecretNames(cluster: OntapCluster): string[] {
 /** ClusterConnections builds and caches connections, keyed by namespace/name. */
 export class ClusterConnections {
   private readonly byKey = new Map<string, Connection>();
+  private readonly building = new Map<string, { fingerprint: string; promise: Promise<Connection> }>();
+  private readonly retiring = new Set<{ client: OntapClient; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: ConnectionsOptions) {}
 
@@ -71,19 +76,46 @@ export class ClusterConnections {
     const existing = this.byKey.get(key);
     // An unknown Secret version ('?') means the cache has not seen it yet: rebuild to be safe.
     if (existing && existing.fingerprint === fp && !fp.includes('@?')) return existing;
+    // Reconciles of several resources of one cluster ask at once: build once, for all of them.
+    const pending = this.building.get(key);
+    if (pending && pending.fingerprint === fp) return pending.promise;
+    const promise = this.build(cluster, key, fp).finally(() => {
+      if (this.building.get(key)?.promise === promise) this.building.delete(key);
+    });
+    this.building.set(key, { fingerprint: fp, promise });
+    return promise;
+  }
+
+  private async build(cluster: OntapCluster, key: string, fp: string): Promise<Connection> {
     const options = await this.clientOptions(cluster);
     const client = new OntapClient(options);
-    const ns = cluster.metadata.namespace;
-    const name = cluster.metadata.name;
+    const { namespace: ns, name } = cluster.metadata;
     const observer = new ClusterObserver(
       (keys) => fetchRecords(client, keys),
       () => this.opts.managedKeys(ns, name),
     );
-    existing?.client.close();
+    const previous = this.byKey.get(key);
     const conn: Connection = { client, observer, fingerprint: fp };
     this.byKey.set(key, conn);
+    if (previous) this.retire(previous.client);
     this.opts.logger.info('built ONTAP connection', { namespace: ns, name, endpoint: cluster.spec.endpoint });
     return conn;
+  }
+
+  /**
+   * retire closes a replaced client once the requests it may still have in flight are done (they
+   * are bounded by the request timeout), so a Secret rotation does not abort a running write.
+   */
+  private retire(client: OntapClient): void {
+    const entry = {
+      client,
+      timer: setTimeout(() => {
+        client.close();
+        this.retiring.delete(entry);
+      }, RETIRE_AFTER_MS),
+    };
+    entry.timer.unref();
+    this.retiring.add(entry);
   }
 
   /** drop closes and forgets the connection of a deleted OntapCluster. */
@@ -96,7 +128,12 @@ export class ClusterConnections {
   /** close closes every connection (shutdown). */
   close(): void {
     for (const c of this.byKey.values()) c.client.close();
+    for (const r of this.retiring) {
+      clearTimeout(r.timer);
+      r.client.close();
+    }
     this.byKey.clear();
+    this.retiring.clear();
   }
 
   private async clientOptions(cluster: OntapCluster): Promise<OntapClientOptions> {
