@@ -107,18 +107,20 @@ export function computeDelta(
 
 /** createBody is the POST body for a new record: every create-able managed field that is set, and the Secrets. */
 export function createBody(spec: OntapAwsKmsSpec, secrets: ResolvedSecrets): AwsKmsCreateBody {
-  const body: Record<string, unknown> = {
-    key_id: spec.keyId,
-    access_key_id: secrets.aws.accessKeyId,
-    secret_access_key: secrets.aws.secretAccessKey,
-  };
-  if (spec.svm) body.svm = { name: spec.svm.name };
+  const settings: Record<string, ConfigValue> = {};
   for (const f of MANAGED_FIELDS) {
     const v = f.desired(spec);
-    if (v !== undefined && !f.patchOnly) body[f.ontap] = v;
+    if (v !== undefined && !f.patchOnly) settings[f.ontap] = v;
   }
-  if (secrets.proxyPassword) body.proxy_password = secrets.proxyPassword.value;
-  return body as unknown as AwsKmsCreateBody;
+  return {
+    ...(spec.svm ? { svm: { name: spec.svm.name } } : {}),
+    ...settings,
+    key_id: spec.keyId,
+    region: spec.region,
+    access_key_id: secrets.aws.accessKeyId,
+    secret_access_key: secrets.aws.secretAccessKey,
+    ...(secrets.proxyPassword ? { proxy_password: secrets.proxyPassword.value } : {}),
+  };
 }
 
 /** patchOnlyBody is the PATCH sent right after create: the PATCH-only fields that are set. */
