@@ -54,8 +54,10 @@ export function classifyError(err: unknown, action: string): ReconcileError {
   if (err instanceof ReconcileError) return err;
   if (err instanceof OntapApiError) {
     const reason = CODE_REASONS.get(err.code) ?? Reason.OntapError;
-    // 5xx and 429 are ONTAP being busy or broken: retry with backoff. Other 4xx need a change.
-    const retry: Retry = err.httpStatus >= 500 || err.httpStatus === 429 ? 'backoff' : 'wait';
+    // 5xx and 429 are ONTAP being busy or broken: retry with backoff. A record that vanished
+    // (404, NotConfigured) is re-read and re-created soon. Other 4xx need a change.
+    const vanished = err.httpStatus === 404 || err.code === OntapCode.NotConfigured;
+    const retry: Retry = err.httpStatus >= 500 || err.httpStatus === 429 || vanished ? 'backoff' : 'wait';
     if (err.httpStatus === 401) {
       return new ReconcileError(Reason.InvalidCredentials, `${action}: ONTAP refused the cluster credentials (HTTP 401)`, 'wait', { cause: err });
     }

@@ -5,6 +5,10 @@
  * every reconcile asking meanwhile, or later with an older T, shares it. Drift checks are aligned
  * to interval boundaries (see nextDriftCheck), so steady state costs one GET per cluster per
  * interval however many OntapAwsKms there are.
+ *
+ * Order is kept with a sequence number, not the clock: a write marks its key invalid (forget),
+ * and only a read that started after that mark, or the write's own re-read (remember), may serve
+ * the key again. A GET that was in flight during the write can never bring back what it saw.
  */
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 
@@ -16,18 +20,34 @@ export function scopeKey(svm: { name: string } | undefined): string {
   return svm?.name ?? CLUSTER_SCOPE;
 }
 
-/** Fetcher reads the records of the given scope keys (all of them when `all`). */
+/** Fetcher reads the records of the given scope keys. */
 export type Fetcher = (keys: readonly string[]) => Promise<readonly AwsKmsRecord[]>;
 
 interface Entry {
   readonly record: AwsKmsRecord | undefined;
+  /** fetchedAt is the clock when the read started, compared with a reconcile's notBefore. */
   readonly fetchedAt: number;
+  /** seq orders the entry against forget() marks. */
+  readonly seq: number;
+}
+
+interface Inflight {
+  readonly seq: number;
+  readonly startedAt: number;
+  readonly keys: ReadonlySet<string>;
+  readonly done: Promise<void>;
 }
 
 /** ClusterObserver holds the latest snapshot of one cluster's aws-kms records. */
 export class ClusterObserver {
   private readonly entries = new Map<string, Entry>();
-  private inflight: { startedAt: number; keys: ReadonlySet<string>; done: Promise<void> } | undefined;
+  /** invalid maps a key to the seq of its last forget(): older reads may not serve it. */
+  private readonly invalid = new Map<string, number>();
+  private inflight: Inflight | undefined;
+  private seq = 0;
+
+  /** fetches counts the collection GETs made, for tests and the benchmark. */
+  fetches = 0;
 
   /**
    * @param fetch reads records for scope keys.
@@ -40,21 +60,22 @@ export class ClusterObserver {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** fetches counts the collection GETs made, for tests and the benchmark. */
-  fetches = 0;
+  private valid(key: string, seq: number): boolean {
+    return seq > (this.invalid.get(key) ?? 0);
+  }
 
-  /** observe returns the record of `key` as fetched at or after `notBefore` (epoch ms); undefined when ONTAP has none. */
+  /** observe returns the record of `key` as read at or after `notBefore` (epoch ms); undefined when ONTAP has none. */
   async observe(key: string, notBefore: number): Promise<AwsKmsRecord | undefined> {
     for (;;) {
       const entry = this.entries.get(key);
-      if (entry && entry.fetchedAt >= notBefore) return entry.record;
+      if (entry && entry.fetchedAt >= notBefore && this.valid(key, entry.seq)) return entry.record;
       const inflight = this.inflight;
-      if (inflight && inflight.startedAt >= notBefore && inflight.keys.has(key)) {
+      if (inflight && inflight.startedAt >= notBefore && inflight.keys.has(key) && this.valid(key, inflight.seq)) {
         await inflight.done;
         continue;
       }
       if (inflight) {
-        // A fetch that started too early or without this key: wait for it, then fetch anew.
+        // A read that started too early or without this key: let it land, then read anew.
         await inflight.done.catch(() => undefined);
         if (this.inflight === inflight) this.inflight = undefined;
         continue;
@@ -64,6 +85,7 @@ export class ClusterObserver {
   }
 
   private async startFetch(key: string): Promise<void> {
+    const seq = ++this.seq;
     const startedAt = this.now();
     const keys = new Set([...this.managedKeys(), key]);
     const done = (async () => {
@@ -71,12 +93,12 @@ export class ClusterObserver {
       const records = await this.fetch([...keys].sort());
       const byKey = new Map(records.map((r) => [scopeKey(r.scope === 'cluster' ? undefined : r.svm), r]));
       for (const k of keys) {
-        // A record this process wrote or re-read while the GET was in flight is newer: keep it.
+        // Something newer (a write's re-read) may have landed meanwhile: keep it.
         const known = this.entries.get(k);
-        if (!known || known.fetchedAt <= startedAt) this.entries.set(k, { record: byKey.get(k), fetchedAt: startedAt });
+        if (!known || known.seq < seq) this.entries.set(k, { record: byKey.get(k), fetchedAt: startedAt, seq });
       }
     })();
-    this.inflight = { startedAt, keys, done };
+    this.inflight = { seq, startedAt, keys, done };
     try {
       await done;
     } finally {
@@ -84,14 +106,24 @@ export class ClusterObserver {
     }
   }
 
-  /** remember stores a record just read or written by this process (after a create, PATCH or re-read). */
+  /** remember stores a record just read by this process after its own write. */
   remember(key: string, record: AwsKmsRecord | undefined): void {
-    this.entries.set(key, { record, fetchedAt: this.now() });
+    this.entries.set(key, { record, fetchedAt: this.now(), seq: ++this.seq });
   }
 
-  /** forget drops a key, so the next observe reads ONTAP. */
+  /**
+   * forget marks a key invalid before a write to it: if the write, or anything after it, fails,
+   * the next observe reads ONTAP instead of trusting what was seen before the write.
+   */
   forget(key: string): void {
-    this.entries.delete(key);
+    this.invalid.set(key, ++this.seq);
+  }
+
+  /** forgetAll marks every key invalid (the connection's settings changed). */
+  forgetAll(): void {
+    const seq = ++this.seq;
+    for (const k of this.entries.keys()) this.invalid.set(k, seq);
+    this.entries.clear();
   }
 }
 

@@ -9,7 +9,7 @@ import type { OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapApiError, OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 import type { Logger } from '../../runtime/logger.js';
-import { classifyError, ReconcileError } from '../errors.js';
+import { classifyError, ontapMessage, ReconcileError } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections, Connection } from '../ontap-cluster/connections.js';
 import { OntapAwsKmsType } from '../resources.js';
@@ -134,6 +134,10 @@ export class AwsKmsReconciler {
     if (observeOnly || !secrets) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
 
     const uuid = requireUuid(record);
+    if (delta.rekeyTo || delta.configPatch || delta.credentialsPatch) {
+      // From here ONTAP may change under us: if any step fails, the next pass reads it again.
+      conn.observer.forget(key);
+    }
     if (adopted) {
       log.info('adopting existing ONTAP record', { uuid });
       this.deps.recorder.event(obj, 'Normal', EventReason.Adopted, `adopted the existing AWS KMS configuration ${uuid} of ${describeScope(spec.svm)}`);
@@ -169,11 +173,15 @@ export class AwsKmsReconciler {
   private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger): Promise<Outcome> {
     const key = scopeKey(obj.spec.svm);
     let uuid: string;
+    conn.observer.forget(key);
     try {
       uuid = await conn.client.createAwsKms(createBody(obj.spec, secrets));
     } catch (e) {
-      // Someone configured this SVM since we looked: look again next time, then adopt.
-      if (e instanceof OntapApiError && e.code === OntapCode.AlreadyConfigured) conn.observer.forget(key);
+      // Configured since we looked (by someone else, or by a create of ours whose answer was
+      // lost): read again soon and adopt, rather than wait a whole drift interval.
+      if (e instanceof OntapApiError && e.code === OntapCode.AlreadyConfigured) {
+        throw new ReconcileError(Reason.AlreadyConfigured, `${this.action(obj)}: ${ontapMessage(e)}`, 'backoff', { cause: e });
+      }
       throw e;
     }
     log.info('created ONTAP record', { uuid });
@@ -208,7 +216,7 @@ export class AwsKmsReconciler {
         if (!(e instanceof OntapApiError && (e.code === OntapCode.EntryNotFound || e.httpStatus === 404))) {
           const err = classifyError(e, `delete ${this.action(obj)}`);
           // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
-          const blocked = new ReconcileError(err.reason === Reason.DeletionBlocked ? Reason.DeletionBlocked : err.reason, err.message, 'backoff', { cause: e });
+          const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
           await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
           this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
           throw blocked;

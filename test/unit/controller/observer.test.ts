@@ -73,6 +73,32 @@ describe('ClusterObserver', () => {
     expect((await o.observe('a', 1000))?.uuid).to.equal('u-a');
   });
 
+  it('forget before a write: a GET in flight during the write cannot bring the old record back', async () => {
+    const world = new Map([['a', rec('a', 'old')]]);
+    const f = manualFetcher(world);
+    const o = new ClusterObserver(f.fetch, () => ['a'], clock);
+    now = 1000;
+    const inflight = o.observe('a', 0); // reads 'old'
+    o.forget('a'); // a write to a starts (and, say, fails)
+    world.set('a', rec('a', 'new'));
+    await f.release();
+    const second = o.observe('a', 0); // must read again, not serve the in-flight result
+    await f.release();
+    // Whoever waited on the stale read reads again too.
+    expect((await inflight)?.region).to.equal('new');
+    expect((await second)?.region).to.equal('new');
+    expect(f.calls).to.have.length(2);
+  });
+
+  it('a write\'s re-read serves the key again after forget', async () => {
+    const f = manualFetcher(new Map());
+    const o = new ClusterObserver(f.fetch, () => ['a'], clock);
+    o.forget('a');
+    o.remember('a', rec('a'));
+    expect((await o.observe('a', 0))?.uuid).to.equal('u-a');
+    expect(f.calls).to.have.length(0);
+  });
+
   it('a failed GET rejects every waiter, and the next ask tries again', async () => {
     let fail = true;
     let calls = 0;
