@@ -78,15 +78,17 @@ export class Manager {
     this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger });
     this.secretInformer = new Informer(api, { type: SecretType, namespaces, logger, metadataOnly: true });
     this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });
-    // Every write to our own objects goes through here, so the next reconcile sees it at once.
-    const writes = new MutationCache();
-    const kube: KubeWriter = {
+    // Every write to our own objects goes through a mutation cache, one per kind, so the next
+    // reconcile of that object sees the write at once.
+    const kmsWrites = new MutationCache();
+    const clusterWrites = new MutationCache();
+    const writerFor = (writes: MutationCache): KubeWriter => ({
       mergePatch: async (...args) => {
         const updated = await api.mergePatch(...args);
         writes.remember(updated);
         return updated;
       },
-    };
+    });
 
     this.kmsInformer.addIndex(SECRET_REFS, (o) => {
       const kms = tryParse(parseOntapAwsKms, o);
@@ -123,7 +125,7 @@ export class Manager {
     });
 
     const kmsReconciler = new AwsKmsReconciler({
-      kube,
+      kube: writerFor(kmsWrites),
       secrets: api,
       connections: this.connections,
       cluster,
@@ -132,16 +134,17 @@ export class Manager {
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
     });
     const clusterReconciler = new ClusterReconciler({
-      kube,
+      kube: writerFor(clusterWrites),
       connections: this.connections,
       recorder: this.recorder,
       onChanged: (c) => this.enqueueKmsOfCluster(c.metadata.namespace, c.metadata.name),
     });
-    const common = { logger, metrics, writes, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs };
+    const common = { logger, metrics, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs };
     this.kmsController = new Controller<OntapAwsKms>({
       ...common,
       name: 'ontapawskms',
       informer: this.kmsInformer,
+      writes: kmsWrites,
       parse: parseOntapAwsKms,
       reconcile: (obj, log) => kmsReconciler.reconcile(obj, log),
       logger: logger.child({ controller: 'ontapawskms' }),
@@ -150,6 +153,7 @@ export class Manager {
       ...common,
       name: 'ontapcluster',
       informer: this.clusterInformer,
+      writes: clusterWrites,
       parse: parseOntapCluster,
       reconcile: (obj, log) => clusterReconciler.reconcile(obj, log),
       logger: logger.child({ controller: 'ontapcluster' }),
