@@ -35,7 +35,7 @@ const record: AwsKmsRecord = {
   state: { cluster_state: true, code: '0', message: '' }, amazon_reachability: { reachable: true, code: '0', message: '' },
   ekmip_reachability: [{ node: { name: 'node1' }, reachable: true, code: '0', message: '' }, { node: { name: 'node2' }, reachable: true, code: '0', message: '' }],
 };
-const secrets = { aws: { name: 'aws', resourceVersion: '10', accessKeyId: 'AKIA1', secretAccessKey: 'S' } };
+const secrets = { aws: { name: 'aws', resourceVersion: '10', keys: ['access_key_id', 'secret_access_key'], accessKeyId: 'AKIA1', secretAccessKey: 'S' } };
 const obj = awsKms('k', withSpec({ ...fullAwsKmsSpec, proxy: undefined }));
 const raw = JSON.parse(JSON.stringify({ ...obj, status: computeStatus(obj, { record, owned: true, drift: [], observeOnly: false }, new Date()) })) as unknown;
 

@@ -83,7 +83,7 @@ export const fullAwsKmsStatus: DeepRequired<OntapAwsKmsStatus> = {
   state: { clusterState: true, code: '0', message: '' },
   amazonReachability: { reachable: true, code: '0', message: '' },
   ekmipReachability: [{ node: 'node1', reachable: true, code: '0', message: '' }],
-  appliedSecrets: [{ name: 'svm1-aws', resourceVersion: '81234' }],
+  appliedSecrets: [{ name: 'svm1-aws', resourceVersion: '81234', keys: ['access_key_id', 'secret_access_key'] }],
   drift: ['spec.region'],
   conditions: [condition],
 };

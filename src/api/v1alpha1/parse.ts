@@ -262,7 +262,11 @@ function parseOntapAwsKmsStatus(r: Reader | undefined): OntapAwsKmsStatus | unde
         }))
       : undefined,
     appliedSecrets: r.has('appliedSecrets')
-      ? r.list('appliedSecrets').map((a) => ({ name: a.str('name'), resourceVersion: a.str('resourceVersion') }))
+      ? r.list('appliedSecrets').map((a) => ({
+          name: a.str('name'),
+          resourceVersion: a.str('resourceVersion'),
+          keys: a.has('keys') ? a.strList('keys') : undefined,
+        }))
       : undefined,
     drift: r.has('drift') ? r.strList('drift') : undefined,
     conditions: parseConditions(r),

@@ -211,6 +211,7 @@ const ontapAwsKmsStatus = obj('OntapAwsKmsStatus reports the ONTAP record and ho
     obj('One Secret version.', {
       name: str('Name of the Secret.'),
       resourceVersion: str('ResourceVersion of the Secret when it was sent.'),
+      keys: arr('Keys of the Secret that were sent at that version; a key referenced later is sent even if the Secret did not change.', str('A key of the Secret.')),
     }),
   ),
   drift: arr('Drift lists the spec fields that differ from ONTAP right now (in Observe mode they stay).', str('A spec field path, e.g. spec.region.')),

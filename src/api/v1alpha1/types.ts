@@ -129,6 +129,8 @@ export interface NodeReachability extends Reachability {
 export interface AppliedSecret {
   name: string;
   resourceVersion: string;
+  /** keys lists the keys of the Secret that were sent at that version (names only). */
+  keys?: string[];
 }
 
 /** OntapAwsKmsStatus reports the ONTAP record and how the last reconcile went. */

@@ -39,9 +39,18 @@ export interface Delta {
   readonly drift: readonly string[];
 }
 
-/** appliedVersion returns the resourceVersion of `name` last sent to ONTAP, if any. */
-function appliedVersion(applied: readonly AppliedSecret[], name: string): string | undefined {
-  return applied.find((a) => a.name === name)?.resourceVersion;
+/**
+ * sentState says whether `keys` of Secret `name` at `resourceVersion` were sent: 'never' (no
+ * record of the Secret), 'changed' (another version, or one of these keys not sent yet, e.g. a
+ * spec now reads another key of the same Secret), or 'sent'.
+ */
+function sentState(applied: readonly AppliedSecret[], name: string, resourceVersion: string, keys: readonly string[]): 'never' | 'changed' | 'sent' {
+  const entry = applied.find((a) => a.name === name);
+  if (!entry) return 'never';
+  if (entry.resourceVersion !== resourceVersion) return 'changed';
+  // A status written before keys were recorded counts as having sent what the spec reads.
+  if (entry.keys && !keys.every((k) => entry.keys?.includes(k))) return 'changed';
+  return 'sent';
 }
 
 /**
@@ -73,9 +82,9 @@ export function computeDelta(
   let proxyPassword = false;
   if (secrets) {
     const aws = secrets.aws;
-    const appliedAws = appliedVersion(applied, aws.name);
-    if (appliedAws === undefined) credentials = 'never-applied';
-    else if (appliedAws !== aws.resourceVersion) credentials = 'secret-changed';
+    const state = sentState(applied, aws.name, aws.resourceVersion, aws.keys);
+    if (state === 'never') credentials = 'never-applied';
+    else if (state === 'changed') credentials = 'secret-changed';
     else if (record.access_key_id !== aws.accessKeyId) credentials = 'access-key-differs';
     if (credentials) {
       creds.access_key_id = aws.accessKeyId;
@@ -83,7 +92,7 @@ export function computeDelta(
       if (spec.skipVerify !== undefined) creds.skip_verify = spec.skipVerify;
     }
     const proxy = secrets.proxyPassword;
-    if (proxy && appliedVersion(applied, proxy.name) !== proxy.resourceVersion) {
+    if (proxy && sentState(applied, proxy.name, proxy.resourceVersion, [proxy.key]) !== 'sent') {
       proxyPassword = true;
       body.proxy_password = proxy.value;
     }
@@ -92,15 +101,16 @@ export function computeDelta(
   const drift = [
     ...fields.map((f) => f.path),
     ...(rekeyTo ? ['spec.keyId'] : []),
-    ...(credentials === 'access-key-differs' ? ['spec.credentialsSecretRef'] : []),
+    // Whatever else triggers a send, a different access key on ONTAP is drift (Observe shows it).
+    ...(secrets && record.access_key_id !== secrets.aws.accessKeyId ? ['spec.credentialsSecretRef'] : []),
   ];
   return {
     fields,
     rekeyTo,
     credentials,
     proxyPassword,
-    configPatch: Object.keys(body).length > 0 ? (body) : undefined,
-    credentialsPatch: Object.keys(creds).length > 0 ? (creds) : undefined,
+    configPatch: Object.keys(body).length > 0 ? body : undefined,
+    credentialsPatch: Object.keys(creds).length > 0 ? creds : undefined,
     drift,
   };
 }
@@ -139,13 +149,22 @@ export function appliedAfter(
   secrets: ResolvedSecrets,
   sent: { credentials: boolean; proxyPassword: boolean },
 ): AppliedSecret[] {
-  const next = new Map(applied.map((a) => [a.name, a.resourceVersion]));
-  if (sent.credentials) next.set(secrets.aws.name, secrets.aws.resourceVersion);
-  if (sent.proxyPassword && secrets.proxyPassword) next.set(secrets.proxyPassword.name, secrets.proxyPassword.resourceVersion);
+  // keys stays undefined for an entry written before keys were recorded, until something is sent.
+  const next = new Map<string, { resourceVersion: string; keys: Set<string> | undefined }>(
+    applied.map((a) => [a.name, { resourceVersion: a.resourceVersion, keys: a.keys ? new Set(a.keys) : undefined }]),
+  );
+  const mark = (name: string, resourceVersion: string, keys: readonly string[]): void => {
+    const entry = next.get(name);
+    if (entry && entry.resourceVersion === resourceVersion) entry.keys = new Set([...(entry.keys ?? []), ...keys]);
+    else next.set(name, { resourceVersion, keys: new Set(keys) });
+  };
+  if (sent.credentials) mark(secrets.aws.name, secrets.aws.resourceVersion, secrets.aws.keys);
+  const proxy = secrets.proxyPassword;
+  if (sent.proxyPassword && proxy) mark(proxy.name, proxy.resourceVersion, [proxy.key]);
   // Forget Secrets the spec no longer references, so re-referencing one sends it again.
-  const referenced = new Set([secrets.aws.name, ...(secrets.proxyPassword ? [secrets.proxyPassword.name] : [])]);
+  const referenced = new Set([secrets.aws.name, ...(proxy ? [proxy.name] : [])]);
   return [...next]
     .filter(([name]) => referenced.has(name))
-    .map(([name, resourceVersion]) => ({ name, resourceVersion }))
+    .map(([name, e]) => ({ name, resourceVersion: e.resourceVersion, ...(e.keys ? { keys: [...e.keys].sort() } : {}) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

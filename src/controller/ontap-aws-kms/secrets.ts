@@ -22,8 +22,8 @@ export interface SecretReader {
 
 /** ResolvedSecrets are the values an OntapAwsKms sends, with the Secret versions they came from. */
 export interface ResolvedSecrets {
-  readonly aws: { name: string; resourceVersion: string; accessKeyId: string; secretAccessKey: string };
-  readonly proxyPassword?: { name: string; resourceVersion: string; value: string };
+  readonly aws: { name: string; resourceVersion: string; keys: readonly string[]; accessKeyId: string; secretAccessKey: string };
+  readonly proxyPassword?: { name: string; resourceVersion: string; key: string; value: string };
 }
 
 /** readKey returns one non-empty key of a Secret, or throws naming the Secret and key (never the value). */
@@ -54,6 +54,7 @@ export async function resolveSecrets(reader: SecretReader, namespace: string, sp
     aws: {
       name: aws.name,
       resourceVersion: aws.resourceVersion,
+      keys: [ref.accessKeyIdKey, ref.secretAccessKeyKey],
       accessKeyId: readKey(aws, namespace, ref.accessKeyIdKey),
       secretAccessKey: readKey(aws, namespace, ref.secretAccessKeyKey),
     },
@@ -63,7 +64,7 @@ export async function resolveSecrets(reader: SecretReader, namespace: string, sp
   const proxy = proxyRef.name === aws.name ? aws : await mustGet(reader, namespace, proxyRef.name);
   return {
     ...resolved,
-    proxyPassword: { name: proxy.name, resourceVersion: proxy.resourceVersion, value: readKey(proxy, namespace, proxyRef.key) },
+    proxyPassword: { name: proxy.name, resourceVersion: proxy.resourceVersion, key: proxyRef.key, value: readKey(proxy, namespace, proxyRef.key) },
   };
 }
 

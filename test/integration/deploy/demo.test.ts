@@ -91,7 +91,7 @@ describe('make demo', function () {
       ['drift made', /PATCH \/api\/security\/aws-kms\/\S+ \{"polling_period": 5\} -> 200/],
       ['drift corrected', /corrected by the operator[\s\S]*PATCH \/api\/security\/aws-kms\/\S+ -> 200\s*\n\s*\| \{\s*\n\s*\|\s+"polling_period": 60/],
       ['rotation applied', /applied on ONTAP/],
-      ['appliedSecrets', /\{"name":"svm1-aws","resourceVersion":"\d+"\}/],
+      ['appliedSecrets', /\{"keys":\["access_key_id","secret_access_key"\],"name":"svm1-aws","resourceVersion":"\d+"\}/],
       ['done', /demo complete/],
       ['stopped', /stopped; nothing left running/],
     ];
@@ -104,7 +104,7 @@ describe('make demo', function () {
     expect(out).to.contain(`"secret_access_key": "${fp ?? '?'}"`);
     // The rotated Secret's resourceVersion is the one status.appliedSecrets reports.
     const rv = /updated svm1-aws \(resourceVersion (\d+)\)/.exec(out)?.[1];
-    expect(out).to.contain(`{"name":"svm1-aws","resourceVersion":"${rv ?? '?'}"}`);
+    expect(out).to.contain(`"name":"svm1-aws","resourceVersion":"${rv ?? '?'}"}`);
 
     // The examples' secret values, and the simulator's password, never reach the terminal.
     for (const secret of ['wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AKIAIOSFODNN7EXAMPLE', 'proxy-pass-example', 'netapp1!']) {

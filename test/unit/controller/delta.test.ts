@@ -6,10 +6,10 @@ import type { AwsKmsRecord } from '../../../src/ontap/wire.js';
 import { awsKms, withSpec } from '../../support/builders.js';
 
 const secrets: ResolvedSecrets = {
-  aws: { name: 'aws', resourceVersion: '10', accessKeyId: 'AKIA1', secretAccessKey: 'SECRET1' },
+  aws: { name: 'aws', resourceVersion: '10', keys: ['access_key_id', 'secret_access_key'], accessKeyId: 'AKIA1', secretAccessKey: 'SECRET1' },
 };
-const withProxy: ResolvedSecrets = { ...secrets, proxyPassword: { name: 'proxy', resourceVersion: '20', value: 'PROXYPW' } };
-const applied: AppliedSecret[] = [{ name: 'aws', resourceVersion: '10' }];
+const withProxy: ResolvedSecrets = { ...secrets, proxyPassword: { name: 'proxy', resourceVersion: '20', key: 'password', value: 'PROXYPW' } };
+const applied: AppliedSecret[] = [{ name: 'aws', resourceVersion: '10', keys: ['access_key_id', 'secret_access_key'] }];
 
 // A record as ONTAP returns it after a create from the builder's spec, with ONTAP's own defaults.
 const record: AwsKmsRecord = {
@@ -121,6 +121,36 @@ describe('computeDelta', () => {
       patch: undefined,
       drift: [],
     },
+    {
+      reason: 'the proxy password now read from the already-applied AWS Secret is sent, though that Secret did not change',
+      spec: spec({ proxy: { host: 'p', passwordSecretRef: { name: 'aws', key: 'proxy_password' } } }),
+      record: { proxy_host: 'p' },
+      secrets: { ...secrets, proxyPassword: { name: 'aws', resourceVersion: '10', key: 'proxy_password', value: 'PROXYPW' } },
+      patch: { proxy_password: 'PROXYPW' },
+      drift: [],
+    },
+    {
+      reason: 'a secret access key read from another key of the same Secret is sent',
+      spec: spec({ credentialsSecretRef: { name: 'aws', accessKeyIdKey: 'access_key_id', secretAccessKeyKey: 'secret_access_key_v2' } }),
+      secrets: { aws: { ...secrets.aws, keys: ['access_key_id', 'secret_access_key_v2'] } },
+      patch: { access_key_id: 'AKIA1', secret_access_key: 'SECRET1' },
+      drift: [],
+    },
+    {
+      reason: 'a status from before keys were recorded counts as sent',
+      spec: spec(),
+      applied: [{ name: 'aws', resourceVersion: '10' }],
+      patch: undefined,
+      drift: [],
+    },
+    {
+      reason: 'adoption with a different access key on ONTAP: credentials sent, and reported as drift',
+      spec: spec(),
+      record: { access_key_id: 'AKIA-OTHER' },
+      applied: [],
+      patch: { access_key_id: 'AKIA1', secret_access_key: 'SECRET1' },
+      drift: ['spec.credentialsSecretRef'],
+    },
   ];
   for (const c of cases) {
     it(c.reason, () => {
@@ -135,6 +165,10 @@ describe('computeDelta', () => {
     const d = computeDelta(spec({ region: 'eu-west-1' }), record, secrets, []);
     expect(d.configPatch).to.deep.equal({ region: 'eu-west-1' });
     expect(d.credentialsPatch).to.deep.equal({ access_key_id: 'AKIA1', secret_access_key: 'SECRET1' });
+  });
+
+  it('Observe (nothing ever applied) still reports a different access key as drift', () => {
+    expect(computeDelta(spec(), { ...record, access_key_id: 'AKIA-OTHER' }, secrets, []).drift).to.deep.equal(['spec.credentialsSecretRef']);
   });
 
   it('without Secrets (Observe mode) compares configuration only', () => {
@@ -177,7 +211,13 @@ describe('createBody and patchOnlyBody', () => {
 describe('appliedAfter', () => {
   it('records sent Secret versions and forgets unreferenced ones', () => {
     expect(appliedAfter([{ name: 'old', resourceVersion: '1' }, { name: 'aws', resourceVersion: '9' }], secrets, { credentials: true, proxyPassword: false })).to.deep.equal([
-      { name: 'aws', resourceVersion: '10' },
+      { name: 'aws', resourceVersion: '10', keys: ['access_key_id', 'secret_access_key'] },
+    ]);
+  });
+  it('adds keys sent from a Secret at the same version', () => {
+    const both: ResolvedSecrets = { ...secrets, proxyPassword: { name: 'aws', resourceVersion: '10', key: 'proxy_password', value: 'x' } };
+    expect(appliedAfter(applied, both, { credentials: false, proxyPassword: true })).to.deep.equal([
+      { name: 'aws', resourceVersion: '10', keys: ['access_key_id', 'proxy_password', 'secret_access_key'] },
     ]);
   });
   it('keeps the old version when nothing was sent', () => {
