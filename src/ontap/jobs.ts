@@ -3,7 +3,8 @@
  * job's final state. A failed job becomes the same OntapApiError a synchronous failure would be,
  * so callers handle one error shape whichever way ONTAP chose to answer.
  */
-import { OntapApiError, OntapTimeoutError } from './errors.js';
+import { isNotFound, OntapApiError, OntapProtocolError, OntapTimeoutError } from './errors.js';
+import { ParseError } from './parse.js';
 import { sleep, type Transport } from './transport.js';
 import { type JobLink, type JobRecord, parseJob } from './wire.js';
 
@@ -31,8 +32,7 @@ export async function waitForJob(
   const deadline = Date.now() + timeoutMs;
   let interval = Math.min(100, maxInterval);
   for (;;) {
-    const res = await transport.request('GET', link.href, undefined, `${context}: job ${link.uuid}`);
-    const job = parseJob(res.body);
+    const job = await pollJob(transport, link, context, call);
     if (job.state === 'success') return job;
     if (job.state === 'failure') throw jobError(job, context, call);
     if (Date.now() + interval > deadline) {
@@ -40,6 +40,32 @@ export async function waitForJob(
     }
     await sleep(interval);
     interval = Math.min(interval * 2, maxInterval);
+  }
+}
+
+/**
+ * pollJob reads the job once. A job ONTAP no longer knows (it forgets finished jobs) or cannot
+ * describe says nothing of the write's outcome: that is a protocol error, never a "not found"
+ * a caller could take for "the object is already gone".
+ */
+async function pollJob(
+  transport: Transport,
+  link: JobLink,
+  context: string,
+  call: { readonly method: string; readonly path: string },
+): Promise<JobRecord> {
+  const what = `${context}: job ${link.uuid}`;
+  try {
+    const res = await transport.request('GET', link.href, undefined, what);
+    return parseJob(res.body);
+  } catch (err) {
+    if (isNotFound(err)) {
+      throw new OntapProtocolError(`${what}: ONTAP no longer knows the job; the outcome of the write is unknown`, call.method, call.path, { cause: err });
+    }
+    if (err instanceof ParseError) {
+      throw new OntapProtocolError(`${what}: unreadable job: ${err.message}`, call.method, call.path, { cause: err });
+    }
+    throw err;
   }
 }
 

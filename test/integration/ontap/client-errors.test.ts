@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { OntapClient } from '../../../src/ontap/client.js';
-import { isNotFound, OntapApiError, OntapCode, OntapTimeoutError, OntapTransportError } from '../../../src/ontap/errors.js';
+import { isNotFound, OntapApiError, OntapCode, OntapProtocolError, OntapTimeoutError, OntapTransportError } from '../../../src/ontap/errors.js';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
 import { createBody, newClient, rejection, SECRETS, startSim } from './fixtures.js';
 
@@ -57,6 +57,16 @@ describe('OntapClient against ontap-sim: typed errors', () => {
     expect(job.ontapMessage).to.equal(sync.ontapMessage);
     expect(job.jobUuid).to.be.a('string');
     expect(job.message).to.equal(sync.message);
+  });
+
+  it('a job ONTAP has forgotten is an unknown outcome (OntapProtocolError), never a not-found', async () => {
+    const uuid = await client.createAwsKms(createBody('svm1'));
+    sim.control.setAsync({ enabled: true, delayMs: 50 });
+    sim.control.addFault({ method: 'GET', path: '/api/cluster/jobs/', status: 404, code: '4', message: "entry doesn't exist" });
+    const err = await rejection(client.deleteAwsKms(uuid));
+    expect(err).to.be.instanceOf(OntapProtocolError);
+    expect(isNotFound(err)).to.equal(false);
+    expect((err).message).to.contain('outcome of the write is unknown');
   });
 
   it('fails a create whose job fails with the job error', async () => {
