@@ -88,6 +88,7 @@ export async function startOperator(config: Config, options: OperatorOptions): P
   let stopping = false;
   const startControllers = async (): Promise<void> => {
     await informers;
+    if (stopping) return;
     manager.startControllers();
     logger.info('controllers started', { namespaces: config.namespaces ?? 'all' });
   };
@@ -116,6 +117,8 @@ export async function startOperator(config: Config, options: OperatorOptions): P
         // Releasing the lease on stop() ends leadership too; only a loss is an error.
         if (wasLeading && !stopping) {
           logger.warn('lost leadership', { identity });
+          // Never reconcile without the lease, whatever the embedder does next.
+          void manager.stop();
           options.onLostLeadership?.();
         }
       },

@@ -126,10 +126,13 @@ export class LeaderElector {
     for (;;) {
       await sleep(this.opts.retryPeriodMs, stop);
       if (stop.aborted) return;
-      const remaining = this.opts.renewDeadlineMs - (Date.now() - lastRenew);
+      // The lease counts from when the renewal was sent, not from when its answer came back:
+      // the others may see the write at once, and must not see two leaders.
+      const attempt = Date.now();
+      const remaining = this.opts.renewDeadlineMs - (attempt - lastRenew);
       const renewed = await withTimeout(this.tryAcquireOrRenew(), Math.max(remaining, 1));
       if (renewed) {
-        lastRenew = Date.now();
+        lastRenew = attempt;
         continue;
       }
       if (this.holder() !== this.opts.identity && this.holder() !== '') {
@@ -166,7 +169,10 @@ export class LeaderElector {
       const spec = leaseSpec(current);
       const holder = spec.holderIdentity ?? '';
       const isMine = holder === identity;
-      if (!isMine && holder !== '' && this.observedAt + this.opts.leaseDurationMs > Date.now()) return false;
+      // Judge expiry by the holder's own lease duration (as client-go does), so replicas with
+      // other settings during a rollout cannot take over early.
+      const durationMs = (spec.leaseDurationSeconds ?? this.opts.leaseDurationMs / 1000) * 1000;
+      if (!isMine && holder !== '' && this.observedAt + durationMs > Date.now()) return false;
       const next: LeaseSpec = isMine
         ? { ...spec, ...this.spec({ renewTime: now }) }
         : this.spec({
