@@ -47,10 +47,18 @@ export function clusterSecretNames(cluster: OntapCluster): string[] {
   );
 }
 
-/** ClusterConnections builds and caches connections, keyed by namespace/name. */
+/**
+ * ClusterConnections builds and caches connections, keyed by namespace/name. The observer of a
+ * cluster outlives its clients: a rebuild marks its snapshot stale instead of starting another,
+ * so what a reconcile on the old client wrote is never lost to one on the new.
+ */
 export class ClusterConnections {
   private readonly byKey = new Map<string, Connection>();
+  private readonly observers = new Map<string, ClusterObserver>();
   private readonly building = new Map<string, { fingerprint: string; promise: Promise<Connection> }>();
+  /** latest holds the newest build ticket per cluster; a build superseded or dropped is not installed. */
+  private readonly latest = new Map<string, number>();
+  private tickets = 0;
   private readonly retiring = new Set<{ client: OntapClient; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: ConnectionsOptions) {}
@@ -79,25 +87,49 @@ export class ClusterConnections {
     // Reconciles of several resources of one cluster ask at once: build once, for all of them.
     const pending = this.building.get(key);
     if (pending && pending.fingerprint === fp) return pending.promise;
-    const promise = this.build(cluster, key, fp).finally(() => {
+    const ticket = ++this.tickets;
+    this.latest.set(key, ticket);
+    const promise = this.build(cluster, key, fp, ticket).finally(() => {
       if (this.building.get(key)?.promise === promise) this.building.delete(key);
     });
     this.building.set(key, { fingerprint: fp, promise });
     return promise;
   }
 
-  private async build(cluster: OntapCluster, key: string, fp: string): Promise<Connection> {
+  private observerFor(key: string, cluster: OntapCluster): ClusterObserver {
+    let observer = this.observers.get(key);
+    if (!observer) {
+      const { namespace: ns, name } = cluster.metadata;
+      observer = new ClusterObserver(
+        (keys) => {
+          const conn = this.byKey.get(key);
+          if (!conn) return Promise.reject(new Error(`OntapCluster ${key}: no connection`));
+          return fetchRecords(conn.client, keys);
+        },
+        () => this.opts.managedKeys(ns, name),
+      );
+      this.observers.set(key, observer);
+    }
+    return observer;
+  }
+
+  private async build(cluster: OntapCluster, key: string, fp: string, ticket: number): Promise<Connection> {
     const options = await this.clientOptions(cluster);
     const client = new OntapClient(options);
-    const { namespace: ns, name } = cluster.metadata;
-    const observer = new ClusterObserver(
-      (keys) => fetchRecords(client, keys),
-      () => this.opts.managedKeys(ns, name),
-    );
+    const conn: Connection = { client, observer: this.observerFor(key, cluster), fingerprint: fp };
+    if (this.latest.get(key) !== ticket) {
+      // Superseded by a newer build, or the cluster was dropped: serve this caller, install nothing.
+      this.retire(client);
+      return this.byKey.get(key) ?? conn;
+    }
     const previous = this.byKey.get(key);
-    const conn: Connection = { client, observer, fingerprint: fp };
     this.byKey.set(key, conn);
-    if (previous) this.retire(previous.client);
+    if (previous) {
+      this.retire(previous.client);
+      // New settings may reach another cluster (a changed endpoint): read it afresh.
+      conn.observer.forgetAll();
+    }
+    const { namespace: ns, name } = cluster.metadata;
     this.opts.logger.info('built ONTAP connection', { namespace: ns, name, endpoint: cluster.spec.endpoint });
     return conn;
   }
@@ -123,6 +155,8 @@ export class ClusterConnections {
     const key = `${namespace}/${name}`;
     this.byKey.get(key)?.client.close();
     this.byKey.delete(key);
+    this.observers.delete(key);
+    this.latest.delete(key);
   }
 
   /** close closes every connection (shutdown). */
@@ -133,6 +167,7 @@ export class ClusterConnections {
       r.client.close();
     }
     this.byKey.clear();
+    this.observers.clear();
     this.retiring.clear();
   }
 

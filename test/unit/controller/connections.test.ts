@@ -45,6 +45,29 @@ describe('ClusterConnections', () => {
     const third = await c.get({ ...cluster, metadata: { ...cluster.metadata, generation: 2 } });
     expect(third).not.to.equal(second);
     expect(reader.reads).to.equal(3);
+    // One observer per cluster, across rebuilds: what one reconcile wrote, the next one sees.
+    expect(third.observer).to.equal(first.observer);
+    c.close();
+  });
+
+  it('a build superseded by a newer one is not installed', async () => {
+    const reader = secrets(versions);
+    const c = make(reader);
+    const cluster = ontapCluster('prod-a');
+    const older = c.get(cluster);
+    versions.set('prod-a-admin', String(Number(versions.get('prod-a-admin')) + 1));
+    const newer = c.get(cluster);
+    await Promise.all([older, newer]);
+    expect(c.peek('default', 'prod-a')).to.equal(await newer);
+    c.close();
+  });
+
+  it('a build that ends after the cluster was dropped installs nothing', async () => {
+    const c = make(secrets(versions));
+    const pending = c.get(ontapCluster('prod-a'));
+    c.drop('default', 'prod-a');
+    await pending;
+    expect(c.peek('default', 'prod-a')).to.equal(undefined);
     c.close();
   });
 
