@@ -65,6 +65,11 @@ export function arr(description: string, items: JSONSchema, extra: Extra = {}): 
   return { type: 'array', description, items, ...extra };
 }
 
+/** name is the `name` of a reference to an object in the resource's namespace. */
+export function name(what: string): JSONSchema {
+  return str(`Name of the ${what} in the resource's namespace.`, { minLength: 1 });
+}
+
 /** immutable is the CEL transition rule that refuses any change to a field once set. */
 export function immutable(field: string): ValidationRule {
   return { rule: 'self == oldSelf', message: `${field} is immutable` };
