@@ -106,5 +106,9 @@ describe('e2e: adoption, conflicts, deletion and Observe', function () {
     expect(awsKmsWrites(w.sim)).to.deep.equal([]);
     await w.api.mergePatch(OntapAwsKmsType, w.ns, 'watcher', { spec: { suspend: false } });
     await waitFor('managed', () => recordOf('svm4')?.region === 'eu-north-1');
+    // Observe, then Manage: the record is taken over like an adoption, credentials included.
+    const events = await w.api.list({ group: '', version: 'v1', plural: 'events', kind: 'Event' }, w.ns, { fieldSelector: 'involvedObject.name=watcher' });
+    expect(events.items.map((e) => e.reason)).to.include('Adopted');
+    expect(awsKmsWrites(w.sim).some((r) => Object.keys(r.body as object).includes('secret_access_key'))).to.equal(true);
   });
 });

@@ -128,7 +128,10 @@ export class AwsKmsReconciler {
       if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
       return this.create(obj, conn, secrets, log);
     }
-    const adopted = record.uuid !== obj.status?.uuid;
+    // A record first seen by another resource, or only observed until now (nothing ever sent to
+    // it), is taken over here.
+    const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;
+    const adopted = record.uuid !== obj.status?.uuid || neverManaged;
     const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
     const delta = computeDelta(spec, record, secrets, applied);
     if (observeOnly || !secrets) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
