@@ -40,13 +40,26 @@ export interface ManagerOptions {
 const SECRET_REFS = 'secretRefs';
 const CLUSTER_REF = 'clusterRef';
 
-/** tryParse returns undefined for an object the controller cannot read (it logs it when reconciling). */
-function tryParse<T>(parse: (o: KubeObject) => T, o: KubeObject): T | undefined {
-  try {
-    return parse(o);
-  } catch {
-    return undefined;
-  }
+/**
+ * memoParse returns a parser that reads each cached object once: peers, indexes and the observer
+ * ask for the typed form of every object on each reconcile, and the informer replaces (never
+ * mutates) an object when it changes, so the object itself is the cache key. It returns
+ * undefined for an object the controller cannot read (the controller logs that when reconciling).
+ */
+function memoParse<T extends object>(parse: (o: KubeObject) => T): (o: KubeObject) => T | undefined {
+  const parsed = new WeakMap<KubeObject, T | null>();
+  return (o) => {
+    let v = parsed.get(o);
+    if (v === undefined) {
+      try {
+        v = parse(o);
+      } catch {
+        v = null;
+      }
+      parsed.set(o, v);
+    }
+    return v ?? undefined;
+  };
 }
 
 /** generationOrMetaChanged is true for an update a reconcile must see: not our own status writes. */
@@ -74,6 +87,8 @@ export class Manager {
 
   constructor(private readonly opts: ManagerOptions) {
     const { api, logger, namespaces, metrics } = opts;
+    const kmsOf = memoParse(parseOntapAwsKms);
+    const clusterOf = memoParse(parseOntapCluster);
     this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger });
     this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger });
     this.secretInformer = new Informer(api, { type: SecretType, namespaces, logger, metadataOnly: true });
@@ -91,21 +106,21 @@ export class Manager {
     });
 
     this.kmsInformer.addIndex(SECRET_REFS, (o) => {
-      const kms = tryParse(parseOntapAwsKms, o);
+      const kms = kmsOf(o);
       return kms ? referencedSecrets(kms.spec).map((n) => `${kms.metadata.namespace}/${n}`) : [];
     });
     this.kmsInformer.addIndex(CLUSTER_REF, (o) => {
-      const kms = tryParse(parseOntapAwsKms, o);
+      const kms = kmsOf(o);
       return kms ? [`${kms.metadata.namespace}/${kms.spec.clusterRef.name}`] : [];
     });
     this.clusterInformer.addIndex(SECRET_REFS, (o) => {
-      const c = tryParse(parseOntapCluster, o);
+      const c = clusterOf(o);
       return c ? clusterSecretNames(c).map((n) => `${c.metadata.namespace}/${n}`) : [];
     });
 
     const cluster = (ns: string, name: string): OntapCluster | undefined => {
       const o = this.clusterInformer.get(ns, name);
-      return o ? tryParse(parseOntapCluster, o) : undefined;
+      return o ? clusterOf(o) : undefined;
     };
     this.connections = new ClusterConnections({
       secrets: api,
@@ -113,7 +128,7 @@ export class Manager {
       managedKeys: (ns, name) =>
         this.kmsInformer
           .byIndex(CLUSTER_REF, `${ns}/${name}`)
-          .map((o) => tryParse(parseOntapAwsKms, o))
+          .map(kmsOf)
           .filter((k): k is OntapAwsKms => k !== undefined && !k.spec.suspend)
           .map((k) => scopeKey(k.spec.svm)),
       logger,
@@ -129,7 +144,7 @@ export class Manager {
       secrets: api,
       connections: this.connections,
       cluster,
-      peers: () => this.kmsInformer.list().map((o) => tryParse(parseOntapAwsKms, o)).filter((k): k is OntapAwsKms => k !== undefined),
+      peers: () => this.kmsInformer.list().map(kmsOf).filter((k): k is OntapAwsKms => k !== undefined),
       recorder: this.recorder,
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
     });
@@ -162,7 +177,7 @@ export class Manager {
     this.kmsInformer.on((e) => {
       if (changed(e)) this.kmsController.enqueue(keyOf(e.object));
       // A deleted resource may have held a Conflict: let its rivals look again.
-      if (e.type === 'delete') this.enqueueKmsOfCluster(e.object.metadata.namespace ?? '', String(tryParse(parseOntapAwsKms, e.object)?.spec.clusterRef.name));
+      if (e.type === 'delete') this.enqueueKmsOfCluster(e.object.metadata.namespace ?? '', String(kmsOf(e.object)?.spec.clusterRef.name));
     });
     this.clusterInformer.on((e) => {
       if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);

@@ -68,7 +68,6 @@ export const Reason = {
   NotReachable: 'NotReachable',
   Unknown: 'Unknown',
   NotSynced: 'NotSynced',
-  Deleting: 'Deleting',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

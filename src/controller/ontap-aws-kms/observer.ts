@@ -46,9 +46,6 @@ export class ClusterObserver {
   private inflight: Inflight | undefined;
   private seq = 0;
 
-  /** fetches counts the collection GETs made, for tests and the benchmark. */
-  fetches = 0;
-
   /**
    * @param fetch reads records for scope keys.
    * @param managedKeys lists every scope key currently managed on this cluster, so one fetch serves them all.
@@ -89,7 +86,6 @@ export class ClusterObserver {
     const startedAt = this.now();
     const keys = new Set([...this.managedKeys(), key]);
     const done = (async () => {
-      this.fetches++;
       const records = await this.fetch([...keys].sort());
       const byKey = new Map(records.map((r) => [scopeKey(r.scope === 'cluster' ? undefined : r.svm), r]));
       for (const k of keys) {
