@@ -101,9 +101,13 @@ export class KubeApi {
       query,
       ...(metadataOnly ? { accept: PARTIAL_LIST } : {}),
     });
-    if (!isRecord(raw) || !Array.isArray(raw.items)) throw new Error(`list ${describe(type, namespace)}: not a list`);
+    // An empty list comes back as `"items": null` from metadata-only (PartialObjectMetadataList)
+    // requests: that is an empty namespace, not a broken answer.
+    if (!isRecord(raw) || !(Array.isArray(raw.items) || raw.items === null || raw.items === undefined)) {
+      throw new Error(`list ${describe(type, namespace)}: not a list`);
+    }
     const meta = isRecord(raw.metadata) ? raw.metadata : {};
-    const items = raw.items.map(parseKubeObject);
+    const items = Array.isArray(raw.items) ? raw.items.map(parseKubeObject) : [];
     const cont = typeof meta.continue === 'string' && meta.continue !== '' ? meta.continue : undefined;
     const rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : '';
     return cont === undefined ? { items, resourceVersion: rv } : { items, resourceVersion: rv, continue: cont };
@@ -323,8 +327,10 @@ function parseWatchLine(line: string, what: string): WatchEvent {
     throw new Error(`${what}: malformed event`);
   }
   const type = raw.type as WatchEventType;
-  // A Status has no metadata.name; give it an empty one so every event carries a KubeObject.
-  const object = type === 'ERROR' ? { ...raw.object, metadata: { name: '', ...asRecord(raw.object.metadata) } } : raw.object;
+  // A Status (ERROR) has no metadata at all and a BOOKMARK only metadata.resourceVersion; give
+  // both an empty name so every event carries a KubeObject.
+  const nameless = type === 'ERROR' || type === 'BOOKMARK';
+  const object = nameless ? { ...raw.object, metadata: { name: '', ...asRecord(raw.object.metadata) } } : raw.object;
   return { type, object: parseKubeObject(object) };
 }
 

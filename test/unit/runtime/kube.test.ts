@@ -86,6 +86,20 @@ describe('KubeApi (fake server)', () => {
     expect(f.seen[0]?.url).to.equal('/api/v1/namespaces/ns/secrets?limit=10');
   });
 
+  it('reads an empty metadata-only list answered with "items": null as an empty list', async () => {
+    // kube-apiserver answers an empty PartialObjectMetadataList this way (a namespace without Secrets).
+    const f = await fakeServer((_req, res) => json(res, 200, { kind: 'PartialObjectMetadataList', metadata: { resourceVersion: '9' }, items: null }));
+    server = f.server;
+    expect(await f.api.list(SecretType, 'empty', { metadataOnly: true })).to.deep.equal({ items: [], resourceVersion: '9' });
+  });
+
+  it('refuses an answer that is not a list', async () => {
+    const f = await fakeServer((_req, res) => json(res, 200, { kind: 'Status', items: 'nope' }));
+    server = f.server;
+    const err = await f.api.list(SecretType, 'ns').catch((e: unknown) => e);
+    expect((err as Error).message).to.equal('list secrets in ns: not a list');
+  });
+
   it('maps a Status answer to KubeApiError, and 404 on get to undefined', async () => {
     const f = await fakeServer((req, res) =>
       req.method === 'GET'
@@ -110,7 +124,8 @@ describe('KubeApi (fake server)', () => {
   it('reads a watch stream split across chunks, passing ERROR events through', async () => {
     const lines = [
       JSON.stringify({ type: 'ADDED', object: { metadata: { name: 'a', resourceVersion: '2' } } }),
-      JSON.stringify({ type: 'BOOKMARK', object: { metadata: { resourceVersion: '3', name: '' } } }),
+      // A bookmark as kube-apiserver sends it: only metadata.resourceVersion (and an annotation).
+      JSON.stringify({ type: 'BOOKMARK', object: { kind: 'PartialObjectMetadata', metadata: { resourceVersion: '3', annotations: { 'k8s.io/initial-events-end': 'true' } } } }),
       JSON.stringify({ type: 'ERROR', object: { kind: 'Status', code: 410, reason: 'Expired', metadata: {} } }),
     ].join('\n');
     const f = await fakeServer((_req, res) => {
@@ -125,6 +140,7 @@ describe('KubeApi (fake server)', () => {
       events.push(e),
     );
     expect(events.map((e) => e.type)).to.deep.equal(['ADDED', 'BOOKMARK', 'ERROR']);
+    expect(events[1]?.object.metadata.resourceVersion).to.equal('3');
     expect(events[2]?.object.code).to.equal(410);
     expect(f.seen[0]?.url).to.equal('/api/v1/namespaces/ns/secrets?watch=true&resourceVersion=1&allowWatchBookmarks=true&timeoutSeconds=5');
     expect(f.seen[0]?.accept).to.equal('application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1');
