@@ -9,6 +9,7 @@
 import { backoffDelay, sleep } from './backoff.js';
 import { isGone, type KubeApi, type KubeObject, type ResourceType, type WatchEvent, watchErrorCode } from './kube.js';
 import type { Logger } from './logger.js';
+import { safeTimeout } from './timers.js';
 
 /** InformerOptions configure an {@link Informer}. */
 export interface InformerOptions {
@@ -129,23 +130,30 @@ export class Informer {
     const progress: { rv: string | undefined } = { rv: undefined };
     let failures = 0;
     while (!signal.aborted) {
+      // watch counts what the current watch delivered, even when it ends by breaking.
+      const watch = { events: 0, startedAt: Date.now() };
       try {
         if (progress.rv === undefined) {
           progress.rv = await this.relist(namespace);
           markListed();
           log.debug('listed', { resourceVersion: progress.rv });
         }
-        const started = Date.now();
-        const result = await this.watchOnce(namespace, progress as { rv: string });
-        if (result.relist) progress.rv = undefined;
-        if (result.relist) log.warn('watch silent too long; re-listing', { watchdogSeconds: this.watchdogSeconds() });
+        watch.startedAt = Date.now();
+        const relist = await this.watchOnce(namespace, progress as { rv: string }, watch);
+        if (relist) {
+          progress.rv = undefined;
+          log.warn('watch silent too long; re-listing', { watchdogSeconds: this.watchdogSeconds() });
+        }
         // A watch the server ends at once (and over again) must not spin: back off as if it failed.
-        if (result.events > 0 || Date.now() - started >= 1000) {
+        if (healthy(watch)) {
           failures = 0;
           continue;
         }
       } catch (err) {
         if (signal.aborted) break;
+        // A watch that worked for a while and then broke starts its backoff afresh: one
+        // connection reset an hour must not cost the next one a 30 s wait.
+        if (healthy(watch)) failures = 0;
         if (err instanceof WatchGone || isGone(err)) {
           log.info('resourceVersion too old; re-listing', { resourceVersion: progress.rv });
           progress.rv = undefined;
@@ -190,11 +198,16 @@ export class Informer {
     }
   }
 
-  /** watchOnce runs one watch from `progress.rv`, advancing it with every event; resolves when the server ends it. */
+  /**
+   * watchOnce runs one watch from `progress.rv`, advancing it with every event (bookmarks
+   * included) and counting them in `watch`; resolves when the server ends it, true when the
+   * watchdog ended it instead.
+   */
   private async watchOnce(
     namespace: string | undefined,
     progress: { rv: string },
-  ): Promise<{ events: number; relist: boolean }> {
+    watch: { events: number },
+  ): Promise<boolean> {
     const local = new AbortController();
     const onStop = (): void => local.abort();
     this.abort.signal.addEventListener('abort', onStop, { once: true });
@@ -202,12 +215,11 @@ export class Informer {
     let timer: NodeJS.Timeout | undefined;
     const arm = (): void => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
+      timer = safeTimeout(() => {
         watchdogFired = true;
         local.abort();
       }, this.watchdogSeconds() * 1000);
     };
-    let events = 0;
     arm();
     try {
       await this.api.watch(
@@ -222,7 +234,7 @@ export class Informer {
         },
         (e) => {
           arm();
-          events++;
+          watch.events++;
           progress.rv = this.onWatchEvent(e) ?? progress.rv;
         },
       );
@@ -231,7 +243,7 @@ export class Informer {
       this.abort.signal.removeEventListener('abort', onStop);
       local.abort();
     }
-    return { events, relist: watchdogFired };
+    return watchdogFired;
   }
 
   /** onWatchEvent applies one event to the cache; returns its resourceVersion. */
@@ -297,6 +309,14 @@ export class Informer {
   private watchdogSeconds(): number {
     return this.opts.resyncWatchdogSeconds ?? 300;
   }
+}
+
+/** HEALTHY_WATCH_MS is how long a watch must have lived to count as working though it delivered nothing. */
+const HEALTHY_WATCH_MS = 10_000;
+
+/** healthy tells whether a watch worked: it delivered an event (a bookmark counts) or lived long enough. */
+function healthy(watch: { events: number; startedAt: number }): boolean {
+  return watch.events > 0 || Date.now() - watch.startedAt >= HEALTHY_WATCH_MS;
 }
 
 function cacheKey(namespace: string | undefined, name: string): string {

@@ -153,6 +153,38 @@ describe('Informer (fake API)', () => {
   });
 });
 
+describe('Informer reconnect backoff (fake API)', () => {
+  it('starts the backoff afresh after a watch that delivered events, even if it then broke', async function () {
+    this.timeout(10_000);
+    const api = new FakeApi();
+    api.items = [obj('a', '1')];
+    const informer = new Informer(api as unknown as KubeApi, {
+      type: SecretType,
+      namespaces: ['ns'],
+      logger: nullLogger,
+      backoff: { initialMs: 20, maxMs: 5000 },
+    });
+    try {
+      await informer.start();
+      // Six broken watches in a row that delivered nothing: the backoff grows to 640 ms and more.
+      for (let i = 1; i <= 6; i++) {
+        await waitFor(() => api.watches.length === i, 5000);
+        api.current().end(new Error('connection reset'));
+      }
+      await waitFor(() => api.watches.length === 7, 5000);
+      // This one works (a bookmark is an event too), then breaks.
+      api.current().emit({ type: 'BOOKMARK', object: { metadata: { name: '', resourceVersion: '40' } } });
+      const brokeAt = Date.now();
+      api.current().end(new Error('connection reset'));
+      await waitFor(() => api.watches.length === 8, 5000);
+      expect(Date.now() - brokeAt, 'retried after the initial delay, not the grown one').to.be.lessThan(150);
+      expect(api.current().resourceVersion).to.equal('40');
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 describe('Informer watchdog (fake API)', () => {
   it('re-lists a watch that stays silent too long', async () => {
     const api = new FakeApi();
