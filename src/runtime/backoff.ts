@@ -2,6 +2,7 @@
  * Exponential backoff with jitter, and an abortable sleep: the two pieces every retry loop in the
  * runtime (queue, informer, leader election) shares.
  */
+import { safeTimeout } from './timers.js';
 
 /** BackoffOptions shape one exponential backoff. */
 export interface BackoffOptions {
@@ -42,7 +43,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       resolve();
     };
-    const timer = setTimeout(() => {
+    const timer = safeTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);

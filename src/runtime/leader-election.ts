@@ -9,6 +9,7 @@
 import { sleep } from './backoff.js';
 import { isConflict, type KubeApi, type KubeObject, LeaseType } from './kube.js';
 import type { Logger } from './logger.js';
+import { safeTimeout } from './timers.js';
 
 /** LeaderElectorOptions configure a {@link LeaderElector}. */
 export interface LeaderElectorOptions {
@@ -258,7 +259,7 @@ function jittered(ms: number): number {
 /** withTimeout resolves false when `p` takes longer than `ms`; `p` is left to finish on its own. */
 async function withTimeout(p: Promise<boolean>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const late = new Promise<boolean>((resolve) => (timer = safeTimeout(() => resolve(false), ms)));
   try {
     return await Promise.race([p, late]);
   } finally {
