@@ -3,9 +3,15 @@
  * it is added, one handler runs per key at a time (a key added while it is being processed is
  * marked dirty and runs again right after), delayed adds keep the earliest time, and failures back
  * off exponentially per key.
+ *
+ * Beyond client-go: keys may belong to groups (the ONTAP cluster an object talks to), and at most
+ * `maxPerGroup` keys of one group run at once. A key whose group is full is parked, in order,
+ * and the next key of another group runs instead, so one slow or dead cluster cannot hold every
+ * worker while the other tenants' keys wait.
  */
 import { backoffDelay } from './backoff.js';
 import { type Logger, nullLogger } from './logger.js';
+import { safeTimeout, timerDelay } from './timers.js';
 import type { QueueMetrics } from './metrics.js';
 
 /** WorkQueueOptions configure a {@link WorkQueue}. */
@@ -22,6 +28,10 @@ export interface WorkQueueOptions {
   readonly metrics?: QueueMetrics;
   /** @default nullLogger */
   readonly logger?: Logger;
+  /** groupOf names a key's group (undefined: no group, never held back). @default no groups */
+  readonly groupOf?: (key: string) => string | undefined;
+  /** maxPerGroup bounds the keys of one group processed at once. @default unbounded */
+  readonly maxPerGroup?: number;
 }
 
 interface Delayed {
@@ -37,6 +47,8 @@ export class WorkQueue {
   private readonly jitter: number;
   private readonly metrics: QueueMetrics | undefined;
   private readonly logger: Logger;
+  private readonly groupOf: ((key: string) => string | undefined) | undefined;
+  private readonly maxPerGroup: number;
 
   /** keys waiting for a worker, in order. */
   private readonly queue: string[] = [];
@@ -45,6 +57,13 @@ export class WorkQueue {
   /** keys whose handler is running now. */
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, Delayed>();
+  /** running counts the keys being processed per group. */
+  private readonly running = new Map<string, number>();
+  /** groupOfRunning remembers the group a running key was counted in. */
+  private readonly groupOfRunning = new Map<string, string>();
+  /** parked holds, per full group, the keys that came up meanwhile, in order. */
+  private readonly parked = new Map<string, string[]>();
+  private parkedCount = 0;
   private readonly failures = new Map<string, number>();
   /** workers parked until a key arrives or the queue shuts down. */
   private waiters: Array<(key: string | undefined) => void> = [];
@@ -59,7 +78,10 @@ export class WorkQueue {
     this.jitter = options.jitter ?? 0.1;
     this.metrics = options.metrics;
     this.logger = (options.logger ?? nullLogger).child({ queue: options.name });
+    this.groupOf = options.groupOf;
+    this.maxPerGroup = options.maxPerGroup ?? Infinity;
   }
+
 
   /** add queues `key` unless it already waits; a key being processed re-runs afterwards. */
   add(key: string): void {
@@ -74,6 +96,8 @@ export class WorkQueue {
   /** addAfter queues `key` after `delayMs`; if it is already scheduled, the earlier time wins. */
   addAfter(key: string, delayMs: number): void {
     if (this.shuttingDown) return;
+    // A delay past what a timer can hold waits the longest it can (never 1 ms, Node's overflow).
+    delayMs = timerDelay(delayMs);
     if (delayMs <= 0) {
       this.add(key);
       return;
@@ -84,7 +108,7 @@ export class WorkQueue {
       if (existing.at <= at) return;
       clearTimeout(existing.timer);
     }
-    const timer = setTimeout(() => {
+    const timer = safeTimeout(() => {
       this.delayed.delete(key);
       this.add(key);
     }, delayMs);
@@ -115,9 +139,9 @@ export class WorkQueue {
     return this.failures.get(key) ?? 0;
   }
 
-  /** len is the number of keys waiting for a worker (not those running or delayed). */
+  /** len is the number of keys waiting for a worker, parked ones included (not those running or delayed). */
   len(): number {
-    return this.queue.length;
+    return this.queue.length + this.parkedCount;
   }
 
   /**
@@ -139,43 +163,86 @@ export class WorkQueue {
     this.delayed.clear();
     if (!this.draining) {
       for (const key of this.queue) this.dirty.delete(key);
+      for (const keys of this.parked.values()) for (const key of keys) this.dirty.delete(key);
       this.queue.length = 0;
+      this.parked.clear();
+      this.parkedCount = 0;
       this.metrics?.setDepth(0);
     }
     this.wakeAll();
     await Promise.all(this.workers);
   }
 
-  private push(key: string): void {
+  private push(key: string, front = false): void {
+    const group = this.groupOf?.(key);
+    if (group !== undefined && (this.running.get(group) ?? 0) >= this.maxPerGroup) {
+      this.park(group, key);
+      return;
+    }
     const waiter = this.waiters.shift();
     if (waiter !== undefined) {
-      // A parked worker takes the key directly: it never sits in the queue.
-      this.take(key);
+      // An idle worker takes the key directly: it never sits in the queue.
+      this.take(key, group);
       waiter(key);
       return;
     }
-    this.queue.push(key);
-    this.metrics?.setDepth(this.queue.length);
+    if (front) this.queue.unshift(key);
+    else this.queue.push(key);
+    this.metrics?.setDepth(this.len());
   }
 
-  private take(key: string): void {
+  private park(group: string, key: string): void {
+    let keys = this.parked.get(group);
+    if (keys === undefined) this.parked.set(group, (keys = []));
+    keys.push(key);
+    this.parkedCount++;
+    this.metrics?.setDepth(this.len());
+  }
+
+  private take(key: string, group: string | undefined): void {
     this.dirty.delete(key);
     this.processing.add(key);
+    if (group === undefined) return;
+    this.groupOfRunning.set(key, group);
+    this.running.set(group, (this.running.get(group) ?? 0) + 1);
   }
 
   private next(): Promise<string | undefined> {
-    const key = this.queue.shift();
-    if (key !== undefined) {
-      this.metrics?.setDepth(this.queue.length);
-      this.take(key);
+    for (let key = this.queue.shift(); key !== undefined; key = this.queue.shift()) {
+      const group = this.groupOf?.(key);
+      // The group filled up while this key waited: park it and look further.
+      if (group !== undefined && (this.running.get(group) ?? 0) >= this.maxPerGroup) {
+        this.park(group, key);
+        continue;
+      }
+      this.metrics?.setDepth(this.len());
+      this.take(key, group);
       return Promise.resolve(key);
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  /** release frees the group slot of `key`, letting the first key parked for that group go next. */
+  private release(key: string): void {
+    const group = this.groupOfRunning.get(key);
+    if (group === undefined) return;
+    this.groupOfRunning.delete(key);
+    const n = (this.running.get(group) ?? 1) - 1;
+    if (n > 0) this.running.set(group, n);
+    else this.running.delete(group);
+    const keys = this.parked.get(group);
+    const first = keys?.shift();
+    if (first === undefined) return;
+    if (keys?.length === 0) this.parked.delete(group);
+    this.parkedCount--;
+    // It already waited its turn: it goes ahead of keys queued after it.
+    this.push(first, true);
+  }
+
   private done(key: string): void {
     this.processing.delete(key);
+    this.release(key);
     if (this.dirty.has(key)) {
       if (this.shuttingDown && !this.draining) {
         this.dirty.delete(key);
@@ -184,7 +251,7 @@ export class WorkQueue {
       this.push(key);
     }
     // A drained queue wakes its parked workers so that shutdown can resolve.
-    if (this.shuttingDown && this.queue.length === 0 && this.processing.size === 0) this.wakeAll();
+    if (this.shuttingDown && this.len() === 0 && this.processing.size === 0) this.wakeAll();
   }
 
   private wakeAll(): void {

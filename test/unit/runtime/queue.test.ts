@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../../../src/runtime/backoff.js';
 import { Metrics } from '../../../src/runtime/metrics.js';
 import { WorkQueue } from '../../../src/runtime/queue.js';
+import { MAX_TIMER_MS, timerDelay } from '../../../src/runtime/timers.js';
 
 /** deferred returns a promise and the function that resolves it. */
 function deferred(): { promise: Promise<void>; resolve: () => void } {
@@ -182,6 +183,99 @@ describe('WorkQueue', () => {
     expect(text).to.include('workqueue_depth{name="m"} 2');
     expect(text).to.include('workqueue_adds_total{name="m"} 2');
     expect(text).to.include('workqueue_retries_total{name="m"} 1');
+  });
+});
+
+describe('WorkQueue groups (one cluster cannot hold every worker)', () => {
+  let queue: WorkQueue;
+  afterEach(async () => {
+    await queue.shutdown();
+  });
+  const groupOf = (key: string): string | undefined => (key.includes(':') ? key.split(':')[0] : undefined);
+
+  it('runs at most maxPerGroup keys of a group at once, and others meanwhile', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 1 });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(2, async (key) => {
+      started.push(key);
+      if (key.startsWith('dead:')) await gate.promise;
+    });
+    // Four keys of a dead cluster ahead of one of a healthy cluster, as in the fault matrix.
+    for (const k of ['dead:a', 'dead:b', 'dead:c', 'dead:d', 'live:x']) queue.add(k);
+    await waitFor(() => started.includes('live:x'));
+    expect(started).to.deep.equal(['dead:a', 'live:x']);
+    expect(queue.len(), 'three dead keys parked, still counted as waiting').to.equal(3);
+    // A key added to a free group while the dead one is full runs at once.
+    queue.add('live:y');
+    await waitFor(() => started.includes('live:y'));
+    gate.resolve();
+    await waitFor(() => started.length === 6);
+    expect(started.slice(3)).to.deep.equal(['dead:b', 'dead:c', 'dead:d']);
+  });
+
+  it('keeps the one-handler-per-key rule and de-duplication for parked keys', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 1 });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(3, async (key) => {
+      started.push(key);
+      if (key === 'g:a' && started.length === 1) await gate.promise;
+    });
+    queue.add('g:a');
+    await waitFor(() => started.length === 1);
+    queue.add('g:b');
+    queue.add('g:b');
+    queue.add('g:a');
+    await sleep(20);
+    expect(started).to.deep.equal(['g:a']);
+    gate.resolve();
+    await waitFor(() => started.length === 3);
+    await sleep(20);
+    expect(started.slice(1).sort()).to.deep.equal(['g:a', 'g:b']);
+  });
+
+  it('drops parked keys on shutdown without drain', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 1 });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(2, async (key) => {
+      started.push(key);
+      await gate.promise;
+    });
+    queue.add('g:a');
+    queue.add('g:b');
+    await waitFor(() => queue.len() === 1);
+    const stopped = queue.shutdown();
+    gate.resolve();
+    await stopped;
+    expect(started).to.deep.equal(['g:a']);
+    expect(queue.len()).to.equal(0);
+  });
+});
+
+describe('timers that cannot overflow', () => {
+  const cases: Array<{ reason: string; ms: number; want: number }> = [
+    { reason: 'a normal delay is kept', ms: 1500, want: 1500 },
+    { reason: 'a negative delay means now', ms: -5, want: 0 },
+    { reason: 'NaN means now, never a 1 ms loop', ms: Number.NaN, want: 0 },
+    { reason: '2^31 ms is the longest Node honours', ms: 2 ** 31, want: MAX_TIMER_MS },
+    { reason: 'driftCheckIntervalSeconds 10,000,000 is capped, not 1 ms', ms: 10_000_000 * 1000, want: MAX_TIMER_MS },
+    { reason: 'Infinity is capped', ms: Infinity, want: MAX_TIMER_MS },
+  ];
+  for (const c of cases) it(c.reason, () => expect(timerDelay(c.ms)).to.equal(c.want));
+
+  it('addAfter with a delay past 2^31 ms does not fire at once', async () => {
+    const queue = new WorkQueue({ name: 'test' });
+    let calls = 0;
+    queue.run(1, () => {
+      calls++;
+      return Promise.resolve();
+    });
+    queue.addAfter('a', 10_000_000 * 1000);
+    await sleep(50);
+    await queue.shutdown();
+    expect(calls, 'Node turns an overflowing delay into 1 ms; the queue must not').to.equal(0);
   });
 });
 
