@@ -1,7 +1,7 @@
 /**
  * validateAgainstSchema checks a value against a structural OpenAPI schema the way the API server
- * does for the parts that need no CEL: types, required fields, enums, ranges, lengths and unknown
- * fields. The CEL rules are checked by the real API server (test/integration/api).
+ * does for the parts that need no CEL: types, required fields, enums, ranges, lengths, patterns
+ * and unknown fields. The CEL rules are checked by the real API server (test/integration/api).
  */
 import type { JSONSchema } from '../../src/api/v1alpha1/schema-builders.js';
 
@@ -30,8 +30,10 @@ export function validateAgainstSchema(value: unknown, schema: JSONSchema, path =
     case 'string':
       if (typeof value !== 'string') return [`${at}: expected string`];
       if (schema.enum && !schema.enum.includes(value)) errors.push(`${at}: Unsupported value "${value}"`);
-      if (schema.minLength !== undefined && value.length < schema.minLength) errors.push(`${at}: too short`);
-      if (schema.maxLength !== undefined && value.length > schema.maxLength) errors.push(`${at}: too long`);
+      // The API server counts characters (runes), not UTF-16 units.
+      if (schema.minLength !== undefined && [...value].length < schema.minLength) errors.push(`${at}: too short`);
+      if (schema.maxLength !== undefined && [...value].length > schema.maxLength) errors.push(`${at}: too long`);
+      if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) errors.push(`${at}: should match '${schema.pattern}'`);
       return errors;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value)) return [`${at}: expected integer`];

@@ -101,3 +101,38 @@ export const Defaults = {
   deletionPolicy: 'Retain',
   managementPolicy: 'Manage',
 } as const;
+
+/**
+ * Limits are the bounds the CRD schema enforces at admission, each stated in the field's
+ * description. ONTAP's own limit where it documents one; otherwise a generous bound that still
+ * keeps a typo (1e15 minutes, a 100,000-character region) out of ONTAP and out of the queue.
+ */
+export const Limits = {
+  /** ONTAP's REST `return_timeout` tops out at 120 s; a dead cluster must not hold a worker longer. */
+  maxRequestTimeoutSeconds: 120,
+  minMaxConcurrentRequests: 1,
+  maxMaxConcurrentRequests: 64,
+  /** One day: ONTAP documents no maximum for `polling_period`. */
+  maxPollingPeriodMinutes: 1440,
+  /** Five minutes: ONTAP documents no maximum for the AWS connection `timeout` (default 10). */
+  maxTimeoutSeconds: 300,
+  /** One day: a resource is re-read at least daily. */
+  maxDriftCheckIntervalSeconds: 86400,
+  minPort: 1,
+  maxPort: 65535,
+  /** Generations are int64; the operator holds them as JavaScript numbers, exact to 2^53-1. */
+  maxGeneration: Number.MAX_SAFE_INTEGER,
+  /** A DNS subdomain: the longest Kubernetes object name, and the longest host name. */
+  maxNameLength: 253,
+  /** A Secret data key is a config map key: at most 253 characters of [-._a-zA-Z0-9]. */
+  maxSecretKeyLength: 253,
+  /** ONTAP: an SVM name has at most 47 characters (`vserver create -vserver`). */
+  maxSvmNameLength: 47,
+  /** AWS: a KMS key ARN or alias ARN is at most 2048 characters. */
+  maxKeyIdLength: 2048,
+  /** Longer than any AWS region name (the longest today are under 20 characters). */
+  maxRegionLength: 64,
+  maxProxyUsernameLength: 256,
+  maxEncryptionContextLength: 2048,
+  maxEndpointLength: 2048,
+} as const;

@@ -3,6 +3,7 @@
  * like the API they describe. Every builder takes the field's description first: `kubectl
  * explain` shows it, and a field without one is a bug.
  */
+import { Limits } from './constants.js';
 
 /** JSONSchema is the subset of OpenAPI v3 that Kubernetes structural schemas use. */
 export interface JSONSchema {
@@ -65,9 +66,37 @@ export function arr(description: string, items: JSONSchema, extra: Extra = {}): 
   return { type: 'array', description, items, ...extra };
 }
 
-/** name is the `name` of a reference to an object in the resource's namespace. */
+/** DNS_SUBDOMAIN is the pattern of a Kubernetes object name (RFC 1123 subdomain, lower case). */
+export const DNS_SUBDOMAIN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+
+/** SECRET_KEY is the pattern of a Secret data key, as the API server checks it on the Secret. */
+export const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
+
+/**
+ * name is the `name` of a reference to an object in the resource's namespace. It is held to the
+ * rules of an object name, so a typo is refused at admission rather than reported as not found.
+ */
 export function name(what: string): JSONSchema {
-  return str(`Name of the ${what} in the resource's namespace.`, { minLength: 1 });
+  return str(`Name of the ${what} in the resource's namespace: a DNS subdomain (lower case), at most ${Limits.maxNameLength} characters.`, {
+    minLength: 1,
+    maxLength: Limits.maxNameLength,
+    pattern: DNS_SUBDOMAIN,
+  });
+}
+
+/** secretKey is a key of a Secret's data, held to the API server's rules for such keys. */
+export function secretKey(description: string, extra: Extra = {}): JSONSchema {
+  return str(`${description} At most ${Limits.maxSecretKeyLength} characters of letters, digits, '-', '_' and '.'.`, {
+    minLength: 1,
+    maxLength: Limits.maxSecretKeyLength,
+    pattern: SECRET_KEY,
+    ...extra,
+  });
+}
+
+/** generation is a metadata.generation copied into status: 0..2^53-1, what the operator holds exactly. */
+export function generation(description: string): JSONSchema {
+  return int(`${description} 0..2^53-1, the largest integer the operator holds exactly.`, { minimum: 0, maximum: Limits.maxGeneration });
 }
 
 /** immutable is the CEL transition rule that refuses any change to a field once set. */
@@ -93,9 +122,7 @@ export function conditionsSchema(description: string): JSONSchema {
         lastTransitionTime: str('LastTransitionTime is when the status last flipped.', {
           format: 'date-time',
         }),
-        observedGeneration: int('ObservedGeneration is the generation the condition was set for.', {
-          minimum: 0,
-        }),
+        observedGeneration: generation('ObservedGeneration is the generation the condition was set for.'),
       },
       { required: ['type', 'status', 'reason', 'message', 'lastTransitionTime'] },
     ),

@@ -1,7 +1,7 @@
 /** The OntapAwsKms schema: spec (the desired AWS KMS configuration) and status (ONTAP's record, how the last reconcile went). */
-import { Defaults } from './constants.js';
+import { Defaults, Limits } from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
-import { arr, bool, conditionsSchema, immutable, int, name, obj, str } from './schema-builders.js';
+import { arr, bool, conditionsSchema, generation, immutable, int, name, obj, secretKey, str } from './schema-builders.js';
 
 const reachability = (what: string): JSONSchema =>
   obj(`${what}, as ONTAP reports it.`, {
@@ -21,63 +21,80 @@ export const ontapAwsKmsSpec: JSONSchema = obj(
     ),
     svm: obj(
       'SVM names the data SVM to configure. Omit it for the cluster scope (the admin SVM). Immutable.',
-      { name: str('Name of the SVM on the cluster.', { minLength: 1 }) },
+      {
+        name: str(`Name of the SVM on the cluster: at most ${Limits.maxSvmNameLength} characters, ONTAP's own limit for an SVM name.`, {
+          minLength: 1,
+          maxLength: Limits.maxSvmNameLength,
+        }),
+      },
       { required: ['name'], 'x-kubernetes-validations': [immutable('svm')] },
     ),
     keyId: str(
-      'KeyID is the AWS KMS key (ARN or id) that wraps the SVM\'s keys. Set on create; a later change re-keys through rekey-external.',
-      { minLength: 1 },
+      `KeyID is the AWS KMS key (ARN or id) that wraps the SVM's keys, at most ${Limits.maxKeyIdLength} characters (AWS's limit for a key ARN). Set on create; a later change re-keys through rekey-external.`,
+      { minLength: 1, maxLength: Limits.maxKeyIdLength },
     ),
-    region: str('Region is the AWS region of the KMS, e.g. us-east-1.', { minLength: 1 }),
+    region: str(
+      `Region is the AWS region of the KMS, e.g. us-east-1: lower-case letters, digits and '-', at most ${Limits.maxRegionLength} characters.`,
+      { minLength: 1, maxLength: Limits.maxRegionLength, pattern: '^[a-z0-9-]+$' },
+    ),
     credentialsSecretRef: obj(
       'CredentialsSecretRef names the Secret with the AWS access key pair. It is sent on create, when the Secret changes, on adoption, and when ONTAP\'s access key id differs from the Secret\'s.',
       {
         name: name('Secret holding the AWS access key pair'),
-        accessKeyIdKey: str('Key of the access key id in the Secret.', {
-          default: Defaults.accessKeyIdKey,
-          minLength: 1,
-        }),
-        secretAccessKeyKey: str('Key of the secret access key in the Secret.', {
-          default: Defaults.secretAccessKeyKey,
-          minLength: 1,
-        }),
+        accessKeyIdKey: secretKey('Key of the access key id in the Secret.', { default: Defaults.accessKeyIdKey }),
+        secretAccessKeyKey: secretKey('Key of the secret access key in the Secret.', { default: Defaults.secretAccessKeyKey }),
       },
       { required: ['name'] },
     ),
-    service: str('Service is the AWS service type (ONTAP service). Unset: not managed.'),
-    defaultDomain: str('DefaultDomain is the AWS KMS default domain, e.g. amazonaws.com. Unset: not managed.'),
-    host: str('Host is the AWS KMS host name, e.g. kms.us-east-1.amazonaws.com. Unset: not managed.'),
-    port: int('Port is the AWS KMS port. Unset: not managed.', { minimum: 1, maximum: 65535 }),
+    service: str(`Service is the AWS service type (ONTAP service), at most ${Limits.maxNameLength} characters. Unset: not managed.`, {
+      maxLength: Limits.maxNameLength,
+    }),
+    defaultDomain: str(
+      `DefaultDomain is the AWS KMS default domain, e.g. amazonaws.com, at most ${Limits.maxNameLength} characters. Unset: not managed.`,
+      { maxLength: Limits.maxNameLength },
+    ),
+    host: str(
+      `Host is the AWS KMS host name, e.g. kms.us-east-1.amazonaws.com, at most ${Limits.maxNameLength} characters. Unset: not managed.`,
+      { maxLength: Limits.maxNameLength },
+    ),
+    port: int(`Port is the AWS KMS port: ${Limits.minPort}..${Limits.maxPort}. Unset: not managed.`, {
+      minimum: Limits.minPort,
+      maximum: Limits.maxPort,
+    }),
     proxy: obj(
       'Proxy between ONTAP and AWS KMS. Unset: not managed.',
       {
         type: str('Type of the proxy.', { enum: ['http', 'https'] }),
-        host: str('Host name of the proxy.', { minLength: 1 }),
-        port: int('Port of the proxy.', { minimum: 1, maximum: 65535 }),
-        username: str('Username for the proxy.'),
+        host: str(`Host name of the proxy, at most ${Limits.maxNameLength} characters.`, { minLength: 1, maxLength: Limits.maxNameLength }),
+        port: int(`Port of the proxy: ${Limits.minPort}..${Limits.maxPort}.`, { minimum: Limits.minPort, maximum: Limits.maxPort }),
+        username: str(`Username for the proxy, at most ${Limits.maxProxyUsernameLength} characters.`, {
+          maxLength: Limits.maxProxyUsernameLength,
+        }),
         passwordSecretRef: obj(
           'PasswordSecretRef names the Secret key holding the proxy password. Write-only on ONTAP: sent on create and whenever that Secret changes.',
           {
             name: name('Secret holding the proxy password'),
-            key: str('Key of the password in the Secret.', { minLength: 1 }),
+            key: secretKey('Key of the password in the Secret.'),
           },
           { required: ['name', 'key'] },
         ),
       },
       { required: ['host'] },
     ),
-    pollingPeriodMinutes: int('PollingPeriodMinutes is how often ONTAP polls AWS KMS. Unset: not managed.', {
-      minimum: 1,
-    }),
+    pollingPeriodMinutes: int(
+      `PollingPeriodMinutes is how often ONTAP polls AWS KMS: 1..${Limits.maxPollingPeriodMinutes} minutes (one day; ONTAP documents no maximum, so this operator sets one). Unset: not managed.`,
+      { minimum: 1, maximum: Limits.maxPollingPeriodMinutes },
+    ),
     timeoutSeconds: int(
-      'TimeoutSeconds is ONTAP\'s AWS connection timeout. PATCH-only on ONTAP: applied right after create. Unset: not managed.',
-      { minimum: 1 },
+      `TimeoutSeconds is ONTAP's AWS connection timeout: 1..${Limits.maxTimeoutSeconds} seconds (ONTAP documents no maximum and defaults to 10, so this operator sets one). PATCH-only on ONTAP: applied right after create. Unset: not managed.`,
+      { minimum: 1, maximum: Limits.maxTimeoutSeconds },
     ),
     verify: bool('Verify makes ONTAP verify the AWS KMS host. Unset: not managed.'),
     verifyHost: bool('VerifyHost makes ONTAP verify the AWS KMS host\'s hostname. Unset: not managed.'),
     verifyIp: bool('VerifyIp makes ONTAP verify the AWS KMS host\'s IP address. Unset: not managed.'),
     encryptionContext: str(
-      'EncryptionContext is an additional layer of authentication and logging, e.g. aws:fsx:fs-id=fs-0785c8beceb895999. Unset: not managed.',
+      `EncryptionContext is an additional layer of authentication and logging, e.g. aws:fsx:fs-id=fs-0785c8beceb895999, at most ${Limits.maxEncryptionContextLength} characters. Unset: not managed.`,
+      { maxLength: Limits.maxEncryptionContextLength },
     ),
     skipVerify: bool(
       'SkipVerify makes ONTAP skip checking the access key pair against AWS. Sent only together with the credentials.',
@@ -91,8 +108,12 @@ export const ontapAwsKmsSpec: JSONSchema = obj(
       { enum: ['Manage', 'Observe'], default: Defaults.managementPolicy },
     ),
     driftCheckIntervalSeconds: int(
-      'DriftCheckIntervalSeconds is how often ONTAP is re-read, so out-of-band changes are corrected within this interval.',
-      { default: Defaults.driftCheckIntervalSeconds, minimum: Defaults.minDriftCheckIntervalSeconds },
+      `DriftCheckIntervalSeconds is how often ONTAP is re-read, so out-of-band changes are corrected within this interval: ${Defaults.minDriftCheckIntervalSeconds}..${Limits.maxDriftCheckIntervalSeconds} seconds (at least once a day).`,
+      {
+        default: Defaults.driftCheckIntervalSeconds,
+        minimum: Defaults.minDriftCheckIntervalSeconds,
+        maximum: Limits.maxDriftCheckIntervalSeconds,
+      },
     ),
     suspend: bool('Suspend stops every reconcile of this resource until it is false again.', {
       default: false,
@@ -109,9 +130,7 @@ export const ontapAwsKmsSpec: JSONSchema = obj(
 
 /** ontapAwsKmsStatus is the OntapAwsKms status schema. */
 export const ontapAwsKmsStatus: JSONSchema = obj('OntapAwsKmsStatus reports the ONTAP record and how the last reconcile went.', {
-  observedGeneration: int('ObservedGeneration is the spec generation this status was computed for.', {
-    minimum: 0,
-  }),
+  observedGeneration: generation('ObservedGeneration is the spec generation this status was computed for.'),
   uuid: str('UUID of the ONTAP aws-kms record.'),
   scope: str('Scope of the record on ONTAP: svm or cluster.'),
   svm: obj('SVM of the record, as ONTAP reports it.', {

@@ -1,21 +1,38 @@
 /** The OntapCluster schema: spec (how to reach a cluster) and status (what the probe saw). */
-import { Defaults } from './constants.js';
+import { Defaults, Limits } from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
-import { bool, conditionsSchema, int, name, obj, str } from './schema-builders.js';
+import { bool, conditionsSchema, generation, int, name, obj, secretKey, str } from './schema-builders.js';
 
 /** ontapClusterSpec is the OntapCluster spec schema. */
 export const ontapClusterSpec: JSONSchema = obj(
   'OntapClusterSpec says how to reach one ONTAP cluster\'s management REST API.',
   {
     endpoint: str(
-      'Endpoint is the cluster management LIF as an https:// URL, e.g. https://10.0.0.10. Plain http is refused.',
+      `Endpoint is the cluster management LIF as https://host[:port], e.g. https://10.0.0.10 or https://[fd20::10]:8443; a port must be ${Limits.minPort}..${Limits.maxPort}. Plain http is refused, and so are a path (a trailing / aside), a query, a fragment and user info: the operator always calls the cluster's /api and would drop them. At most ${Limits.maxEndpointLength} characters.`,
       {
         minLength: 9,
-        maxLength: 2048,
+        maxLength: Limits.maxEndpointLength,
+        // Each rule guards on the ones before it (a CEL error would hide the real message), so
+        // every broken part of an endpoint is named, and nothing the transport would silently
+        // drop or fail on for ever ("Invalid URL" for port 99999) gets through. The port rule
+        // tests size() rather than matches(): the API server cannot bound getPort()'s length,
+        // so a regex on it is priced beyond the CRD's CEL budget; isURL already means digits.
         'x-kubernetes-validations': [
           {
             rule: "self.startsWith('https://') && isURL(self)",
             message: 'endpoint must be an https:// URL',
+          },
+          {
+            rule: "!self.startsWith('https://') || self.matches('^https://[^/?#@]+/?$')",
+            message: 'endpoint must be https://host[:port]: no path, query, fragment or user info',
+          },
+          {
+            rule: "!isURL(self) || url(self).getHostname() != ''",
+            message: 'endpoint must name a host',
+          },
+          {
+            rule: `!isURL(self) || url(self).getPort() == '' || (url(self).getPort().size() <= 5 && int(url(self).getPort()) >= ${Limits.minPort} && int(url(self).getPort()) <= ${Limits.maxPort})`,
+            message: `endpoint port must be ${Limits.minPort}..${Limits.maxPort}`,
           },
         ],
       },
@@ -34,7 +51,7 @@ export const ontapClusterSpec: JSONSchema = obj(
       'CABundleSecretRef names a Secret key holding the PEM CA bundle that signed the cluster\'s certificate. Unset: the system roots.',
       {
         name: name('Secret holding the CA bundle'),
-        key: str('Key of the PEM bundle in the Secret.', { default: Defaults.caBundleKey, minLength: 1 }),
+        key: secretKey('Key of the PEM bundle in the Secret.', { default: Defaults.caBundleKey }),
       },
       { required: ['name'] },
     ),
@@ -42,14 +59,13 @@ export const ontapClusterSpec: JSONSchema = obj(
       'InsecureSkipTLSVerify turns off verification of the cluster\'s TLS certificate. For labs only; the Ready condition says when it is on.',
       { default: false },
     ),
-    requestTimeoutSeconds: int('RequestTimeoutSeconds bounds each REST call to the cluster.', {
-      default: Defaults.requestTimeoutSeconds,
-      minimum: 1,
-      maximum: 600,
-    }),
+    requestTimeoutSeconds: int(
+      `RequestTimeoutSeconds bounds each REST call to the cluster: 1..${Limits.maxRequestTimeoutSeconds} seconds. ONTAP's own return_timeout stops at 120, and a cluster that does not answer must not hold a worker for longer.`,
+      { default: Defaults.requestTimeoutSeconds, minimum: 1, maximum: Limits.maxRequestTimeoutSeconds },
+    ),
     maxConcurrentRequests: int(
-      'MaxConcurrentRequests is the most REST calls the operator keeps in flight to this cluster.',
-      { default: Defaults.maxConcurrentRequests, minimum: 1, maximum: 64 },
+      `MaxConcurrentRequests is the most REST calls the operator keeps in flight to this cluster: ${Limits.minMaxConcurrentRequests}..${Limits.maxMaxConcurrentRequests}.`,
+      { default: Defaults.maxConcurrentRequests, minimum: Limits.minMaxConcurrentRequests, maximum: Limits.maxMaxConcurrentRequests },
     ),
   },
   {
@@ -65,9 +81,7 @@ export const ontapClusterSpec: JSONSchema = obj(
 
 /** ontapClusterStatus is the OntapCluster status schema. */
 export const ontapClusterStatus: JSONSchema = obj('OntapClusterStatus is what the last connection probe saw.', {
-  observedGeneration: int('ObservedGeneration is the spec generation this status was computed for.', {
-    minimum: 0,
-  }),
+  observedGeneration: generation('ObservedGeneration is the spec generation this status was computed for.'),
   clusterName: str('ClusterName is the name ONTAP reports in GET /api/cluster.'),
   clusterUUID: str('ClusterUUID is the uuid ONTAP reports in GET /api/cluster.'),
   version: str('Version is ONTAP\'s generation.major.minor, e.g. 9.15.1.'),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
 import { ontapAwsKmsCRD, ontapClusterCRD } from '../../../src/api/v1alpha1/schema.js';
+import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
 import { parseOntapAwsKms, parseOntapCluster } from '../../../src/api/v1alpha1/parse.js';
 import { loadExamples } from '../../support/examples.js';
@@ -123,4 +124,89 @@ describe('schema validation (structural)', () => {
       expect(errors.join('\n')).to.contain(c.field);
     });
   }
+});
+
+describe('limits (structural)', () => {
+  const kms = specOf(ontapAwsKmsCRD);
+  const cluster = specOf(ontapClusterCRD);
+  const kmsDoc = (spec: Record<string, unknown>): object => ({ apiVersion: 'kms.ontap.dev/v1alpha1', kind: 'OntapAwsKms', metadata: { name: 'x' }, spec: { ...fullAwsKmsSpec, ...spec } });
+  const { clientCertificateSecretRef: _cert, ...basicAuthCluster } = fullClusterSpec;
+  const clusterDoc = (spec: Record<string, unknown>): object => ({ apiVersion: 'kms.ontap.dev/v1alpha1', kind: 'OntapCluster', metadata: { name: 'x' }, spec: { ...basicAuthCluster, ...spec } });
+  const a = (n: number): string => 'a'.repeat(n);
+  const proxy = (p: Record<string, unknown>): Record<string, unknown> => ({ proxy: { ...fullAwsKmsSpec.proxy, ...p } });
+  const aws = (r: Record<string, unknown>): Record<string, unknown> => ({ credentialsSecretRef: { ...fullAwsKmsSpec.credentialsSecretRef, ...r } });
+
+  // Each limit both ways: the value at the limit is accepted, the one just past it is refused
+  // with an error naming the field.
+  const limits: Array<{ limit: string; field: string; kind: 'kms' | 'cluster'; at: Record<string, unknown>; past: Record<string, unknown> }> = [
+    { limit: 'at most 2048 characters', field: '.spec.keyId', kind: 'kms', at: { keyId: a(Limits.maxKeyIdLength) }, past: { keyId: a(Limits.maxKeyIdLength + 1) } },
+    { limit: 'at most 64 characters', field: '.spec.region', kind: 'kms', at: { region: a(Limits.maxRegionLength) }, past: { region: a(Limits.maxRegionLength + 1) } },
+    { limit: "lower case, digits and '-'", field: '.spec.region', kind: 'kms', at: { region: 'us-gov-west-1' }, past: { region: 'US-EAST-1' } },
+    { limit: 'at most 47 characters (ONTAP)', field: '.spec.svm.name', kind: 'kms', at: { svm: { name: a(Limits.maxSvmNameLength) } }, past: { svm: { name: a(Limits.maxSvmNameLength + 1) } } },
+    { limit: 'at most 253 characters', field: '.spec.clusterRef.name', kind: 'kms', at: { clusterRef: { name: a(253) } }, past: { clusterRef: { name: a(254) } } },
+    { limit: 'a DNS subdomain', field: '.spec.clusterRef.name', kind: 'kms', at: { clusterRef: { name: 'prod-a.storage' } }, past: { clusterRef: { name: 'Prod_A' } } },
+    { limit: 'at most 253 characters', field: '.spec.credentialsSecretRef.name', kind: 'kms', at: aws({ name: a(253) }), past: aws({ name: a(254) }) },
+    { limit: 'at most 253 characters', field: '.spec.credentialsSecretRef.accessKeyIdKey', kind: 'kms', at: aws({ accessKeyIdKey: a(253) }), past: aws({ accessKeyIdKey: a(254) }) },
+    { limit: "letters, digits, '-', '_' and '.'", field: '.spec.credentialsSecretRef.secretAccessKeyKey', kind: 'kms', at: aws({ secretAccessKeyKey: 'AWS_secret.key-2' }), past: aws({ secretAccessKeyKey: 'aws/secret' }) },
+    { limit: 'at most 253 characters', field: '.spec.service', kind: 'kms', at: { service: a(253) }, past: { service: a(254) } },
+    { limit: 'at most 253 characters', field: '.spec.defaultDomain', kind: 'kms', at: { defaultDomain: a(253) }, past: { defaultDomain: a(254) } },
+    { limit: 'at most 253 characters', field: '.spec.host', kind: 'kms', at: { host: a(253) }, past: { host: a(254) } },
+    { limit: 'at most 65535', field: '.spec.port', kind: 'kms', at: { port: 65535 }, past: { port: 65536 } },
+    { limit: 'at most 253 characters', field: '.spec.proxy.host', kind: 'kms', at: proxy({ host: a(253) }), past: proxy({ host: a(254) }) },
+    { limit: 'at most 65535', field: '.spec.proxy.port', kind: 'kms', at: proxy({ port: 65535 }), past: proxy({ port: 65536 }) },
+    { limit: 'at most 256 characters', field: '.spec.proxy.username', kind: 'kms', at: proxy({ username: a(Limits.maxProxyUsernameLength) }), past: proxy({ username: a(Limits.maxProxyUsernameLength + 1) }) },
+    { limit: 'at most 253 characters', field: '.spec.proxy.passwordSecretRef.name', kind: 'kms', at: proxy({ passwordSecretRef: { name: a(253), key: 'password' } }), past: proxy({ passwordSecretRef: { name: a(254), key: 'password' } }) },
+    { limit: 'at most 253 characters', field: '.spec.proxy.passwordSecretRef.key', kind: 'kms', at: proxy({ passwordSecretRef: { name: 'p', key: a(253) } }), past: proxy({ passwordSecretRef: { name: 'p', key: a(254) } }) },
+    { limit: 'at most 1440', field: '.spec.pollingPeriodMinutes', kind: 'kms', at: { pollingPeriodMinutes: Limits.maxPollingPeriodMinutes }, past: { pollingPeriodMinutes: Limits.maxPollingPeriodMinutes + 1 } },
+    { limit: 'at most 300', field: '.spec.timeoutSeconds', kind: 'kms', at: { timeoutSeconds: Limits.maxTimeoutSeconds }, past: { timeoutSeconds: Limits.maxTimeoutSeconds + 1 } },
+    { limit: 'at most 2048 characters', field: '.spec.encryptionContext', kind: 'kms', at: { encryptionContext: a(2048) }, past: { encryptionContext: a(2049) } },
+    { limit: 'at most 86400', field: '.spec.driftCheckIntervalSeconds', kind: 'kms', at: { driftCheckIntervalSeconds: 86400 }, past: { driftCheckIntervalSeconds: 86401 } },
+    { limit: 'at most 2048 characters', field: '.spec.endpoint', kind: 'cluster', at: { endpoint: `https://${a(2040)}` }, past: { endpoint: `https://${a(2041)}` } },
+    { limit: 'at most 120', field: '.spec.requestTimeoutSeconds', kind: 'cluster', at: { requestTimeoutSeconds: 120 }, past: { requestTimeoutSeconds: 121 } },
+    { limit: 'at most 64', field: '.spec.maxConcurrentRequests', kind: 'cluster', at: { maxConcurrentRequests: 64 }, past: { maxConcurrentRequests: 65 } },
+    { limit: 'at most 253 characters', field: '.spec.credentialsSecretRef.name', kind: 'cluster', at: { credentialsSecretRef: { name: a(253) } }, past: { credentialsSecretRef: { name: a(254) } } },
+    { limit: "letters, digits, '-', '_' and '.'", field: '.spec.caBundleSecretRef.key', kind: 'cluster', at: { caBundleSecretRef: { name: 'ca', key: a(253) } }, past: { caBundleSecretRef: { name: 'ca', key: 'ca crt' } } },
+  ];
+  for (const c of limits) {
+    it(`${c.field}: ${c.limit}; a value at the limit is accepted, one just past it refused naming the field`, () => {
+      const [doc, schema] = c.kind === 'kms' ? [kmsDoc, kms] : [clusterDoc, cluster];
+      expect(validateAgainstSchema(doc(c.at), schema)).to.deep.equal([]);
+      const errors = validateAgainstSchema(doc(c.past), schema);
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(new RegExp(`^${c.field.replace(/\./g, '\\.')}: `));
+    });
+  }
+
+  it('accepts the AWS region names of every partition', () => {
+    for (const region of ['us-east-1', 'us-gov-west-1', 'cn-north-1', 'eu-central-2', 'ap-southeast-5', 'il-central-1', 'us-isob-east-1', 'eusc-de-east-1']) {
+      expect(validateAgainstSchema(kmsDoc({ region }), kms), region).to.deep.equal([]);
+    }
+  });
+
+  it('gives every integer field a maximum, and kubectl explain states it', () => {
+    const unbounded: string[] = [];
+    const walk = (s: JSONSchema, path: string): void => {
+      if (s.type === 'integer') {
+        const stated = s.maximum === Number.MAX_SAFE_INTEGER ? '2^53-1' : String(s.maximum);
+        if (s.maximum === undefined || s.minimum === undefined || !s.description?.includes(stated)) unbounded.push(path);
+      }
+      for (const [k, sub] of Object.entries(s.properties ?? {})) walk(sub, `${path}.${k}`);
+      if (s.items) walk(s.items, `${path}[]`);
+    };
+    walk(specOf(ontapClusterCRD), 'OntapCluster');
+    walk(specOf(ontapAwsKmsCRD), 'OntapAwsKms');
+    expect(unbounded).to.deep.equal([]);
+  });
+
+  it('bounds every spec string (a maxLength or an enum), and kubectl explain states the length', () => {
+    const unbounded: string[] = [];
+    const walk = (s: JSONSchema, path: string): void => {
+      if (s.type === 'string' && !s.enum && (s.maxLength === undefined || !s.description?.includes(String(s.maxLength)))) unbounded.push(path);
+      for (const [k, sub] of Object.entries(s.properties ?? {})) walk(sub, `${path}.${k}`);
+      if (s.items) walk(s.items, `${path}[]`);
+    };
+    walk(specOf(ontapClusterCRD).properties!.spec!, 'OntapCluster.spec');
+    walk(specOf(ontapAwsKmsCRD).properties!.spec!, 'OntapAwsKms.spec');
+    expect(unbounded).to.deep.equal([]);
+  });
 });
