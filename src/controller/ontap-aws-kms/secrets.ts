@@ -1,7 +1,8 @@
 /**
  * Reading the Secrets an OntapAwsKms references, on demand and only when needed, so Secret data
- * never sits in a long-lived cache. A missing Secret or key, or an empty value, is a
- * ReconcileError (SecretNotFound / SecretInvalid) raised before anything is sent to ONTAP.
+ * never sits in a long-lived cache. A missing Secret or key, or a value that is empty, too large
+ * or not UTF-8, is a ReconcileError (SecretNotFound / SecretInvalid) raised before anything is
+ * sent to ONTAP.
  */
 import { Reason } from '../../api/v1alpha1/constants.js';
 import type { OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
@@ -26,15 +27,47 @@ export interface ResolvedSecrets {
   readonly proxyPassword?: { name: string; resourceVersion: string; key: string; value: string };
 }
 
-/** readKey returns one non-empty key of a Secret, or throws naming the Secret and key (never the value). */
-export function readKey(secret: SecretData, namespace: string, key: string): string {
+/**
+ * SECRET_VALUE_MAX_BYTES is readKey's default bound on a value: AWS keys are 20 and 40
+ * characters and passwords and usernames are short, so anything near 4 KiB is a wrong key or a
+ * pasted file, not a credential.
+ */
+export const SECRET_VALUE_MAX_BYTES = 4096;
+
+/**
+ * PEM_VALUE_MAX_BYTES bounds a PEM value (a CA bundle, a client certificate chain or key): a
+ * bundle of a few hundred CAs fits, and it still keeps a runaway Secret out of the TLS stack.
+ */
+export const PEM_VALUE_MAX_BYTES = 1024 * 1024;
+
+// fatal: an invalid byte throws instead of becoming U+FFFD, which would send ONTAP a value that
+// is not the Secret's and then report that ONTAP matches it.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * readKey returns one key of a Secret as trimmed UTF-8 text, or throws a SecretInvalid
+ * ReconcileError naming the Secret and key (never the value) when the key is missing, the value
+ * is larger than `maxBytes`, is not valid UTF-8, or is empty.
+ */
+export function readKey(secret: SecretData, namespace: string, key: string, maxBytes = SECRET_VALUE_MAX_BYTES): string {
+  const where = `Secret ${namespace}/${secret.name}`;
   const raw = secret.data.get(key);
   if (raw === undefined) {
-    throw new ReconcileError(Reason.SecretInvalid, `Secret ${namespace}/${secret.name} has no key "${key}"`, 'wait');
+    throw new ReconcileError(Reason.SecretInvalid, `${where} has no key "${key}"`, 'wait');
   }
-  const value = raw.toString('utf8').trim();
+  if (raw.length > maxBytes) {
+    throw new ReconcileError(Reason.SecretInvalid, `${where} key "${key}" is ${raw.length} bytes; the limit is ${maxBytes}`, 'wait');
+  }
+  let text: string;
+  try {
+    text = utf8.decode(raw);
+  } catch {
+    // The decoder's own error says nothing more and must not carry bytes of the value along.
+    throw new ReconcileError(Reason.SecretInvalid, `${where} key "${key}" is not valid UTF-8`, 'wait');
+  }
+  const value = text.trim();
   if (value === '') {
-    throw new ReconcileError(Reason.SecretInvalid, `Secret ${namespace}/${secret.name} key "${key}" is empty`, 'wait');
+    throw new ReconcileError(Reason.SecretInvalid, `${where} key "${key}" is empty`, 'wait');
   }
   return value;
 }
