@@ -1,12 +1,13 @@
 /**
  * OntapClient: typed calls for the ONTAP endpoints the operator uses (cluster, SVMs, and the
  * whole aws-kms family) over one Transport. Writes that ONTAP answers with 202 are followed to
- * the job's end, so every write either resolves or throws a typed error.
+ * the job's end, so every write either resolves or throws a typed error. Every call takes an
+ * optional AbortSignal as its last parameter; an aborted call throws OntapAbortedError.
  */
-import { OntapProtocolError } from './errors.js';
+import { OntapProtocolError, OntapResponseTooLargeError } from './errors.js';
 import { type JobWaitOptions, waitForJob } from './jobs.js';
 import { ParseError } from './parse.js';
-import { type RawResponse, Transport, type TransportOptions } from './transport.js';
+import { clip, isApiPath, type RawResponse, Transport, type TransportOptions } from './transport.js';
 import {
   type AwsKmsCreateBody,
   type AwsKmsPatchBody,
@@ -26,6 +27,13 @@ export interface OntapClientOptions extends TransportOptions {
   readonly jobTimeoutMs?: number | undefined;
   /** jobPollIntervalMs is the longest pause between job polls. @default 2000 */
   readonly jobPollIntervalMs?: number | undefined;
+  /**
+   * maxCollectionPages bounds the pages one collection read follows through `_links.next`;
+   * past it the read fails rather than return part of the collection. ONTAP pages only when
+   * asked (`max_records`) or when `return_timeout` runs out, so a real read takes a few pages.
+   * @default 1000
+   */
+  readonly maxCollectionPages?: number | undefined;
 }
 
 /** Filters are ONTAP query filters: `{ 'svm.name': 'a|b', scope: '!cluster' }`. */
@@ -47,11 +55,13 @@ export const AWS_KMS_PATH = '/api/security/aws-kms';
 export class OntapClient {
   private readonly transport: Transport;
   private readonly jobOptions: JobWaitOptions;
+  private readonly maxPages: number;
 
   /** OntapClient creates the client; it connects lazily. */
   constructor(options: OntapClientOptions) {
     this.transport = new Transport(options);
     this.jobOptions = { timeoutMs: options.jobTimeoutMs, pollIntervalMs: options.jobPollIntervalMs };
+    this.maxPages = options.maxCollectionPages ?? 1000;
   }
 
   /** inFlight is the number of requests in flight to this cluster right now. */
@@ -60,38 +70,38 @@ export class OntapClient {
   }
 
   /** getCluster reads name, uuid and version: the connection probe. */
-  async getCluster(): Promise<ClusterInfo> {
+  async getCluster(signal?: AbortSignal): Promise<ClusterInfo> {
     const context = 'get cluster';
-    const res = await this.transport.request('GET', '/api/cluster?fields=name,uuid,version', undefined, context);
+    const res = await this.transport.request('GET', '/api/cluster?fields=name,uuid,version', undefined, context, signal);
     return parsed(context, () => parseCluster(res.body));
   }
 
   /** listSvms lists SVMs (name and uuid), optionally filtered. */
-  async listSvms(filters: Filters = {}): Promise<SvmRecord[]> {
-    const records = await this.collect('list svms', '/api/svm/svms', { ...filters, fields: 'name,uuid' });
+  async listSvms(filters: Filters = {}, signal?: AbortSignal): Promise<SvmRecord[]> {
+    const records = await this.collect('list svms', '/api/svm/svms', { ...filters, fields: 'name,uuid' }, signal);
     return parsed('list svms', () => records.map((r, i) => parseSvm(r, `records[${i}]`)));
   }
 
   /** getSvmByName returns the SVM called `name`, or undefined when there is none. */
-  async getSvmByName(name: string): Promise<SvmRecord | undefined> {
-    const svms = await this.listSvms({ name });
+  async getSvmByName(name: string, signal?: AbortSignal): Promise<SvmRecord | undefined> {
+    const svms = await this.listSvms({ name }, signal);
     return svms.find((s) => s.name === name);
   }
 
   /** listAwsKms reads every matching aws-kms record, following pagination. */
-  async listAwsKms(options: ListAwsKmsOptions = {}): Promise<AwsKmsRecord[]> {
+  async listAwsKms(options: ListAwsKmsOptions = {}, signal?: AbortSignal): Promise<AwsKmsRecord[]> {
     const query: Record<string, string> = { ...options.filters };
     if (options.fields !== undefined && options.fields.length > 0) query['fields'] = options.fields.join(',');
     if (options.maxRecords !== undefined) query['max_records'] = String(options.maxRecords);
-    const records = await this.collect('list aws-kms', AWS_KMS_PATH, query);
+    const records = await this.collect('list aws-kms', AWS_KMS_PATH, query, signal);
     return parsed('list aws-kms', () => records.map((r, i) => parseAwsKmsRecord(r, `records[${i}]`)));
   }
 
   /** getAwsKms reads one record; a missing uuid throws an OntapApiError for which isNotFound is true. */
-  async getAwsKms(uuid: string, fields?: readonly string[]): Promise<AwsKmsRecord> {
+  async getAwsKms(uuid: string, fields?: readonly string[], signal?: AbortSignal): Promise<AwsKmsRecord> {
     const context = `get aws-kms ${uuid}`;
     const query = fields !== undefined && fields.length > 0 ? `?${qs({ fields: fields.join(',') })}` : '';
-    const res = await this.transport.request('GET', `${recordPath(uuid)}${query}`, undefined, context);
+    const res = await this.transport.request('GET', `${recordPath(uuid)}${query}`, undefined, context, signal);
     return parsed(context, () => parseAwsKmsRecord(res.body));
   }
 
@@ -100,15 +110,15 @@ export class OntapClient {
    * record's uuid: from the Location header, or, when ONTAP sent none (a 202 job), by reading the
    * record back by its SVM.
    */
-  async createAwsKms(body: AwsKmsCreateBody): Promise<string> {
+  async createAwsKms(body: AwsKmsCreateBody, signal?: AbortSignal): Promise<string> {
     const where = body.svm?.name ?? body.svm?.uuid ?? 'cluster scope';
     const context = `create aws-kms for ${where}`;
-    const res = await this.write('POST', AWS_KMS_PATH, body, context);
+    const res = await this.write('POST', AWS_KMS_PATH, body, context, signal);
     const fromLocation = res.location?.split('?')[0]?.split('/').filter((s) => s !== '').pop();
     if (res.status === 201 && fromLocation !== undefined && fromLocation !== 'aws-kms') return decodeURIComponent(fromLocation);
     const filters: Record<string, string> =
       body.svm?.uuid !== undefined ? { 'svm.uuid': body.svm.uuid } : body.svm?.name !== undefined ? { 'svm.name': body.svm.name } : { scope: 'cluster' };
-    const found = await this.listAwsKms({ filters, fields: ['uuid'] });
+    const found = await this.listAwsKms({ filters, fields: ['uuid'] }, signal);
     const uuid = found[0]?.uuid;
     if (uuid === undefined) {
       throw new OntapProtocolError(`${context}: created, but no record found for it afterwards`, 'POST', AWS_KMS_PATH);
@@ -117,28 +127,28 @@ export class OntapClient {
   }
 
   /** patchAwsKms updates a record; send only the fields that changed. */
-  async patchAwsKms(uuid: string, body: AwsKmsPatchBody): Promise<void> {
-    await this.write('PATCH', recordPath(uuid), body, `patch aws-kms ${uuid}`);
+  async patchAwsKms(uuid: string, body: AwsKmsPatchBody, signal?: AbortSignal): Promise<void> {
+    await this.write('PATCH', recordPath(uuid), body, `patch aws-kms ${uuid}`, signal);
   }
 
   /** deleteAwsKms removes a record; ONTAP refuses with 65537106 while keys are in use. */
-  async deleteAwsKms(uuid: string): Promise<void> {
-    await this.write('DELETE', recordPath(uuid), undefined, `delete aws-kms ${uuid}`);
+  async deleteAwsKms(uuid: string, signal?: AbortSignal): Promise<void> {
+    await this.write('DELETE', recordPath(uuid), undefined, `delete aws-kms ${uuid}`, signal);
   }
 
   /** rekeyExternal re-wraps the SVM's keys under the AWS key `keyId` (the only way to change key_id). */
-  async rekeyExternal(uuid: string, keyId: string): Promise<void> {
-    await this.write('POST', `${recordPath(uuid)}/rekey-external`, { key_id: keyId }, `rekey-external aws-kms ${uuid}`);
+  async rekeyExternal(uuid: string, keyId: string, signal?: AbortSignal): Promise<void> {
+    await this.write('POST', `${recordPath(uuid)}/rekey-external`, { key_id: keyId }, `rekey-external aws-kms ${uuid}`, signal);
   }
 
   /** rekeyInternal rotates the SVM's internal keys. */
-  async rekeyInternal(uuid: string): Promise<void> {
-    await this.write('POST', `${recordPath(uuid)}/rekey-internal`, undefined, `rekey-internal aws-kms ${uuid}`);
+  async rekeyInternal(uuid: string, signal?: AbortSignal): Promise<void> {
+    await this.write('POST', `${recordPath(uuid)}/rekey-internal`, undefined, `rekey-internal aws-kms ${uuid}`, signal);
   }
 
   /** restore restores the SVM's keys from AWS KMS. */
-  async restore(uuid: string): Promise<void> {
-    await this.write('POST', `${recordPath(uuid)}/restore`, undefined, `restore aws-kms ${uuid}`);
+  async restore(uuid: string, signal?: AbortSignal): Promise<void> {
+    await this.write('POST', `${recordPath(uuid)}/restore`, undefined, `restore aws-kms ${uuid}`, signal);
   }
 
   /** close releases the connection pool. */
@@ -146,27 +156,59 @@ export class OntapClient {
     this.transport.close();
   }
 
-  private async write(method: string, path: string, body: object | undefined, context: string): Promise<RawResponse> {
-    const res = await this.transport.request(method, path, body, context);
+  private async write(method: string, path: string, body: object | undefined, context: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+    const res = await this.transport.request(method, path, body, context, signal);
     if (res.status !== 202) return res;
     const link = parsed(context, () => parseJobLink(res.body));
-    await waitForJob(this.transport, link, context, { method, path, httpStatus: res.status }, this.jobOptions);
+    await waitForJob(this.transport, link, context, { method, path, httpStatus: res.status }, this.jobOptions, signal);
     return res;
   }
 
-  private async collect(context: string, path: string, query: Record<string, string>): Promise<unknown[]> {
+  /**
+   * collect reads every page of a collection, or throws: a page that fails, a `_links.next` that
+   * leaves `/api/` on this cluster (it would carry the credentials elsewhere), a link back to a
+   * page already read (found before it is requested again), more than maxCollectionPages pages,
+   * or pages past maxResponseBytes together. Part of a collection is never returned as the whole.
+   */
+  private async collect(context: string, path: string, query: Record<string, string>, signal: AbortSignal | undefined): Promise<unknown[]> {
     const out: unknown[] = [];
     const q = qs(query);
+    const seen = new Set<string>();
+    let bytes = 0;
     let next: string | undefined = q === '' ? path : `${path}?${q}`;
-    // A cap on pages guards against a server whose next link loops.
-    for (let page = 0; next !== undefined && page < 10_000; page++) {
-      const res = await this.transport.request('GET', next, undefined, context);
+    for (let page = 1; next !== undefined; page++) {
+      if (page > this.maxPages) {
+        throw new OntapProtocolError(`${context}: more than ${this.maxPages} pages (maxCollectionPages); refusing to read on`, 'GET', path);
+      }
+      seen.add(pageKey(next));
+      const res = await this.transport.request('GET', next, undefined, context, signal);
+      bytes += res.bytes;
+      if (bytes > this.transport.maxResponseBytes) {
+        throw new OntapResponseTooLargeError({ context, method: 'GET', path, limitBytes: this.transport.maxResponseBytes, subject: `collection (${page} pages)` });
+      }
       const col = parsed(context, () => parseCollection(res.body));
       out.push(...col.records);
       next = col.nextHref;
+      if (next !== undefined) checkNextHref(context, path, next, seen);
     }
     return out;
   }
+}
+
+/** checkNextHref refuses a `_links.next` outside `/api/` on this cluster, or one already read. */
+function checkNextHref(context: string, path: string, href: string, seen: ReadonlySet<string>): void {
+  if (!isApiPath(href)) {
+    throw new OntapProtocolError(`${context}: _links.next "${clip(href)}" is not a path under /api/ on this cluster; refusing to follow it`, 'GET', path);
+  }
+  if (seen.has(pageKey(href))) {
+    throw new OntapProtocolError(`${context}: pagination loop: _links.next "${clip(href)}" points back to a page already read`, 'GET', path);
+  }
+}
+
+/** pageKey normalizes a page href so that the same page is recognized however the path is spelled. */
+function pageKey(href: string): string {
+  const url = new URL(href, 'https://ontap.invalid');
+  return `${url.pathname}${url.search}`;
 }
 
 function recordPath(uuid: string): string {

@@ -162,6 +162,57 @@ export class OntapTimeoutError extends OntapErrorBase {
 /** OntapProtocolError is an answer ONTAP should never give: unparsable JSON or a missing field. */
 export class OntapProtocolError extends OntapErrorBase {}
 
+/**
+ * OntapResponseTooLargeError is an answer past the client's size bound (`maxResponseBytes`): one
+ * body, or a collection's pages together. The connection is closed at the bound and the call is
+ * not retried, since the same server would send the same again.
+ */
+export class OntapResponseTooLargeError extends OntapProtocolError {
+  /** limitBytes is the bound that was exceeded. */
+  readonly limitBytes: number;
+
+  constructor(init: { context: string; method: string; path: string; limitBytes: number; subject?: string | undefined }) {
+    const subject = init.subject ?? 'response body';
+    super(`${init.context}: ${subject} exceeds ${formatBytes(init.limitBytes)} (maxResponseBytes); the rest was not read`, init.method, init.path);
+    this.limitBytes = init.limitBytes;
+  }
+}
+
+/**
+ * OntapAbortedError is a call its caller cancelled through an AbortSignal (the operator shutting
+ * down). It says nothing about ONTAP: never retry it, never read it as "not found". A write
+ * aborted after it may have left can still take effect, and the message says so.
+ */
+export class OntapAbortedError extends OntapErrorBase {
+  /** outcomeUnknown is true when a write may have reached ONTAP before the abort. */
+  readonly outcomeUnknown: boolean;
+  /** jobUuid is set when the abort came while following the write's job. */
+  readonly jobUuid: string | undefined;
+
+  constructor(init: {
+    context: string;
+    method: string;
+    path: string;
+    outcomeUnknown: boolean;
+    jobUuid?: string | undefined;
+    cause?: unknown;
+  }) {
+    const during = init.jobUuid === undefined ? '' : ` while waiting for job ${init.jobUuid}`;
+    const outcome = init.outcomeUnknown ? '; the outcome of the write is unknown' : init.method === 'GET' ? '' : '; the write was not sent';
+    super(`${init.context}: aborted${during}${outcome}`, init.method, init.path, { cause: init.cause });
+    this.outcomeUnknown = init.outcomeUnknown;
+    this.jobUuid = init.jobUuid;
+  }
+}
+
+/** formatBytes renders a size the way limits are documented: "16 MiB", "512 KiB", "100 bytes". */
+export function formatBytes(n: number): string {
+  const MiB = 1024 * 1024;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
 /** isNotFound tells whether `err` says the object does not exist (HTTP 404 or ONTAP code 4). */
 export function isNotFound(err: unknown): boolean {
   return (

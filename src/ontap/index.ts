@@ -5,10 +5,12 @@ export { AWS_KMS_PATH, type Filters, type ListAwsKmsOptions, OntapClient, type O
 export {
   hasCode,
   isNotFound,
+  OntapAbortedError,
   OntapApiError,
   OntapCode,
   OntapErrorBase,
   OntapProtocolError,
+  OntapResponseTooLargeError,
   OntapTimeoutError,
   OntapTransportError,
   type TransportErrorKind,

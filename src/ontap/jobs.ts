@@ -3,9 +3,10 @@
  * job's final state. A failed job becomes the same OntapApiError a synchronous failure would be,
  * so callers handle one error shape whichever way ONTAP chose to answer.
  */
-import { isNotFound, OntapApiError, OntapProtocolError, OntapTimeoutError } from './errors.js';
+import { sleep } from '../runtime/backoff.js';
+import { isNotFound, OntapAbortedError, OntapApiError, OntapProtocolError, OntapTimeoutError } from './errors.js';
 import { ParseError } from './parse.js';
-import { sleep, type Transport } from './transport.js';
+import { isAborted, type Transport } from './transport.js';
 import { type JobLink, type JobRecord, parseJob } from './wire.js';
 
 /** JobWaitOptions bound how a job is followed. */
@@ -19,6 +20,8 @@ export interface JobWaitOptions {
 /**
  * waitForJob polls the job until it succeeds (returns the job) or fails (throws OntapApiError
  * with the job's code and message). `method`/`path` are those of the call that started the job.
+ * `signal` stops the polling at once with an OntapAbortedError: the write was sent, so its
+ * outcome is unknown.
  */
 export async function waitForJob(
   transport: Transport,
@@ -26,19 +29,21 @@ export async function waitForJob(
   context: string,
   call: { readonly method: string; readonly path: string; readonly httpStatus: number },
   options: JobWaitOptions = {},
+  signal?: AbortSignal,
 ): Promise<JobRecord> {
   const timeoutMs = options.timeoutMs ?? 120_000;
   const maxInterval = options.pollIntervalMs ?? 2000;
   const deadline = Date.now() + timeoutMs;
   let interval = Math.min(100, maxInterval);
   for (;;) {
-    const job = await pollJob(transport, link, context, call);
+    const job = await pollJob(transport, link, context, call, signal);
     if (job.state === 'success') return job;
     if (job.state === 'failure') throw jobError(job, context, call);
     if (Date.now() + interval > deadline) {
       throw new OntapTimeoutError({ context, method: call.method, path: call.path, timeoutMs, jobUuid: link.uuid });
     }
-    await sleep(interval);
+    await sleep(interval, signal);
+    if (isAborted(signal)) throw jobAborted(link, context, call);
     interval = Math.min(interval * 2, maxInterval);
   }
 }
@@ -53,12 +58,15 @@ async function pollJob(
   link: JobLink,
   context: string,
   call: { readonly method: string; readonly path: string },
+  signal: AbortSignal | undefined,
 ): Promise<JobRecord> {
   const what = `${context}: job ${link.uuid}`;
   try {
-    const res = await transport.request('GET', link.href, undefined, what);
+    const res = await transport.request('GET', link.href, undefined, what, signal);
     return parseJob(res.body);
   } catch (err) {
+    // The poll is a GET, but what was cut short is the write: say its outcome is unknown.
+    if (err instanceof OntapAbortedError) throw jobAborted(link, context, call, err);
     if (isNotFound(err)) {
       throw new OntapProtocolError(`${what}: ONTAP no longer knows the job; the outcome of the write is unknown`, call.method, call.path, { cause: err });
     }
@@ -67,6 +75,10 @@ async function pollJob(
     }
     throw err;
   }
+}
+
+function jobAborted(link: JobLink, context: string, call: { readonly method: string; readonly path: string }, cause?: unknown): OntapAbortedError {
+  return new OntapAbortedError({ context, method: call.method, path: call.path, outcomeUnknown: true, jobUuid: link.uuid, cause });
 }
 
 /** jobError turns a failed job into an OntapApiError: `error{code,message}` first, else `code`/`message`. */

@@ -26,13 +26,18 @@ export class Semaphore {
     return this.waiters.length;
   }
 
-  /** acquire resolves when a slot is free; call the returned function exactly once to release it. */
-  async acquire(): Promise<() => void> {
+  /**
+   * acquire resolves when a slot is free; call the returned function exactly once to release it.
+   * When `signal` aborts before a slot is handed over, the caller leaves the queue and acquire
+   * rejects with a SemaphoreAbortedError.
+   */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted === true) throw new SemaphoreAbortedError();
     if (this.active < this.limit) {
       this.active++;
     } else {
       // The releasing holder hands its slot straight to us, so `active` stays unchanged.
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
+      await this.wait(signal);
     }
     let released = false;
     return () => {
@@ -44,13 +49,39 @@ export class Semaphore {
     };
   }
 
-  /** run calls `fn` while holding a slot. */
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
+  /** run calls `fn` while holding a slot; `signal` only cuts the wait for the slot short. */
+  async run<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const release = await this.acquire(signal);
     try {
       return await fn();
     } finally {
       release();
     }
+  }
+
+  private wait(signal: AbortSignal | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = (): void => {
+        const i = this.waiters.indexOf(waiter);
+        // Not queued any more: the slot was already handed over, and the caller owns it.
+        if (i < 0) return;
+        this.waiters.splice(i, 1);
+        reject(new SemaphoreAbortedError());
+      };
+      const waiter = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      this.waiters.push(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** SemaphoreAbortedError is an acquire given up because its signal aborted. */
+export class SemaphoreAbortedError extends Error {
+  constructor() {
+    super('aborted while waiting for a free request slot');
+    this.name = 'SemaphoreAbortedError';
   }
 }

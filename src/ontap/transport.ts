@@ -1,20 +1,25 @@
 /**
  * The HTTP layer under the ONTAP client: one keep-alive TLS agent per cluster, Basic or
- * client-certificate auth, a bound on requests in flight, a per-request timeout, safe retries,
- * and the mapping of every failure to a typed error. Request bodies are never logged or quoted:
- * debug lines list body field names only.
+ * client-certificate auth, a bound on requests in flight, a per-request timeout, a bound on
+ * response size, the caller's AbortSignal, safe retries, and the mapping of every failure to a
+ * typed error. Request bodies are never logged or quoted: debug lines list body field names only.
  */
 import https from 'node:https';
 import fetch, { type Response } from 'node-fetch';
+import { sleep } from '../runtime/backoff.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
 import {
+  OntapAbortedError,
   OntapApiError,
+  OntapErrorBase,
   OntapProtocolError,
+  OntapResponseTooLargeError,
   OntapTimeoutError,
   OntapTransportError,
-  type TransportErrorKind,
 } from './errors.js';
+import { RequestAbort } from './request-abort.js';
 import { Semaphore } from './semaphore.js';
+import { toTransportError } from './transport-errors.js';
 import { parseErrorEnvelope } from './wire.js';
 
 /** OntapAuth is how the client proves who it is: HTTP Basic, or a TLS client certificate. */
@@ -51,6 +56,16 @@ export interface TransportOptions {
   readonly getRetries?: number | undefined;
   /** retryBackoffMs is the first retry's delay; it doubles each time. @default 100 */
   readonly retryBackoffMs?: number | undefined;
+  /**
+   * maxResponseBytes bounds every response body, counted as read (after any content decoding),
+   * and a collection's pages together. Past it the connection is closed and the call fails with
+   * OntapResponseTooLargeError, without a retry. An aws-kms record with every field the operator
+   * observes, advanced ones included, is about 1.8 KB on a 4-node cluster (each node adds ~250
+   * bytes of `ekmip_reachability`), so the default holds some 9,000 records; parsing costs a few
+   * times the body in heap, which a 256Mi pod must still have room for.
+   * @default 16 MiB
+   */
+  readonly maxResponseBytes?: number | undefined;
   /** @default nullLogger */
   readonly logger?: Logger | undefined;
   /** onRequest is called after every HTTP exchange, successful or not. */
@@ -62,12 +77,21 @@ export interface RawResponse {
   readonly status: number;
   readonly location: string | undefined;
   readonly body: unknown;
+  /** bytes is the size of the body as read. */
+  readonly bytes: number;
+}
+
+/** DEFAULT_MAX_RESPONSE_BYTES is the default of TransportOptions.maxResponseBytes. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Call names one exchange in error messages. */
+interface Call {
+  readonly context: string;
+  readonly method: string;
+  readonly path: string;
 }
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-const NOT_SENT_CONNECTION = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
-const TLS_CODE_RE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|EPROTO$|HOSTNAME_MISMATCH)/;
 
 /** Transport sends requests to one ONTAP cluster. */
 export class Transport {
@@ -78,6 +102,8 @@ export class Transport {
   private readonly timeoutMs: number;
   private readonly getRetries: number;
   private readonly backoffMs: number;
+  /** maxResponseBytes is the size bound on a body and on a collection's pages together. */
+  readonly maxResponseBytes: number;
   private readonly logger: Logger;
   private readonly onRequest: ((info: RequestInfo) => void) | undefined;
 
@@ -91,6 +117,7 @@ export class Transport {
     this.timeoutMs = Math.round((options.requestTimeoutSeconds ?? 30) * 1000);
     this.getRetries = options.getRetries ?? 2;
     this.backoffMs = options.retryBackoffMs ?? 100;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.logger = options.logger ?? nullLogger;
     this.onRequest = options.onRequest;
     const auth = options.auth;
@@ -115,18 +142,36 @@ export class Transport {
   /**
    * request sends one call and returns the parsed answer, or throws a typed error. `context`
    * prefixes every error message ("patch aws-kms 1cd8…"). GETs are retried on transport errors;
-   * writes only when the request certainly never left (connection refused, DNS).
+   * writes only when the request certainly never left (connection refused, DNS). `signal` stops
+   * the call at once, wherever it is (waiting for a slot, in flight, between retries), with an
+   * OntapAbortedError. `pathAndQuery` must be a path under `/api/` (links from ONTAP's answers
+   * are checked here too): anything else would send the credentials elsewhere.
    */
-  async request(method: string, pathAndQuery: string, body: object | undefined, context: string): Promise<RawResponse> {
+  async request(
+    method: string,
+    pathAndQuery: string,
+    body: object | undefined,
+    context: string,
+    signal?: AbortSignal,
+  ): Promise<RawResponse> {
+    const call: Call = { context, method, path: stripQuery(pathAndQuery) };
+    if (!isApiPath(pathAndQuery)) {
+      throw new OntapProtocolError(`${context}: refusing to send a request to "${clip(pathAndQuery)}": not a path under /api/ on ${this.base}`, method, clip(call.path));
+    }
     const maxAttempts = method === 'GET' ? 1 + this.getRetries : 3;
     for (let attempt = 1; ; attempt++) {
+      // A write is retried only when it certainly never left, so an abort here never hides one.
+      if (isAborted(signal)) throw new OntapAbortedError({ ...call, outcomeUnknown: false });
       try {
-        return await this.semaphore.run(() => this.once(method, pathAndQuery, body, context));
+        return await this.semaphore.run(() => this.once(call, pathAndQuery, body, signal), signal);
       } catch (err) {
+        if (!(err instanceof OntapErrorBase) && isAborted(signal)) {
+          throw new OntapAbortedError({ ...call, outcomeUnknown: false, cause: err });
+        }
         if (attempt >= maxAttempts || !retryable(method, err)) throw err;
         const delay = this.backoffMs * 2 ** (attempt - 1);
-        this.logger.debug('ontap request retried', { method, path: stripQuery(pathAndQuery), attempt, delayMs: delay, error: errorText(err) });
-        await sleep(delay);
+        this.logger.debug('ontap request retried', { method, path: call.path, attempt, delayMs: delay, error: errorText(err) });
+        await sleep(delay, signal);
       }
     }
   }
@@ -136,39 +181,38 @@ export class Transport {
     this.agent.destroy();
   }
 
-  private async once(method: string, pathAndQuery: string, body: object | undefined, context: string): Promise<RawResponse> {
-    const path = stripQuery(pathAndQuery);
+  private async once(call: Call, pathAndQuery: string, body: object | undefined, signal: AbortSignal | undefined): Promise<RawResponse> {
+    const { context, method, path } = call;
+    // Aborted while the slot was being handed over: nothing has left yet.
+    if (isAborted(signal)) throw new OntapAbortedError({ ...call, outcomeUnknown: false });
     const started = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const abort = new RequestAbort(this.timeoutMs, signal);
     let status = 0;
     try {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (this.authHeader !== undefined) headers['authorization'] = this.authHeader;
       if (body !== undefined) headers['content-type'] = 'application/json';
       let res: Response;
-      let text: string;
+      let raw: Buffer;
       try {
         res = await fetch(this.base + pathAndQuery, {
           method,
           headers,
           agent: this.agent,
-          signal: controller.signal,
+          signal: abort.signal,
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
-        text = await res.text();
+        raw = await this.readBody(res, abort, call);
       } catch (err) {
-        if (controller.signal.aborted) {
-          throw new OntapTimeoutError({ context, method, path, timeoutMs: this.timeoutMs, cause: err });
-        }
-        throw toTransportError(err, context, method, path);
+        throw this.failure(err, abort, call);
       }
       status = res.status;
-      const parsed = parseBody(text);
+      const parsed = parseBody(raw.toString('utf8'));
       this.logger.debug('ontap request', {
         method,
         path,
         status,
+        bytes: raw.length,
         durationMs: Math.round(performance.now() - started),
         ...(body !== undefined ? { bodyFields: Object.keys(body) } : {}),
       });
@@ -187,9 +231,9 @@ export class Transport {
       if (!parsed.ok) {
         throw new OntapProtocolError(`${context}: HTTP ${status} with a body that is not JSON`, method, path);
       }
-      return { status, location: res.headers.get('location') ?? undefined, body: parsed.value };
+      return { status, location: res.headers.get('location') ?? undefined, body: parsed.value, bytes: raw.length };
     } finally {
-      clearTimeout(timer);
+      abort.dispose();
       this.onRequest?.({
         method,
         path,
@@ -199,6 +243,57 @@ export class Transport {
       });
     }
   }
+
+  /**
+   * readBody reads the body as a stream and stops at maxResponseBytes: a server that streams
+   * without end must cost this process no more than the bound, and its socket is destroyed
+   * rather than drained. The per-request timeout covers the read, so a body that trickles ends
+   * as a timeout.
+   */
+  private async readBody(res: Response, abort: RequestAbort, call: Call): Promise<Buffer> {
+    const limit = this.maxResponseBytes;
+    const tooLarge = (): OntapResponseTooLargeError => {
+      abort.abort();
+      return new OntapResponseTooLargeError({ ...call, limitBytes: limit });
+    };
+    if (Number(res.headers.get('content-length') ?? 0) > limit) throw tooLarge();
+    if (res.body === null) return Buffer.alloc(0);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+      size += buf.length;
+      if (size > limit) throw tooLarge();
+      chunks.push(buf);
+    }
+    return Buffer.concat(chunks, size);
+  }
+
+  /** failure types an exchange that produced no answer: our own bound, the caller's abort, the timeout, or the network. */
+  private failure(err: unknown, abort: RequestAbort, call: Call): OntapErrorBase {
+    if (err instanceof OntapErrorBase) return err;
+    if (abort.cause === 'caller') {
+      return new OntapAbortedError({ ...call, outcomeUnknown: call.method !== 'GET', cause: err });
+    }
+    if (abort.cause === 'timeout') {
+      return new OntapTimeoutError({ ...call, timeoutMs: this.timeoutMs, cause: err });
+    }
+    return toTransportError(err, call.context, call.method, call.path);
+  }
+}
+
+/**
+ * isApiPath tells whether `pathAndQuery` is a path under `/api/` on the cluster itself: not an
+ * absolute or protocol-relative URL, and no `..` that leaves `/api/`.
+ */
+export function isApiPath(pathAndQuery: string): boolean {
+  if (!pathAndQuery.startsWith('/api/')) return false;
+  try {
+    const url = new URL(pathAndQuery, 'https://ontap.invalid');
+    return url.origin === 'https://ontap.invalid' && url.pathname.startsWith('/api/');
+  } catch {
+    return false;
+  }
 }
 
 function retryable(method: string, err: unknown): boolean {
@@ -207,44 +302,6 @@ function retryable(method: string, err: unknown): boolean {
   if (err.kind === 'tls') return false;
   if (method === 'GET') return true;
   return !err.mayHaveBeenSent;
-}
-
-/** toTransportError maps a node-fetch/Node failure to an OntapTransportError. */
-export function toTransportError(err: unknown, context: string, method: string, path: string): OntapTransportError {
-  const sysCode = errnoCode(err);
-  let kind: TransportErrorKind = 'connection';
-  let mayHaveBeenSent = true;
-  if (sysCode !== undefined && TLS_CODE_RE.test(sysCode)) {
-    kind = 'tls';
-    mayHaveBeenSent = false;
-  } else if (sysCode !== undefined && DNS_CODES.has(sysCode)) {
-    kind = 'dns';
-    mayHaveBeenSent = false;
-  } else if (sysCode !== undefined && NOT_SENT_CONNECTION.has(sysCode)) {
-    mayHaveBeenSent = false;
-  } else if (sysCode === 'HPE_INVALID_CONSTANT' || sysCode?.startsWith('HPE_') === true) {
-    kind = 'protocol';
-  }
-  const detail = sysCode !== undefined ? `${sysCode}: ${rootMessage(err)}` : rootMessage(err);
-  return new OntapTransportError({ context, method, path, kind, sysCode, mayHaveBeenSent, detail, cause: err });
-}
-
-function errnoCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
-    const code = (e as Error & { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '' && code !== 'FetchError') return code;
-    e = e.cause;
-  }
-  return undefined;
-}
-
-function rootMessage(err: unknown): string {
-  let e: unknown = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  // node-fetch prefixes "request to <url> failed, reason:"; the reason is what a reader needs.
-  const msg = e instanceof Error ? e.message : String(e);
-  const i = msg.indexOf('reason: ');
-  return i >= 0 ? msg.slice(i + 'reason: '.length) : msg;
 }
 
 function parseBody(text: string): { ok: boolean; value: unknown } {
@@ -265,7 +322,15 @@ function stripQuery(pathAndQuery: string): string {
   return i < 0 ? pathAndQuery : pathAndQuery.slice(0, i);
 }
 
-/** sleep resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * isAborted reads `signal.aborted` through a call, so that TypeScript does not carry a narrowing
+ * of it across an await (the signal changes under our feet; that is its point).
+ */
+export function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+/** clip shortens a server-supplied string for an error message. */
+export function clip(text: string, max = 200): string {
+  return text.length <= max ? text : `${text.slice(0, max)}…`;
 }

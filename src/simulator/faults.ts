@@ -1,6 +1,8 @@
 /**
  * Fault rules: make the next N (or a share of) matching ONTAP requests slow, fail with an ONTAP
- * error, or lose their connection. Rules apply to `/api/` paths only, never to the control API.
+ * error, lose their connection, answer with a huge, endless or trickling body, or carry a bad
+ * `_links.next` (a pagination loop, a link to another host). Rules apply to `/api/` paths only,
+ * never to the control API.
  */
 import { randomUUID } from 'node:crypto';
 
@@ -20,6 +22,19 @@ export interface FaultRuleInput {
   readonly latencyMs?: number;
   /** drop destroys the socket without answering. */
   readonly drop?: boolean;
+  /** bodyBytes answers 200 with a JSON body of this many bytes, declared in Content-Length and streamed. */
+  readonly bodyBytes?: number;
+  /** endlessBody answers 200 with a chunked body that never ends: it streams until the client goes away. */
+  readonly endlessBody?: boolean;
+  /** bodyChunkBytes is the size of each chunk of a bodyBytes or endless body. @default 65536 */
+  readonly bodyChunkBytes?: number;
+  /** bodyChunkDelayMs pauses between chunks: with a small bodyChunkBytes, a body that trickles. @default 0 */
+  readonly bodyChunkDelayMs?: number;
+  /**
+   * nextHref answers the request normally, with `_links.next.href` set to this: `self` is the
+   * request's own path and query (a pagination loop); any other string is sent as given.
+   */
+  readonly nextHref?: string;
   /** count: the rule applies to the next `count` matches, then disappears. @default unlimited */
   readonly count?: number;
   /** probability in 0..1 that a match applies. @default 1 */
@@ -33,11 +48,20 @@ export interface FaultRule extends FaultRuleInput {
   remaining: number | undefined;
 }
 
-/** FaultAction is what the server does for one request. */
+/** FaultBody is a streamed 200 answer: `bytes` long, or endless when undefined. */
+export interface FaultBody {
+  readonly bytes: number | undefined;
+  readonly chunkBytes: number;
+  readonly chunkDelayMs: number;
+}
+
+/** FaultAction is what the server does for one request; drop, then error, then body win in that order. */
 export interface FaultAction {
   readonly latencyMs: number;
   readonly drop: boolean;
   readonly error?: { readonly status: number; readonly code: string; readonly message: string };
+  readonly body?: FaultBody;
+  readonly nextHref?: string;
 }
 
 /** parseFaultRule validates a rule from JSON, or throws a TypeError naming the bad member. */
@@ -65,6 +89,8 @@ export function parseFaultRule(v: unknown): FaultRuleInput {
     throw new TypeError('fault rule: code must be a string of digits');
   }
   const code = rawCode === undefined ? undefined : String(rawCode);
+  const endless = o['endlessBody'];
+  if (endless !== undefined && typeof endless !== 'boolean') throw new TypeError('fault rule: endlessBody must be a boolean');
   const rule: FaultRuleInput = {
     path,
     ...opt('method', str('method')),
@@ -73,11 +99,19 @@ export function parseFaultRule(v: unknown): FaultRuleInput {
     ...opt('message', str('message')),
     ...opt('latencyMs', num('latencyMs')),
     ...opt('drop', drop),
+    ...opt('bodyBytes', num('bodyBytes')),
+    ...opt('endlessBody', endless),
+    ...opt('bodyChunkBytes', num('bodyChunkBytes')),
+    ...opt('bodyChunkDelayMs', num('bodyChunkDelayMs')),
+    ...opt('nextHref', str('nextHref')),
     ...opt('count', num('count')),
     ...opt('probability', num('probability')),
   };
-  if (rule.status === undefined && rule.code === undefined && rule.latencyMs === undefined && rule.drop !== true) {
-    throw new TypeError('fault rule: give at least one of status, code, latencyMs, drop');
+  if (rule.bodyBytes !== undefined && rule.endlessBody === true) throw new TypeError('fault rule: give bodyBytes or endlessBody, not both');
+  if (rule.bodyChunkBytes === 0) throw new TypeError('fault rule: bodyChunkBytes must be at least 1');
+  const acts = [rule.status, rule.code, rule.latencyMs, rule.drop === true ? true : undefined, rule.bodyBytes, rule.endlessBody === true ? true : undefined, rule.nextHref];
+  if (acts.every((a) => a === undefined)) {
+    throw new TypeError('fault rule: give at least one of status, code, latencyMs, drop, bodyBytes, endlessBody, nextHref');
   }
   return rule;
 }
@@ -120,14 +154,30 @@ export class FaultSet {
       if (rule.remaining <= 0) this.remove(rule.id);
     }
     const hasError = rule.status !== undefined || rule.code !== undefined;
+    const hasBody = rule.bodyBytes !== undefined || rule.endlessBody === true;
     return {
       latencyMs: rule.latencyMs ?? 0,
       drop: rule.drop === true,
       ...(hasError
         ? { error: { status: rule.status ?? 400, code: rule.code ?? '', message: rule.message ?? 'Injected fault.' } }
         : {}),
+      ...(hasBody
+        ? { body: { bytes: rule.bodyBytes, chunkBytes: rule.bodyChunkBytes ?? 65_536, chunkDelayMs: rule.bodyChunkDelayMs ?? 0 } }
+        : {}),
+      ...opt('nextHref', rule.nextHref),
     };
   }
+}
+
+/**
+ * withNextHref is a collection answer with `_links.next.href` replaced; an answer that is not a
+ * JSON object is left alone.
+ */
+export function withNextHref(body: unknown, href: string): unknown {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body;
+  const o = body as Record<string, unknown>;
+  const links = typeof o['_links'] === 'object' && o['_links'] !== null ? (o['_links'] as Record<string, unknown>) : {};
+  return { ...o, _links: { ...links, next: { href } } };
 }
 
 function ruleMatches(rule: FaultRule, method: string, path: string): boolean {

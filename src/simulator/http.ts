@@ -1,8 +1,10 @@
 /**
  * HTTP plumbing shared by the simulator's routes: the ONTAP error type and envelope, JSON
- * answers, and reading a request body.
+ * answers, streamed filler answers for body faults, and reading a request body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sleep } from '../runtime/backoff.js';
+import type { FaultBody } from './faults.js';
 
 /** SimError is an ONTAP-style failure: HTTP status plus the `{error:{message,code,target}}` envelope. */
 export class SimError extends Error {
@@ -76,7 +78,57 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-/** sleep resolves after `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+const FILLER_HEAD = '{"records":[],"num_records":0,"filler":"';
+const FILLER_TAIL = '"}';
+
+/** StreamResult is how a streamed answer went. */
+export interface StreamResult {
+  /** bytesSent is what was handed to the socket (the client may have received less). */
+  readonly bytesSent: number;
+  /** clientClosed is true when the client went away before the body's end. */
+  readonly clientClosed: boolean;
+}
+
+/**
+ * streamFiller answers 200 with a collection-shaped JSON body of `body.bytes` bytes (declared in
+ * Content-Length), or a chunked one that never ends. It waits for the socket to drain between
+ * chunks, so the simulator holds a chunk or two however big the body, and it stops as soon as
+ * the client goes away.
+ */
+export async function streamFiller(res: ServerResponse, body: FaultBody): Promise<StreamResult> {
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+  });
+  const total = body.bytes === undefined ? undefined : Math.max(body.bytes, FILLER_HEAD.length + FILLER_TAIL.length);
+  res.writeHead(200, { 'content-type': 'application/hal+json', ...(total !== undefined ? { 'content-length': String(total) } : {}) });
+  let sent = 0;
+  const write = async (chunk: string | Buffer): Promise<void> => {
+    sent += Buffer.byteLength(chunk);
+    if (!res.write(chunk) && !closed) await drainOrClose(res);
+  };
+  await write(FILLER_HEAD);
+  const filler = Buffer.alloc(body.chunkBytes, 'x');
+  for (;;) {
+    if (body.chunkDelayMs > 0) await sleep(body.chunkDelayMs);
+    if (closed) break;
+    const left = total === undefined ? filler.length : total - FILLER_TAIL.length - sent;
+    if (left <= 0) break;
+    await write(left >= filler.length ? filler : filler.subarray(0, left));
+  }
+  if (closed) return { bytesSent: sent, clientClosed: true };
+  res.end(FILLER_TAIL);
+  return { bytesSent: sent + FILLER_TAIL.length, clientClosed: false };
+}
+
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -10,15 +10,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { sleep } from '../runtime/backoff.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
 import { AWS_KMS_BASE, routeAwsKms } from './aws-kms-handlers.js';
 import { routeCluster } from './cluster-handlers.js';
 import { SimControl } from './control.js';
 import { routeControl } from './control-api.js';
+import { type FaultAction, withNextHref } from './faults.js';
 import { maskWriteOnly } from './fingerprint.js';
-import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, sleep } from './http.js';
+import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, streamFiller } from './http.js';
 import type { Reply } from './reply.js';
-import { SimState } from './state.js';
+import { type RequestLogEntry, SimState } from './state.js';
 import { generateTlsMaterial } from './tls.js';
 
 /** SimulatorOptions configure one simulator instance. */
@@ -153,7 +155,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
 
   state.inFlight++;
   state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
-  const log = (status: number, dropped = false): void => {
+  const log = (status: number, extra: Pick<RequestLogEntry, 'dropped' | 'bodyBytesSent' | 'clientClosed'> = {}): void => {
     state.requestLog.push({
       time: new Date().toISOString(),
       method,
@@ -161,18 +163,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
       query: url.search.replace(/^\?/, ''),
       status,
       ...(text.trim() === '' ? {} : { body: loggedBody(text) }),
-      ...(dropped ? { dropped } : {}),
+      ...extra,
     });
-    logger.debug('ontap-sim request', { method, path, status, dropped });
+    logger.debug('ontap-sim request', { method, path, status, ...extra });
   };
   try {
     const fault = state.faults.match(method, path);
-    if (fault !== undefined && fault.latencyMs > 0) await sleep(fault.latencyMs);
-    if (fault?.drop === true) {
-      log(0, true);
-      req.socket.destroy();
-      return;
-    }
+    if (fault !== undefined && (await answeredByFault(fault, req, res, log))) return;
     let reply: Reply;
     try {
       if (fault?.error !== undefined) throw new SimError(fault.error.status, fault.error.code, fault.error.message);
@@ -184,7 +181,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
       const ctx = { state, method, path, params: url.searchParams, body: parseJsonBody(text) };
       const routed = path.startsWith(AWS_KMS_BASE) ? await routeAwsKms(ctx) : routeCluster(ctx);
       if (routed === undefined) throw new SimError(404, '3', `API not found: ${method} ${path}`);
-      reply = routed;
+      reply = fault?.nextHref === undefined ? routed : { ...routed, body: withNextHref(routed.body, fault.nextHref === 'self' ? `${url.pathname}${url.search}` : fault.nextHref) };
     } catch (err) {
       if (!(err instanceof SimError)) throw err;
       log(err.status);
@@ -196,6 +193,28 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
   } finally {
     state.inFlight--;
   }
+}
+
+/**
+ * answeredByFault applies a fault's latency, then answers for it when it replaces the answer:
+ * a dropped connection or a streamed body. Errors and `nextHref` are applied by the caller.
+ */
+async function answeredByFault(
+  fault: FaultAction,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: (status: number, extra?: Pick<RequestLogEntry, 'dropped' | 'bodyBytesSent' | 'clientClosed'>) => void,
+): Promise<boolean> {
+  if (fault.latencyMs > 0) await sleep(fault.latencyMs);
+  if (fault.drop) {
+    log(0, { dropped: true });
+    req.socket.destroy();
+    return true;
+  }
+  if (fault.error !== undefined || fault.body === undefined) return false;
+  const result = await streamFiller(res, fault.body);
+  log(200, { bodyBytesSent: result.bytesSent, ...(result.clientClosed ? { clientClosed: true } : {}) });
+  return true;
 }
 
 /** loggedBody is a request body for the log: parsed, with write-only values fingerprinted. */

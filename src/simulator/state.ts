@@ -79,6 +79,10 @@ export interface RequestLogEntry {
   readonly status: number;
   readonly body?: unknown;
   readonly dropped?: boolean;
+  /** bodyBytesSent: for a streamed body fault, the bytes handed to the socket. */
+  readonly bodyBytesSent?: number;
+  /** clientClosed: for a streamed body fault, the client went away before the body's end. */
+  readonly clientClosed?: boolean;
 }
 
 /** SimStateOptions shape the initial world. */

@@ -1,6 +1,17 @@
 import { expect } from 'chai';
-import { hasCode, isNotFound, OntapApiError, OntapCode, OntapTransportError } from '../../../src/ontap/errors.js';
-import { toTransportError } from '../../../src/ontap/transport.js';
+import {
+  formatBytes,
+  hasCode,
+  isNotFound,
+  OntapAbortedError,
+  OntapApiError,
+  OntapCode,
+  OntapProtocolError,
+  OntapResponseTooLargeError,
+  OntapTransportError,
+} from '../../../src/ontap/errors.js';
+import { isApiPath } from '../../../src/ontap/transport.js';
+import { toTransportError } from '../../../src/ontap/transport-errors.js';
 
 function sysError(code: string, message = code): Error {
   return Object.assign(new Error(message), { code });
@@ -36,6 +47,46 @@ describe('ONTAP client errors', () => {
       expect(err).to.include({ kind: c.kind, mayHaveBeenSent: c.sent, sysCode: c.code });
       expect(err.message).to.match(/^get cluster: /);
       expect(err.cause).to.equal(wrapped);
+    });
+  }
+
+  const aborts: Array<{ reason: string; method: string; outcomeUnknown: boolean; jobUuid?: string; message: string }> = [
+    { reason: 'a read says nothing more', method: 'GET', outcomeUnknown: false, message: 'get cluster: aborted' },
+    { reason: 'a write that never left says so', method: 'PATCH', outcomeUnknown: false, message: 'get cluster: aborted; the write was not sent' },
+    { reason: 'a write that may have left has an unknown outcome', method: 'PATCH', outcomeUnknown: true, message: 'get cluster: aborted; the outcome of the write is unknown' },
+    { reason: 'a job cut short names the job', method: 'POST', outcomeUnknown: true, jobUuid: 'j1', message: 'get cluster: aborted while waiting for job j1; the outcome of the write is unknown' },
+  ];
+  for (const c of aborts) {
+    it(`words an abort: ${c.reason}`, () => {
+      const err = new OntapAbortedError({ context: 'get cluster', method: c.method, path: '/api/cluster', outcomeUnknown: c.outcomeUnknown, jobUuid: c.jobUuid });
+      expect(err.message).to.equal(c.message);
+      expect(err.name).to.equal('OntapAbortedError');
+      expect(isNotFound(err)).to.equal(false);
+    });
+  }
+
+  it('names the bound in a too-large error, which is a protocol error', () => {
+    const err = new OntapResponseTooLargeError({ context: 'get aws-kms 1cd8', method: 'GET', path: '/p', limitBytes: 16 * 1024 * 1024 });
+    expect(err).to.be.instanceOf(OntapProtocolError);
+    expect(err.message).to.equal('get aws-kms 1cd8: response body exceeds 16 MiB (maxResponseBytes); the rest was not read');
+    expect([formatBytes(512 * 1024), formatBytes(1000), formatBytes(3 * 1024 * 1024)]).to.deep.equal(['512 KiB', '1000 bytes', '3 MiB']);
+  });
+
+  const paths: Array<{ reason: string; href: string; ok: boolean }> = [
+    { reason: 'a collection with a query', href: '/api/security/aws-kms?start.uuid=x&max_records=1', ok: true },
+    { reason: 'a job link', href: '/api/cluster/jobs/1cd8a442-86d1-11e0-ae1c-123478563412', ok: true },
+    { reason: 'an absolute URL', href: 'https://evil.example/api/security/aws-kms', ok: false },
+    { reason: 'a protocol-relative URL', href: '//evil.example/api/security/aws-kms', ok: false },
+    { reason: 'userinfo in front of a host', href: '@evil.example/api/', ok: false },
+    { reason: 'a path outside /api/', href: '/_sim/reset', ok: false },
+    { reason: 'dot segments that leave /api/', href: '/api/../_sim/reset', ok: false },
+    { reason: 'encoded dot segments that leave /api/', href: '/api/%2e%2e/_sim/reset', ok: false },
+    { reason: 'backslashes, which URL parsing reads as slashes', href: '/api/..\\_sim/reset', ok: false },
+    { reason: 'a relative path', href: 'api/cluster', ok: false },
+  ];
+  for (const c of paths) {
+    it(`isApiPath: ${c.reason} -> ${c.ok}`, () => {
+      expect(isApiPath(c.href)).to.equal(c.ok);
     });
   }
 });

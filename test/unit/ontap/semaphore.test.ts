@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Semaphore } from '../../../src/ontap/semaphore.js';
+import { Semaphore, SemaphoreAbortedError } from '../../../src/ontap/semaphore.js';
 
 describe('Semaphore', () => {
   it('admits at most limit holders and hands slots over in FIFO order', async () => {
@@ -44,6 +44,51 @@ describe('Semaphore', () => {
       caught = err;
     }
     expect(caught).to.be.instanceOf(Error);
+    expect(sem.inFlight).to.equal(0);
+  });
+
+  it('takes an aborted waiter out of the queue and hands the slot to the next one', async () => {
+    const sem = new Semaphore(1);
+    const release = await sem.acquire();
+    const controller = new AbortController();
+    const aborted = sem.acquire(controller.signal).then(
+      () => 'acquired',
+      (err: unknown) => err,
+    );
+    const next = sem.acquire();
+    expect(sem.waiting).to.equal(2);
+    controller.abort();
+    expect(await aborted).to.be.instanceOf(SemaphoreAbortedError);
+    expect(sem.waiting).to.equal(1);
+    release();
+    const releaseNext = await next;
+    expect(sem.inFlight).to.equal(1);
+    releaseNext();
+    expect(sem.inFlight).to.equal(0);
+  });
+
+  it('refuses an already-aborted acquire without taking a slot', async () => {
+    const sem = new Semaphore(1);
+    let caught: unknown;
+    try {
+      await sem.acquire(AbortSignal.abort());
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).to.be.instanceOf(SemaphoreAbortedError);
+    expect(sem.inFlight).to.equal(0);
+  });
+
+  it('keeps a slot already handed over when the signal aborts afterwards', async () => {
+    const sem = new Semaphore(1);
+    const release = await sem.acquire();
+    const controller = new AbortController();
+    const waiting = sem.acquire(controller.signal);
+    release();
+    controller.abort();
+    const releaseWaiter = await waiting;
+    expect(sem.inFlight).to.equal(1);
+    releaseWaiter();
     expect(sem.inFlight).to.equal(0);
   });
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
-import { sleep } from '../../../src/simulator/http.js';
+import { sleep } from '../../../src/runtime/backoff.js';
 import { simRequest, type SimResponse, startTestSim } from '../../support/sim.js';
 import { createBody, createKms, expectOntapError, KMS } from './helpers.js';
 
