@@ -6,11 +6,19 @@
  * to interval boundaries (see nextDriftCheck), so steady state costs one GET per cluster per
  * interval however many OntapAwsKms there are.
  *
+ * A failed read is shared too: for a short, growing window (5 s doubling up to 30 s) every
+ * reconcile of the cluster is answered with that failure at once instead of waiting on a dead
+ * cluster again, and `onHealth` is told when reads start and stop failing, so every resource
+ * of the cluster (and the OntapCluster) can show it at once.
+ *
  * Order is kept with a sequence number, not the clock: a write marks its key invalid (forget),
  * and only a read that started after that mark, or the write's own re-read (remember), may serve
  * the key again. A GET that was in flight during the write can never bring back what it saw.
  */
+import { AWS_KMS_PATH } from '../../ontap/client.js';
+import { OntapAbortedError } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
+import { abortable } from '../../runtime/backoff.js';
 
 /** CLUSTER_SCOPE is the snapshot key of the cluster-scoped (admin SVM) record. */
 export const CLUSTER_SCOPE = '<cluster>';
@@ -31,6 +39,15 @@ interface Entry {
   readonly seq: number;
 }
 
+/** FAILURE_WINDOW_MS bounds the window in which a failed read answers for the cluster. */
+const FAILURE_WINDOW_MS = { initial: 5_000, max: 30_000 } as const;
+
+interface Failure {
+  readonly error: Error;
+  /** until is when the next read may be tried. */
+  readonly until: number;
+}
+
 interface Inflight {
   readonly seq: number;
   readonly startedAt: number;
@@ -45,39 +62,54 @@ export class ClusterObserver {
   private readonly invalid = new Map<string, number>();
   private inflight: Inflight | undefined;
   private seq = 0;
+  private failure: Failure | undefined;
+  private failures = 0;
 
   /**
    * @param fetch reads records for scope keys.
    * @param managedKeys lists every scope key currently managed on this cluster, so one fetch serves them all.
    * @param now is the clock (tests pass their own).
+   * @param onHealth is told when reads of the cluster start failing (false) and work again (true).
    */
   constructor(
     private readonly fetch: Fetcher,
     private readonly managedKeys: () => Iterable<string>,
     private readonly now: () => number = Date.now,
+    private readonly onHealth: (healthy: boolean) => void = () => undefined,
   ) {}
+
+  /** failing tells whether the last read of the cluster failed. */
+  get failing(): boolean {
+    return this.failure !== undefined;
+  }
 
   private valid(key: string, seq: number): boolean {
     return seq > (this.invalid.get(key) ?? 0);
   }
 
-  /** observe returns the record of `key` as read at or after `notBefore` (epoch ms); undefined when ONTAP has none. */
-  async observe(key: string, notBefore: number): Promise<AwsKmsRecord | undefined> {
+  /**
+   * observe returns the record of `key` as read at or after `notBefore` (epoch ms); undefined
+   * when ONTAP has none. An abort of `signal` ends this caller's wait at once, not the shared read.
+   */
+  async observe(key: string, notBefore: number, signal?: AbortSignal): Promise<AwsKmsRecord | undefined> {
+    const aborted = (): Error => new OntapAbortedError({ context: `observe aws-kms ${key}`, method: 'GET', path: AWS_KMS_PATH, outcomeUnknown: false, cause: signal?.reason });
     for (;;) {
       const entry = this.entries.get(key);
       if (entry && entry.fetchedAt >= notBefore && this.valid(key, entry.seq)) return entry.record;
       const inflight = this.inflight;
       if (inflight && inflight.startedAt >= notBefore && inflight.keys.has(key) && this.valid(key, inflight.seq)) {
-        await inflight.done;
+        await abortable(inflight.done, signal, aborted);
         continue;
       }
       if (inflight) {
         // A read that started too early or without this key: let it land, then read anew.
-        await inflight.done.catch(() => undefined);
+        await abortable(inflight.done.catch(() => undefined), signal, aborted);
         if (this.inflight === inflight) this.inflight = undefined;
         continue;
       }
-      await this.startFetch(key);
+      // A read that just failed answers for the cluster until its window ends.
+      if (this.failure && this.now() < this.failure.until) throw this.failure.error;
+      await abortable(this.startFetch(key), signal, aborted);
     }
   }
 
@@ -97,14 +129,35 @@ export class ClusterObserver {
     this.inflight = { seq, startedAt, keys, done };
     try {
       await done;
+      this.succeeded();
+    } catch (e) {
+      this.failed(e instanceof Error ? e : new Error(String(e)));
+      throw e;
     } finally {
       if (this.inflight?.done === done) this.inflight = undefined;
     }
   }
 
+  private succeeded(): void {
+    if (this.failure === undefined) return;
+    this.failure = undefined;
+    this.failures = 0;
+    this.onHealth(true);
+  }
+
+  private failed(error: Error): void {
+    const first = this.failure === undefined;
+    const window = Math.min(FAILURE_WINDOW_MS.initial * 2 ** Math.min(this.failures, 10), FAILURE_WINDOW_MS.max);
+    this.failures++;
+    this.failure = { error, until: this.now() + window };
+    if (first) this.onHealth(false);
+  }
+
   /** remember stores a record just read by this process after its own write. */
   remember(key: string, record: AwsKmsRecord | undefined): void {
     this.entries.set(key, { record, fetchedAt: this.now(), seq: ++this.seq });
+    // ONTAP answered: the cluster is reachable again.
+    this.succeeded();
   }
 
   /**

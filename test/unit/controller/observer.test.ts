@@ -99,18 +99,43 @@ describe('ClusterObserver', () => {
     expect(f.calls).to.have.length(0);
   });
 
-  it('a failed GET rejects every waiter, and the next ask tries again', async () => {
+  it('a failed GET rejects every waiter; asks within the failure window share it, later ones try again', async () => {
     let fail = true;
     let calls = 0;
-    const o = new ClusterObserver(() => {
-      calls++;
-      return fail ? Promise.reject(new Error('boom')) : Promise.resolve([rec('a')]);
-    }, () => ['a'], clock);
-    const results = await Promise.allSettled([o.observe('a', 0), o.observe('a', 0)]);
+    const health: boolean[] = [];
+    let t = 10_000;
+    const o = new ClusterObserver(
+      () => {
+        calls++;
+        return fail ? Promise.reject(new Error('boom')) : Promise.resolve([rec('a')]);
+      },
+      () => ['a', 'b'],
+      () => t,
+      (healthy) => health.push(healthy),
+    );
+    const results = await Promise.allSettled([o.observe('a', 0), o.observe('b', 0)]);
     expect(results.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
-    fail = false;
-    expect((await o.observe('a', 0))?.uuid).to.equal('u-a');
+    expect(calls).to.equal(1);
+    expect(health, 'told once, on the first failure').to.deep.equal([false]);
+    expect(o.failing).to.equal(true);
+    // Within 5 s every other resource of the cluster is answered with the failure at once.
+    t += 4_000;
+    const fast = await o.observe('b', t).catch((e: unknown) => e);
+    expect((fast as Error).message).to.equal('boom');
+    expect(calls, 'no new GET to a cluster that just failed').to.equal(1);
+    // After the window one read is tried; it fails again and the window doubles (10 s).
+    t += 1_001;
+    await o.observe('a', t).catch(() => undefined);
     expect(calls).to.equal(2);
+    t += 9_000;
+    await o.observe('a', t).catch(() => undefined);
+    expect(calls).to.equal(2);
+    t += 1_001;
+    fail = false;
+    expect((await o.observe('a', t))?.uuid).to.equal('u-a');
+    expect(calls).to.equal(3);
+    expect(health, 'told once when it works again').to.deep.equal([false, true]);
+    expect(o.failing).to.equal(false);
   });
 
   it('keys the cluster-scoped record as CLUSTER_SCOPE', async () => {
