@@ -27,6 +27,10 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** @default 'json' */
   readonly logFormat: LogFormat;
+  /** cacheSyncTimeoutSeconds: caches not filled by then make /healthz fail (the pod restarts). @default 120 */
+  readonly cacheSyncTimeoutSeconds: number;
+  /** reconcileTimeoutSeconds aborts one reconcile that runs longer. @default 180 */
+  readonly reconcileTimeoutSeconds: number;
 }
 
 /** USAGE is printed by --help and on a flag error. */
@@ -39,7 +43,10 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
   --leader-elect                     run leader election; only the leader reconciles
   --leader-election-namespace NS     namespace of the Lease (default $POD_NAMESPACE or default)
   --leader-election-id NAME          name of the Lease (default ontap-kms-operator)
-  --max-concurrent-reconciles N      workers per controller (default 2)
+  --max-concurrent-reconciles N      workers per controller (default 2); one ONTAP cluster's
+                                     resources take at most half of them
+  --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
+  --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
   --log-level error|warn|info|debug  (default info)
   --log-format json|text             (default json)
   --help`;
@@ -49,9 +56,9 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function positiveInt(flag: string, raw: string): number {
+function positiveInt(flag: string, raw: string, max = 1_000): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`--${flag}: expected a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new ConfigError(`--${flag}: expected an integer from 1 to ${max}, got "${raw}"`);
   return n;
 }
 
@@ -76,6 +83,8 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string', default: 'ontap-kms-operator' },
         'max-concurrent-reconciles': { type: 'string', default: '2' },
+        'cache-sync-timeout': { type: 'string', default: '120' },
+        'reconcile-timeout': { type: 'string', default: '180' },
         'log-level': { type: 'string', default: 'info' },
         'log-format': { type: 'string', default: 'json' },
         help: { type: 'boolean', default: false },
@@ -97,5 +106,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     maxConcurrentReconciles: positiveInt('max-concurrent-reconciles', values['max-concurrent-reconciles']),
     logLevel: oneOf('log-level', values['log-level'], ['error', 'warn', 'info', 'debug'] as const),
     logFormat: oneOf('log-format', values['log-format'], ['json', 'text'] as const),
+    cacheSyncTimeoutSeconds: positiveInt('cache-sync-timeout', values['cache-sync-timeout'], 86_400),
+    reconcileTimeoutSeconds: positiveInt('reconcile-timeout', values['reconcile-timeout'], 3_600),
   };
 }

@@ -46,8 +46,20 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     metrics,
     namespaces: config.namespaces,
     maxConcurrentReconciles: config.maxConcurrentReconciles,
+    reconcileTimeoutMs: config.reconcileTimeoutSeconds * 1000,
     clientOptions: options.clientOptions,
   });
+  const startedAt = Date.now();
+  let syncStuckLogged = false;
+  /** cacheSyncStuck tells whether the caches missed their deadline: /healthz fails so the pod restarts. */
+  const cacheSyncStuck = (): boolean => {
+    if (manager.synced() || Date.now() - startedAt < config.cacheSyncTimeoutSeconds * 1000) return false;
+    if (!syncStuckLogged) {
+      syncStuckLogged = true;
+      logger.error('caches did not sync in time; failing /healthz', { cacheSyncTimeoutSeconds: config.cacheSyncTimeoutSeconds });
+    }
+    return true;
+  };
 
   const servers: HttpServer[] = [];
   let metricsUrl: string | undefined;
@@ -72,7 +84,14 @@ export async function startOperator(config: Config, options: OperatorOptions): P
       address: config.healthProbeBindAddress,
       logger,
       routes: {
-        '/healthz': () => Promise.resolve({ status: 200, body: 'ok' }),
+        // A process whose caches never fill (RBAC, an API server it cannot list) is not healthy:
+        // its restart says so, and a leader stuck that way gives up the lease when it is killed.
+        '/healthz': () =>
+          Promise.resolve(
+            cacheSyncStuck()
+              ? { status: 503, body: `caches not synced after ${config.cacheSyncTimeoutSeconds} s\n` }
+              : { status: 200, body: 'ok' },
+          ),
         // Ready once the caches are filled; a standby replica is ready too (it serves as a warm spare).
         '/readyz': () => Promise.resolve(manager.synced() ? { status: 200, body: 'ok' } : { status: 503, body: 'caches not synced' }),
       },
@@ -107,7 +126,6 @@ export async function startOperator(config: Config, options: OperatorOptions): P
       onStartedLeading: () => {
         leading = true;
         metrics.leaderStatus.set({ name: config.leaderElectionId }, 1);
-        logger.info('became leader', { identity });
         void startControllers();
       },
       onStoppedLeading: () => {

@@ -2,7 +2,10 @@
  * Controller is the generic loop around a reconciler: keys come from a work queue, the object from
  * an informer's cache, and the result goes back to the queue (forget and requeue after the drift
  * interval on success, per-key backoff on error). One reconcile per key at a time; a bounded
- * number of workers. Metrics carry controller-runtime's names.
+ * number of workers, of which one group (an ONTAP cluster) may hold only some. Every reconcile
+ * gets an AbortSignal that fires when the controller stops (shutdown, lost lease) or the
+ * reconcile runs past its deadline, so no worker waits on a dead ONTAP for long and nothing is
+ * written once the controller has stopped. Metrics carry controller-runtime's names.
  */
 import { randomBytes } from 'node:crypto';
 import type { Informer } from '../runtime/informer.js';
@@ -11,6 +14,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { MutationCache } from '../runtime/mutation-cache.js';
 import { WorkQueue } from '../runtime/queue.js';
+import { deadline } from '../runtime/timers.js';
 import { ReconcileError } from './errors.js';
 
 /** Reconciled is what a controller's parse returns: an object with metadata. */
@@ -26,13 +30,22 @@ export interface ControllerOptions<T extends Reconciled> {
   readonly writes?: MutationCache;
   /** parse reads the cached object into its typed form (throws on a malformed one). */
   readonly parse: (o: KubeObject) => T;
-  readonly reconcile: (obj: T, log: Logger) => Promise<{ requeueAfterMs: number | undefined }>;
+  /** reconcile runs one pass; `signal` aborts it (stop, lost lease, or the reconcile deadline). */
+  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal) => Promise<{ requeueAfterMs: number | undefined }>;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** baseDelayMs and maxDelayMs bound the per-key error backoff. */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** reconcileTimeoutMs aborts a reconcile that runs longer. @default 180000 */
+  readonly reconcileTimeoutMs?: number;
+  /** groupOf names the group of a key (its ONTAP cluster); with maxPerGroup, see WorkQueue. */
+  readonly groupOf?: (key: string) => string | undefined;
+  readonly maxPerGroup?: number;
 }
+
+/** DEFAULT_RECONCILE_TIMEOUT_MS leaves room for a request timeout (120 s at most) and a job's end. */
+export const DEFAULT_RECONCILE_TIMEOUT_MS = 180_000;
 
 /** keyOf is the queue key of an object: namespace/name. */
 export function keyOf(o: { metadata: { namespace?: string; name: string } }): string {
@@ -42,6 +55,7 @@ export function keyOf(o: { metadata: { namespace?: string; name: string } }): st
 /** Controller runs one reconciler; see the file comment. */
 export class Controller<T extends Reconciled> {
   readonly queue: WorkQueue;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: ControllerOptions<T>) {
     this.queue = new WorkQueue({
@@ -50,7 +64,13 @@ export class Controller<T extends Reconciled> {
       logger: opts.logger,
       baseDelayMs: opts.baseDelayMs ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 300_000,
+      ...(opts.groupOf !== undefined ? { groupOf: opts.groupOf, maxPerGroup: opts.maxPerGroup ?? 1 } : {}),
     });
+  }
+
+  /** stopped is aborted once stop() was called. */
+  get stopped(): AbortSignal {
+    return this.stopping.signal;
   }
 
   /** enqueue adds a key (namespace/name). */
@@ -63,8 +83,9 @@ export class Controller<T extends Reconciled> {
     this.queue.run(workers, (key) => this.process(key));
   }
 
-  /** stop stops taking work and waits for reconciles in flight. */
+  /** stop stops taking work, aborts the reconciles in flight and waits for them to return. */
   async stop(): Promise<void> {
+    this.stopping.abort(new Error(`controller ${this.opts.name} stopped`));
     await this.queue.shutdown({ drain: false });
   }
 
@@ -80,20 +101,25 @@ export class Controller<T extends Reconciled> {
     const log = this.opts.logger.child({ namespace: key.slice(0, slash), name: key.slice(slash + 1), reconcileID });
     const labels = { controller: this.opts.name };
     const end = this.opts.metrics?.reconcileTime.startTimer(labels);
+    const timeoutMs = this.opts.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
+    const limit = deadline(this.stopping.signal, timeoutMs);
     try {
       const obj = this.opts.parse(cached);
       log.debug('reconcile');
-      const result = await this.opts.reconcile(obj, log);
+      const result = await this.opts.reconcile(obj, log, limit.signal);
       this.queue.forget(key);
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       this.opts.metrics?.reconcileTotal.inc({ ...labels, result: result.requeueAfterMs !== undefined ? 'requeue_after' : 'success' });
     } catch (e) {
+      // A stopping controller drops the key: the next leader reconciles it from scratch.
+      if (this.stopping.signal.aborted) return;
       this.opts.metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
       this.opts.metrics?.reconcileErrors.inc(labels);
       if (isConflict(e)) log.debug('conflict writing the object; retrying with the latest version');
       else if (!(e instanceof ReconcileError)) log.warn('reconcile error', { error: e instanceof Error ? e.message : String(e) });
       this.queue.addRateLimited(key);
     } finally {
+      limit.dispose();
       end?.();
     }
   }

@@ -5,6 +5,7 @@
  */
 import { Reason } from '../api/v1alpha1/constants.js';
 import {
+  OntapAbortedError,
   OntapApiError,
   OntapCode,
   OntapErrorBase,
@@ -48,10 +49,15 @@ const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
 
 /**
  * classifyError turns any error thrown during a reconcile into a ReconcileError. `action` says
- * what was being done ("create aws-kms for svm1") and prefixes the message.
+ * what was being done ("create aws-kms for svm1") and prefixes the message; `signal` is the
+ * reconcile's, so that a call cut off by the reconcile deadline reads as what it is.
  */
-export function classifyError(err: unknown, action: string): ReconcileError {
+export function classifyError(err: unknown, action: string, signal?: AbortSignal): ReconcileError {
   if (err instanceof ReconcileError) return err;
+  if (err instanceof OntapAbortedError && isDeadline(signal?.reason)) {
+    // Only a cluster that answers too slowly (or not at all) keeps a reconcile this long.
+    return new ReconcileError(Reason.Unreachable, `${action}: gave up: ${signal?.reason instanceof Error ? signal.reason.message : 'reconcile deadline exceeded'} (ONTAP answered too slowly)`, 'backoff', { cause: err });
+  }
   if (err instanceof OntapApiError) {
     const reason = CODE_REASONS.get(err.code) ?? Reason.OntapError;
     // 5xx and 429 are ONTAP being busy or broken: retry with backoff. A record that vanished
@@ -66,9 +72,18 @@ export function classifyError(err: unknown, action: string): ReconcileError {
   if (err instanceof OntapTransportError || err instanceof OntapTimeoutError) {
     return new ReconcileError(Reason.Unreachable, `${action}: ${err.message}`, 'backoff', { cause: err });
   }
+  if (err instanceof OntapAbortedError) {
+    // Cancelled by shutdown, nothing wrong with ONTAP: whoever leads next reconciles again.
+    return new ReconcileError(Reason.OntapError, `${action}: ${err.message}`, 'backoff', { cause: err });
+  }
   if (err instanceof OntapProtocolError || err instanceof OntapErrorBase) {
     return new ReconcileError(Reason.OntapError, `${action}: ${err.message}`, 'backoff', { cause: err });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new ReconcileError(Reason.OntapError, `${action}: ${message}`, 'backoff', { cause: err });
+}
+
+/** isDeadline tells whether an abort reason is a deadline running out (not a stop). */
+function isDeadline(reason: unknown): boolean {
+  return reason instanceof Error && reason.name === 'TimeoutError';
 }

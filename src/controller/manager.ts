@@ -7,7 +7,8 @@ import { parseOntapAwsKms, parseOntapCluster } from '../api/v1alpha1/parse.js';
 import type { OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer, type InformerEvent } from '../runtime/informer.js';
-import { type KubeApi, type KubeObject, SecretType } from '../runtime/kube.js';
+import { isRecord, type KubeApi, type KubeObject, SecretType } from '../runtime/kube.js';
+import { ConditionType, Reason } from '../api/v1alpha1/constants.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { MutationCache } from '../runtime/mutation-cache.js';
@@ -35,6 +36,8 @@ export interface ManagerOptions {
   /** backoff bounds per-key error backoff. @default 1 s .. 300 s */
   readonly baseDelayMs?: number;
   readonly maxDelayMs?: number;
+  /** reconcileTimeoutMs aborts a reconcile that runs longer. @default DEFAULT_RECONCILE_TIMEOUT_MS */
+  readonly reconcileTimeoutMs?: number;
 }
 
 const SECRET_REFS = 'secretRefs';
@@ -75,6 +78,20 @@ function changed(e: InformerEvent): boolean {
   );
 }
 
+/** conditionOf returns the status and reason of condition `type` of a cached object. */
+function conditionOf(o: KubeObject | undefined, type: string): { status: string; reason: string } | undefined {
+  const conditions = isRecord(o?.status) && Array.isArray(o.status.conditions) ? o.status.conditions : [];
+  for (const c of conditions) {
+    if (isRecord(c) && c.type === type) return { status: String(c.status), reason: String(c.reason) };
+  }
+  return undefined;
+}
+
+/** inConflict tells whether a cached OntapAwsKms waits on another one (Synced=False/Conflict). */
+function inConflict(o: KubeObject): boolean {
+  return conditionOf(o, ConditionType.Synced)?.reason === Reason.Conflict;
+}
+
 /** Manager owns the informers and controllers; start() runs them, stop() drains them. */
 export class Manager {
   readonly kmsInformer: Informer;
@@ -84,6 +101,8 @@ export class Manager {
   readonly clusterController: Controller<OntapCluster>;
   readonly connections: ClusterConnections;
   private readonly recorder: EventRecorder;
+  /** stopping aborts on stop(): ONTAP calls in flight end, and nothing is written after it. */
+  private readonly stopping = new AbortController();
 
   constructor(private readonly opts: ManagerOptions) {
     const { api, logger, namespaces, metrics } = opts;
@@ -99,6 +118,8 @@ export class Manager {
     const clusterWrites = new MutationCache();
     const writerFor = (writes: MutationCache): KubeWriter => ({
       mergePatch: async (...args) => {
+        // A stopped manager (shutdown, or a leader that lost its lease) writes nothing more.
+        if (this.stopping.signal.aborted) throw new Error('not writing: the operator is stopping or lost its lease');
         const updated = await api.mergePatch(...args);
         writes.remember(updated);
         return updated;
@@ -133,9 +154,18 @@ export class Manager {
           .map((k) => scopeKey(k.spec.svm)),
       logger,
       clientOptions: opts.clientOptions,
+      signal: this.stopping.signal,
       onRequest: (clusterKey, info) => {
         metrics.ontapRequests.inc({ cluster: clusterKey, method: info.method, status: String(info.status) });
         metrics.ontapRequestDuration.observe({ cluster: clusterKey, method: info.method }, info.durationMs / 1000);
+        // No answer, or ONTAP failing: probe the cluster now rather than at the next interval.
+        if (info.status === 0 || info.status >= 500) this.reprobeIfReady(clusterKey);
+      },
+      onHealth: (ns, name, healthy) => {
+        // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
+        this.enqueueKmsOfCluster(ns, name);
+        this.clusterController.enqueue(`${ns}/${name}`);
+        logger.info(healthy ? 'ONTAP cluster answers again' : 'ONTAP cluster reads failing', { namespace: ns, name });
       },
     });
 
@@ -154,15 +184,25 @@ export class Manager {
       recorder: this.recorder,
       onChanged: (c) => this.enqueueKmsOfCluster(c.metadata.namespace, c.metadata.name),
     });
-    const common = { logger, metrics, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs };
+    const common = { logger, metrics, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs, reconcileTimeoutMs: opts.reconcileTimeoutMs };
+    const workers = opts.maxConcurrentReconciles ?? 2;
     this.kmsController = new Controller<OntapAwsKms>({
       ...common,
       name: 'ontapawskms',
       informer: this.kmsInformer,
       writes: kmsWrites,
       parse: parseOntapAwsKms,
-      reconcile: (obj, log) => kmsReconciler.reconcile(obj, log),
+      reconcile: (obj, log, signal) => kmsReconciler.reconcile(obj, log, signal),
       logger: logger.child({ controller: 'ontapawskms' }),
+      // Resources of one ONTAP cluster take at most half the workers: a slow or dead cluster
+      // cannot stall the other clusters' (other tenants') resources.
+      groupOf: (key) => {
+        const slash = key.indexOf('/');
+        const o = this.kmsInformer.get(key.slice(0, slash), key.slice(slash + 1));
+        const kms = o ? kmsOf(o) : undefined;
+        return kms ? `${kms.metadata.namespace}/${kms.spec.clusterRef.name}` : undefined;
+      },
+      maxPerGroup: Math.max(1, Math.floor(workers / 2)),
     });
     this.clusterController = new Controller<OntapCluster>({
       ...common,
@@ -170,14 +210,17 @@ export class Manager {
       informer: this.clusterInformer,
       writes: clusterWrites,
       parse: parseOntapCluster,
-      reconcile: (obj, log) => clusterReconciler.reconcile(obj, log),
+      reconcile: (obj, log, signal) => clusterReconciler.reconcile(obj, log, signal),
       logger: logger.child({ controller: 'ontapcluster' }),
     });
 
     this.kmsInformer.on((e) => {
       if (changed(e)) this.kmsController.enqueue(keyOf(e.object));
-      // A deleted resource may have held a Conflict: let its rivals look again.
-      if (e.type === 'delete') this.enqueueKmsOfCluster(e.object.metadata.namespace ?? '', String(kmsOf(e.object)?.spec.clusterRef.name));
+      // A deleted resource may have held a Conflict: let the resources it blocked look again
+      // (only those: re-queueing every resource of the cluster made deleting N of them O(N^2)).
+      if (e.type === 'delete') {
+        for (const o of this.kmsInformer.list()) if (inConflict(o)) this.kmsController.enqueue(keyOf(o));
+      }
     });
     this.clusterInformer.on((e) => {
       if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);
@@ -189,6 +232,14 @@ export class Manager {
       for (const o of this.kmsInformer.byIndex(SECRET_REFS, key)) this.kmsController.enqueue(keyOf(o));
       for (const o of this.clusterInformer.byIndex(SECRET_REFS, key)) this.clusterController.enqueue(keyOf(o));
     });
+  }
+
+  /** reprobeIfReady queues the probe of an OntapCluster that still says Ready=True. */
+  private reprobeIfReady(clusterKey: string): void {
+    if (this.stopping.signal.aborted) return;
+    const slash = clusterKey.indexOf('/');
+    const o = this.clusterInformer.get(clusterKey.slice(0, slash), clusterKey.slice(slash + 1));
+    if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.clusterController.enqueue(clusterKey);
   }
 
   private enqueueKmsOfCluster(namespace: string, name: string): void {
@@ -207,6 +258,7 @@ export class Manager {
 
   /** startControllers starts the workers (on the leader only) and queues every cached object. */
   startControllers(): void {
+    if (this.stopping.signal.aborted) return;
     const workers = this.opts.maxConcurrentReconciles ?? 2;
     this.clusterController.start(workers);
     this.kmsController.start(workers);
@@ -216,6 +268,7 @@ export class Manager {
 
   /** stop stops taking work, waits for reconciles in flight, then stops the informers. */
   async stop(): Promise<void> {
+    this.stopping.abort(new Error('the operator is stopping'));
     await Promise.all([this.kmsController.stop(), this.clusterController.stop()]);
     await Promise.all([this.kmsInformer.stop(), this.clusterInformer.stop(), this.secretInformer.stop()]);
     await this.recorder.flush?.();

@@ -235,6 +235,7 @@ export class Informer {
         (e) => {
           arm();
           watch.events++;
+          if (e.type === 'BOOKMARK') this.logger.debug('watch bookmark', { namespace: namespace ?? '*', resourceVersion: e.object.metadata.resourceVersion });
           progress.rv = this.onWatchEvent(e) ?? progress.rv;
         },
       );

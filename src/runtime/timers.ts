@@ -22,3 +22,30 @@ export function timerDelay(ms: number): number {
 export function safeTimeout(fn: () => void, ms: number): NodeJS.Timeout {
   return setTimeout(fn, timerDelay(ms));
 }
+
+/** Deadline is a signal that aborts when its parent does or its time runs out; dispose it when done. */
+export interface Deadline {
+  readonly signal: AbortSignal;
+  /** dispose stops the timer and unhooks from the parent. */
+  dispose(): void;
+}
+
+/**
+ * deadline derives a signal from `parent` that also aborts after `ms` (reason: a TimeoutError).
+ * A listener that dispose removes, not AbortSignal.any: the parent lives as long as the process,
+ * and Node keeps every signal AbortSignal.any derives from it (nodejs/node#55351), one per call.
+ */
+export function deadline(parent: AbortSignal, ms: number): Deadline {
+  const controller = new AbortController();
+  const onParent = (): void => controller.abort(parent.reason);
+  const timer = safeTimeout(() => controller.abort(new DOMException(`deadline of ${ms} ms exceeded`, 'TimeoutError')), ms);
+  if (parent.aborted) onParent();
+  else parent.addEventListener('abort', onParent, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      clearTimeout(timer);
+      parent.removeEventListener('abort', onParent);
+    },
+  };
+}

@@ -14,6 +14,8 @@ describe('parseConfig', () => {
       maxConcurrentReconciles: 2,
       logLevel: 'info',
       logFormat: 'json',
+      cacheSyncTimeoutSeconds: 120,
+      reconcileTimeoutSeconds: 180,
     });
   });
   it('takes repeated and comma-separated namespaces, without duplicates', () => {
@@ -25,7 +27,9 @@ describe('parseConfig', () => {
     expect(c !== 'help' && c.leaderElectionNamespace).to.equal('ops');
   });
   const bad: Array<[string[], RegExp]> = [
-    [['--max-concurrent-reconciles', '0'], /--max-concurrent-reconciles: expected a positive integer, got "0"/],
+    [['--max-concurrent-reconciles', '0'], /--max-concurrent-reconciles: expected an integer from 1 to 1000, got "0"/],
+    [['--cache-sync-timeout', '1e9'], /--cache-sync-timeout: expected an integer from 1 to 86400, got "1e9"/],
+    [['--reconcile-timeout', 'soon'], /--reconcile-timeout: expected an integer from 1 to 3600/],
     [['--log-level', 'loud'], /--log-level: expected one of error, warn, info, debug, got "loud"/],
     [['--log-format', 'xml'], /--log-format/],
     [['--no-such-flag'], /no-such-flag/],

@@ -53,13 +53,16 @@ export class AwsKmsReconciler {
     this.now = deps.now ?? Date.now;
   }
 
-  /** reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off. */
-  async reconcile(obj: OntapAwsKms, log: Logger): Promise<ReconcileResult> {
+  /**
+   * reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off.
+   * `signal` aborts every ONTAP call of the pass (the operator stopping, or the reconcile deadline).
+   */
+  async reconcile(obj: OntapAwsKms, log: Logger, signal?: AbortSignal): Promise<ReconcileResult> {
     if (obj.spec.suspend) {
       await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: new ReconcileError(Reason.Suspended, 'reconcile suspended by spec.suspend', 'wait') });
       return { requeueAfterMs: undefined };
     }
-    if (obj.metadata.deletionTimestamp) return this.finalize(obj, log);
+    if (obj.metadata.deletionTimestamp) return this.finalize(obj, log, signal);
     if (!obj.metadata.finalizers?.includes(FINALIZER)) {
       obj.metadata.resourceVersion = await setFinalizer(this.deps.kube, OntapAwsKmsType, obj.metadata, FINALIZER, true);
     }
@@ -67,9 +70,9 @@ export class AwsKmsReconciler {
     const observeOnly = obj.spec.managementPolicy === 'Observe';
     let outcome: Outcome;
     try {
-      outcome = await this.sync(obj, observeOnly, log);
+      outcome = await this.sync(obj, observeOnly, log, signal);
     } catch (e) {
-      const error = classifyError(e, this.action(obj));
+      const error = classifyError(e, this.action(obj), signal);
       outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
     }
     await this.writeOutcome(obj, outcome);
@@ -105,7 +108,7 @@ export class AwsKmsReconciler {
     }
   }
 
-  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger): Promise<Outcome> {
+  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
     const { spec, metadata } = obj;
     const winner = conflictWinner(obj, this.deps.peers(), (ns, n) => this.deps.cluster(ns, n));
     if (winner.metadata.uid !== metadata.uid) {
@@ -122,11 +125,11 @@ export class AwsKmsReconciler {
       ? await resolveSecrets(this.deps.secrets, metadata.namespace, spec).catch(() => undefined)
       : await resolveSecrets(this.deps.secrets, metadata.namespace, spec);
     const key = scopeKey(spec.svm);
-    const record = await conn.observer.observe(key, lastBoundary(this.now(), spec.driftCheckIntervalSeconds * 1000));
+    const record = await conn.observer.observe(key, lastBoundary(this.now(), spec.driftCheckIntervalSeconds * 1000), signal);
 
     if (!record) {
       if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
-      return this.create(obj, conn, secrets, log);
+      return this.create(obj, conn, secrets, log, signal);
     }
     // A record first seen by another resource, or only observed until now (nothing ever sent to
     // it), is taken over here.
@@ -147,12 +150,12 @@ export class AwsKmsReconciler {
     }
     let wrote = false;
     if (delta.rekeyTo) {
-      await conn.client.rekeyExternal(uuid, delta.rekeyTo);
+      await conn.client.rekeyExternal(uuid, delta.rekeyTo, signal);
       wrote = true;
       this.deps.recorder.event(obj, 'Normal', EventReason.Rekeyed, `re-keyed ${uuid} to keyId ${delta.rekeyTo}`);
     }
     if (delta.configPatch) {
-      await conn.client.patchAwsKms(uuid, delta.configPatch);
+      await conn.client.patchAwsKms(uuid, delta.configPatch, signal);
       wrote = true;
       const names = delta.fields.map((f) => f.path);
       if (names.length > 0) {
@@ -164,21 +167,21 @@ export class AwsKmsReconciler {
     }
     let applyResult = appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword });
     if (delta.credentialsPatch) {
-      await conn.client.patchAwsKms(uuid, delta.credentialsPatch);
+      await conn.client.patchAwsKms(uuid, delta.credentialsPatch, signal);
       wrote = true;
       applyResult = appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
       this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, `sent the AWS credentials from Secret ${secrets.aws.name} (${delta.credentials ?? ''})`);
     }
-    const current = wrote ? await this.reread(conn, key, uuid) : record;
+    const current = wrote ? await this.reread(conn, key, uuid, signal) : record;
     return { record: current, owned: true, drift: computeDelta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
   }
 
-  private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger): Promise<Outcome> {
+  private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
     const key = scopeKey(obj.spec.svm);
     let uuid: string;
     conn.observer.forget(key);
     try {
-      uuid = await conn.client.createAwsKms(createBody(obj.spec, secrets));
+      uuid = await conn.client.createAwsKms(createBody(obj.spec, secrets), signal);
     } catch (e) {
       // Configured since we looked (by someone else, or by a create of ours whose answer was
       // lost): read again soon and adopt, rather than wait a whole drift interval.
@@ -190,20 +193,20 @@ export class AwsKmsReconciler {
     log.info('created ONTAP record', { uuid });
     this.deps.recorder.event(obj, 'Normal', EventReason.Created, `created AWS KMS configuration ${uuid} for ${describeScope(obj.spec.svm)}`);
     const patchOnly = patchOnlyBody(obj.spec);
-    if (patchOnly) await conn.client.patchAwsKms(uuid, patchOnly);
-    const record = await this.reread(conn, key, uuid);
+    if (patchOnly) await conn.client.patchAwsKms(uuid, patchOnly, signal);
+    const record = await this.reread(conn, key, uuid, signal);
     const applied = appliedAfter([], secrets, { credentials: true, proxyPassword: true });
     return { record, owned: true, drift: computeDelta(obj.spec, record, secrets, applied).drift, observeOnly: false, applied };
   }
 
-  private async reread(conn: Connection, key: string, uuid: string): Promise<AwsKmsRecord> {
-    const record = await conn.client.getAwsKms(uuid, OBSERVED_FIELDS);
+  private async reread(conn: Connection, key: string, uuid: string, signal: AbortSignal | undefined): Promise<AwsKmsRecord> {
+    const record = await conn.client.getAwsKms(uuid, OBSERVED_FIELDS, signal);
     conn.observer.remember(key, record);
     return record;
   }
 
   /** finalize handles deletion per deletionPolicy, then releases the finalizer. */
-  private async finalize(obj: OntapAwsKms, log: Logger): Promise<ReconcileResult> {
+  private async finalize(obj: OntapAwsKms, log: Logger, signal: AbortSignal | undefined): Promise<ReconcileResult> {
     if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
     const { spec } = obj;
     const uuid = obj.status?.uuid;
@@ -213,11 +216,11 @@ export class AwsKmsReconciler {
     if (mayDelete) {
       try {
         const conn = await this.connect(obj);
-        await conn.client.deleteAwsKms(uuid);
+        await conn.client.deleteAwsKms(uuid, signal);
         conn.observer.forget(scopeKey(spec.svm));
       } catch (e) {
         if (!(e instanceof OntapApiError && (e.code === OntapCode.EntryNotFound || e.httpStatus === 404))) {
-          const err = classifyError(e, `delete ${this.action(obj)}`);
+          const err = classifyError(e, `delete ${this.action(obj)}`, signal);
           // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
           const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
           await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });

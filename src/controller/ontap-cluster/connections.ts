@@ -13,7 +13,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { ReconcileError } from '../errors.js';
 import { OBSERVED_FIELDS } from '../ontap-aws-kms/fields.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../ontap-aws-kms/observer.js';
-import { mustGet, readKey, type SecretReader } from '../ontap-aws-kms/secrets.js';
+import { mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../ontap-aws-kms/secrets.js';
 
 /** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout. */
 const RETIRE_AFTER_MS = 11 * 60_000;
@@ -37,6 +37,10 @@ export interface ConnectionsOptions {
   readonly onRequest?: (cluster: string, info: RequestInfo) => void;
   /** clientOptions lets tests shorten job polling and retries. */
   readonly clientOptions?: Partial<OntapClientOptions>;
+  /** onHealth is told when reads of a cluster (namespace, name) start failing and work again. */
+  readonly onHealth?: (namespace: string, name: string, healthy: boolean) => void;
+  /** signal aborts the shared reads when the operator stops. */
+  readonly signal?: AbortSignal;
 }
 
 /** secretNames lists the Secrets an OntapCluster references. */
@@ -104,9 +108,11 @@ export class ClusterConnections {
         (keys) => {
           const conn = this.byKey.get(key);
           if (!conn) return Promise.reject(new Error(`OntapCluster ${key}: no connection`));
-          return fetchRecords(conn.client, keys);
+          return fetchRecords(conn.client, keys, this.opts.signal);
         },
         () => this.opts.managedKeys(ns, name),
+        Date.now,
+        (healthy) => this.opts.onHealth?.(ns, name, healthy),
       );
       this.observers.set(key, observer);
     }
@@ -180,14 +186,14 @@ export class ClusterConnections {
       auth = { kind: 'basic', username: readKey(s, ns, 'username'), password: readKey(s, ns, 'password') };
     } else if (spec.clientCertificateSecretRef) {
       const s = await mustGet(this.opts.secrets, ns, spec.clientCertificateSecretRef.name);
-      auth = { kind: 'cert', cert: readKey(s, ns, 'tls.crt'), key: readKey(s, ns, 'tls.key') };
+      auth = { kind: 'cert', cert: readKey(s, ns, 'tls.crt', PEM_VALUE_MAX_BYTES), key: readKey(s, ns, 'tls.key', PEM_VALUE_MAX_BYTES) };
     } else {
       throw new ReconcileError(Reason.SecretInvalid, `OntapCluster ${ns}/${name} names no credentials Secret`, 'wait');
     }
     let caBundle: string | undefined;
     if (spec.caBundleSecretRef) {
       const s = await mustGet(this.opts.secrets, ns, spec.caBundleSecretRef.name);
-      caBundle = readKey(s, ns, spec.caBundleSecretRef.key);
+      caBundle = readKey(s, ns, spec.caBundleSecretRef.key, PEM_VALUE_MAX_BYTES);
     }
     const onRequest = this.opts.onRequest;
     return {
@@ -205,10 +211,10 @@ export class ClusterConnections {
 }
 
 /** fetchRecords is the observer's one collection GET for a set of scope keys. */
-async function fetchRecords(client: OntapClient, keys: readonly string[]): Promise<readonly AwsKmsRecord[]> {
+async function fetchRecords(client: OntapClient, keys: readonly string[], signal: AbortSignal | undefined): Promise<readonly AwsKmsRecord[]> {
   const svms = keys.filter((k) => k !== CLUSTER_SCOPE);
   // The cluster-scoped record has no svm.name to filter on: then read the whole collection.
   const filters: Record<string, string> =
     keys.includes(CLUSTER_SCOPE) || svms.length === 0 ? {} : { 'svm.name': svms.join('|') };
-  return client.listAwsKms({ filters, fields: OBSERVED_FIELDS });
+  return client.listAwsKms({ filters, fields: OBSERVED_FIELDS }, signal);
 }

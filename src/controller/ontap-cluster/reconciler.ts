@@ -35,7 +35,7 @@ export class ClusterReconciler {
   constructor(private readonly deps: ClusterReconcilerDeps) {}
 
   /** reconcile probes the cluster and writes status; it throws to back off after a failure. */
-  async reconcile(obj: OntapCluster, log: Logger): Promise<{ requeueAfterMs: number | undefined }> {
+  async reconcile(obj: OntapCluster, log: Logger, signal?: AbortSignal): Promise<{ requeueAfterMs: number | undefined }> {
     const { namespace, name } = obj.metadata;
     if (obj.metadata.deletionTimestamp) {
       this.deps.connections.drop(namespace, name);
@@ -47,7 +47,7 @@ export class ClusterReconciler {
     let failure: ReturnType<typeof classifyError> | undefined;
     try {
       const conn = await this.deps.connections.get(obj);
-      const info = await conn.client.getCluster();
+      const info = await conn.client.getCluster(signal);
       const version = `${info.version.generation}.${info.version.major}.${info.version.minor}`;
       const insecure = obj.spec.insecureSkipTLSVerify ? '; TLS certificate verification is DISABLED (insecureSkipTLSVerify)' : '';
       const ready: ConditionInput = { type: ConditionType.Ready, status: 'True', reason: Reason.Connected, message: `connected to ${info.name} (ONTAP ${version})${insecure}` };
@@ -58,7 +58,7 @@ export class ClusterReconciler {
         if (obj.spec.insecureSkipTLSVerify) this.deps.recorder.event(obj, 'Warning', EventReason.InsecureTLS, 'TLS certificate verification is disabled for this cluster');
       }
     } catch (e) {
-      failure = classifyError(e, `probe ${obj.spec.endpoint}`);
+      failure = classifyError(e, `probe ${obj.spec.endpoint}`, signal);
       const ready: ConditionInput = { type: ConditionType.Ready, status: 'False', reason: failure.reason, message: failure.message };
       // Keep what was last learnt of the cluster: a failed probe does not change its identity.
       next = { ...prev, observedGeneration: obj.metadata.generation, conditions: setConditions(prev.conditions, [ready], obj.metadata.generation, now) };
