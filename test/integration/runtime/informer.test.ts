@@ -91,6 +91,16 @@ describe('Informer (real API server)', function () {
     await teardownEnv(env);
   });
 
+  it('lists an empty namespace (metadata-only "items": null) as empty', async () => {
+    const empty = await setupEnv('informer-empty');
+    try {
+      const page = await env.api.list(SecretType, empty.namespace, { metadataOnly: true });
+      expect(page.items).to.deep.equal([]);
+    } finally {
+      await teardownEnv(empty);
+    }
+  });
+
   it('starts synced with the existing objects, metadata only', () => {
     expect(informer.hasSynced()).to.equal(true);
     const cached = informer.get(env.namespace, 'pre-existing');
