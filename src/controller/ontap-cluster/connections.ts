@@ -15,8 +15,8 @@ import { OBSERVED_FIELDS } from '../ontap-aws-kms/fields.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../ontap-aws-kms/observer.js';
 import { mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../ontap-aws-kms/secrets.js';
 
-/** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout. */
-const RETIRE_AFTER_MS = 11 * 60_000;
+/** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout (120 s) plus a job's wait (120 s). */
+const RETIRE_AFTER_MS = 5 * 60_000;
 
 /** Connection is a live client for one OntapCluster and its observer. */
 export interface Connection {
