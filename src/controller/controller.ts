@@ -13,7 +13,7 @@ import { isConflict, type KubeObject } from '../runtime/kube.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { MutationCache } from '../runtime/mutation-cache.js';
-import { WorkQueue } from '../runtime/queue.js';
+import { type Priority, WorkQueue } from '../runtime/queue.js';
 import { deadline } from '../runtime/timers.js';
 import { ReconcileError } from './errors.js';
 
@@ -73,9 +73,9 @@ export class Controller<T extends Reconciled> {
     return this.stopping.signal;
   }
 
-  /** enqueue adds a key (namespace/name). */
-  enqueue(key: string): void {
-    this.queue.add(key);
+  /** enqueue adds a key (namespace/name): 'high' for a change, 'low' for a bulk re-check. */
+  enqueue(key: string, priority: Priority = 'high'): void {
+    this.queue.add(key, priority);
   }
 
   /** start runs `workers` workers. */
@@ -108,7 +108,8 @@ export class Controller<T extends Reconciled> {
       log.debug('reconcile');
       const result = await this.opts.reconcile(obj, log, limit.signal);
       this.queue.forget(key);
-      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+      // A drift check is periodic work: it waits behind changes (see WorkQueue).
+      if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs, 'low');
       this.opts.metrics?.reconcileTotal.inc({ ...labels, result: result.requeueAfterMs !== undefined ? 'requeue_after' : 'success' });
     } catch (e) {
       // A stopping controller drops the key: the next leader reconciles it from scratch.

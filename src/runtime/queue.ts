@@ -4,7 +4,14 @@
  * marked dirty and runs again right after), delayed adds keep the earliest time, and failures back
  * off exponentially per key.
  *
- * Beyond client-go: keys may belong to groups (the ONTAP cluster an object talks to), and at most
+ * Beyond client-go, two things. Priorities, like controller-runtime's priority queue: a key added
+ * because something changed (an event) waits in the high lane, a periodic drift check or the
+ * initial list in the low lane, so a Secret rotation made just after a drift-check boundary does
+ * not wait behind thousands of drift checks. A retry keeps the priority its key ran with
+ * (controller-runtime#3330), and a low key that has waited `agingMs` gets every other turn, so a
+ * steady stream of events cannot starve the drift checks (controller-runtime#3496).
+ *
+ * And groups: keys may belong to groups (the ONTAP cluster an object talks to), and at most
  * `maxPerGroup` keys of one group run at once. A key whose group is full is parked, in order,
  * and the next key of another group runs instead, so one slow or dead cluster cannot hold every
  * worker while the other tenants' keys wait.
@@ -32,10 +39,16 @@ export interface WorkQueueOptions {
   readonly groupOf?: (key: string) => string | undefined;
   /** maxPerGroup bounds the keys of one group processed at once. @default unbounded */
   readonly maxPerGroup?: number;
+  /** agingMs: a low-priority key waiting this long gets every other turn. @default 5000 */
+  readonly agingMs?: number;
 }
+
+/** Priority says which lane a key waits in: 'high' for changes, 'low' for periodic re-checks. */
+export type Priority = 'high' | 'low';
 
 interface Delayed {
   readonly at: number;
+  readonly priority: Priority;
   readonly timer: NodeJS.Timeout;
 }
 
@@ -50,10 +63,19 @@ export class WorkQueue {
   private readonly groupOf: ((key: string) => string | undefined) | undefined;
   private readonly maxPerGroup: number;
 
-  /** keys waiting for a worker, in order. */
-  private readonly queue: string[] = [];
-  /** keys that need processing: waiting in `queue`, or to re-run once their handler finishes. */
-  private readonly dirty = new Set<string>();
+  private readonly agingMs: number;
+
+  /** the two lanes of keys waiting for a worker, each in order, with the time each key joined. */
+  private readonly high = new Map<string, number>();
+  private readonly low = new Map<string, number>();
+  /** front holds keys a full group released: they already waited their turn. */
+  private readonly front: string[] = [];
+  /** dirty maps each key that needs processing (waiting, or to re-run after its handler) to its priority. */
+  private readonly dirty = new Map<string, Priority>();
+  /** ranWith is the priority a key last ran with, for its retry. */
+  private readonly ranWith = new Map<string, Priority>();
+  /** lowTurn alternates turns while the low lane's oldest key is past agingMs. */
+  private lowTurn = false;
   /** keys whose handler is running now. */
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, Delayed>();
@@ -80,48 +102,63 @@ export class WorkQueue {
     this.logger = (options.logger ?? nullLogger).child({ queue: options.name });
     this.groupOf = options.groupOf;
     this.maxPerGroup = options.maxPerGroup ?? Infinity;
+    this.agingMs = options.agingMs ?? 5000;
   }
 
-
-  /** add queues `key` unless it already waits; a key being processed re-runs afterwards. */
-  add(key: string): void {
+  /**
+   * add queues `key` unless it already waits; a key being processed re-runs afterwards. A high
+   * add of a key waiting in the low lane moves it to the high lane.
+   */
+  add(key: string, priority: Priority = 'high'): void {
     if (this.shuttingDown) return;
-    if (this.dirty.has(key)) return;
+    const waiting = this.dirty.get(key);
+    if (waiting !== undefined) {
+      if (waiting === 'low' && priority === 'high') {
+        this.dirty.set(key, 'high');
+        if (this.low.delete(key)) this.high.set(key, Date.now());
+      }
+      return;
+    }
     this.metrics?.incAdds();
-    this.dirty.add(key);
+    this.dirty.set(key, priority);
     if (this.processing.has(key)) return;
     this.push(key);
   }
 
-  /** addAfter queues `key` after `delayMs`; if it is already scheduled, the earlier time wins. */
-  addAfter(key: string, delayMs: number): void {
+  /**
+   * addAfter queues `key` after `delayMs`; if it is already scheduled, the earlier time wins,
+   * and the higher priority of the two.
+   */
+  addAfter(key: string, delayMs: number, priority: Priority = 'high'): void {
     if (this.shuttingDown) return;
     // A delay past what a timer can hold waits the longest it can (never 1 ms, Node's overflow).
     delayMs = timerDelay(delayMs);
     if (delayMs <= 0) {
-      this.add(key);
+      this.add(key, priority);
       return;
     }
-    const at = Date.now() + delayMs;
+    let at = Date.now() + delayMs;
     const existing = this.delayed.get(key);
     if (existing !== undefined) {
-      if (existing.at <= at) return;
       clearTimeout(existing.timer);
+      if (existing.priority === 'high') priority = 'high';
+      at = Math.min(at, existing.at);
     }
+    const p = priority;
     const timer = safeTimeout(() => {
       this.delayed.delete(key);
-      this.add(key);
-    }, delayMs);
-    this.delayed.set(key, { at, timer });
+      this.add(key, p);
+    }, at - Date.now());
+    this.delayed.set(key, { at, priority: p, timer });
   }
 
-  /** addRateLimited queues `key` after its backoff: base * 2^failures, capped, minus jitter. */
+  /** addRateLimited queues `key` after its backoff (base * 2^failures, capped, minus jitter), with the priority it ran with. */
   addRateLimited(key: string): void {
     if (this.shuttingDown) return;
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
     this.metrics?.incRetries();
-    this.addAfter(key, this.rateLimitDelay(n));
+    this.addAfter(key, this.rateLimitDelay(n), this.ranWith.get(key) ?? 'high');
   }
 
   /** rateLimitDelay is the delay addRateLimited uses after `failures` earlier failures. */
@@ -132,6 +169,7 @@ export class WorkQueue {
   /** forget resets the failure count of `key`, typically after it was processed successfully. */
   forget(key: string): void {
     this.failures.delete(key);
+    this.ranWith.delete(key);
   }
 
   /** numRequeues is how many rate-limited re-adds `key` has had since it was last forgotten. */
@@ -141,7 +179,7 @@ export class WorkQueue {
 
   /** len is the number of keys waiting for a worker, parked ones included (not those running or delayed). */
   len(): number {
-    return this.queue.length + this.parkedCount;
+    return this.high.size + this.low.size + this.front.length + this.parkedCount;
   }
 
   /**
@@ -162,9 +200,11 @@ export class WorkQueue {
     for (const d of this.delayed.values()) clearTimeout(d.timer);
     this.delayed.clear();
     if (!this.draining) {
-      for (const key of this.queue) this.dirty.delete(key);
+      for (const key of [...this.high.keys(), ...this.low.keys(), ...this.front]) this.dirty.delete(key);
       for (const keys of this.parked.values()) for (const key of keys) this.dirty.delete(key);
-      this.queue.length = 0;
+      this.high.clear();
+      this.low.clear();
+      this.front.length = 0;
       this.parked.clear();
       this.parkedCount = 0;
       this.metrics?.setDepth(0);
@@ -186,8 +226,8 @@ export class WorkQueue {
       waiter(key);
       return;
     }
-    if (front) this.queue.unshift(key);
-    else this.queue.push(key);
+    if (front) this.front.push(key);
+    else (this.dirty.get(key) === 'low' ? this.low : this.high).set(key, Date.now());
     this.metrics?.setDepth(this.len());
   }
 
@@ -200,6 +240,7 @@ export class WorkQueue {
   }
 
   private take(key: string, group: string | undefined): void {
+    this.ranWith.set(key, this.dirty.get(key) ?? 'high');
     this.dirty.delete(key);
     this.processing.add(key);
     if (group === undefined) return;
@@ -207,8 +248,22 @@ export class WorkQueue {
     this.running.set(group, (this.running.get(group) ?? 0) + 1);
   }
 
+  /** shift takes the next waiting key: released ones first, then high, with low turns when low has aged. */
+  private shift(): string | undefined {
+    const released = this.front.shift();
+    if (released !== undefined) return released;
+    const lowHead = this.low.entries().next();
+    const aged = !lowHead.done && Date.now() - lowHead.value[1] >= this.agingMs;
+    this.lowTurn = aged && !this.lowTurn;
+    const lane = this.high.size === 0 || (aged && this.lowTurn) ? this.low : this.high;
+    const head = lane.keys().next();
+    if (head.done) return undefined;
+    lane.delete(head.value);
+    return head.value;
+  }
+
   private next(): Promise<string | undefined> {
-    for (let key = this.queue.shift(); key !== undefined; key = this.queue.shift()) {
+    for (let key = this.shift(); key !== undefined; key = this.shift()) {
       const group = this.groupOf?.(key);
       // The group filled up while this key waited: park it and look further.
       if (group !== undefined && (this.running.get(group) ?? 0) >= this.maxPerGroup) {

@@ -254,6 +254,79 @@ describe('WorkQueue groups (one cluster cannot hold every worker)', () => {
   });
 });
 
+describe('WorkQueue priorities (changes ahead of drift checks, without starving them)', () => {
+  let queue: WorkQueue;
+  afterEach(async () => {
+    await queue.shutdown();
+  });
+
+  it('runs a high key added after a thousand low ones next', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    for (let i = 0; i < 1000; i++) queue.add(`drift-${i}`, 'low');
+    queue.add('rotation');
+    const seen: string[] = [];
+    queue.run(1, (key) => {
+      seen.push(key);
+      return Promise.resolve();
+    });
+    await waitFor(() => seen.length === 1001);
+    expect(seen[0]).to.equal('rotation');
+  });
+
+  it('moves a waiting low key to the high lane when it is added again as high', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    queue.add('a', 'low');
+    queue.add('b', 'low');
+    queue.add('b');
+    expect(queue.len()).to.equal(2);
+    const seen: string[] = [];
+    queue.run(1, (key) => {
+      seen.push(key);
+      return Promise.resolve();
+    });
+    await waitFor(() => seen.length === 2);
+    expect(seen).to.deep.equal(['b', 'a']);
+  });
+
+  it('a retry keeps the priority its key ran with: a failed drift check does not jump ahead of events', async () => {
+    queue = new WorkQueue({ name: 'test', baseDelayMs: 1, maxDelayMs: 1, jitter: 0 });
+    const gate = deferred();
+    const seen: string[] = [];
+    queue.run(1, async (key) => {
+      seen.push(key);
+      if (key === 'drift' && seen.length === 1) queue.addRateLimited(key);
+      if (key === 'blocker') await gate.promise;
+    });
+    queue.add('drift', 'low');
+    queue.add('blocker', 'low');
+    await waitFor(() => seen.includes('blocker'));
+    await sleep(20); // the retry's 1 ms backoff has run out: it waits again
+    queue.add('event');
+    gate.resolve();
+    await waitFor(() => seen.length === 4);
+    expect(seen).to.deep.equal(['drift', 'blocker', 'event', 'drift']);
+  });
+
+  it('gives an aged low key every other turn under a steady stream of high keys', async () => {
+    queue = new WorkQueue({ name: 'test', agingMs: 20 });
+    queue.add('drift-a', 'low');
+    queue.add('drift-b', 'low');
+    queue.add('event-0');
+    const seen: string[] = [];
+    let n = 0;
+    queue.run(1, async (key) => {
+      seen.push(key);
+      // Every high key brings another: the high lane is never empty.
+      if (key.startsWith('event')) queue.add(`event-${++n}`);
+      await sleep(5);
+    });
+    await waitFor(() => seen.includes('drift-b'), 3000);
+    const firstDrift = seen.indexOf('drift-a');
+    expect(firstDrift, 'a low key runs while events keep coming').to.be.greaterThan(0);
+    expect(seen.indexOf('drift-b') - firstDrift, 'then the next low key after one high one').to.equal(2);
+  });
+});
+
 describe('timers that cannot overflow', () => {
   const cases: Array<{ reason: string; ms: number; want: number }> = [
     { reason: 'a normal delay is kept', ms: 1500, want: 1500 },
