@@ -7,11 +7,12 @@ import { parseOntapAwsKms, parseOntapCluster } from '../api/v1alpha1/parse.js';
 import type { OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer, type InformerEvent } from '../runtime/informer.js';
-import { isRecord, type KubeApi, type KubeObject, SecretType } from '../runtime/kube.js';
+import { identityOnly, isRecord, type KubeApi, type KubeObject, SecretType, trimForCache } from '../runtime/kube.js';
 import { ConditionType, Reason } from '../api/v1alpha1/constants.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { MutationCache } from '../runtime/mutation-cache.js';
+import type { Priority } from '../runtime/queue.js';
 import { Controller, keyOf } from './controller.js';
 import type { KubeWriter } from './kube-writes.js';
 import { scopeKey } from './ontap-aws-kms/observer.js';
@@ -42,6 +43,7 @@ export interface ManagerOptions {
 
 const SECRET_REFS = 'secretRefs';
 const CLUSTER_REF = 'clusterRef';
+const SCOPE = 'scope';
 
 /**
  * memoParse returns a parser that reads each cached object once: peers, indexes and the observer
@@ -108,9 +110,10 @@ export class Manager {
     const { api, logger, namespaces, metrics } = opts;
     const kmsOf = memoParse(parseOntapAwsKms);
     const clusterOf = memoParse(parseOntapCluster);
-    this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger });
-    this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger });
-    this.secretInformer = new Informer(api, { type: SecretType, namespaces, logger, metadataOnly: true });
+    this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger, transform: trimForCache });
+    this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger, transform: trimForCache });
+    // Secrets: metadata only (their data is read on demand), and of that only name and version.
+    this.secretInformer = new Informer(api, { type: SecretType, namespaces, logger, metadataOnly: true, transform: identityOnly });
     this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });
     // Every write to our own objects goes through a mutation cache, one per kind, so the next
     // reconcile of that object sees the write at once.
@@ -129,6 +132,10 @@ export class Manager {
     this.kmsInformer.addIndex(SECRET_REFS, (o) => {
       const kms = kmsOf(o);
       return kms ? referencedSecrets(kms.spec).map((n) => `${kms.metadata.namespace}/${n}`) : [];
+    });
+    this.kmsInformer.addIndex(SCOPE, (o) => {
+      const kms = kmsOf(o);
+      return kms ? [scopeKey(kms.spec.svm)] : [];
     });
     this.kmsInformer.addIndex(CLUSTER_REF, (o) => {
       const kms = kmsOf(o);
@@ -163,7 +170,7 @@ export class Manager {
       },
       onHealth: (ns, name, healthy) => {
         // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
-        this.enqueueKmsOfCluster(ns, name);
+        this.enqueueKmsOfCluster(ns, name, 'low');
         this.clusterController.enqueue(`${ns}/${name}`);
         logger.info(healthy ? 'ONTAP cluster answers again' : 'ONTAP cluster reads failing', { namespace: ns, name });
       },
@@ -174,9 +181,16 @@ export class Manager {
       secrets: api,
       connections: this.connections,
       cluster,
-      peers: () => this.kmsInformer.list().map(kmsOf).filter((k): k is OntapAwsKms => k !== undefined),
+      // Only resources naming the same SVM can conflict: an index, not a scan of every resource
+      // on every reconcile (that made a drift pass quadratic).
+      peers: (obj) =>
+        this.kmsInformer
+          .byIndex(SCOPE, scopeKey(obj.spec.svm))
+          .map(kmsOf)
+          .filter((k): k is OntapAwsKms => k !== undefined),
       recorder: this.recorder,
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
+      secretVersion: (ns, name) => this.secretInformer.get(ns, name)?.metadata.resourceVersion,
     });
     const clusterReconciler = new ClusterReconciler({
       kube: writerFor(clusterWrites),
@@ -215,7 +229,10 @@ export class Manager {
     });
 
     this.kmsInformer.on((e) => {
-      if (changed(e)) this.kmsController.enqueue(keyOf(e.object));
+      // The first list is a re-check of everything, not a change: it waits behind real changes.
+      // Our own writes (the finalizer, status) were acted on by the reconcile that made them.
+      const own = e.type !== 'delete' && kmsWrites.observed(e.object);
+      if (changed(e) && !own) this.kmsController.enqueue(keyOf(e.object), this.kmsInformer.hasSynced() ? 'high' : 'low');
       // A deleted resource may have held a Conflict: let the resources it blocked look again
       // (only those: re-queueing every resource of the cluster made deleting N of them O(N^2)).
       if (e.type === 'delete') {
@@ -224,7 +241,8 @@ export class Manager {
     });
     this.clusterInformer.on((e) => {
       if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);
-      if (changed(e)) this.clusterController.enqueue(keyOf(e.object));
+      const own = e.type !== 'delete' && clusterWrites.observed(e.object);
+      if (changed(e) && !own) this.clusterController.enqueue(keyOf(e.object));
     });
     this.secretInformer.on((e) => {
       // Metadata only: an update means the Secret's data or metadata changed (a new resourceVersion).
@@ -242,8 +260,8 @@ export class Manager {
     if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.clusterController.enqueue(clusterKey);
   }
 
-  private enqueueKmsOfCluster(namespace: string, name: string): void {
-    for (const o of this.kmsInformer.byIndex(CLUSTER_REF, `${namespace}/${name}`)) this.kmsController.enqueue(keyOf(o));
+  private enqueueKmsOfCluster(namespace: string, name: string, priority: Priority = 'high'): void {
+    for (const o of this.kmsInformer.byIndex(CLUSTER_REF, `${namespace}/${name}`)) this.kmsController.enqueue(keyOf(o), priority);
   }
 
   /** startInformers fills the caches; safe to run on standby replicas (they stay warm). */
@@ -263,7 +281,7 @@ export class Manager {
     this.clusterController.start(workers);
     this.kmsController.start(workers);
     for (const o of this.clusterInformer.list()) this.clusterController.enqueue(keyOf(o));
-    for (const o of this.kmsInformer.list()) this.kmsController.enqueue(keyOf(o));
+    for (const o of this.kmsInformer.list()) this.kmsController.enqueue(keyOf(o), 'low');
   }
 
   /** stop stops taking work, waits for reconciles in flight, then stops the informers. */

@@ -44,7 +44,7 @@ export interface Delta {
  * record of the Secret), 'changed' (another version, or one of these keys not sent yet, e.g. a
  * spec now reads another key of the same Secret), or 'sent'.
  */
-function sentState(applied: readonly AppliedSecret[], name: string, resourceVersion: string, keys: readonly string[]): 'never' | 'changed' | 'sent' {
+export function sentState(applied: readonly AppliedSecret[], name: string, resourceVersion: string, keys: readonly string[]): 'never' | 'changed' | 'sent' {
   const entry = applied.find((a) => a.name === name);
   if (!entry) return 'never';
   if (entry.resourceVersion !== resourceVersion) return 'changed';

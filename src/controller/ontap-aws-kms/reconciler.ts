@@ -5,7 +5,7 @@
  * object and ONTAP as they are, never from the event that queued it.
  */
 import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
-import type { OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapApiError, OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -13,11 +13,11 @@ import { classifyError, ontapMessage, ReconcileError } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections, Connection } from '../ontap-cluster/connections.js';
 import { OntapAwsKmsType } from '../resources.js';
-import { appliedAfter, computeDelta, createBody, patchOnlyBody } from './delta.js';
+import { appliedAfter, computeDelta, createBody, patchOnlyBody, sentState } from './delta.js';
 import { OBSERVED_FIELDS } from './fields.js';
 import { lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
 import { conflictWinner, describeScope } from './conflicts.js';
-import { resolveSecrets, type ResolvedSecrets, type SecretReader } from './secrets.js';
+import { referencedSecrets, resolveSecrets, type ResolvedSecrets, type SecretReader } from './secrets.js';
 import { computeStatus, type Outcome } from './status.js';
 
 /** Recorder is the event sink (runtime/events.ts's EventRecorder fits). */
@@ -32,10 +32,15 @@ export interface AwsKmsReconcilerDeps {
   readonly connections: ClusterConnections;
   /** cluster returns the OntapCluster from the cache. */
   readonly cluster: (namespace: string, name: string) => OntapCluster | undefined;
-  /** peers returns every OntapAwsKms in the cache, for conflict detection. */
-  readonly peers: () => readonly OntapAwsKms[];
+  /**
+   * peers returns the cached OntapAwsKms that may configure the same target as `obj` (at least
+   * every one with the same SVM name, in any namespace), for conflict detection.
+   */
+  readonly peers: (obj: OntapAwsKms) => readonly OntapAwsKms[];
   readonly recorder: Recorder;
   readonly onDriftCorrected?: (field: string) => void;
+  /** secretVersion returns a Secret's resourceVersion from the metadata cache; without it Secrets are read on every reconcile. */
+  readonly secretVersion?: (namespace: string, name: string) => string | undefined;
   readonly now?: () => number;
 }
 
@@ -48,6 +53,12 @@ export interface ReconcileResult {
 /** AwsKmsReconciler reconciles OntapAwsKms objects. */
 export class AwsKmsReconciler {
   private readonly now: () => number;
+  /**
+   * accessKeyIds remembers, per AWS Secret key, the access key id last read and the Secret
+   * version it came from: an identifier ONTAP itself shows, never the secret access key, so
+   * an unchanged Secret need not be read again to compare it with ONTAP's.
+   */
+  private readonly accessKeyIds = new Map<string, { resourceVersion: string; accessKeyId: string }>();
 
   constructor(private readonly deps: AwsKmsReconcilerDeps) {
     this.now = deps.now ?? Date.now;
@@ -110,7 +121,7 @@ export class AwsKmsReconciler {
 
   private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
     const { spec, metadata } = obj;
-    const winner = conflictWinner(obj, this.deps.peers(), (ns, n) => this.deps.cluster(ns, n));
+    const winner = conflictWinner(obj, this.deps.peers(obj), (ns, n) => this.deps.cluster(ns, n));
     if (winner.metadata.uid !== metadata.uid) {
       throw new ReconcileError(
         Reason.Conflict,
@@ -120,24 +131,28 @@ export class AwsKmsReconciler {
     }
     const conn = await this.connect(obj);
     // Secrets before any ONTAP call: with a missing or empty one, nothing is written (Manage).
-    // Observe never sends them; it only compares the access key id when it can read it.
-    const secrets = observeOnly
-      ? await resolveSecrets(this.deps.secrets, metadata.namespace, spec).catch(() => undefined)
-      : await resolveSecrets(this.deps.secrets, metadata.namespace, spec);
+    // Observe never sends them; it only compares the access key id when it can read it. When
+    // every referenced Secret is at the version last sent, they are not read at all (a drift
+    // pass over thousands of resources reads no Secret), unless ONTAP's access key differs.
+    const unchanged = observeOnly ? undefined : this.unchangedSecrets(obj);
+    let secrets = unchanged !== undefined ? undefined : await this.readSecrets(obj, observeOnly);
     const key = scopeKey(spec.svm);
     const record = await conn.observer.observe(key, lastBoundary(this.now(), spec.driftCheckIntervalSeconds * 1000), signal);
+    // A record first seen by another resource, or only observed until now (nothing ever sent to
+    // it), is taken over here.
+    const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;
+    const adopted = record !== undefined && (record.uuid !== obj.status?.uuid || neverManaged);
+    if (unchanged !== undefined && (record === undefined || adopted || record.access_key_id !== unchanged)) {
+      secrets = await this.readSecrets(obj, false);
+    }
 
     if (!record) {
       if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
       return this.create(obj, conn, secrets, log, signal);
     }
-    // A record first seen by another resource, or only observed until now (nothing ever sent to
-    // it), is taken over here.
-    const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;
-    const adopted = record.uuid !== obj.status?.uuid || neverManaged;
     const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
     const delta = computeDelta(spec, record, secrets, applied);
-    if (observeOnly || !secrets) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
+    if (observeOnly || (!secrets && unchanged === undefined)) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
 
     const uuid = requireUuid(record);
     if (delta.rekeyTo || delta.configPatch || delta.credentialsPatch) {
@@ -163,10 +178,11 @@ export class AwsKmsReconciler {
         this.deps.recorder.event(obj, 'Normal', EventReason.DriftCorrected, `corrected ${names.join(', ')}`);
         for (const n of names) this.deps.onDriftCorrected?.(n);
       }
-      if (delta.proxyPassword) this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, `sent the proxy password from Secret ${secrets.proxyPassword?.name ?? ''}`);
+      if (delta.proxyPassword) this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, `sent the proxy password from Secret ${secrets?.proxyPassword?.name ?? ''}`);
     }
-    let applyResult = appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword });
-    if (delta.credentialsPatch) {
+    // Unread Secrets (all as last sent) leave the record of what was sent as it is.
+    let applyResult = secrets ? appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword }) : stillReferenced(applied, spec);
+    if (delta.credentialsPatch && secrets) {
       await conn.client.patchAwsKms(uuid, delta.credentialsPatch, signal);
       wrote = true;
       applyResult = appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
@@ -174,6 +190,39 @@ export class AwsKmsReconciler {
     }
     const current = wrote ? await this.reread(conn, key, uuid, signal) : record;
     return { record: current, owned: true, drift: computeDelta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
+  }
+
+  /** readSecrets reads every referenced Secret; in Observe mode an unreadable one is no error. */
+  private async readSecrets(obj: OntapAwsKms, observeOnly: boolean): Promise<ResolvedSecrets | undefined> {
+    const read = resolveSecrets(this.deps.secrets, obj.metadata.namespace, obj.spec);
+    const secrets = observeOnly ? await read.catch(() => undefined) : await read;
+    if (secrets) {
+      const ref = obj.spec.credentialsSecretRef;
+      this.accessKeyIds.set(`${obj.metadata.namespace}/${ref.name}#${ref.accessKeyIdKey}`, { resourceVersion: secrets.aws.resourceVersion, accessKeyId: secrets.aws.accessKeyId });
+    }
+    return secrets;
+  }
+
+  /**
+   * unchangedSecrets returns the access key id of the AWS Secret when every Secret the spec
+   * references is, by the metadata cache, at the version last sent to ONTAP (so nothing needs
+   * sending unless ONTAP's access key differs); undefined when they must be read.
+   */
+  private unchangedSecrets(obj: OntapAwsKms): string | undefined {
+    const { namespace } = obj.metadata;
+    const applied = obj.status?.appliedSecrets ?? [];
+    const version = this.deps.secretVersion;
+    if (version === undefined) return undefined;
+    const ref = obj.spec.credentialsSecretRef;
+    const rv = version(namespace, ref.name);
+    if (rv === undefined || sentState(applied, ref.name, rv, [ref.accessKeyIdKey, ref.secretAccessKeyKey]) !== 'sent') return undefined;
+    const proxy = obj.spec.proxy?.passwordSecretRef;
+    if (proxy) {
+      const prv = version(namespace, proxy.name);
+      if (prv === undefined || sentState(applied, proxy.name, prv, [proxy.key]) !== 'sent') return undefined;
+    }
+    const known = this.accessKeyIds.get(`${namespace}/${ref.name}#${ref.accessKeyIdKey}`);
+    return known?.resourceVersion === rv ? known.accessKeyId : undefined;
   }
 
   private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
@@ -210,7 +259,7 @@ export class AwsKmsReconciler {
     if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
     const { spec } = obj;
     const uuid = obj.status?.uuid;
-    const winner = conflictWinner(obj, this.deps.peers(), (ns, n) => this.deps.cluster(ns, n));
+    const winner = conflictWinner(obj, this.deps.peers(obj), (ns, n) => this.deps.cluster(ns, n));
     // Only a record this resource created or adopted is ever deleted, and only when asked.
     const mayDelete = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined && winner.metadata.uid === obj.metadata.uid;
     if (mayDelete) {
@@ -241,4 +290,10 @@ export class AwsKmsReconciler {
 function requireUuid(record: AwsKmsRecord): string {
   if (!record.uuid) throw new ReconcileError(Reason.OntapError, 'ONTAP returned an aws-kms record without a uuid', 'backoff');
   return record.uuid;
+}
+
+/** stillReferenced keeps the appliedSecrets entries of the Secrets the spec still references. */
+function stillReferenced(applied: readonly AppliedSecret[], spec: OntapAwsKms['spec']): AppliedSecret[] {
+  const names = new Set(referencedSecrets(spec));
+  return applied.filter((a) => names.has(a.name));
 }
