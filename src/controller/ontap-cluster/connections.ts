@@ -210,11 +210,29 @@ export class ClusterConnections {
   }
 }
 
+/**
+ * MAX_SVM_FILTER_CHARS bounds the `svm.name=a|b|...` filter: past it the request line would
+ * outgrow what proxies and ONTAP's web server take (4 KB), so the whole collection is read in
+ * pages instead and the records are matched here.
+ */
+export const MAX_SVM_FILTER_CHARS = 2048;
+
+/** COLLECTION_PAGE is the page size of an unfiltered read of the collection. */
+export const COLLECTION_PAGE = 500;
+
+/** collectionQuery is the filter (and page size) of the one collection GET for a set of scope keys. */
+export function collectionQuery(keys: readonly string[]): { filters: Record<string, string>; maxRecords?: number } {
+  const svms = keys.filter((k) => k !== CLUSTER_SCOPE);
+  const filter = svms.join('|');
+  // The cluster-scoped record has no svm.name to filter on: then read the whole collection.
+  if (keys.includes(CLUSTER_SCOPE) || svms.length === 0 || filter.length > MAX_SVM_FILTER_CHARS) {
+    return { filters: {}, maxRecords: COLLECTION_PAGE };
+  }
+  return { filters: { 'svm.name': filter } };
+}
+
 /** fetchRecords is the observer's one collection GET for a set of scope keys. */
 async function fetchRecords(client: OntapClient, keys: readonly string[], signal: AbortSignal | undefined): Promise<readonly AwsKmsRecord[]> {
-  const svms = keys.filter((k) => k !== CLUSTER_SCOPE);
-  // The cluster-scoped record has no svm.name to filter on: then read the whole collection.
-  const filters: Record<string, string> =
-    keys.includes(CLUSTER_SCOPE) || svms.length === 0 ? {} : { 'svm.name': svms.join('|') };
-  return client.listAwsKms({ filters, fields: OBSERVED_FIELDS }, signal);
+  const { filters, maxRecords } = collectionQuery(keys);
+  return client.listAwsKms({ filters, fields: OBSERVED_FIELDS, maxRecords }, signal);
 }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { ReconcileError } from '../../../src/controller/errors.js';
 import type { SecretData, SecretReader } from '../../../src/controller/ontap-aws-kms/secrets.js';
-import { ClusterConnections } from '../../../src/controller/ontap-cluster/connections.js';
+import { ClusterConnections, COLLECTION_PAGE, collectionQuery, MAX_SVM_FILTER_CHARS } from '../../../src/controller/ontap-cluster/connections.js';
+import { CLUSTER_SCOPE } from '../../../src/controller/ontap-aws-kms/observer.js';
 import { nullLogger } from '../../../src/runtime/logger.js';
 import { ontapCluster } from '../../support/builders.js';
 
@@ -77,5 +78,26 @@ describe('ClusterConnections', () => {
     expect(err).to.be.instanceOf(ReconcileError);
     expect((err as ReconcileError).reason).to.equal('SecretNotFound');
     expect(c.peek('default', 'prod-a')).to.equal(undefined);
+  });
+});
+
+describe('collectionQuery (one GET for every managed SVM of a cluster)', () => {
+  const svms = (n: number): string[] => Array.from({ length: n }, (_, i) => `svm-${String(i).padStart(4, '0')}`);
+  it('filters by SVM name while the filter is short', () => {
+    expect(collectionQuery(['a', 'b'])).to.deep.equal({ filters: { 'svm.name': 'a|b' } });
+  });
+  it('reads the whole collection in pages once the filter would make the request line too long', () => {
+    const q = collectionQuery(svms(1000));
+    expect(q).to.deep.equal({ filters: {}, maxRecords: COLLECTION_PAGE });
+  });
+  it('keeps the filter at the bound and drops it just past it', () => {
+    const names = svms(300);
+    let n = 1;
+    while (names.slice(0, n + 1).join('|').length <= MAX_SVM_FILTER_CHARS) n++;
+    expect(collectionQuery(names.slice(0, n)).filters['svm.name']?.length).to.be.at.most(MAX_SVM_FILTER_CHARS);
+    expect(collectionQuery(names.slice(0, n + 1)).filters).to.deep.equal({});
+  });
+  it('reads the whole collection for the cluster scope, which has no SVM name', () => {
+    expect(collectionQuery([CLUSTER_SCOPE, 'a'])).to.deep.equal({ filters: {}, maxRecords: COLLECTION_PAGE });
   });
 });
