@@ -25,6 +25,11 @@ export interface InformerOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** watchTimeoutSeconds asks the server to end each watch after this long. @default 240..290 at random */
   watchTimeoutSeconds?: number;
+  /**
+   * transform trims each object before it is cached (like client-go's SetTransform), so what
+   * the operator never reads (managedFields, last-applied annotations) takes no memory. @default none
+   */
+  transform?: (o: KubeObject) => KubeObject;
 }
 
 /** InformerEvent is one change to the cache; `old` is the previous object on update and delete. */
@@ -176,7 +181,8 @@ export class Informer {
         limit: LIST_PAGE,
         ...(cont !== undefined ? { continue: cont } : {}),
       });
-      items.push(...page.items);
+      const transform = this.opts.transform;
+      items.push(...(transform ? page.items.map(transform) : page.items));
       cont = page.continue;
       rv = page.resourceVersion;
     } while (cont !== undefined);
@@ -257,11 +263,12 @@ export class Informer {
     }
     const rv = e.object.metadata.resourceVersion;
     if (e.type === 'BOOKMARK') return rv;
-    const key = keyOf(e.object);
+    const object = this.opts.transform ? this.opts.transform(e.object) : e.object;
+    const key = keyOf(object);
     if (e.type === 'DELETED') {
-      if (this.cache.has(key)) this.apply('delete', key, e.object);
+      if (this.cache.has(key)) this.apply('delete', key, object);
     } else {
-      this.apply(this.cache.has(key) ? 'update' : 'add', key, e.object);
+      this.apply(this.cache.has(key) ? 'update' : 'add', key, object);
     }
     return rv;
   }

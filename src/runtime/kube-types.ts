@@ -115,3 +115,37 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 export function asRecord(v: unknown): Record<string, unknown> {
   return isRecord(v) ? v : {};
 }
+
+/** LAST_APPLIED is the annotation in which `kubectl apply` keeps a whole copy of the object. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * trimForCache drops what a controller never reads from a cached object: managedFields (often
+ * larger than the object) and kubectl's last-applied copy of it.
+ */
+export function trimForCache(o: KubeObject): KubeObject {
+  const { managedFields: _managed, ...metadata } = o.metadata;
+  const annotations = metadata.annotations;
+  if (annotations !== undefined && LAST_APPLIED in annotations) {
+    const { [LAST_APPLIED]: _applied, ...rest } = annotations;
+    metadata.annotations = rest;
+  }
+  return { ...o, metadata };
+}
+
+/**
+ * identityOnly keeps only what identifies an object and its version: for the Secret metadata
+ * cache, which the operator reads for nothing else (a cluster may hold tens of thousands of
+ * Secrets, each with labels and annotations the operator never looks at).
+ */
+export function identityOnly(o: KubeObject): KubeObject {
+  const { name, namespace, uid, resourceVersion } = o.metadata;
+  return {
+    metadata: {
+      name,
+      ...(namespace !== undefined ? { namespace } : {}),
+      ...(uid !== undefined ? { uid } : {}),
+      ...(resourceVersion !== undefined ? { resourceVersion } : {}),
+    },
+  };
+}

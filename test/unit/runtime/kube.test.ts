@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeApi, KubeApiError, SecretType, resourcePath, type WatchEvent } from '../../../src/runtime/kube.js';
+import { identityOnly, KubeApi, KubeApiError, LAST_APPLIED, SecretType, resourcePath, trimForCache, type WatchEvent } from '../../../src/runtime/kube.js';
 
 interface Seen {
   method: string;
@@ -161,5 +161,31 @@ describe('KubeApi (fake server)', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 50);
     await f.api.watch(SecretType, 'ns', { resourceVersion: '2', signal: ac.signal }, () => undefined);
+  });
+});
+
+describe('trimming cached objects', () => {
+  const big = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: {
+      name: 's',
+      namespace: 'ns',
+      uid: 'u',
+      resourceVersion: '7',
+      labels: { app: 'x' },
+      annotations: { [LAST_APPLIED]: '{"a":"whole copy"}', keep: 'me' },
+      managedFields: [{ manager: 'kubectl', fieldsV1: { 'f:data': {} } }],
+    },
+    spec: { a: 1 },
+  };
+  it('trimForCache drops managedFields and the last-applied copy, nothing else', () => {
+    const t = trimForCache(big);
+    expect(t.metadata).to.deep.equal({ name: 's', namespace: 'ns', uid: 'u', resourceVersion: '7', labels: { app: 'x' }, annotations: { keep: 'me' } });
+    expect(t.spec).to.deep.equal({ a: 1 });
+    expect(big.metadata.managedFields, 'the original is not changed').to.have.length(1);
+  });
+  it('identityOnly keeps name, namespace, uid and resourceVersion', () => {
+    expect(identityOnly(big)).to.deep.equal({ metadata: { name: 's', namespace: 'ns', uid: 'u', resourceVersion: '7' } });
   });
 });
