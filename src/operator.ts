@@ -38,8 +38,12 @@ export interface Operator {
 /** startOperator starts everything and resolves once the servers listen (caches fill in the background). */
 export async function startOperator(config: Config, options: OperatorOptions): Promise<Operator> {
   const logger = options.logger;
-  const api = KubeApi.fromKubeconfig(config.kubeconfig, { logger, userAgent: 'ontap-kms-operator' });
   const metrics = new Metrics({ collectDefaults: true });
+  const api = KubeApi.fromKubeconfig(config.kubeconfig, {
+    logger,
+    userAgent: 'ontap-kms-operator',
+    onRequest: ({ method, status }) => metrics.restClientRequests.inc({ method, code: String(status) }),
+  });
   const manager = new Manager({
     api,
     logger,

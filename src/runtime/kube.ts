@@ -23,6 +23,8 @@ export interface KubeApiOptions {
   userAgent?: string;
   /** requestTimeoutMs bounds every request but watch. @default 30000 */
   requestTimeoutMs?: number;
+  /** onRequest is told of every answered request (status 0: no answer), for metrics. */
+  onRequest?: (info: { method: string; status: number }) => void;
 }
 
 const PARTIAL_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
@@ -51,6 +53,7 @@ export class KubeApi {
   private readonly logger: Logger;
   private readonly userAgent: string;
   private readonly timeoutMs: number;
+  private readonly onRequest: ((info: { method: string; status: number }) => void) | undefined;
   private agent: http.Agent | undefined;
 
   constructor(kc: KubeConfig, options: KubeApiOptions = {}) {
@@ -61,6 +64,7 @@ export class KubeApi {
     this.logger = options.logger ?? nullLogger;
     this.userAgent = options.userAgent ?? 'ontap-kms-operator';
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.onRequest = options.onRequest;
   }
 
   /** fromKubeconfig loads `path`, or without one the in-cluster config or the default loading rules. */
@@ -283,8 +287,10 @@ export class KubeApi {
         ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
       });
     } catch (err) {
+      this.onRequest?.({ method: spec.method, status: 0 });
       throw new Error(`${spec.method} ${spec.path}: ${errorText(err)}`, { cause: err });
     }
+    this.onRequest?.({ method: spec.method, status: res.status });
     this.logger.debug('kube api request', {
       method: spec.method,
       path: spec.path,

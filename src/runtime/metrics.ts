@@ -52,6 +52,8 @@ export class Metrics {
   readonly driftCorrections: Counter<'field'>;
   /** leaderStatus is 1 while this process leads the named election, else 0. */
   readonly leaderStatus: Gauge<'name'>;
+  /** restClientRequests counts requests to the Kubernetes API by method and status code (client-go's name). */
+  readonly restClientRequests: Counter<'method' | 'code'>;
 
   constructor(options: MetricsOptions = {}) {
     this.registry = new Registry();
@@ -116,6 +118,12 @@ export class Metrics {
       name: 'leader_election_master_status',
       help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master',
       labelNames: ['name'],
+      registers,
+    });
+    this.restClientRequests = new Counter({
+      name: 'rest_client_requests_total',
+      help: 'Number of HTTP requests to the Kubernetes API, partitioned by method and status code',
+      labelNames: ['method', 'code'],
       registers,
     });
     if (options.collectDefaults) collectDefaultMetrics({ register: this.registry });

@@ -15,6 +15,7 @@ describe('Metrics', () => {
     m.ontapRequestDuration.observe({ cluster: 'prod-a', method: 'GET' }, 0.05);
     m.driftCorrections.inc({ field: 'polling_period' });
     m.leaderStatus.set({ name: 'ontap-kms-operator' }, 1);
+    m.restClientRequests.inc({ method: 'PATCH', code: '200' });
 
     const { body, contentType } = await m.render();
     expect(contentType).to.match(/^text\/plain/);
@@ -31,6 +32,7 @@ describe('Metrics', () => {
       'ontap_request_duration_seconds_count{cluster="prod-a",method="GET"} 1',
       'ontap_kms_drift_corrections_total{field="polling_period"} 1',
       'leader_election_master_status{name="ontap-kms-operator"} 1',
+      'rest_client_requests_total{method="PATCH",code="200"} 1',
     ]) {
       expect(body.split('\n'), line).to.include(line);
     }
