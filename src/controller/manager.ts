@@ -123,9 +123,15 @@ export class Manager {
       mergePatch: async (...args) => {
         // A stopped manager (shutdown, or a leader that lost its lease) writes nothing more.
         if (this.stopping.signal.aborted) throw new Error('not writing: the operator is stopping or lost its lease');
-        const updated = await api.mergePatch(...args);
-        writes.remember(updated);
-        return updated;
+        const key = `${args[1]}/${args[2]}`;
+        writes.begin(key);
+        try {
+          const updated = await api.mergePatch(...args);
+          writes.remember(updated);
+          return updated;
+        } finally {
+          writes.end(key);
+        }
       },
     });
 
@@ -231,8 +237,11 @@ export class Manager {
     this.kmsInformer.on((e) => {
       // The first list is a re-check of everything, not a change: it waits behind real changes.
       // Our own writes (the finalizer, status) were acted on by the reconcile that made them.
-      const own = e.type !== 'delete' && kmsWrites.observed(e.object);
-      if (changed(e) && !own) this.kmsController.enqueue(keyOf(e.object), this.kmsInformer.hasSynced() ? 'high' : 'low');
+      const key = keyOf(e.object);
+      const priority = this.kmsInformer.hasSynced() ? 'high' : 'low';
+      const enqueue = changed(e) ? () => this.kmsController.enqueue(key, priority) : undefined;
+      const seen = e.type === 'delete' ? 'foreign' : kmsWrites.observed(e.object, enqueue);
+      if (seen === 'foreign') enqueue?.();
       // A deleted resource may have held a Conflict: let the resources it blocked look again
       // (only those: re-queueing every resource of the cluster made deleting N of them O(N^2)).
       if (e.type === 'delete') {
@@ -241,8 +250,10 @@ export class Manager {
     });
     this.clusterInformer.on((e) => {
       if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);
-      const own = e.type !== 'delete' && clusterWrites.observed(e.object);
-      if (changed(e) && !own) this.clusterController.enqueue(keyOf(e.object));
+      const key = keyOf(e.object);
+      const enqueue = changed(e) ? () => this.clusterController.enqueue(key) : undefined;
+      const seen = e.type === 'delete' ? 'foreign' : clusterWrites.observed(e.object, enqueue);
+      if (seen === 'foreign') enqueue?.();
     });
     this.secretInformer.on((e) => {
       // Metadata only: an update means the Secret's data or metadata changed (a new resourceVersion).

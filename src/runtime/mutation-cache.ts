@@ -23,11 +23,42 @@ function keyOf(o: KubeObject): string {
   return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
 
+/** Seen says what an object delivered by the informer is to this process. */
+export type Seen = 'own' | 'foreign' | 'pending';
+
 /** MutationCache maps namespace/name to the last object written by this process. */
 export class MutationCache {
   private readonly written = new Map<string, KubeObject>();
   /** own holds, per key, the resourceVersions this process wrote that the informer has not delivered yet. */
   private readonly own = new Map<string, string[]>();
+  /** writing counts the writes in flight per key. */
+  private readonly writing = new Map<string, number>();
+  /** deferred holds changes delivered while a write of the same key was in flight, judged when it ends. */
+  private readonly deferred = new Map<string, Array<{ rv: string; onForeign: () => void }>>();
+
+  /**
+   * begin is called before a write of `key`: the watch may deliver its result before the write's
+   * own answer arrives, and must not take it for someone else's change meanwhile.
+   */
+  begin(key: string): void {
+    this.writing.set(key, (this.writing.get(key) ?? 0) + 1);
+  }
+
+  /** end is called when a write of `key` has finished (after remember, or after a failure). */
+  end(key: string): void {
+    const n = (this.writing.get(key) ?? 1) - 1;
+    if (n > 0) {
+      this.writing.set(key, n);
+      return;
+    }
+    this.writing.delete(key);
+    const waiting = this.deferred.get(key) ?? [];
+    this.deferred.delete(key);
+    for (const d of waiting) {
+      if (this.own.get(key)?.includes(d.rv) === true) this.caughtUp(key, parseVersion(d.rv));
+      else d.onForeign();
+    }
+  }
 
   /** remember stores an object returned by a write. */
   remember(o: KubeObject): void {
@@ -40,22 +71,33 @@ export class MutationCache {
 
   /**
    * observed is told of every object the informer delivers. It says whether that version is one
-   * this process wrote itself (its writer already acted on it: no need to reconcile it again),
-   * and forgets what the informer has now caught up with, so nothing is held for long.
+   * this process wrote itself ('own': its writer already acted on it, no need to reconcile it
+   * again), someone else's ('foreign'), or not known yet because a write of the key is in flight
+   * ('pending': `onForeign` is called when the write ends if it was not ours after all). It
+   * forgets what the informer has caught up with, so nothing is held for long.
    */
-  observed(o: KubeObject): boolean {
+  observed(o: KubeObject, onForeign: () => void = () => undefined): Seen {
     const key = keyOf(o);
     const rv = o.metadata.resourceVersion;
-    const mine = this.own.get(key);
-    const isOwn = rv !== undefined && mine?.includes(rv) === true;
-    if (mine !== undefined) {
-      const left = mine.filter((v) => parseVersion(v) > version(o));
-      if (left.length > 0) this.own.set(key, left);
-      else this.own.delete(key);
-    }
+    const isOwn = rv !== undefined && this.own.get(key)?.includes(rv) === true;
+    this.caughtUp(key, version(o));
     const w = this.written.get(key);
     if (w !== undefined && (w.metadata.uid !== o.metadata.uid || version(o) >= version(w))) this.written.delete(key);
-    return isOwn;
+    if (isOwn) return 'own';
+    if (rv !== undefined && this.writing.has(key)) {
+      this.deferred.set(key, [...(this.deferred.get(key) ?? []), { rv, onForeign }]);
+      return 'pending';
+    }
+    return 'foreign';
+  }
+
+  /** caughtUp drops the own versions of `key` up to `v`: the informer has delivered them. */
+  private caughtUp(key: string, v: bigint): void {
+    const mine = this.own.get(key);
+    if (mine === undefined) return;
+    const left = mine.filter((x) => parseVersion(x) > v);
+    if (left.length > 0) this.own.set(key, left);
+    else this.own.delete(key);
   }
 
   /** newest returns whichever of `cached` and the written copy is newer; it forgets a written copy the cache has reached. */

@@ -16,19 +16,35 @@ describe('MutationCache', () => {
     const c = new MutationCache();
     c.remember(obj('10')); // the finalizer
     c.remember(obj('12')); // the status
-    expect(c.observed(obj('10')), 'our finalizer write').to.equal(true);
-    expect(c.observed(obj('11')), 'someone else wrote 11').to.equal(false);
-    expect(c.observed(obj('12')), 'our status write').to.equal(true);
-    expect(c.observed(obj('13'))).to.equal(false);
+    expect(c.observed(obj('10')), 'our finalizer write').to.equal('own');
+    expect(c.observed(obj('11')), 'someone else wrote 11').to.equal('foreign');
+    expect(c.observed(obj('12')), 'our status write').to.equal('own');
+    expect(c.observed(obj('13'))).to.equal('foreign');
   });
 
   it('forgets what the informer has caught up with, so nothing is held for long', () => {
     const c = new MutationCache();
     c.remember(obj('10'));
     c.remember(obj('12'));
-    expect(c.observed(obj('15')), 'a newer version from someone else').to.equal(false);
+    expect(c.observed(obj('15')), 'a newer version from someone else').to.equal('foreign');
     // Both own versions are behind the informer now: a later delivery of 12 (a re-list) is not "own".
-    expect(c.observed(obj('12'))).to.equal(false);
+    expect(c.observed(obj('12'))).to.equal('foreign');
     expect(c.newest('ns/a', obj('9'))?.metadata.resourceVersion, 'the written copy is gone too').to.equal('9');
+  });
+
+  it('judges a change delivered before its own write has answered once that write ends', () => {
+    const c = new MutationCache();
+    let foreign = 0;
+    // The watch delivers version 10 before the PATCH that made it has returned.
+    c.begin('ns/a');
+    expect(c.observed(obj('10'), () => foreign++)).to.equal('pending');
+    c.remember(obj('10'));
+    c.end('ns/a');
+    expect(foreign, 'it was ours: no reconcile').to.equal(0);
+    // Someone else's change lands while our next write is in flight, and our write fails.
+    c.begin('ns/a');
+    expect(c.observed(obj('11'), () => foreign++)).to.equal('pending');
+    c.end('ns/a');
+    expect(foreign, 'not ours: reconciled').to.equal(1);
   });
 });
