@@ -47,6 +47,10 @@ gen: deps ## Regenerate crds/ and the chart's CRDs from src/api/v1alpha1/schema.
 bench: deps ## Benchmarks (speed and memory), reported, not asserted.
 	npm run bench
 
+.PHONY: bench-scale
+bench-scale: deps build controlplane ## The scale benchmark (N=1000 on 10 clusters; set ARGS="--resources 10000 --secrets 50000").
+	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx bench/scale.ts $(ARGS)
+
 .PHONY: demo
 demo: deps build controlplane ## Run the operator against a local control plane and ontap-sim, narrated.
 	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx src/demo/main.ts

@@ -1,0 +1,219 @@
+/**
+ * The scale benchmark: the real API server, one ontap-sim per cluster, and the operator as its own
+ * process (built dist/, as it runs in a pod), with N OntapAwsKms on M OntapClusters and any number
+ * of unrelated Secrets. Reported, never asserted:
+ *
+ *   npm run bench:scale -- --resources 1000 --clusters 10 [--secrets 50000] [--interval 60] [--rotations 20]
+ *
+ * It prints one table: converge time, reconciles and Kubernetes writes per new resource, RSS idle
+ * and peak, operator CPU per drift pass, Secret rotation -> ONTAP PATCH latency during a pass,
+ * aws-kms GETs per cluster per interval against a per-resource poller's, each timing with the
+ * load average beside it.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { OntapAwsKmsType, OntapClusterType } from '../src/controller/resources.js';
+import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../src/runtime/kube.js';
+import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
+import { startControlPlane } from '../src/testenv/index.js';
+
+const run = promisify(execFile);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const NS = 'bench';
+
+const { values: args } = parseArgs({
+  options: {
+    resources: { type: 'string', default: '1000' },
+    clusters: { type: 'string', default: '10' },
+    secrets: { type: 'string', default: '0' },
+    interval: { type: 'string', default: '60' },
+    rotations: { type: 'string', default: '20' },
+  },
+});
+const N = Number(args.resources);
+const M = Math.min(Number(args.clusters), N);
+const UNRELATED = Number(args.secrets);
+const INTERVAL_S = Number(args.interval);
+const ROTATIONS = Math.min(Number(args.rotations), N);
+
+const rows: Array<[string, string]> = [];
+const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
+const row = (what: string, value: string): void => {
+  rows.push([what, value]);
+  process.stderr.write(`  ${what}: ${value}\n`);
+};
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** inBatches runs `fn` over `items`, `width` at a time. */
+async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  }));
+}
+
+/** ProcessStats samples one process's RSS and CPU from /proc. */
+class ProcessStats {
+  peakRss = 0;
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly pid: number) {
+    this.timer = setInterval(() => void this.rss().then((r) => (this.peakRss = Math.max(this.peakRss, r))), 250);
+  }
+  async rss(): Promise<number> {
+    const status = await readFile(`/proc/${this.pid}/status`, 'utf8').catch(() => '');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  }
+  /** cpuSeconds is user + system CPU time so far. */
+  async cpuSeconds(): Promise<number> {
+    const stat = await readFile(`/proc/${this.pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** metricSum adds the samples of one metric (optionally only lines containing `filter`) on the operator's /metrics. */
+async function metricSum(url: string, name: string, filter = ''): Promise<number> {
+  const body = await (await fetch(url)).text();
+  let sum = 0;
+  for (const line of body.split('\n')) {
+    if (line.startsWith(`${name}{`) && line.includes(filter)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return sum;
+}
+
+const mib = (n: number): string => `${Math.round(n / 2 ** 20)} MB`;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ontap-kms-bench-'));
+  const cp = await startControlPlane({ dir: join(dir, 'cp') });
+  const sims: SimulatorHandle[] = [];
+  let operator: ChildProcess | undefined;
+  try {
+    await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', join(ROOT, 'crds')]);
+    await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+    const api = KubeApi.fromKubeconfig(cp.kubeconfig);
+    await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
+    const perCluster = Math.ceil(N / M);
+    const svm = (i: number): string => `svm-${String(i % perCluster).padStart(5, '0')}`;
+    for (let c = 0; c < M; c++) {
+      sims.push(await startSimulator({ username: 'admin', password: 'pw', svms: Array.from({ length: perCluster }, (_, i) => svm(i)) }));
+    }
+    const secret = (name: string, data: Record<string, string>, type = 'Opaque'): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS, labels: { app: 'unrelated', team: 'storage' }, annotations: { note: 'x'.repeat(100) } }, type, stringData: data });
+    process.stderr.write(`creating ${UNRELATED} unrelated Secrets ...\n`);
+    await inBatches(Array.from({ length: UNRELATED }, (_, i) => i), 32, (i) => api.create(SecretType, NS, secret(`unrelated-${i}`, { token: `t-${i}` })));
+    await api.create(SecretType, NS, secret('admin', { username: 'admin', password: 'pw' }, 'kubernetes.io/basic-auth'));
+    for (const [c, sim] of sims.entries()) {
+      await api.create(SecretType, NS, secret(`ca-${c}`, { 'ca.crt': sim.caPem }));
+      await api.create(OntapClusterType, NS, { apiVersion: 'kms.ontap.dev/v1alpha1', kind: 'OntapCluster', metadata: { name: `c${c}`, namespace: NS }, spec: { endpoint: sim.url, credentialsSecretRef: { name: 'admin' }, caBundleSecretRef: { name: `ca-${c}` } } });
+    }
+    process.stderr.write(`creating ${N} AWS Secrets ...\n`);
+    await inBatches(Array.from({ length: N }, (_, i) => i), 32, (i) => api.create(SecretType, NS, secret(`aws-${i}`, { access_key_id: `AKIA${String(i).padStart(16, '0')}`, secret_access_key: `secret-${i}` })));
+
+    // The operator, warm: started before the resources exist.
+    const [metricsPort, healthPort] = [18_000 + Math.floor(Math.random() * 1000), 19_000 + Math.floor(Math.random() * 1000)];
+    operator = spawn(process.execPath, [join(ROOT, 'dist/main.js'), '--kubeconfig', cp.kubeconfig, '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const pid = operator.pid ?? 0;
+    const stats = new ProcessStats(pid);
+    const metrics = `http://127.0.0.1:${metricsPort}/metrics`;
+    for (let i = 0; ; i++) {
+      const ok = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (i > 600) throw new Error('operator not ready in 60 s');
+      await sleep(100);
+    }
+    row('operator RSS at start (caches synced)', mib(await stats.rss()));
+
+    process.stderr.write(`creating ${N} OntapAwsKms ...\n`);
+    const writesBefore = await metricSum(metrics, 'rest_client_requests_total', 'method="PATCH"');
+    const started = Date.now();
+    await inBatches(Array.from({ length: N }, (_, i) => i), 32, (i) =>
+      api.create(OntapAwsKmsType, NS, {
+        apiVersion: 'kms.ontap.dev/v1alpha1',
+        kind: 'OntapAwsKms',
+        metadata: { name: `kms-${i}`, namespace: NS },
+        spec: { clusterRef: { name: `c${i % M}` }, svm: { name: svm(Math.floor(i / M)) }, keyId: `arn:aws:kms:us-east-1:111122223333:key/k-${i}`, region: 'us-east-1', credentialsSecretRef: { name: `aws-${i}` }, driftCheckIntervalSeconds: INTERVAL_S },
+      }),
+    );
+    const ready = (o: KubeObject): boolean =>
+      ((o.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    let uuids = new Map<string, string>();
+    for (;;) {
+      const items: KubeObject[] = [];
+      let cont: string | undefined;
+      do {
+        const page = await api.list(OntapAwsKmsType, NS, { limit: 500, ...(cont ? { continue: cont } : {}) });
+        items.push(...page.items);
+        cont = page.continue;
+      } while (cont !== undefined);
+      if (items.length === N && items.every(ready)) {
+        uuids = new Map(items.map((o) => [o.metadata.name, String((o.status as { uuid?: string }).uuid)]));
+        break;
+      }
+      await sleep(1000);
+    }
+    const convergeS = (Date.now() - started) / 1000;
+    row(`converge ${N} new resources (warm, 2 workers)`, `${convergeS.toFixed(1)} s (${load()})`);
+    const reconciles = await metricSum(metrics, 'controller_runtime_reconcile_total', 'controller="ontapawskms"');
+    const writes = (await metricSum(metrics, 'rest_client_requests_total', 'method="PATCH"')) - writesBefore;
+    // Drift checks of resources already done count too when a boundary passed meanwhile.
+    const boundaries = Math.floor(Date.now() / (INTERVAL_S * 1000)) - Math.floor(started / (INTERVAL_S * 1000));
+    row('reconciles per new resource', `${(reconciles / N).toFixed(2)} (${boundaries} drift-check boundaries passed meanwhile)`);
+    row('Kubernetes PATCHes per new resource (finalizer + status)', (writes / N).toFixed(2));
+
+    // One drift pass: from just before a boundary to just before the next, with rotations made
+    // 200 ms into it (they must not wait for the pass).
+    const boundary = (t: number): number => t - (t % (INTERVAL_S * 1000)) + INTERVAL_S * 1000;
+    const next = boundary(Date.now() + 5000);
+    await sleep(next - 300 - Date.now());
+    const idleRss = await stats.rss();
+    const cpuBefore = await stats.cpuSeconds();
+    const loadAtPass = load();
+    for (const s of sims) s.control.clearRequests();
+    await sleep(next + 200 - Date.now());
+    const rotatedAt = new Map<string, number>();
+    await Promise.all(Array.from({ length: ROTATIONS }, async (_, r) => {
+      const i = Math.floor((r * N) / ROTATIONS);
+      rotatedAt.set(uuids.get(`kms-${i}`) ?? '', Date.now());
+      await api.mergePatch(SecretType, NS, `aws-${i}`, { stringData: { access_key_id: `AKIAROTATED${String(i).padStart(9, '0')}` } });
+    }));
+    await sleep(next + INTERVAL_S * 1000 - 300 - Date.now());
+    const cpuPass = (await stats.cpuSeconds()) - cpuBefore;
+    const latencies: number[] = [];
+    let gets = 0;
+    for (const s of sims) {
+      for (const r of s.control.requests()) {
+        if (r.method === 'GET' && r.path === '/api/security/aws-kms') gets++;
+        const uuid = r.path.split('/').pop() ?? '';
+        const at = rotatedAt.get(uuid);
+        if (r.method === 'PATCH' && at !== undefined) {
+          latencies.push(Date.parse(r.time) - at);
+          rotatedAt.delete(uuid);
+        }
+      }
+    }
+    latencies.sort((a, b) => a - b);
+    const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+    row('RSS idle / peak', `${mib(idleRss)} / ${mib(stats.peakRss)}`);
+    row('operator CPU per drift pass', `${cpuPass.toFixed(1)} s, ${((cpuPass * 1000) / N).toFixed(2)} ms per resource (${loadAtPass})`);
+    row('Secret rotation -> ONTAP PATCH during a pass, p50 / p99', `${pct(0.5)} / ${pct(0.99)} ms (${latencies.length}/${ROTATIONS} seen; ${load()})`);
+    row('aws-kms GETs per cluster per interval', `${(gets / M).toFixed(1)} (a per-resource poller: ${(N / M).toFixed(0)}, ${(N / Math.max(gets, 1)).toFixed(0)}x more)`);
+    stats.stop();
+  } finally {
+    operator?.kill('SIGTERM');
+    for (const s of sims) await s.close();
+    await cp.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const width = Math.max(...rows.map(([w]) => w.length));
+  process.stdout.write(`\nscale benchmark: ${N} OntapAwsKms, ${M} clusters, ${UNRELATED} unrelated Secrets, drift interval ${INTERVAL_S} s\n`);
+  for (const [what, value] of rows) process.stdout.write(`| ${what.padEnd(width)} | ${value} |\n`);
+}
+
+await main();
