@@ -39,7 +39,7 @@ export interface Operator {
 export async function startOperator(config: Config, options: OperatorOptions): Promise<Operator> {
   const logger = options.logger;
   const metrics = new Metrics({ collectDefaults: true });
-  const api = KubeApi.fromKubeconfig(config.kubeconfig, {
+  const api = await KubeApi.fromKubeconfig(config.kubeconfig, {
     logger,
     userAgent: 'ontap-kms-operator',
     onRequest: ({ method, status }) => metrics.restClientRequests.inc({ method, code: String(status) }),

@@ -8,9 +8,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import fetch, { type Response } from 'node-fetch';
 import { asRecord, isNotFound, isRecord, KubeApiError, type KubeObject, parseKubeObject, resourcePath, type ResourceType, type SecretData, SecretType, type WatchEvent, type WatchEventType } from './kube-types.js';
+import { kubeConfigCredentials, type KubeCredentials, loadCredentials } from './kube-auth.js';
 import { type Logger, nullLogger } from './logger.js';
 
 export * from './kube-types.js';
@@ -48,7 +49,7 @@ interface RequestSpec {
 
 /** KubeApi is the operator's Kubernetes client; see the file comment. */
 export class KubeApi {
-  private readonly kc: KubeConfig;
+  private readonly credentials: KubeCredentials;
   private readonly server: string;
   private readonly logger: Logger;
   private readonly userAgent: string;
@@ -56,23 +57,19 @@ export class KubeApi {
   private readonly onRequest: ((info: { method: string; status: number }) => void) | undefined;
   private agent: http.Agent | undefined;
 
-  constructor(kc: KubeConfig, options: KubeApiOptions = {}) {
-    const cluster = kc.getCurrentCluster();
-    if (cluster === null) throw new Error('kube api: the kubeconfig has no current cluster');
-    this.kc = kc;
-    this.server = cluster.server.replace(/\/+$/, '');
+  /** KubeApi talks to the API server of `credentials` (a client-node KubeConfig is adapted). */
+  constructor(credentials: KubeCredentials | KubeConfig, options: KubeApiOptions = {}) {
+    this.credentials = 'applyToHTTPSOptions' in credentials ? kubeConfigCredentials(credentials) : credentials;
+    this.server = this.credentials.server;
     this.logger = options.logger ?? nullLogger;
     this.userAgent = options.userAgent ?? 'ontap-kms-operator';
     this.timeoutMs = options.requestTimeoutMs ?? 30_000;
     this.onRequest = options.onRequest;
   }
 
-  /** fromKubeconfig loads `path`, or without one the in-cluster config or the default loading rules. */
-  static fromKubeconfig(path?: string, options?: KubeApiOptions): KubeApi {
-    const kc = new KubeConfig();
-    if (path !== undefined) kc.loadFromFile(path);
-    else kc.loadFromDefault();
-    return new KubeApi(kc, options);
+  /** fromKubeconfig loads `path`, or without one the pod's service account or the default loading rules. */
+  static async fromKubeconfig(path?: string, options?: KubeApiOptions): Promise<KubeApi> {
+    return new KubeApi(await loadCredentials(path), options);
   }
 
   /** get reads one object; undefined when it does not exist. */
@@ -260,7 +257,7 @@ export class KubeApi {
     // applyToHTTPSOptions fills in the auth header fresh each time (tokens rotate in-cluster).
     const opts: https.RequestOptions = {};
     try {
-      await this.kc.applyToHTTPSOptions(opts);
+      await this.credentials.apply(opts);
     } catch (err) {
       throw new Error(`${spec.method} ${spec.path}: apply kubeconfig credentials: ${errorText(err)}`, { cause: err });
     }
@@ -303,7 +300,7 @@ export class KubeApi {
 
   /** agentFor keeps one keep-alive agent for the kubeconfig's TLS settings (client-node makes one a call). */
   private agentFor(opts: https.RequestOptions): http.Agent {
-    if (this.kc.getCurrentCluster()?.proxyUrl) return opts.agent as http.Agent;
+    if (this.credentials.proxyUrl) return opts.agent as http.Agent;
     if (this.agent === undefined) {
       this.agent = this.server.startsWith('https:')
         ? new https.Agent({

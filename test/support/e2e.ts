@@ -53,7 +53,7 @@ export function secret(ns: string, name: string, data: Record<string, string>, t
 /** startE2E sets up a file's world; call in before(), close in after(). */
 export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> {
   const cp = await getControlPlane();
-  const api = KubeApi.fromKubeconfig(cp.kubeconfig);
+  const api = await KubeApi.fromKubeconfig(cp.kubeconfig);
   const ns = `e2e-${randomBytes(3).toString('hex')}`;
   await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   const sim = await startTestSim({ svms: options.svms ?? ['svm1', 'svm2', 'svm3'] });

@@ -19,7 +19,7 @@ describe('CRDs on the real API server', function () {
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
     const cp = await getControlPlane();
-    api = KubeApi.fromKubeconfig(cp.kubeconfig);
+    api = await KubeApi.fromKubeconfig(cp.kubeconfig);
     ns = `crd-${randomBytes(3).toString('hex')}`;
     await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   });

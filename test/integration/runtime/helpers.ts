@@ -17,7 +17,7 @@ export interface RuntimeEnv {
 /** setupEnv starts (or reuses) the control plane and creates a fresh namespace named after `prefix`. */
 export async function setupEnv(prefix: string): Promise<RuntimeEnv> {
   const cp = await getControlPlane();
-  const api = KubeApi.fromKubeconfig(cp.kubeconfig);
+  const api = await KubeApi.fromKubeconfig(cp.kubeconfig);
   const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
   await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
   return { cp, api, namespace };
