@@ -71,19 +71,24 @@ export interface LoggerOptions {
   readonly stream?: NodeJS.WritableStream;
 }
 
+/**
+ * WinstonLogger checks the level before handing a line to winston: winston runs every format
+ * (redaction, timestamp, JSON) before its transports drop a line below their level, and the
+ * operator writes debug lines on every request and reconcile.
+ */
 class WinstonLogger implements Logger {
   constructor(private readonly inner: winston.Logger) {}
   error(message: string, fields?: LogFields): void {
-    this.inner.error(message, fields);
+    if (this.inner.isErrorEnabled()) this.inner.error(message, fields);
   }
   warn(message: string, fields?: LogFields): void {
-    this.inner.warn(message, fields);
+    if (this.inner.isWarnEnabled()) this.inner.warn(message, fields);
   }
   info(message: string, fields?: LogFields): void {
-    this.inner.info(message, fields);
+    if (this.inner.isInfoEnabled()) this.inner.info(message, fields);
   }
   debug(message: string, fields?: LogFields): void {
-    this.inner.debug(message, fields);
+    if (this.inner.isDebugEnabled()) this.inner.debug(message, fields);
   }
   child(fields: LogFields): Logger {
     return new WinstonLogger(this.inner.child(fields));
