@@ -3,7 +3,7 @@
  * process (built dist/, as it runs in a pod), with N OntapAwsKms on M OntapClusters and any number
  * of unrelated Secrets. Reported, never asserted:
  *
- *   npm run bench:scale -- --resources 1000 --clusters 10 [--secrets 50000] [--interval 60] [--rotations 20]
+ *   npm run bench:scale -- --resources 1000 --clusters 10 [--secrets 50000] [--interval 60] [--rotations 20] [--cpu-prof DIR]
  *
  * It prints one table: converge time, reconciles and Kubernetes writes per new resource, RSS idle
  * and peak, operator CPU per drift pass, Secret rotation -> ONTAP PATCH latency during a pass,
@@ -11,11 +11,12 @@
  * load average beside it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { parse as parseYaml } from 'yaml';
 import { OntapAwsKmsType, OntapClusterType } from '../src/controller/resources.js';
 import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../src/runtime/kube.js';
 import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
@@ -32,6 +33,8 @@ const { values: args } = parseArgs({
     secrets: { type: 'string', default: '0' },
     interval: { type: 'string', default: '60' },
     rotations: { type: 'string', default: '20' },
+    /** cpu-prof DIR writes a V8 CPU profile of the operator process there (open it in Chrome DevTools). */
+    'cpu-prof': { type: 'string' },
   },
 });
 const N = Number(args.resources);
@@ -90,6 +93,27 @@ async function metricSum(url: string, name: string, filter = ''): Promise<number
 
 const mib = (n: number): string => `${Math.round(n / 2 ** 20)} MB`;
 
+/**
+ * podIdentity gives the operator what a pod has: a ServiceAccount (bound to cluster-admin: this
+ * is a benchmark), its token and the cluster CA in a directory, and the API server's host and port.
+ */
+async function podIdentity(binDir: string, kubeconfig: string, dir: string): Promise<{ dir: string; host: string; port: string }> {
+  const kubectl = (...a: string[]): Promise<{ stdout: string }> => run(join(binDir, 'kubectl'), ['--kubeconfig', kubeconfig, ...a]);
+  await kubectl('create', 'serviceaccount', 'ontap-kms-operator', '-n', NS);
+  await kubectl('create', 'clusterrolebinding', 'bench-operator', '--clusterrole=cluster-admin', `--serviceaccount=${NS}:ontap-kms-operator`);
+  const token = (await kubectl('create', 'token', 'ontap-kms-operator', '-n', NS, '--duration=2h')).stdout.trim();
+  const config = parseYaml(await readFile(kubeconfig, 'utf8')) as { clusters: Array<{ cluster: { server: string; 'certificate-authority-data': string } }> };
+  const cluster = config.clusters[0]?.cluster;
+  if (cluster === undefined) throw new Error('bench: the kubeconfig has no cluster');
+  const saDir = join(dir, 'serviceaccount');
+  await mkdir(saDir);
+  await writeFile(join(saDir, 'token'), token);
+  await writeFile(join(saDir, 'ca.crt'), Buffer.from(cluster['certificate-authority-data'], 'base64'));
+  await writeFile(join(saDir, 'namespace'), NS);
+  const url = new URL(cluster.server);
+  return { dir: saDir, host: url.hostname, port: url.port };
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ontap-kms-bench-'));
   const cp = await startControlPlane({ dir: join(dir, 'cp') });
@@ -98,7 +122,7 @@ async function main(): Promise<void> {
   try {
     await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', join(ROOT, 'crds')]);
     await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-    const api = KubeApi.fromKubeconfig(cp.kubeconfig);
+    const api = await KubeApi.fromKubeconfig(cp.kubeconfig);
     await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     const perCluster = Math.ceil(N / M);
     const svm = (i: number): string => `svm-${String(i % perCluster).padStart(5, '0')}`;
@@ -116,9 +140,15 @@ async function main(): Promise<void> {
     process.stderr.write(`creating ${N} AWS Secrets ...\n`);
     await inBatches(Array.from({ length: N }, (_, i) => i), 32, (i) => api.create(SecretType, NS, secret(`aws-${i}`, { access_key_id: `AKIA${String(i).padStart(16, '0')}`, secret_access_key: `secret-${i}` })));
 
-    // The operator, warm: started before the resources exist.
+    // The operator, warm (started before the resources exist), as in a pod: a service-account
+    // token and the cluster CA where a pod has them, no kubeconfig.
+    const sa = await podIdentity(cp.binDir, cp.kubeconfig, dir);
     const [metricsPort, healthPort] = [18_000 + Math.floor(Math.random() * 1000), 19_000 + Math.floor(Math.random() * 1000)];
-    operator = spawn(process.execPath, [join(ROOT, 'dist/main.js'), '--kubeconfig', cp.kubeconfig, '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const profile = args['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
+    operator = spawn(process.execPath, [...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: sa.host, KUBERNETES_SERVICE_PORT: sa.port, ONTAP_KMS_SERVICEACCOUNT_DIR: sa.dir },
+    });
     const pid = operator.pid ?? 0;
     const stats = new ProcessStats(pid);
     const metrics = `http://127.0.0.1:${metricsPort}/metrics`;
@@ -178,11 +208,13 @@ async function main(): Promise<void> {
     for (const s of sims) s.control.clearRequests();
     await sleep(next + 200 - Date.now());
     const rotatedAt = new Map<string, number>();
-    await Promise.all(Array.from({ length: ROTATIONS }, async (_, r) => {
+    // One rotation every 100 ms while the pass runs: the latency of each, not of a burst.
+    for (let r = 0; r < ROTATIONS; r++) {
       const i = Math.floor((r * N) / ROTATIONS);
       rotatedAt.set(uuids.get(`kms-${i}`) ?? '', Date.now());
       await api.mergePatch(SecretType, NS, `aws-${i}`, { stringData: { access_key_id: `AKIAROTATED${String(i).padStart(9, '0')}` } });
-    }));
+      await sleep(100);
+    }
     await sleep(next + INTERVAL_S * 1000 - 300 - Date.now());
     const cpuPass = (await stats.cpuSeconds()) - cpuBefore;
     const latencies: number[] = [];
@@ -206,7 +238,9 @@ async function main(): Promise<void> {
     row('aws-kms GETs per cluster per interval', `${(gets / M).toFixed(1)} (a per-resource poller: ${(N / M).toFixed(0)}, ${(N / Math.max(gets, 1)).toFixed(0)}x more)`);
     stats.stop();
   } finally {
+    const exited = operator && operator.exitCode === null ? new Promise((r) => operator?.once('exit', r)) : Promise.resolve();
     operator?.kill('SIGTERM');
+    await exited;
     for (const s of sims) await s.close();
     await cp.stop();
     await rm(dir, { recursive: true, force: true });
