@@ -7,7 +7,6 @@
  * reconcile runs past its deadline, so no worker waits on a dead ONTAP for long and nothing is
  * written once the controller has stopped. Metrics carry controller-runtime's names.
  */
-import { randomBytes } from 'node:crypto';
 import type { Informer } from '../runtime/informer.js';
 import { isConflict, type KubeObject } from '../runtime/kube.js';
 import type { Logger } from '../runtime/logger.js';
@@ -46,6 +45,16 @@ export interface ControllerOptions<T extends Reconciled> {
 
 /** DEFAULT_RECONCILE_TIMEOUT_MS leaves room for a request timeout (120 s at most) and a job's end. */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 180_000;
+
+/**
+ * nextReconcileID is a short id that tells one reconcile's log lines from another's: a process
+ * prefix and a counter, not random bytes (a synchronous crypto call on every reconcile showed
+ * in the drift pass's profile).
+ */
+const reconcileIDs = { prefix: Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0'), seq: 0 };
+function nextReconcileID(): string {
+  return `${reconcileIDs.prefix}${(++reconcileIDs.seq).toString(16).padStart(6, '0')}`;
+}
 
 /** keyOf is the queue key of an object: namespace/name. */
 export function keyOf(o: { metadata: { namespace?: string; name: string } }): string {
@@ -97,7 +106,7 @@ export class Controller<T extends Reconciled> {
       this.queue.forget(key);
       return;
     }
-    const reconcileID = randomBytes(6).toString('hex');
+    const reconcileID = nextReconcileID();
     const log = this.opts.logger.child({ namespace: key.slice(0, slash), name: key.slice(slash + 1), reconcileID });
     const labels = { controller: this.opts.name };
     const end = this.opts.metrics?.reconcileTime.startTimer(labels);

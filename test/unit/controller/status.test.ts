@@ -98,3 +98,16 @@ describe('setConditions', () => {
     expect(setConditions(a, [{ type: 'Synced', status: 'True', reason: 'A', message: '' }], 1, t0).map((c) => c.type)).to.deep.equal(['Ready', 'Synced']);
   });
 });
+
+describe('sameStatus', () => {
+  const cases: Array<{ reason: string; a: unknown; b: unknown; want: boolean }> = [
+    { reason: 'key order does not count', a: { x: 1, y: { p: 'a', q: [1, 2] } }, b: { y: { q: [1, 2], p: 'a' }, x: 1 }, want: true },
+    { reason: 'an undefined member is as good as an absent one', a: { x: 1, y: undefined }, b: { x: 1 }, want: true },
+    { reason: 'a changed leaf counts', a: { c: [{ type: 'Ready', status: 'True' }] }, b: { c: [{ type: 'Ready', status: 'False' }] }, want: false },
+    { reason: 'array order counts', a: { l: [1, 2] }, b: { l: [2, 1] }, want: false },
+    { reason: 'an extra member counts', a: { x: 1 }, b: { x: 1, y: null }, want: false },
+    { reason: 'an array is not an object', a: { l: [] }, b: { l: {} }, want: false },
+    { reason: 'no status equals an empty one', a: undefined, b: {}, want: true },
+  ];
+  for (const c of cases) it(c.reason, () => expect(sameStatus(c.a, c.b)).to.equal(c.want));
+});
