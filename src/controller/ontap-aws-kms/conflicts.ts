@@ -23,21 +23,31 @@ export function connectionKey(obj: OntapAwsKms): string {
  * of the record `obj`'s connection sees) a Manage resource that holds that very record. Observe
  * resources claim nothing over another connection: they only read.
  */
-export function rivals(obj: OntapAwsKms, peers: readonly OntapAwsKms[], recordUuid: string | undefined): OntapAwsKms[] {
+export function rivals(obj: OntapAwsKms, peers: readonly OntapAwsKms[], recordUuid: string | undefined, mayClaim: (p: OntapAwsKms) => boolean = () => true): OntapAwsKms[] {
   const scope = scopeKey(obj.spec.svm);
   const conn = connectionKey(obj);
   return peers.filter(
     (p) =>
       p.metadata.uid !== obj.metadata.uid &&
+      mayClaim(p) &&
       scopeKey(p.spec.svm) === scope &&
       (connectionKey(p) === conn ||
         (recordUuid !== undefined && p.spec.managementPolicy === 'Manage' && p.status?.uuid === recordUuid)),
   );
 }
 
-/** conflictWinner returns the oldest of `obj` and its confirmed rivals (possibly `obj`). */
-export function conflictWinner(obj: OntapAwsKms, peers: readonly OntapAwsKms[], recordUuid: string | undefined): OntapAwsKms {
-  return [obj, ...rivals(obj, peers, recordUuid)].sort(olderFirst)[0] ?? obj;
+/**
+ * conflictWinner returns the oldest of `obj` and its confirmed rivals (possibly `obj`).
+ * `mayClaim` leaves out resources that may not use their connection at all (a tenancy policy
+ * refuses them): being older must not let a refused namespace block an allowed one.
+ */
+export function conflictWinner(
+  obj: OntapAwsKms,
+  peers: readonly OntapAwsKms[],
+  recordUuid: string | undefined,
+  mayClaim?: (p: OntapAwsKms) => boolean,
+): OntapAwsKms {
+  return [obj, ...rivals(obj, peers, recordUuid, mayClaim)].sort(olderFirst)[0] ?? obj;
 }
 
 /**

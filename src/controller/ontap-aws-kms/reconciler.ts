@@ -196,8 +196,16 @@ export class AwsKmsReconciler {
 
   /** checkConflict throws Conflict when a confirmed rival is older; see conflicts.ts. */
   private checkConflict(obj: OntapAwsKms, recordUuid: string | undefined): void {
-    const winner = conflictWinner(obj, this.deps.peers(), recordUuid);
+    const winner = conflictWinner(obj, this.deps.peers(), recordUuid, (p) => this.mayUse(p));
     if (winner.metadata.uid !== obj.metadata.uid) throw new ReconcileError(Reason.Conflict, conflictMessage(obj, winner), 'wait');
+  }
+
+  /** mayUse tells whether a resource may use its connection: always an OntapCluster's, a ClusterOntapCluster's per its policy. */
+  private mayUse(obj: OntapAwsKms): boolean {
+    const ref = obj.spec.clusterRef;
+    if (ref.kind !== 'ClusterOntapCluster') return true;
+    const shared = this.deps.clusterScoped?.(ref.name);
+    return shared !== undefined && permitted(ref.name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm).allowed;
   }
 
   private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
@@ -234,7 +242,7 @@ export class AwsKmsReconciler {
     if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
     const { spec } = obj;
     const uuid = obj.status?.uuid;
-    const winner = conflictWinner(obj, this.deps.peers(), uuid);
+    const winner = conflictWinner(obj, this.deps.peers(), uuid, (p) => this.mayUse(p));
     // Only a record this resource created or adopted is ever deleted, and only when asked.
     const mayDelete = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined && winner.metadata.uid === obj.metadata.uid;
     if (mayDelete) {

@@ -41,3 +41,18 @@ describe('conflictWinner: only claims this resource can confirm', () => {
     expect(msg).to.contain('another namespace');
   });
 });
+
+describe('conflictWinner: refused resources claim nothing', () => {
+  it('an older resource its tenancy policy refuses does not block a younger allowed one on the same shared cluster', () => {
+    const mk = (name: string, ns: string, ts: string): OntapAwsKms =>
+      awsKms(name, withSpec({ svm: { name: 'svm3' }, clusterRef: { name: 'shared', kind: 'ClusterOntapCluster' } }), (o) => {
+        o.metadata.creationTimestamp = ts;
+        o.metadata.namespace = ns;
+      });
+    const outsider = mk('squat', 'outsider', '2026-01-01T00:00:00Z');
+    const tenant = mk('kms', 'team-b', '2026-01-02T00:00:00Z');
+    const allowed = (p: OntapAwsKms): boolean => p.metadata.namespace !== 'outsider';
+    expect(conflictWinner(tenant, [outsider, tenant], undefined, allowed).metadata.name).to.equal('kms');
+    expect(conflictWinner(tenant, [outsider, tenant], undefined).metadata.name, 'without the policy the squatter would win').to.equal('squat');
+  });
+});
