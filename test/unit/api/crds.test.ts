@@ -6,7 +6,7 @@ import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
 import { clusterOntapClusterCRD, ontapAwsKmsCRD, ontapClusterCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
-import { parseOntapAwsKms, parseOntapCluster } from '../../../src/api/v1alpha1/parse.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapCluster } from '../../../src/api/v1alpha1/parse.js';
 import { loadExamples } from '../../support/examples.js';
 import { validateAgainstSchema } from '../../support/schema-validate.js';
 import { fullAwsKmsSpec, fullAwsKmsStatus, fullClusterSpec, fullClusterStatus, fullSharedSpec } from '../../support/builders.js';
@@ -86,14 +86,15 @@ describe('CRDs', () => {
 describe('examples', () => {
   const docs = loadExamples();
   it('there are examples of both kinds', () => {
-    expect(docs.map((d) => d.kind)).to.include.members(['OntapCluster', 'OntapAwsKms', 'Secret']);
+    expect(docs.map((d) => d.kind)).to.include.members(['OntapCluster', 'OntapAwsKms', 'ClusterOntapCluster', 'Secret']);
   });
-  for (const d of docs.filter((x) => x.kind === 'OntapCluster' || x.kind === 'OntapAwsKms')) {
+  const crdOf = { OntapCluster: ontapClusterCRD, OntapAwsKms: ontapAwsKmsCRD, ClusterOntapCluster: clusterOntapClusterCRD } as const;
+  const parserOf = { OntapCluster: parseOntapCluster, OntapAwsKms: parseOntapAwsKms, ClusterOntapCluster: parseClusterOntapCluster } as const;
+  for (const d of docs.filter((x): x is typeof x & { kind: keyof typeof crdOf } => Object.hasOwn(crdOf, x.kind))) {
     it(`${d.file}: ${d.kind}/${d.name} is valid against the CRD schema and parses`, () => {
-      const crd = d.kind === 'OntapCluster' ? ontapClusterCRD : ontapAwsKmsCRD;
-      expect(validateAgainstSchema(d.doc, specOf(crd))).to.deep.equal([]);
+      expect(validateAgainstSchema(d.doc, specOf(crdOf[d.kind]))).to.deep.equal([]);
       const withMeta = { ...d.doc, metadata: { ...(d.doc.metadata as object), uid: 'u', generation: 1 } };
-      const parsed = d.kind === 'OntapCluster' ? parseOntapCluster(withMeta) : parseOntapAwsKms(withMeta);
+      const parsed = parserOf[d.kind](withMeta);
       expect(parsed.metadata.name).to.equal(d.name);
     });
   }
