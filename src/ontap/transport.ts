@@ -208,8 +208,15 @@ export class Transport {
           headers,
           agent: this.agent,
           signal: abort.signal,
+          // ONTAP's REST API never redirects; following one would take the request (and a
+          // connection) to a host the endpoint allow-list never saw.
+          redirect: 'manual',
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
+        if (res.status >= 300 && res.status < 400) {
+          abort.abort();
+          throw new OntapProtocolError(`${context}: HTTP ${res.status}, a redirect, which ONTAP's REST API never sends; not followed`, method, path);
+        }
         raw = await this.readBody(res, abort, call);
       } catch (err) {
         throw this.failure(err, abort, call);

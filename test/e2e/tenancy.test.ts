@@ -177,6 +177,28 @@ describe('e2e: tenants cannot hurt each other', function () {
       await waitFor('Ready', async () => condition(await kmsIn(w, w.ns, 'inside'), 'Ready') === 'True/Available');
     });
 
+    it('a redirect from an allowed endpoint to one outside the list is not followed', async () => {
+      const tls = selfSignedCertificate({ commonName: 'redirector', ipAddresses: ['127.0.0.1'] });
+      const server = createHttpsServer(tls, (_req, res) => {
+        res.writeHead(302, { location: `https://127.0.0.2:${outside.port}/api/cluster` });
+        res.end();
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      try {
+        await w.api.create(OntapClusterType, w.ns, ontapCluster(w.ns, 'redirector', `https://127.0.0.1:${(server.address() as AddressInfo).port}`, { insecureSkipTLSVerify: true }));
+        const ready = await waitFor('Ready=False', async () => {
+          const c = await w.api.get(OntapClusterType, w.ns, 'redirector');
+          const r = c ? parseOntapCluster(c).status?.conditions?.find((x) => x.type === 'Ready') : undefined;
+          return r?.status === 'False' ? r : undefined;
+        });
+        expect(ready.message).to.contain('a redirect, which ONTAP');
+        expect(outside.accepted(), 'TCP connections at the listener outside the list').to.equal(0);
+      } finally {
+        server.closeAllConnections();
+        await new Promise<void>((r) => server.close(() => r()));
+      }
+    });
+
     it("an answer that is not ONTAP's error envelope is described in status, never copied", async () => {
       await w.api.create(OntapClusterType, w.ns, ontapCluster(w.ns, 'intranet', page.url, { insecureSkipTLSVerify: true }));
       const ready = await waitFor('Ready=False', async () => {
