@@ -55,6 +55,8 @@ export class MetricsAuth {
     const hit = this.cache.get(key);
     if (hit && this.now() - hit.at < CACHE_TTL_MS) return hit.result;
     const result = await this.review(token);
+    // A failed review (the API server unreachable) is not remembered: the next scrape asks again.
+    if (result?.status === 500) return result;
     if (this.cache.size >= CACHE_MAX) this.cache.clear();
     this.cache.set(key, { at: this.now(), result });
     return result;
