@@ -294,6 +294,13 @@ describe('e2e: tenants cannot hurt each other', function () {
       // The outsider asked for svm3 first, but a refused resource claims nothing: team-b is not blocked.
       await waitFor('team-b svm3 Ready', async () => condition(await kmsIn(w, teamB, 'other-svm'), 'Ready') === 'True/Available');
       expect(condition(await kmsIn(w, outsider, 'kms'), 'Synced'), 'the outsider stays refused').to.equal('False/NotPermitted');
+      // A refused resource learns nothing, not even that another namespace now holds svm3.
+      await w.api.create(OntapAwsKmsType, outsider, kmsObject(outsider, 'late', { ...ref(), svm: { name: 'svm3' } }));
+      const late = await waitFor('late refused', async () => {
+        const k = await kmsIn(w, outsider, 'late');
+        return condition(k, 'Synced')?.startsWith('False/') === true ? k : undefined;
+      });
+      expect(condition(late, 'Synced')).to.equal('False/NotPermitted');
     });
   });
 });

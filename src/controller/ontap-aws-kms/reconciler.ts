@@ -109,10 +109,7 @@ export class AwsKmsReconciler {
     const { namespace } = obj.metadata;
     const name = obj.spec.clusterRef.name;
     if (obj.spec.clusterRef.kind === 'ClusterOntapCluster') {
-      const shared = this.deps.clusterScoped?.(name);
-      if (!shared) throw new ReconcileError(Reason.ClusterNotFound, `ClusterOntapCluster ${name} not found`, 'wait');
-      const verdict = permitted(name, shared.spec.tenancy, this.deps.namespace?.(namespace), obj.spec.svm);
-      if (!verdict.allowed) throw new ReconcileError(Reason.NotPermitted, verdict.why, 'wait');
+      const shared = this.checkPermitted(obj);
       try {
         return await this.deps.connections.get(shared);
       } catch (e) {
@@ -132,6 +129,8 @@ export class AwsKmsReconciler {
 
   private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
     const { spec, metadata } = obj;
+    // A refused reference learns nothing more, not even whether another resource holds its SVM.
+    if (spec.clusterRef.kind === 'ClusterOntapCluster') this.checkPermitted(obj);
     // Rivals on this very connection are known before ONTAP is read: the younger does nothing.
     this.checkConflict(obj, undefined);
     const conn = await this.connect(obj);
@@ -192,6 +191,16 @@ export class AwsKmsReconciler {
     }
     const current = wrote ? await this.reread(conn, key, uuid, signal) : record;
     return { record: current, owned: true, drift: computeDelta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
+  }
+
+  /** checkPermitted returns the ClusterOntapCluster `obj` names, or throws ClusterNotFound or NotPermitted. */
+  private checkPermitted(obj: OntapAwsKms): ClusterOntapCluster {
+    const name = obj.spec.clusterRef.name;
+    const shared = this.deps.clusterScoped?.(name);
+    if (!shared) throw new ReconcileError(Reason.ClusterNotFound, `ClusterOntapCluster ${name} not found`, 'wait');
+    const verdict = permitted(name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm);
+    if (!verdict.allowed) throw new ReconcileError(Reason.NotPermitted, verdict.why, 'wait');
+    return shared;
   }
 
   /** checkConflict throws Conflict when a confirmed rival is older; see conflicts.ts. */
