@@ -172,6 +172,28 @@ describe('e2e: tenants cannot hurt each other', function () {
       expect(outside.accepted(), 'TCP connections at the listener').to.equal(0);
     });
 
+    it('a host name is dialled only at addresses inside the list: one that resolves elsewhere gets no connection', async () => {
+      // localhost resolves to 127.0.0.1 (and ::1); an operator allowed only 10.255.255.0/24 must not dial either.
+      const local = await tcpCounter('127.0.0.1');
+      await w.stopOperator();
+      await w.startOperator(['--allowed-ontap-endpoints', '10.255.255.0/24']);
+      try {
+        await w.api.create(OntapClusterType, w.ns, ontapCluster(w.ns, 'by-name', `https://localhost:${local.port}`, { insecureSkipTLSVerify: true }));
+        const ready = await waitFor('EndpointNotAllowed', async () => {
+          const c = await w.api.get(OntapClusterType, w.ns, 'by-name');
+          const r = c ? parseOntapCluster(c).status?.conditions?.find((x) => x.type === 'Ready') : undefined;
+          return r?.reason === 'EndpointNotAllowed' ? r : undefined;
+        });
+        expect(ready.message).to.contain('resolves to no address in the allowed ONTAP endpoints');
+        expect(local.accepted(), 'TCP connections at the listener').to.equal(0);
+      } finally {
+        await w.stopOperator();
+        await w.api.delete(OntapClusterType, w.ns, 'by-name');
+        await local.close();
+        await w.startOperator(['--allowed-ontap-endpoints', '127.0.0.1/32']);
+      }
+    });
+
     it('the simulator, inside the list, is used as before', async () => {
       await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'inside', { svm: { name: 'svm2' } }));
       await waitFor('Ready', async () => condition(await kmsIn(w, w.ns, 'inside'), 'Ready') === 'True/Available');
