@@ -32,6 +32,6 @@ COPY bin ./bin
 COPY --from=build /src/dist ./dist
 # The numeric uid/gid the chart's securityContext expects (runAsNonRoot needs a numeric USER).
 USER 65532:65532
-# 8080 /metrics, 8081 /healthz and /readyz.
-EXPOSE 8080 8081
+# 8443 /metrics (HTTPS; --metrics-secure=false for plain HTTP), 8081 /healthz and /readyz.
+EXPOSE 8443 8081
 ENTRYPOINT ["node", "dist/main.js"]

@@ -3,6 +3,7 @@
  * controller-runtime's (`--metrics-bind-address`, `--health-probe-bind-address`, `--leader-elect`).
  */
 import { parseArgs } from 'node:util';
+import { EndpointAllowList } from './ontap/endpoint-policy.js';
 import type { LogFormat, LogLevel } from './runtime/logger.js';
 
 /** Config is the validated configuration of one operator process. */
@@ -31,6 +32,14 @@ export interface Config {
   readonly cacheSyncTimeoutSeconds: number;
   /** reconcileTimeoutSeconds aborts one reconcile that runs longer. @default 180 */
   readonly reconcileTimeoutSeconds: number;
+  /** allowedOntapEndpoints are CIDRs, IPs, host names and *.domains; empty allows every endpoint. @default [] */
+  readonly allowedOntapEndpoints: EndpointAllowList;
+  /** clusterResourceNamespace holds the Secrets of ClusterOntapClusters. @default $POD_NAMESPACE or 'default' */
+  readonly clusterResourceNamespace: string;
+  /** metricsSecure serves /metrics over HTTPS with TokenReview and SubjectAccessReview. @default true */
+  readonly metricsSecure: boolean;
+  /** metricsCertDir holds tls.crt and tls.key for /metrics; unset: a self-signed pair made at start-up. */
+  readonly metricsCertDir: string | undefined;
 }
 
 /** USAGE is printed by --help and on a flag error. */
@@ -38,7 +47,12 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
 
   --kubeconfig PATH                  kubeconfig to use (default: in-cluster, then $KUBECONFIG)
   --namespace NS                     namespace to watch; repeatable (default: all namespaces)
-  --metrics-bind-address ADDR        where /metrics listens, "0" to disable (default :8080)
+  --metrics-bind-address ADDR        where /metrics listens, "0" to disable (default :8443)
+  --metrics-secure true|false        HTTPS with TokenReview authentication and SubjectAccessReview
+                                     authorization (get on /metrics); false: plain HTTP, open to
+                                     anyone who reaches it, for local runs (default true)
+  --metrics-cert-dir DIR             tls.crt and tls.key for /metrics (default: a self-signed
+                                     certificate made at start-up)
   --health-probe-bind-address ADDR   where /healthz and /readyz listen (default :8081)
   --leader-elect                     run leader election; only the leader reconciles
   --leader-election-namespace NS     namespace of the Lease (default $POD_NAMESPACE or default)
@@ -47,6 +61,11 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
                                      resources take at most half of them
   --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
   --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
+  --allowed-ontap-endpoints LIST     ONTAP endpoints the operator may contact: CIDRs, IPs, host
+                                     names, *.domains; comma-separated, repeatable. Outside it
+                                     nothing is sent (EndpointNotAllowed). Default: empty, any
+  --cluster-resource-namespace NS    where ClusterOntapCluster Secrets live (default
+                                     $POD_NAMESPACE or default)
   --log-level error|warn|info|debug  (default info)
   --log-format json|text             (default json)
   --help`;
@@ -77,7 +96,11 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
       options: {
         kubeconfig: { type: 'string' },
         namespace: { type: 'string', multiple: true },
-        'metrics-bind-address': { type: 'string', default: ':8080' },
+        'metrics-bind-address': { type: 'string', default: ':8443' },
+        'metrics-secure': { type: 'string', default: 'true' },
+        'metrics-cert-dir': { type: 'string' },
+        'allowed-ontap-endpoints': { type: 'string', multiple: true },
+        'cluster-resource-namespace': { type: 'string' },
         'health-probe-bind-address': { type: 'string', default: ':8081' },
         'leader-elect': { type: 'boolean', default: false },
         'leader-election-namespace': { type: 'string' },
@@ -94,6 +117,12 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     throw new ConfigError(e instanceof Error ? e.message : String(e));
   }
   if (values.help) return 'help';
+  let allowList: EndpointAllowList;
+  try {
+    allowList = EndpointAllowList.parse((values['allowed-ontap-endpoints'] ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== ''));
+  } catch (e) {
+    throw new ConfigError(`--allowed-ontap-endpoints: ${e instanceof Error ? e.message : String(e)}`);
+  }
   const namespaces = values.namespace?.flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== '');
   return {
     kubeconfig: values.kubeconfig ?? undefined,
@@ -108,5 +137,9 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logFormat: oneOf('log-format', values['log-format'], ['json', 'text'] as const),
     cacheSyncTimeoutSeconds: positiveInt('cache-sync-timeout', values['cache-sync-timeout'], 86_400),
     reconcileTimeoutSeconds: positiveInt('reconcile-timeout', values['reconcile-timeout'], 3_600),
+    allowedOntapEndpoints: allowList,
+    clusterResourceNamespace: values['cluster-resource-namespace'] ?? env.POD_NAMESPACE ?? 'default',
+    metricsSecure: oneOf('metrics-secure', values['metrics-secure'], ['true', 'false'] as const) === 'true',
+    metricsCertDir: values['metrics-cert-dir'],
   };
 }

@@ -4,7 +4,9 @@
  * signals; tests start it directly.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config.js';
 import { Manager } from './controller/manager.js';
 import type { OntapClientOptions } from './ontap/client.js';
@@ -13,6 +15,8 @@ import { KubeApi } from './runtime/kube.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { Logger } from './runtime/logger.js';
 import { Metrics } from './runtime/metrics.js';
+import { MetricsAuth } from './runtime/metrics-auth.js';
+import { selfSignedCertificate } from './runtime/self-signed.js';
 
 /** OperatorOptions are what a test may set beyond the flags. */
 export interface OperatorOptions {
@@ -35,6 +39,22 @@ export interface Operator {
   stop(): Promise<void>;
 }
 
+/**
+ * metricsCertificate reads tls.crt and tls.key from `dir`, or without one makes a self-signed
+ * pair (as controller-runtime does): scrapers then skip verification or pin it, the ServiceMonitor
+ * says which.
+ */
+async function metricsCertificate(dir: string | undefined, logger: Logger): Promise<{ cert: string; key: string }> {
+  if (dir !== undefined) {
+    const [cert, key] = await Promise.all([readFile(join(dir, 'tls.crt'), 'utf8'), readFile(join(dir, 'tls.key'), 'utf8')]).catch((err: unknown) => {
+      throw new Error(`--metrics-cert-dir ${dir}: read tls.crt and tls.key`, { cause: err });
+    });
+    return { cert, key };
+  }
+  logger.info('serving /metrics with a self-signed certificate (no --metrics-cert-dir)');
+  return selfSignedCertificate({ commonName: 'ontap-kms-operator-metrics', dnsNames: ['localhost', hostname()], ipAddresses: ['127.0.0.1', '::1'] });
+}
+
 /** startOperator starts everything and resolves once the servers listen (caches fill in the background). */
 export async function startOperator(config: Config, options: OperatorOptions): Promise<Operator> {
   const logger = options.logger;
@@ -52,7 +72,12 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     maxConcurrentReconciles: config.maxConcurrentReconciles,
     reconcileTimeoutMs: config.reconcileTimeoutSeconds * 1000,
     clientOptions: options.clientOptions,
+    allowList: config.allowedOntapEndpoints,
+    clusterResourceNamespace: config.clusterResourceNamespace,
   });
+  if (config.allowedOntapEndpoints.empty) {
+    logger.warn('no --allowed-ontap-endpoints: any OntapCluster may make the operator connect to any host and port');
+  }
   const startedAt = Date.now();
   let syncStuckLogged = false;
   /** cacheSyncStuck tells whether the caches missed their deadline: /healthz fails so the pod restarts. */
@@ -69,9 +94,11 @@ export async function startOperator(config: Config, options: OperatorOptions): P
   let metricsUrl: string | undefined;
   let healthUrl: string | undefined;
   if (config.metricsBindAddress !== '0') {
+    const auth = config.metricsSecure ? new MetricsAuth({ api, logger }) : undefined;
     const s = await startHttpServer({
       address: config.metricsBindAddress,
       logger,
+      ...(config.metricsSecure ? { tls: await metricsCertificate(config.metricsCertDir, logger), authorize: (req) => auth?.check(req) ?? Promise.resolve(undefined) } : {}),
       routes: {
         '/metrics': async () => {
           const { contentType, body } = await metrics.render();

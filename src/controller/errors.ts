@@ -13,6 +13,7 @@ import {
   OntapTimeoutError,
   OntapTransportError,
 } from '../ontap/errors.js';
+import { ENDPOINT_NOT_ALLOWED } from '../ontap/endpoint-policy.js';
 
 /**
  * Retry says what the queue does after the failure: `backoff` retries with per-key exponential
@@ -68,6 +69,11 @@ export function classifyError(err: unknown, action: string, signal?: AbortSignal
       return new ReconcileError(Reason.InvalidCredentials, `${action}: ONTAP refused the cluster credentials (HTTP 401)`, 'wait', { cause: err });
     }
     return new ReconcileError(reason, `${action}: ${ontapMessage(err)}`, retry, { cause: err });
+  }
+  if (err instanceof OntapTransportError && err.sysCode === ENDPOINT_NOT_ALLOWED) {
+    // The host name resolved outside the allow-list: no connection was made, and retrying
+    // cannot help until the list or the endpoint changes.
+    return new ReconcileError(Reason.EndpointNotAllowed, `${action}: ${err.message}`, 'wait', { cause: err });
   }
   if (err instanceof OntapTransportError || err instanceof OntapTimeoutError) {
     return new ReconcileError(Reason.Unreachable, `${action}: ${err.message}`, 'backoff', { cause: err });

@@ -3,11 +3,11 @@
  * metadata (no Secret data is cached), the indexes that map a Secret or an OntapCluster back to
  * the resources that use it, the two controllers, and the events and metrics they share.
  */
-import { parseOntapAwsKms, parseOntapCluster } from '../api/v1alpha1/parse.js';
-import type { OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapCluster } from '../api/v1alpha1/parse.js';
+import type { ClusterOntapCluster, OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer, type InformerEvent } from '../runtime/informer.js';
-import { identityOnly, isRecord, type KubeApi, type KubeObject, SecretType, trimForCache } from '../runtime/kube.js';
+import { identityOnly, isRecord, type KubeApi, type KubeObject, NamespaceType, SecretType, trimForCache } from '../runtime/kube.js';
 import { ConditionType, Reason } from '../api/v1alpha1/constants.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -18,9 +18,12 @@ import type { KubeWriter } from './kube-writes.js';
 import { scopeKey } from './ontap-aws-kms/observer.js';
 import { AwsKmsReconciler } from './ontap-aws-kms/reconciler.js';
 import { referencedSecrets } from './ontap-aws-kms/secrets.js';
+import { connectionKey } from './ontap-aws-kms/conflicts.js';
+import { type NamespaceMeta, permitted } from './ontap-aws-kms/tenancy.js';
+import type { EndpointAllowList } from '../ontap/endpoint-policy.js';
 import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
 import { ClusterReconciler } from './ontap-cluster/reconciler.js';
-import { OntapAwsKmsType, OntapClusterType } from './resources.js';
+import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from './resources.js';
 import type { OntapClientOptions } from '../ontap/client.js';
 
 /** ManagerOptions configure the operator's controllers. */
@@ -39,6 +42,10 @@ export interface ManagerOptions {
   readonly maxDelayMs?: number;
   /** reconcileTimeoutMs aborts a reconcile that runs longer. @default DEFAULT_RECONCILE_TIMEOUT_MS */
   readonly reconcileTimeoutMs?: number;
+  /** allowList says which ONTAP endpoints may be contacted at all. @default every endpoint */
+  readonly allowList?: EndpointAllowList;
+  /** clusterResourceNamespace holds the Secrets of every ClusterOntapCluster. @default 'default' */
+  readonly clusterResourceNamespace?: string;
 }
 
 const SECRET_REFS = 'secretRefs';
@@ -99,8 +106,12 @@ export class Manager {
   readonly kmsInformer: Informer;
   readonly clusterInformer: Informer;
   readonly secretInformer: Informer;
+  /** sharedInformer caches ClusterOntapClusters; namespaceInformer namespace metadata, for tenancy. */
+  readonly sharedInformer: Informer;
+  readonly namespaceInformer: Informer;
   readonly kmsController: Controller<OntapAwsKms>;
   readonly clusterController: Controller<OntapCluster>;
+  readonly sharedController: Controller<ClusterOntapCluster>;
   readonly connections: ClusterConnections;
   private readonly recorder: EventRecorder;
   /** stopping aborts on stop(): ONTAP calls in flight end, and nothing is written after it. */
@@ -110,15 +121,22 @@ export class Manager {
     const { api, logger, namespaces, metrics } = opts;
     const kmsOf = memoParse(parseOntapAwsKms);
     const clusterOf = memoParse(parseOntapCluster);
+    const sharedOf = memoParse(parseClusterOntapCluster);
+    const clusterResourceNamespace = opts.clusterResourceNamespace ?? 'default';
     this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger, transform: trimForCache });
     this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger, transform: trimForCache });
     // Secrets: metadata only (their data is read on demand), and of that only name and version.
-    this.secretInformer = new Informer(api, { type: SecretType, namespaces, logger, metadataOnly: true, transform: identityOnly });
+    // The Secrets of ClusterOntapClusters live in the cluster resource namespace, watched or not.
+    const secretNamespaces = namespaces && !namespaces.includes(clusterResourceNamespace) ? [...namespaces, clusterResourceNamespace] : namespaces;
+    this.secretInformer = new Informer(api, { type: SecretType, namespaces: secretNamespaces, logger, metadataOnly: true, transform: identityOnly });
+    this.sharedInformer = new Informer(api, { type: ClusterOntapClusterType, namespaces: undefined, logger, transform: trimForCache });
+    this.namespaceInformer = new Informer(api, { type: NamespaceType, namespaces: undefined, logger, metadataOnly: true, transform: trimForCache });
     this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });
     // Every write to our own objects goes through a mutation cache, one per kind, so the next
     // reconcile of that object sees the write at once.
     const kmsWrites = new MutationCache();
     const clusterWrites = new MutationCache();
+    const sharedWrites = new MutationCache();
     const writerFor = (writes: MutationCache): KubeWriter => ({
       mergePatch: async (...args) => {
         // A stopped manager (shutdown, or a leader that lost its lease) writes nothing more.
@@ -145,16 +163,34 @@ export class Manager {
     });
     this.kmsInformer.addIndex(CLUSTER_REF, (o) => {
       const kms = kmsOf(o);
-      return kms ? [`${kms.metadata.namespace}/${kms.spec.clusterRef.name}`] : [];
+      return kms ? [connectionKey(kms)] : [];
     });
     this.clusterInformer.addIndex(SECRET_REFS, (o) => {
       const c = clusterOf(o);
       return c ? clusterSecretNames(c).map((n) => `${c.metadata.namespace}/${n}`) : [];
     });
+    this.sharedInformer.addIndex(SECRET_REFS, (o) => {
+      const c = sharedOf(o);
+      return c ? clusterSecretNames(c).map((n) => `${clusterResourceNamespace}/${n}`) : [];
+    });
 
     const cluster = (ns: string, name: string): OntapCluster | undefined => {
       const o = this.clusterInformer.get(ns, name);
       return o ? clusterOf(o) : undefined;
+    };
+    const shared = (name: string): ClusterOntapCluster | undefined => {
+      const o = this.sharedInformer.get('', name);
+      return o ? sharedOf(o) : undefined;
+    };
+    const namespaceMeta = (name: string): NamespaceMeta | undefined => {
+      const o = this.namespaceInformer.get('', name);
+      return o ? { name, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {} } : undefined;
+    };
+    /** allowedHere tells whether a resource may use its connection: always for an OntapCluster, per policy for a ClusterOntapCluster. */
+    const allowedHere = (k: OntapAwsKms): boolean => {
+      if (k.spec.clusterRef.kind !== 'ClusterOntapCluster') return true;
+      const c = shared(k.spec.clusterRef.name);
+      return c !== undefined && permitted(c.metadata.name, c.spec.tenancy, namespaceMeta(k.metadata.namespace), k.spec.svm).allowed;
     };
     this.connections = new ClusterConnections({
       secrets: api,
@@ -163,9 +199,12 @@ export class Manager {
         this.kmsInformer
           .byIndex(CLUSTER_REF, `${ns}/${name}`)
           .map(kmsOf)
-          .filter((k): k is OntapAwsKms => k !== undefined && !k.spec.suspend)
+          // A shared read names only the SVMs of resources the tenancy policy allows.
+          .filter((k): k is OntapAwsKms => k !== undefined && !k.spec.suspend && allowedHere(k))
           .map((k) => scopeKey(k.spec.svm)),
       logger,
+      allowList: opts.allowList,
+      clusterResourceNamespace,
       clientOptions: opts.clientOptions,
       signal: this.stopping.signal,
       onRequest: (clusterKey, info) => {
@@ -177,7 +216,7 @@ export class Manager {
       onHealth: (ns, name, healthy) => {
         // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
         this.enqueueKmsOfCluster(ns, name, 'low');
-        this.clusterController.enqueue(`${ns}/${name}`);
+        this.controllerFor(ns).enqueue(`${ns}/${name}`);
         logger.info(healthy ? 'ONTAP cluster answers again' : 'ONTAP cluster reads failing', { namespace: ns, name });
       },
     });
@@ -194,6 +233,8 @@ export class Manager {
           .byIndex(SCOPE, scopeKey(obj.spec.svm))
           .map(kmsOf)
           .filter((k): k is OntapAwsKms => k !== undefined),
+      clusterScoped: shared,
+      namespace: namespaceMeta,
       recorder: this.recorder,
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
       secretVersion: (ns, name) => this.secretInformer.get(ns, name)?.metadata.resourceVersion,
@@ -203,6 +244,13 @@ export class Manager {
       connections: this.connections,
       recorder: this.recorder,
       onChanged: (c) => this.enqueueKmsOfCluster(c.metadata.namespace, c.metadata.name),
+    });
+    const sharedReconciler = new ClusterReconciler({
+      kube: writerFor(sharedWrites),
+      connections: this.connections,
+      recorder: this.recorder,
+      onChanged: (c) => this.enqueueKmsOfCluster('', c.metadata.name),
+      type: ClusterOntapClusterType,
     });
     const common = { logger, metrics, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs, reconcileTimeoutMs: opts.reconcileTimeoutMs };
     const workers = opts.maxConcurrentReconciles ?? 2;
@@ -220,7 +268,7 @@ export class Manager {
         const slash = key.indexOf('/');
         const o = this.kmsInformer.get(key.slice(0, slash), key.slice(slash + 1));
         const kms = o ? kmsOf(o) : undefined;
-        return kms ? `${kms.metadata.namespace}/${kms.spec.clusterRef.name}` : undefined;
+        return kms ? connectionKey(kms) : undefined;
       },
       maxPerGroup: Math.max(1, Math.floor(workers / 2)),
     });
@@ -232,6 +280,15 @@ export class Manager {
       parse: parseOntapCluster,
       reconcile: (obj, log, signal) => clusterReconciler.reconcile(obj, log, signal),
       logger: logger.child({ controller: 'ontapcluster' }),
+    });
+    this.sharedController = new Controller<ClusterOntapCluster>({
+      ...common,
+      name: 'clusterontapcluster',
+      informer: this.sharedInformer,
+      writes: sharedWrites,
+      parse: parseClusterOntapCluster,
+      reconcile: (obj, log, signal) => sharedReconciler.reconcile(obj, log, signal),
+      logger: logger.child({ controller: 'clusterontapcluster' }),
     });
 
     this.kmsInformer.on((e) => {
@@ -260,6 +317,19 @@ export class Manager {
       const key = keyOf(e.object);
       for (const o of this.kmsInformer.byIndex(SECRET_REFS, key)) this.kmsController.enqueue(keyOf(o));
       for (const o of this.clusterInformer.byIndex(SECRET_REFS, key)) this.clusterController.enqueue(keyOf(o));
+      for (const o of this.sharedInformer.byIndex(SECRET_REFS, key)) this.sharedController.enqueue(keyOf(o));
+    });
+    this.sharedInformer.on((e) => {
+      if (e.type === 'delete') this.connections.drop('', e.object.metadata.name);
+      if (changed(e)) this.sharedController.enqueue(keyOf(e.object));
+      // A changed tenancy policy may allow or refuse its resources: they look again.
+      if (e.type !== 'update' || e.old?.metadata.generation !== e.object.metadata.generation) this.enqueueKmsOfCluster('', e.object.metadata.name);
+    });
+    this.namespaceInformer.on((e) => {
+      // Labels and annotations decide tenancy: the namespace's shared-cluster resources look again.
+      for (const o of this.kmsInformer.list(e.object.metadata.name)) {
+        if (kmsOf(o)?.spec.clusterRef.kind === 'ClusterOntapCluster') this.kmsController.enqueue(keyOf(o));
+      }
     });
   }
 
@@ -267,8 +337,14 @@ export class Manager {
   private reprobeIfReady(clusterKey: string): void {
     if (this.stopping.signal.aborted) return;
     const slash = clusterKey.indexOf('/');
-    const o = this.clusterInformer.get(clusterKey.slice(0, slash), clusterKey.slice(slash + 1));
-    if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.clusterController.enqueue(clusterKey);
+    const ns = clusterKey.slice(0, slash);
+    const o = (ns === '' ? this.sharedInformer : this.clusterInformer).get(ns, clusterKey.slice(slash + 1));
+    if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.controllerFor(ns).enqueue(clusterKey);
+  }
+
+  /** controllerFor picks the controller of a connection key's kind: '' is a ClusterOntapCluster. */
+  private controllerFor(namespace: string): Controller<OntapCluster> | Controller<ClusterOntapCluster> {
+    return namespace === '' ? this.sharedController : this.clusterController;
   }
 
   private enqueueKmsOfCluster(namespace: string, name: string, priority: Priority = 'high'): void {
@@ -277,12 +353,18 @@ export class Manager {
 
   /** startInformers fills the caches; safe to run on standby replicas (they stay warm). */
   async startInformers(): Promise<void> {
-    await Promise.all([this.secretInformer.start(), this.clusterInformer.start(), this.kmsInformer.start()]);
+    await Promise.all([this.secretInformer.start(), this.namespaceInformer.start(), this.sharedInformer.start(), this.clusterInformer.start(), this.kmsInformer.start()]);
   }
 
   /** synced says whether every cache holds its first list. */
   synced(): boolean {
-    return this.kmsInformer.hasSynced() && this.clusterInformer.hasSynced() && this.secretInformer.hasSynced();
+    return (
+      this.kmsInformer.hasSynced() &&
+      this.clusterInformer.hasSynced() &&
+      this.secretInformer.hasSynced() &&
+      this.sharedInformer.hasSynced() &&
+      this.namespaceInformer.hasSynced()
+    );
   }
 
   /** startControllers starts the workers (on the leader only) and queues every cached object. */
@@ -290,16 +372,24 @@ export class Manager {
     if (this.stopping.signal.aborted) return;
     const workers = this.opts.maxConcurrentReconciles ?? 2;
     this.clusterController.start(workers);
+    this.sharedController.start(workers);
     this.kmsController.start(workers);
     for (const o of this.clusterInformer.list()) this.clusterController.enqueue(keyOf(o));
+    for (const o of this.sharedInformer.list()) this.sharedController.enqueue(keyOf(o));
     for (const o of this.kmsInformer.list()) this.kmsController.enqueue(keyOf(o), 'low');
   }
 
   /** stop stops taking work, waits for reconciles in flight, then stops the informers. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('the operator is stopping'));
-    await Promise.all([this.kmsController.stop(), this.clusterController.stop()]);
-    await Promise.all([this.kmsInformer.stop(), this.clusterInformer.stop(), this.secretInformer.stop()]);
+    await Promise.all([this.kmsController.stop(), this.clusterController.stop(), this.sharedController.stop()]);
+    await Promise.all([
+      this.kmsInformer.stop(),
+      this.clusterInformer.stop(),
+      this.secretInformer.stop(),
+      this.sharedInformer.stop(),
+      this.namespaceInformer.stop(),
+    ]);
     await this.recorder.flush?.();
     this.connections.close();
   }

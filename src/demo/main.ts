@@ -110,7 +110,7 @@ async function main(): Promise<number> {
     await applyExamples(stage);
 
     say.title('Starting the operator in this process');
-    const config = parseConfig(['--kubeconfig', running.cp.kubeconfig, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'warn']);
+    const config = parseConfig(['--kubeconfig', running.cp.kubeconfig, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'warn']);
     if (config === 'help') throw new Error('unexpected --help');
     running.log = createWriteStream(stage.logFile, { flags: 'a' });
     running.operator = await startOperator(config, { logger: createLogger({ level: 'info', format: 'json', stream: running.log }) });

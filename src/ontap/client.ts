@@ -198,7 +198,8 @@ export class OntapClient {
 /** checkNextHref refuses a `_links.next` outside `/api/` on this cluster, or one already read. */
 function checkNextHref(context: string, path: string, href: string, seen: ReadonlySet<string>): void {
   if (!isApiPath(href)) {
-    throw new OntapProtocolError(`${context}: _links.next "${clip(href)}" is not a path under /api/ on this cluster; refusing to follow it`, 'GET', path);
+    // The href is the server's text: not quoted, so a status message never carries a non-ONTAP body.
+    throw new OntapProtocolError(`${context}: _links.next is not a path under /api/ on this cluster; refusing to follow it`, 'GET', path);
   }
   if (seen.has(pageKey(href))) {
     throw new OntapProtocolError(`${context}: pagination loop: _links.next "${clip(href)}" points back to a page already read`, 'GET', path);

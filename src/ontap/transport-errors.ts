@@ -3,9 +3,10 @@
  * chain with an errno-style code; the client needs to know which layer failed and whether the
  * request may have reached ONTAP (only then is a write unsafe to retry).
  */
+import { ENDPOINT_NOT_ALLOWED } from './endpoint-policy.js';
 import { OntapTransportError, type TransportErrorKind } from './errors.js';
 
-const NOT_SENT_CONNECTION = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
+const NOT_SENT_CONNECTION = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', ENDPOINT_NOT_ALLOWED]);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
 const TLS_CODE_RE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|EPROTO$|HOSTNAME_MISMATCH)/;
 

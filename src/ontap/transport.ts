@@ -5,6 +5,7 @@
  * typed error. Request bodies are never logged or quoted: debug lines list body field names only.
  */
 import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import fetch, { type Response } from 'node-fetch';
 import { sleep } from '../runtime/backoff.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
@@ -17,6 +18,7 @@ import {
   OntapTimeoutError,
   OntapTransportError,
 } from './errors.js';
+import { ENDPOINT_NOT_ALLOWED } from './endpoint-policy.js';
 import { RequestAbort } from './request-abort.js';
 import { Semaphore } from './semaphore.js';
 import { toTransportError } from './transport-errors.js';
@@ -66,6 +68,11 @@ export interface TransportOptions {
    * @default 16 MiB
    */
   readonly maxResponseBytes?: number | undefined;
+  /**
+   * lookup replaces the socket's DNS lookup: the endpoint allow-list passes one that dials only
+   * allowed addresses. @default the system resolver
+   */
+  readonly lookup?: LookupFunction | undefined;
   /** @default nullLogger */
   readonly logger?: Logger | undefined;
   /** onRequest is called after every HTTP exchange, successful or not. */
@@ -130,6 +137,7 @@ export class Transport {
       maxSockets: maxConcurrent,
       rejectUnauthorized: options.insecureSkipTLSVerify !== true,
       ...(options.caBundle !== undefined ? { ca: options.caBundle } : {}),
+      ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
       ...(auth.kind === 'cert' ? { cert: auth.cert, key: auth.key } : {}),
     });
   }
@@ -200,8 +208,15 @@ export class Transport {
           headers,
           agent: this.agent,
           signal: abort.signal,
+          // ONTAP's REST API never redirects; following one would take the request (and a
+          // connection) to a host the endpoint allow-list never saw.
+          redirect: 'manual',
           ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
         });
+        if (res.status >= 300 && res.status < 400) {
+          abort.abort();
+          throw new OntapProtocolError(`${context}: HTTP ${res.status}, a redirect, which ONTAP's REST API never sends; not followed`, method, path);
+        }
         raw = await this.readBody(res, abort, call);
       } catch (err) {
         throw this.failure(err, abort, call);
@@ -224,7 +239,10 @@ export class Transport {
           path,
           httpStatus: status,
           code: envelope?.code ?? '',
-          message: envelope?.message ?? (res.statusText || 'no error message'),
+          // Only ONTAP's error envelope is quoted. Anything else (an HTML page, a proxy's text, a
+          // reason phrase) is the server's own text, which status must not carry: whoever chose
+          // the endpoint could read another host's answers through it. Say what kind it was.
+          message: envelope !== undefined ? clip(envelope.message, 500) : describeForeignBody(res.headers.get('content-type'), raw.length, parsed.ok),
           target: envelope?.target,
         });
       }
@@ -298,8 +316,9 @@ export function isApiPath(pathAndQuery: string): boolean {
 
 function retryable(method: string, err: unknown): boolean {
   if (!(err instanceof OntapTransportError)) return false;
-  // A certificate that failed verification fails again; retrying would only hide it.
-  if (err.kind === 'tls') return false;
+  // A certificate that failed verification fails again; retrying would only hide it. So does
+  // an address outside the allow-list.
+  if (err.kind === 'tls' || err.sysCode === ENDPOINT_NOT_ALLOWED) return false;
   if (method === 'GET') return true;
   return !err.mayHaveBeenSent;
 }
@@ -311,6 +330,14 @@ function parseBody(text: string): { ok: boolean; value: unknown } {
   } catch {
     return { ok: false, value: undefined };
   }
+}
+
+/** describeForeignBody names the kind of an error answer that is not ONTAP's error envelope, never its text. */
+export function describeForeignBody(contentType: string | null, bytes: number, json: boolean): string {
+  if (bytes === 0) return 'an empty answer, not ONTAP\'s error envelope';
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const kind = json ? 'JSON' : /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type : 'a body of unknown type';
+  return `an answer that is not ONTAP's error envelope (${kind}, ${bytes} bytes)`;
 }
 
 function errorText(err: unknown): string {

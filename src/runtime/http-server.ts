@@ -1,8 +1,10 @@
 /**
- * A minimal HTTP server for the operator's probe and metrics endpoints (`/healthz`, `/readyz`,
- * `/metrics`): exact-path GET routes, nothing else. One is started per bind address.
+ * A minimal HTTP(S) server for the operator's probe and metrics endpoints (`/healthz`, `/readyz`,
+ * `/metrics`): exact-path GET routes, nothing else. One is started per bind address. With `tls`
+ * it serves HTTPS; with `authorize` every request is checked before its route runs.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 
@@ -21,11 +23,15 @@ export interface HttpServerOptions {
   /** routes maps an exact path to its handler. */
   routes: Record<string, () => Promise<RouteResult>>;
   logger: Logger;
+  /** tls serves HTTPS with this PEM certificate and key. @default plain HTTP */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** authorize returns undefined to serve a request, or the refusal to send instead. @default serve all */
+  authorize?: (req: IncomingMessage) => Promise<RouteResult | undefined>;
 }
 
 /** HttpServer is a started server. */
 export interface HttpServer {
-  /** url is `http://host:port` with the port actually bound. */
+  /** url is `http(s)://host:port` with the port actually bound. */
   url: string;
   /** close stops listening and drops open connections. */
   close(): Promise<void>;
@@ -45,9 +51,10 @@ export function parseBindAddress(address: string): { host: string; port: number 
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const { host, port } = parseBindAddress(options.address);
   const log = options.logger.child({ address: options.address });
-  const server = createServer((req, res) => {
-    void handle(req, res, options.routes, log);
-  });
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    void handle(req, res, options, log);
+  };
+  const server: Server = options.tls ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, minVersion: 'TLSv1.2' }, onRequest) : createServer(onRequest);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err) => reject(new Error(`http server: listen on ${options.address}`, { cause: err })));
     server.listen(port, host === '' ? undefined : host, () => resolve());
@@ -55,7 +62,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const bound = server.address() as AddressInfo;
   const shownHost = host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${bound.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${shownHost}:${bound.port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -64,24 +71,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   };
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  routes: Record<string, () => Promise<RouteResult>>,
-  log: Logger,
-): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: HttpServerOptions, log: Logger): Promise<void> {
+  const { routes } = options;
   const path = (req.url ?? '/').split('?')[0] ?? '/';
   const route = Object.hasOwn(routes, path) ? routes[path] : undefined;
   let result: RouteResult;
-  if (route === undefined) result = { status: 404, body: 'not found\n' };
-  else if (req.method !== 'GET' && req.method !== 'HEAD') result = { status: 405, body: 'method not allowed\n' };
-  else {
-    try {
-      result = await route();
-    } catch (err) {
-      log.warn('http route failed', { path, error: err });
-      result = { status: 500, body: 'internal error\n' };
-    }
+  try {
+    // Authentication comes first: an unauthenticated client learns nothing, not even which paths exist.
+    const refused = await options.authorize?.(req);
+    if (refused !== undefined) result = refused;
+    else if (route === undefined) result = { status: 404, body: 'not found\n' };
+    else if (req.method !== 'GET' && req.method !== 'HEAD') result = { status: 405, body: 'method not allowed\n' };
+    else result = await route();
+  } catch (err) {
+    log.warn('http route failed', { path, error: err });
+    result = { status: 500, body: 'internal error\n' };
   }
   res.writeHead(result.status, {
     'Content-Type': result.contentType ?? 'text/plain; charset=utf-8',

@@ -114,6 +114,14 @@ export class KubeApi {
     return cont === undefined ? { items, resourceVersion: rv } : { items, resourceVersion: rv, continue: cont };
   }
 
+  /**
+   * review POSTs a review object (TokenReview, SubjectAccessReview: cluster-scoped, never stored)
+   * and returns the server's answer as JSON, for the caller to parse; such answers have no name.
+   */
+  async review(type: ResourceType, body: unknown): Promise<unknown> {
+    return this.json({ method: 'POST', path: resourcePath(type), body });
+  }
+
   /** create creates `body` and returns it as stored. */
   async create(type: ResourceType, namespace: string, body: KubeObject): Promise<KubeObject> {
     return parseKubeObject(await this.json({ method: 'POST', path: resourcePath(type, namespace), body }));

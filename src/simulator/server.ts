@@ -39,6 +39,8 @@ export interface SimulatorOptions {
   readonly nodes?: number;
   /** @default 'sim-cluster' */
   readonly clusterName?: string;
+  /** clusterUuid GET /api/cluster reports (impersonation tests). @default a random uuid */
+  readonly clusterUuid?: string;
   /** caFile is where the CA PEM is written. @default a file in a fresh temporary directory */
   readonly caFile?: string;
   /** tls: use this certificate instead of generating one; `ca` is what caFile then contains (default: cert). */
@@ -75,6 +77,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...(options.svms !== undefined ? { svms: options.svms } : {}),
     ...(options.nodes !== undefined ? { nodes: options.nodes } : {}),
     ...(options.clusterName !== undefined ? { clusterName: options.clusterName } : {}),
+    ...(options.clusterUuid !== undefined ? { clusterUuid: options.clusterUuid } : {}),
     ...(options.jobRetentionMs !== undefined ? { jobRetentionMs: options.jobRetentionMs } : {}),
   });
   const control = new SimControl(state);

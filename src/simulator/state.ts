@@ -88,6 +88,8 @@ export interface RequestLogEntry {
 /** SimStateOptions shape the initial world. */
 export interface SimStateOptions {
   readonly clusterName?: string;
+  /** clusterUuid is what GET /api/cluster reports; tests set it to impersonate another cluster. @default a random uuid */
+  readonly clusterUuid?: string;
   readonly svms?: readonly string[];
   readonly nodes?: number;
   readonly jobRetentionMs?: number;
@@ -96,7 +98,7 @@ export interface SimStateOptions {
 /** SimState holds everything the simulator knows. */
 export class SimState {
   readonly clusterName: string;
-  readonly clusterUuid = randomUUID();
+  readonly clusterUuid: string;
   svms: SimSvm[] = [];
   nodes: SimNode[] = [];
   readonly records = new Map<string, StoredAwsKms>();
@@ -114,6 +116,7 @@ export class SimState {
   /** SimState builds the initial world. */
   constructor(private readonly options: SimStateOptions = {}) {
     this.clusterName = options.clusterName ?? 'sim-cluster';
+    this.clusterUuid = options.clusterUuid ?? randomUUID();
     this.jobRetentionMs = options.jobRetentionMs ?? 300_000;
     this.jobs = new JobStore(() => this.jobRetentionMs);
     this.reset();

@@ -32,7 +32,8 @@ describe('e2e: production setup — the chart\'s ServiceAccount, metrics, and le
   });
 
   it('runs the scenarios with only the chart\'s RBAC, and /metrics shows reconciles and ONTAP requests moving', async () => {
-    const op = await w.startOperator(['--kubeconfig', chart.serviceAccountKubeconfig, '--leader-elect', '--leader-election-namespace', chart.namespace]);
+    // The flags the chart's Deployment passes: the Lease and the ClusterOntapCluster Secrets in its namespace.
+    const op = await w.startOperator(['--kubeconfig', chart.serviceAccountKubeconfig, '--leader-elect', '--leader-election-namespace', chart.namespace, '--cluster-resource-namespace', chart.namespace]);
     const metrics = async (): Promise<string> => (await fetch(`${op.metricsUrl}/metrics`)).text();
     await waitFor('leader', () => op.isLeader(), 30_000);
     const before = await metrics();
@@ -81,7 +82,7 @@ describe('e2e: production setup — the chart\'s ServiceAccount, metrics, and le
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'src/main.ts', '--kubeconfig', chart.serviceAccountKubeconfig, '--namespace', w.ns, '--leader-elect',
-          '--leader-election-namespace', leaseNs, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug'],
+          '--leader-election-namespace', leaseNs, '--cluster-resource-namespace', leaseNs, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug'],
         { stdio: ['ignore', 'ignore', 'pipe'], detached: false },
       );
       child.stderr?.on('data', (c: Buffer) => log.push(...c.toString('utf8').split('\n').filter((l) => l !== '').map((l) => `${name} ${l}`)));

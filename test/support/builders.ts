@@ -5,6 +5,7 @@
  */
 import { API_VERSION, OntapAwsKmsKind, OntapClusterKind } from '../../src/api/v1alpha1/constants.js';
 import type {
+  ClusterOntapClusterSpec,
   OntapAwsKms,
   OntapAwsKmsSpec,
   OntapAwsKmsStatus,
@@ -39,6 +40,16 @@ export const fullClusterSpec: DeepRequired<OntapClusterSpec> = {
   maxConcurrentRequests: 4,
 };
 
+/** fullSharedSpec sets every ClusterOntapCluster spec field. */
+export const fullSharedSpec: DeepRequired<ClusterOntapClusterSpec> = {
+  ...fullClusterSpec,
+  tenancy: {
+    namespaceSelector: { matchLabels: { 'kms.ontap.dev/tenant': 'true' }, matchExpressions: [{ key: 'team', operator: 'In', values: ['a', 'b'] }] },
+    svms: [{ namespace: 'team-a', names: ['svm1'] }],
+    svmsAnnotation: 'kms.ontap.dev/svms',
+  },
+};
+
 /** fullClusterStatus sets every OntapCluster status field. */
 export const fullClusterStatus: DeepRequired<OntapClusterStatus> = {
   observedGeneration: 1,
@@ -50,7 +61,7 @@ export const fullClusterStatus: DeepRequired<OntapClusterStatus> = {
 
 /** fullAwsKmsSpec sets every OntapAwsKms spec field. */
 export const fullAwsKmsSpec: DeepRequired<OntapAwsKmsSpec> = {
-  clusterRef: { name: 'prod-a' },
+  clusterRef: { name: 'prod-a', kind: 'OntapCluster' },
   svm: { name: 'svm1' },
   keyId: 'arn:aws:kms:us-east-1:111122223333:key/1234abcd',
   region: 'us-east-1',
@@ -98,7 +109,7 @@ export function awsKms(name: string, ...mods: AwsKmsMod[]): OntapAwsKms {
     kind: OntapAwsKmsKind.kind,
     metadata: { name, namespace: 'default', uid: `uid-${name}`, generation: 1, resourceVersion: '1' },
     spec: {
-      clusterRef: { name: 'prod-a' },
+      clusterRef: { name: 'prod-a', kind: 'OntapCluster' },
       svm: { name: 'svm1' },
       keyId: 'key-1',
       region: 'us-east-1',

@@ -72,7 +72,7 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
     sim,
     operator: undefined,
     async startOperator(extraArgs = []) {
-      const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', ...extraArgs]) as Config;
+      const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', ...extraArgs]) as Config;
       world.operator = await startOperator(config, { logger: capturingLogger().child({ test: ns }), clientOptions: { jobPollIntervalMs: 100 } });
       return world.operator;
     },

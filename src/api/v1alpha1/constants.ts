@@ -19,6 +19,14 @@ export const OntapClusterKind = {
   shortNames: ['ontapcl'],
 } as const;
 
+/** Kind names, plurals and short names, as the CRDs declare them (cluster-scoped). */
+export const ClusterOntapClusterKind = {
+  kind: 'ClusterOntapCluster',
+  plural: 'clusterontapclusters',
+  singular: 'clusterontapcluster',
+  shortNames: ['clusterontapcl'],
+} as const;
+
 /** Kind names, plurals and short names, as the CRDs declare them. */
 export const OntapAwsKmsKind = {
   kind: 'OntapAwsKms',
@@ -58,6 +66,10 @@ export const Reason = {
   OntapError: 'OntapError',
   Unreachable: 'Unreachable',
   Suspended: 'Suspended',
+  /** The cluster's endpoint is outside the operator's allowed ONTAP endpoints: nothing is sent. */
+  EndpointNotAllowed: 'EndpointNotAllowed',
+  /** A ClusterOntapCluster's tenancy policy does not let this namespace manage this SVM. */
+  NotPermitted: 'NotPermitted',
   // Successes and observations
   Connected: 'Connected',
   ReconcileSuccess: 'ReconcileSuccess',

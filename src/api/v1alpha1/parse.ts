@@ -6,7 +6,10 @@
  */
 import { Defaults } from './constants.js';
 import type {
+  ClusterOntapCluster,
   Condition,
+  LabelSelector,
+  TenancyPolicy,
   ObjectMeta,
   OntapAwsKms,
   OntapAwsKmsSpec,
@@ -187,6 +190,40 @@ export function parseOntapCluster(value: unknown): OntapCluster {
   };
 }
 
+function parseSelector(r: Reader): LabelSelector {
+  return {
+    matchLabels: r.strMap('matchLabels'),
+    matchExpressions: r.list('matchExpressions').map((e) => ({
+      key: e.str('key'),
+      operator: e.oneOf('operator', ['In', 'NotIn', 'Exists', 'DoesNotExist'] as const, 'Exists'),
+      values: e.strList('values'),
+    })),
+  };
+}
+
+/** parseTenancy reads a ClusterOntapCluster's tenancy policy; a missing one permits nothing. */
+function parseTenancy(r: Reader | undefined): TenancyPolicy {
+  if (!r) return { namespaceSelector: { matchExpressions: [{ key: 'kms.ontap.dev/no-tenancy-policy', operator: 'Exists' }] }, svms: [] };
+  return {
+    namespaceSelector: parseSelector(r.obj('namespaceSelector')),
+    svms: r.list('svms').map((g) => ({ namespace: g.str('namespace'), names: g.strList('names') })),
+    svmsAnnotation: r.optStr('svmsAnnotation'),
+  };
+}
+
+/** parseClusterOntapCluster reads a whole ClusterOntapCluster. */
+export function parseClusterOntapCluster(value: unknown): ClusterOntapCluster {
+  const o = Reader.of(value, 'ClusterOntapCluster');
+  const spec = Reader.of((value as Json).spec, 'spec');
+  return {
+    apiVersion: o.str('apiVersion'),
+    kind: o.str('kind'),
+    metadata: { ...parseMeta((value as Json).metadata), namespace: '' },
+    spec: { ...parseOntapClusterSpec((value as Json).spec), tenancy: parseTenancy(spec.optObj('tenancy')) },
+    status: parseOntapClusterStatus(o.optObj('status')),
+  };
+}
+
 function parseProxy(p: Reader | undefined): ProxySpec | undefined {
   if (!p) return undefined;
   const pw = p.optObj('passwordSecretRef');
@@ -205,7 +242,10 @@ export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
   const creds = s.obj('credentialsSecretRef');
   const svm = s.optObj('svm');
   return {
-    clusterRef: { name: s.obj('clusterRef').str('name') },
+    clusterRef: {
+      name: s.obj('clusterRef').str('name'),
+      kind: s.obj('clusterRef').oneOf('kind', ['OntapCluster', 'ClusterOntapCluster'] as const, 'OntapCluster'),
+    },
     svm: svm ? { name: svm.str('name') } : undefined,
     keyId: s.str('keyId'),
     region: s.str('region'),

@@ -18,6 +18,8 @@ export interface JSONSchema {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  maxItems?: number;
+  additionalProperties?: JSONSchema;
   pattern?: string;
   format?: string;
   nullable?: boolean;

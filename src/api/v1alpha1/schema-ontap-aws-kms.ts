@@ -1,7 +1,7 @@
 /** The OntapAwsKms schema: spec (the desired AWS KMS configuration) and status (ONTAP's record, how the last reconcile went). */
 import { Defaults, Limits } from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
-import { arr, bool, conditionsSchema, generation, immutable, int, name, obj, secretKey, str } from './schema-builders.js';
+import { arr, bool, conditionsSchema, DNS_SUBDOMAIN, generation, immutable, int, name, obj, secretKey, str } from './schema-builders.js';
 
 const reachability = (what: string): JSONSchema =>
   obj(`${what}, as ONTAP reports it.`, {
@@ -15,8 +15,18 @@ export const ontapAwsKmsSpec: JSONSchema = obj(
   'OntapAwsKmsSpec is the desired AWS KMS key-manager configuration of one SVM. Optional fields that are unset are not managed: never sent to ONTAP and never compared.',
   {
     clusterRef: obj(
-      'ClusterRef names the OntapCluster in this namespace that hosts the SVM. Immutable.',
-      { name: name('OntapCluster') },
+      'ClusterRef names the connection to the ONTAP cluster that hosts the SVM: an OntapCluster in this namespace (kind OntapCluster, the default) or a ClusterOntapCluster shared by the platform team (kind ClusterOntapCluster), whose tenancy policy must allow this namespace and SVM. Immutable.',
+      {
+        name: str(`Name of the OntapCluster in this namespace, or of the ClusterOntapCluster: a DNS subdomain (lower case), at most ${Limits.maxNameLength} characters.`, {
+          minLength: 1,
+          maxLength: Limits.maxNameLength,
+          pattern: DNS_SUBDOMAIN,
+        }),
+        kind: str(
+          'Kind of the referenced connection: OntapCluster (in this namespace; the default) or ClusterOntapCluster (cluster-scoped; its tenancy policy decides whether this namespace may manage the SVM, and a reference it does not allow gets Synced=False with reason NotPermitted).',
+          { enum: ['OntapCluster', 'ClusterOntapCluster'], default: 'OntapCluster' },
+        ),
+      },
       { required: ['name'], 'x-kubernetes-validations': [immutable('clusterRef')] },
     ),
     svm: obj(

@@ -1,7 +1,7 @@
 /** The OntapCluster schema: spec (how to reach a cluster) and status (what the probe saw). */
 import { Defaults, Limits } from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
-import { bool, conditionsSchema, generation, int, name, obj, secretKey, str } from './schema-builders.js';
+import { arr, bool, conditionsSchema, generation, int, name, obj, secretKey, str } from './schema-builders.js';
 
 /** ontapClusterSpec is the OntapCluster spec schema. */
 export const ontapClusterSpec: JSONSchema = obj(
@@ -88,3 +88,62 @@ export const ontapClusterStatus: JSONSchema = obj('OntapClusterStatus is what th
   conditions: conditionsSchema('Conditions: Ready says whether the cluster answered with these settings.'),
 });
 
+
+const LABEL_KEY = '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$';
+
+/** labelSelector is a metav1.LabelSelector. */
+const labelSelector = (description: string): JSONSchema =>
+  obj(description, {
+    matchLabels: {
+      type: 'object',
+      description: 'MatchLabels: every label listed must be present on the namespace with this value.',
+      additionalProperties: { type: 'string' },
+    },
+    matchExpressions: arr(
+      'MatchExpressions: every requirement must hold.',
+      obj(
+        'A label requirement.',
+        {
+          key: str('Key of the label.', { minLength: 1, maxLength: 317 }),
+          operator: str('Operator: In, NotIn, Exists or DoesNotExist.', { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] }),
+          values: arr('Values for In and NotIn; empty for Exists and DoesNotExist.', str('A label value.', { maxLength: 63 }), { maxItems: 256 }),
+        },
+        { required: ['key', 'operator'] },
+      ),
+      { maxItems: 32 },
+    ),
+  });
+
+/** tenancySchema is a ClusterOntapCluster's tenancy policy. */
+const tenancySchema: JSONSchema = obj(
+  'Tenancy says which namespaces may reference this ClusterOntapCluster from an OntapAwsKms, and which SVMs each may manage. A reference it does not allow gets Synced=False with reason NotPermitted and nothing is sent to ONTAP. A namespace may manage an SVM only when the namespace matches namespaceSelector and the SVM is granted to it, in svms or in its svmsAnnotation. The cluster scope (an OntapAwsKms without svm) is never allowed through a ClusterOntapCluster: use an OntapCluster in the platform namespace for it.',
+  {
+    namespaceSelector: labelSelector('NamespaceSelector selects the namespaces that may reference this cluster, by their labels; {} selects every namespace. Only who may label namespaces (the platform team) should decide these labels.'),
+    svms: arr(
+      'SVMs grants SVMs to namespaces by name.',
+      obj(
+        'A grant of SVMs to one namespace.',
+        {
+          namespace: str('Namespace that may manage the SVMs.', { minLength: 1, maxLength: 63, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' }),
+          names: arr(`Names of the SVMs, each at most ${Limits.maxSvmNameLength} characters.`, str('An SVM name.', { minLength: 1, maxLength: Limits.maxSvmNameLength }), { maxItems: 1024 }),
+        },
+        { required: ['namespace', 'names'] },
+      ),
+      { maxItems: 4096 },
+    ),
+    svmsAnnotation: str(
+      'SVMsAnnotation names an annotation of the namespace that lists more SVMs (comma-separated) that namespace may manage, e.g. kms.ontap.dev/svms. Only who may annotate namespaces (the platform team) should be able to set it. Unset: only svms grants.',
+      { minLength: 1, maxLength: 317, pattern: LABEL_KEY },
+    ),
+  },
+  { required: ['namespaceSelector'] },
+);
+
+/** clusterOntapClusterSpec is the ClusterOntapCluster spec schema: an OntapCluster spec plus tenancy. */
+export const clusterOntapClusterSpec: JSONSchema = {
+  ...ontapClusterSpec,
+  description:
+    "ClusterOntapClusterSpec says how to reach one ONTAP cluster, for OntapAwsKms in any namespace its tenancy policy allows. Its Secrets (credentialsSecretRef, clientCertificateSecretRef, caBundleSecretRef) live in the operator's cluster resource namespace (--cluster-resource-namespace, the chart's release namespace), like cert-manager's ClusterIssuer.",
+  properties: { ...ontapClusterSpec.properties, tenancy: tenancySchema },
+  required: ['endpoint', 'tenancy'],
+};

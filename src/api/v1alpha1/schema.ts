@@ -2,11 +2,11 @@
  * The CRDs of kms.ontap.dev/v1alpha1, as data. This is the one source of truth for `crds/*.yaml`
  * and the chart's copy (`npm run gen:crds` writes them; a unit test fails when they differ).
  */
-import { API_VERSION, GROUP, OntapAwsKmsKind, OntapClusterKind, VERSION } from './constants.js';
+import { API_VERSION, ClusterOntapClusterKind, GROUP, OntapAwsKmsKind, OntapClusterKind, VERSION } from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
 import { obj, str } from './schema-builders.js';
 import { ontapAwsKmsSpec, ontapAwsKmsStatus } from './schema-ontap-aws-kms.js';
-import { ontapClusterSpec, ontapClusterStatus } from './schema-ontap-cluster.js';
+import { clusterOntapClusterSpec, ontapClusterSpec, ontapClusterStatus } from './schema-ontap-cluster.js';
 
 export interface CustomResourceDefinition {
   apiVersion: 'apiextensions.k8s.io/v1';
@@ -15,7 +15,7 @@ export interface CustomResourceDefinition {
   spec: {
     group: string;
     names: { kind: string; listKind: string; plural: string; singular: string; shortNames: string[]; categories: string[] };
-    scope: 'Namespaced';
+    scope: 'Namespaced' | 'Cluster';
     versions: Array<{
       name: string;
       served: boolean;
@@ -27,7 +27,7 @@ export interface CustomResourceDefinition {
   };
 }
 
-type Kind = typeof OntapClusterKind | typeof OntapAwsKmsKind;
+type Kind = typeof OntapClusterKind | typeof OntapAwsKmsKind | typeof ClusterOntapClusterKind;
 
 function crd(
   kind: Kind,
@@ -35,6 +35,7 @@ function crd(
   spec: JSONSchema,
   status: JSONSchema,
   columns: CustomResourceDefinition['spec']['versions'][number]['additionalPrinterColumns'],
+  scope: 'Namespaced' | 'Cluster' = 'Namespaced',
 ): CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -50,7 +51,7 @@ function crd(
         shortNames: [...kind.shortNames],
         categories: ['ontap'],
       },
-      scope: 'Namespaced',
+      scope,
       versions: [
         {
           name: VERSION,
@@ -102,18 +103,34 @@ export const ontapAwsKmsCRD = crd(
   ontapAwsKmsSpec,
   ontapAwsKmsStatus,
   [
-    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name', description: 'The OntapCluster.' },
+    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name', description: 'The OntapCluster or ClusterOntapCluster.' },
     { name: 'SVM', type: 'string', jsonPath: '.spec.svm.name', description: 'The SVM; empty for the cluster scope.' },
     { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'AWS region.' },
     { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Synced and key protection available.' },
     { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'Last reconcile applied the spec.' },
     { name: 'AmazonReachable', type: 'string', jsonPath: condition('AmazonReachable'), description: 'AWS KMS reachable from all nodes.' },
+    { name: 'Kind', type: 'string', jsonPath: '.spec.clusterRef.kind', description: 'OntapCluster or ClusterOntapCluster.', priority: 1 },
   ],
+);
+
+/** clusterOntapClusterCRD is the cluster-scoped ClusterOntapCluster CRD. */
+export const clusterOntapClusterCRD = crd(
+  ClusterOntapClusterKind,
+  "ClusterOntapCluster is an ONTAP connection shared across namespaces: an OntapCluster's endpoint, credentials and TLS settings (its Secrets in the operator's cluster resource namespace) and a tenancy policy that says which namespaces may use it for which SVMs. Tenants then need neither the ONTAP credentials nor trust over the whole cluster.",
+  clusterOntapClusterSpec,
+  ontapClusterStatus,
+  [
+    { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint', description: 'Cluster management endpoint.' },
+    { name: 'Version', type: 'string', jsonPath: '.status.version', description: 'ONTAP version.' },
+    { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Whether the cluster answers.' },
+  ],
+  'Cluster',
 );
 
 /** allCRDs lists every CRD with the file name it is written to under crds/. */
 export const allCRDs: ReadonlyArray<{ file: string; crd: CustomResourceDefinition }> = [
   { file: `${GROUP}_${OntapClusterKind.plural}.yaml`, crd: ontapClusterCRD },
   { file: `${GROUP}_${OntapAwsKmsKind.plural}.yaml`, crd: ontapAwsKmsCRD },
+  { file: `${GROUP}_${ClusterOntapClusterKind.plural}.yaml`, crd: clusterOntapClusterCRD },
 ];
 

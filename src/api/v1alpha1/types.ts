@@ -67,6 +67,58 @@ export interface OntapCluster {
   status?: OntapClusterStatus;
 }
 
+/** LabelSelectorRequirement is a metav1.LabelSelectorRequirement. */
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+/** LabelSelector is a metav1.LabelSelector; an empty one selects everything. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+/** SvmGrant lists the SVMs one namespace may manage through a ClusterOntapCluster. */
+export interface SvmGrant {
+  namespace: string;
+  names: string[];
+}
+
+/** TenancyPolicy says who may use a ClusterOntapCluster, and for which SVMs. */
+export interface TenancyPolicy {
+  /** namespaceSelector selects the namespaces whose OntapAwsKms may reference the cluster. */
+  namespaceSelector: LabelSelector;
+  /** svms grants SVMs to namespaces by name. */
+  svms: SvmGrant[];
+  /** svmsAnnotation names a namespace annotation listing more SVMs (comma-separated) that namespace may manage. */
+  svmsAnnotation?: string;
+}
+
+/** ClusterOntapClusterSpec is an OntapCluster spec whose Secrets live in the operator's cluster resource namespace, plus a tenancy policy. */
+export interface ClusterOntapClusterSpec extends OntapClusterSpec {
+  tenancy: TenancyPolicy;
+}
+
+/** ClusterOntapCluster is the cluster-scoped ClusterOntapCluster custom resource (metadata.namespace is ''). */
+export interface ClusterOntapCluster {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: ClusterOntapClusterSpec;
+  status?: OntapClusterStatus;
+}
+
+/** ClusterKind is the kind an OntapAwsKms clusterRef names. */
+export type ClusterKind = 'OntapCluster' | 'ClusterOntapCluster';
+
+/** ClusterReference names the OntapCluster (same namespace) or ClusterOntapCluster an OntapAwsKms uses. */
+export interface ClusterReference {
+  name: string;
+  kind: ClusterKind;
+}
+
 /** AwsCredentialsSecretRef names the Secret holding the AWS access key pair. */
 export interface AwsCredentialsSecretRef {
   name: string;
@@ -90,7 +142,7 @@ export type ManagementPolicy = 'Manage' | 'Observe';
 
 /** OntapAwsKmsSpec is one AWS KMS configuration on one SVM (or the cluster scope). */
 export interface OntapAwsKmsSpec {
-  clusterRef: LocalObjectReference;
+  clusterRef: ClusterReference;
   svm?: { name: string };
   keyId: string;
   region: string;

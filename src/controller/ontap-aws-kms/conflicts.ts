@@ -1,29 +1,64 @@
 /**
  * Conflict detection: two OntapAwsKms that configure the same SVM of the same ONTAP cluster would
  * fight. The oldest wins; the others report Conflict and do nothing. Pure functions of the cache.
+ *
+ * A rival only counts when this resource's own connection vouches for its claim: it uses the
+ * very same connection (same OntapCluster, or same ClusterOntapCluster), or it created or adopted
+ * the record (its status.uuid) that this resource's connection sees on ONTAP right now. What a
+ * rival's own OntapCluster reports (its cluster uuid, say) is never trusted: a tenant can point
+ * an OntapCluster at a fake ONTAP that claims to be any cluster.
  */
-import type { OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
+import type { OntapAwsKms } from '../../api/v1alpha1/types.js';
 import { scopeKey } from './observer.js';
 
-/**
- * targetKey identifies what an OntapAwsKms configures: the cluster (by ONTAP's uuid when its
- * OntapCluster has reported one, so two OntapClusters for one ONTAP count as one) and the SVM.
- */
-export function targetKey(obj: OntapAwsKms, cluster: (namespace: string, name: string) => OntapCluster | undefined): string {
-  const ns = obj.metadata.namespace;
-  const uuid = cluster(ns, obj.spec.clusterRef.name)?.status?.clusterUUID;
-  return `${uuid ?? `${ns}/${obj.spec.clusterRef.name}`}|${scopeKey(obj.spec.svm)}`;
+/** connectionKey names the connection an OntapAwsKms uses: namespace/name of its OntapCluster, or /name of a ClusterOntapCluster. */
+export function connectionKey(obj: OntapAwsKms): string {
+  const ref = obj.spec.clusterRef;
+  return ref.kind === 'ClusterOntapCluster' ? `/${ref.name}` : `${obj.metadata.namespace}/${ref.name}`;
 }
 
-/** conflictWinner returns the oldest OntapAwsKms with the same target as `obj` (possibly `obj`). */
+/**
+ * rivals lists the resources whose claim on `obj`'s target this resource can confirm: same SVM
+ * (or cluster scope) and either the same connection, or (when `recordUuid` is known: the uuid
+ * of the record `obj`'s connection sees) a Manage resource that holds that very record. Observe
+ * resources claim nothing over another connection: they only read.
+ */
+export function rivals(obj: OntapAwsKms, peers: readonly OntapAwsKms[], recordUuid: string | undefined, mayClaim: (p: OntapAwsKms) => boolean = () => true): OntapAwsKms[] {
+  const scope = scopeKey(obj.spec.svm);
+  const conn = connectionKey(obj);
+  return peers.filter(
+    (p) =>
+      p.metadata.uid !== obj.metadata.uid &&
+      mayClaim(p) &&
+      scopeKey(p.spec.svm) === scope &&
+      (connectionKey(p) === conn ||
+        (recordUuid !== undefined && p.spec.managementPolicy === 'Manage' && p.status?.uuid === recordUuid)),
+  );
+}
+
+/**
+ * conflictWinner returns the oldest of `obj` and its confirmed rivals (possibly `obj`).
+ * `mayClaim` leaves out resources that may not use their connection at all (a tenancy policy
+ * refuses them): being older must not let a refused namespace block an allowed one.
+ */
 export function conflictWinner(
   obj: OntapAwsKms,
   peers: readonly OntapAwsKms[],
-  cluster: (namespace: string, name: string) => OntapCluster | undefined,
+  recordUuid: string | undefined,
+  mayClaim?: (p: OntapAwsKms) => boolean,
 ): OntapAwsKms {
-  const key = targetKey(obj, cluster);
-  const rivals = peers.filter((p) => p.metadata.uid !== obj.metadata.uid && targetKey(p, cluster) === key);
-  return [obj, ...rivals].sort(olderFirst)[0] ?? obj;
+  return [obj, ...rivals(obj, peers, recordUuid, mayClaim)].sort(olderFirst)[0] ?? obj;
+}
+
+/**
+ * conflictMessage says who holds the target. A winner in another namespace is not named: a
+ * tenant must learn nothing of other tenants' resources from its own status.
+ */
+export function conflictMessage(obj: OntapAwsKms, winner: OntapAwsKms): string {
+  const what = `${describeScope(obj.spec.svm)} on this ONTAP cluster`;
+  return winner.metadata.namespace === obj.metadata.namespace
+    ? `OntapAwsKms ${winner.metadata.namespace}/${winner.metadata.name} already manages ${what}`
+    : `an older OntapAwsKms in another namespace already manages ${what} (the record this resource's connection sees is the one it created or adopted)`;
 }
 
 function olderFirst(a: OntapAwsKms, b: OntapAwsKms): number {

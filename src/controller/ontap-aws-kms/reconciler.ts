@@ -5,7 +5,7 @@
  * object and ONTAP as they are, never from the event that queued it.
  */
 import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
-import type { AppliedSecret, OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, ClusterOntapCluster, OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapApiError, OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -16,7 +16,8 @@ import { OntapAwsKmsType } from '../resources.js';
 import { appliedAfter, computeDelta, createBody, patchOnlyBody, sentState } from './delta.js';
 import { OBSERVED_FIELDS } from './fields.js';
 import { lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
-import { conflictWinner, describeScope } from './conflicts.js';
+import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
+import { type NamespaceMeta, permitted } from './tenancy.js';
 import { referencedSecrets, resolveSecrets, type ResolvedSecrets, type SecretReader } from './secrets.js';
 import { computeStatus, type Outcome } from './status.js';
 
@@ -32,6 +33,10 @@ export interface AwsKmsReconcilerDeps {
   readonly connections: ClusterConnections;
   /** cluster returns the OntapCluster from the cache. */
   readonly cluster: (namespace: string, name: string) => OntapCluster | undefined;
+  /** clusterScoped returns the ClusterOntapCluster from the cache. @default none */
+  readonly clusterScoped?: (name: string) => ClusterOntapCluster | undefined;
+  /** namespace returns a namespace's labels and annotations from the cache, for tenancy. @default none */
+  readonly namespace?: (name: string) => NamespaceMeta | undefined;
   /**
    * peers returns the cached OntapAwsKms that may configure the same target as `obj` (at least
    * every one with the same SVM name, in any namespace), for conflict detection.
@@ -97,7 +102,7 @@ export class AwsKmsReconciler {
   }
 
   private action(obj: OntapAwsKms): string {
-    return `aws-kms for ${describeScope(obj.spec.svm)} on OntapCluster ${obj.spec.clusterRef.name}`;
+    return `aws-kms for ${describeScope(obj.spec.svm)} on ${obj.spec.clusterRef.kind} ${obj.spec.clusterRef.name}`;
   }
 
   private async writeOutcome(obj: OntapAwsKms, outcome: Outcome): Promise<void> {
@@ -105,30 +110,40 @@ export class AwsKmsReconciler {
     await writeStatus(this.deps.kube, OntapAwsKmsType, obj.metadata, obj.status, next);
   }
 
-  /** connect finds the OntapCluster and its connection, or says why not. */
+  /**
+   * connect finds the OntapCluster or ClusterOntapCluster and its connection, or says why not.
+   * A ClusterOntapCluster's tenancy policy is checked first: a reference it does not allow is
+   * NotPermitted, and nothing is built or sent. Its failures are told without their details,
+   * which name the platform's Secrets and namespace: its own status has them.
+   */
   private async connect(obj: OntapAwsKms): Promise<Connection> {
     const { namespace } = obj.metadata;
     const name = obj.spec.clusterRef.name;
+    if (obj.spec.clusterRef.kind === 'ClusterOntapCluster') {
+      const shared = this.checkPermitted(obj);
+      try {
+        return await this.deps.connections.get(shared);
+      } catch (e) {
+        const cause = classifyError(e, `ClusterOntapCluster ${name}`);
+        throw new ReconcileError(Reason.ClusterNotReady, `ClusterOntapCluster ${name} is not ready (${cause.reason}); its status says why`, cause.retry, { cause: e });
+      }
+    }
     const cluster = this.deps.cluster(namespace, name);
     if (!cluster) throw new ReconcileError(Reason.ClusterNotFound, `OntapCluster ${namespace}/${name} not found`, 'wait');
     try {
       return await this.deps.connections.get(cluster);
     } catch (e) {
       const cause = classifyError(e, `OntapCluster ${namespace}/${name}`);
-      throw new ReconcileError(Reason.ClusterNotReady, `${cause.message}`, cause.retry, { cause: e });
+      throw new ReconcileError(cause.reason === Reason.EndpointNotAllowed ? cause.reason : Reason.ClusterNotReady, `${cause.message}`, cause.retry, { cause: e });
     }
   }
 
   private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
-    const { spec, metadata } = obj;
-    const winner = conflictWinner(obj, this.deps.peers(obj), (ns, n) => this.deps.cluster(ns, n));
-    if (winner.metadata.uid !== metadata.uid) {
-      throw new ReconcileError(
-        Reason.Conflict,
-        `OntapAwsKms ${winner.metadata.namespace}/${winner.metadata.name} already manages ${describeScope(spec.svm)} on this cluster`,
-        'wait',
-      );
-    }
+    const { spec } = obj;
+    // A refused reference learns nothing more, not even whether another resource holds its SVM.
+    if (spec.clusterRef.kind === 'ClusterOntapCluster') this.checkPermitted(obj);
+    // Rivals on this very connection are known before ONTAP is read: the younger does nothing.
+    this.checkConflict(obj, undefined);
     const conn = await this.connect(obj);
     // Secrets before any ONTAP call: with a missing or empty one, nothing is written (Manage).
     // Observe never sends them; it only compares the access key id when it can read it. When
@@ -146,6 +161,8 @@ export class AwsKmsReconciler {
       secrets = await this.readSecrets(obj, false);
     }
 
+    // Rivals over other connections count only when they hold the record this connection sees.
+    if (record?.uuid !== undefined) this.checkConflict(obj, record.uuid);
     if (!record) {
       if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
       return this.create(obj, conn, secrets, log, signal);
@@ -225,6 +242,30 @@ export class AwsKmsReconciler {
     return known?.resourceVersion === rv ? known.accessKeyId : undefined;
   }
 
+  /** checkPermitted returns the ClusterOntapCluster `obj` names, or throws ClusterNotFound or NotPermitted. */
+  private checkPermitted(obj: OntapAwsKms): ClusterOntapCluster {
+    const name = obj.spec.clusterRef.name;
+    const shared = this.deps.clusterScoped?.(name);
+    if (!shared) throw new ReconcileError(Reason.ClusterNotFound, `ClusterOntapCluster ${name} not found`, 'wait');
+    const verdict = permitted(name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm);
+    if (!verdict.allowed) throw new ReconcileError(Reason.NotPermitted, verdict.why, 'wait');
+    return shared;
+  }
+
+  /** checkConflict throws Conflict when a confirmed rival is older; see conflicts.ts. */
+  private checkConflict(obj: OntapAwsKms, recordUuid: string | undefined): void {
+    const winner = conflictWinner(obj, this.deps.peers(obj), recordUuid, (p) => this.mayUse(p));
+    if (winner.metadata.uid !== obj.metadata.uid) throw new ReconcileError(Reason.Conflict, conflictMessage(obj, winner), 'wait');
+  }
+
+  /** mayUse tells whether a resource may use its connection: always an OntapCluster's, a ClusterOntapCluster's per its policy. */
+  private mayUse(obj: OntapAwsKms): boolean {
+    const ref = obj.spec.clusterRef;
+    if (ref.kind !== 'ClusterOntapCluster') return true;
+    const shared = this.deps.clusterScoped?.(ref.name);
+    return shared !== undefined && permitted(ref.name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm).allowed;
+  }
+
   private async create(obj: OntapAwsKms, conn: Connection, secrets: ResolvedSecrets, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
     const key = scopeKey(obj.spec.svm);
     let uuid: string;
@@ -259,7 +300,7 @@ export class AwsKmsReconciler {
     if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
     const { spec } = obj;
     const uuid = obj.status?.uuid;
-    const winner = conflictWinner(obj, this.deps.peers(obj), (ns, n) => this.deps.cluster(ns, n));
+    const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
     // Only a record this resource created or adopted is ever deleted, and only when asked.
     const mayDelete = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined && winner.metadata.uid === obj.metadata.uid;
     if (mayDelete) {

@@ -4,9 +4,10 @@
  * is rebuilt only when its settings change: the OntapCluster's generation or the resourceVersion
  * of a Secret it references, so Secret data is read when it changed, not on every reconcile.
  */
-import { Reason } from '../../api/v1alpha1/constants.js';
+import { ClusterOntapClusterKind, Reason } from '../../api/v1alpha1/constants.js';
 import type { OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapClient, type OntapClientOptions } from '../../ontap/client.js';
+import type { EndpointAllowList } from '../../ontap/endpoint-policy.js';
 import type { OntapAuth, RequestInfo } from '../../ontap/transport.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -41,6 +42,18 @@ export interface ConnectionsOptions {
   readonly onHealth?: (namespace: string, name: string, healthy: boolean) => void;
   /** signal aborts the shared reads when the operator stops. */
   readonly signal?: AbortSignal;
+  /** allowList says which endpoints may be contacted at all. @default every endpoint */
+  readonly allowList?: EndpointAllowList;
+  /** clusterResourceNamespace holds the Secrets of every ClusterOntapCluster. @default 'default' */
+  readonly clusterResourceNamespace?: string;
+}
+
+/**
+ * secretNamespace is where a cluster's Secrets live: its own namespace, or for a
+ * ClusterOntapCluster (cluster-scoped) the operator's cluster resource namespace.
+ */
+export function secretNamespace(cluster: OntapCluster, clusterResourceNamespace: string): string {
+  return cluster.kind === ClusterOntapClusterKind.kind ? clusterResourceNamespace : cluster.metadata.namespace;
 }
 
 /** secretNames lists the Secrets an OntapCluster references. */
@@ -67,8 +80,12 @@ export class ClusterConnections {
 
   constructor(private readonly opts: ConnectionsOptions) {}
 
+  private secretNs(cluster: OntapCluster): string {
+    return secretNamespace(cluster, this.opts.clusterResourceNamespace ?? 'default');
+  }
+
   private fingerprint(cluster: OntapCluster): string {
-    const ns = cluster.metadata.namespace;
+    const ns = this.secretNs(cluster);
     const versions = clusterSecretNames(cluster).map((n) => `${n}@${this.opts.secretVersion(ns, n) ?? '?'}`);
     return [cluster.metadata.uid, cluster.metadata.generation, ...versions].join('|');
   }
@@ -80,10 +97,22 @@ export class ClusterConnections {
 
   /**
    * get returns the connection for `cluster`, building it when its settings changed. A missing
-   * or invalid Secret is a ReconcileError; nothing is contacted here.
+   * or invalid Secret is a ReconcileError; nothing is contacted here. Keys are namespace/name,
+   * and /name for a ClusterOntapCluster (no namespace), so the two kinds never share one. An
+   * endpoint outside the allow-list gets no connection at all: EndpointNotAllowed.
    */
   async get(cluster: OntapCluster): Promise<Connection> {
     const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    const verdict = this.opts.allowList?.verdict(cluster.spec.endpoint);
+    if (verdict?.kind === 'denied') {
+      // Drop a connection built before the list (or the endpoint) changed: nothing more goes there.
+      if (this.byKey.has(key)) this.drop(cluster.metadata.namespace, cluster.metadata.name);
+      throw new ReconcileError(
+        Reason.EndpointNotAllowed,
+        `endpoint ${cluster.spec.endpoint} is not among the operator's allowed ONTAP endpoints (${verdict.why}); nothing was sent to it`,
+        'wait',
+      );
+    }
     const fp = this.fingerprint(cluster);
     const existing = this.byKey.get(key);
     // An unknown Secret version ('?') means the cache has not seen it yet: rebuild to be safe.
@@ -178,7 +207,9 @@ export class ClusterConnections {
   }
 
   private async clientOptions(cluster: OntapCluster): Promise<OntapClientOptions> {
-    const { namespace: ns, name } = cluster.metadata;
+    const { namespace: ownNs, name } = cluster.metadata;
+    const ns = this.secretNs(cluster);
+    const label = ownNs === '' ? `${cluster.kind}/${name}` : `${ownNs}/${name}`;
     const spec = cluster.spec;
     let auth: OntapAuth;
     if (spec.credentialsSecretRef) {
@@ -188,7 +219,7 @@ export class ClusterConnections {
       const s = await mustGet(this.opts.secrets, ns, spec.clientCertificateSecretRef.name);
       auth = { kind: 'cert', cert: readKey(s, ns, 'tls.crt', PEM_VALUE_MAX_BYTES), key: readKey(s, ns, 'tls.key', PEM_VALUE_MAX_BYTES) };
     } else {
-      throw new ReconcileError(Reason.SecretInvalid, `OntapCluster ${ns}/${name} names no credentials Secret`, 'wait');
+      throw new ReconcileError(Reason.SecretInvalid, `${label} names no credentials Secret`, 'wait');
     }
     let caBundle: string | undefined;
     if (spec.caBundleSecretRef) {
@@ -196,15 +227,18 @@ export class ClusterConnections {
       caBundle = readKey(s, ns, spec.caBundleSecretRef.key, PEM_VALUE_MAX_BYTES);
     }
     const onRequest = this.opts.onRequest;
+    const verdict = this.opts.allowList?.verdict(spec.endpoint);
     return {
       endpoint: spec.endpoint,
+      // A host name allowed only by address: every connection dials only the allowed addresses it resolves to.
+      lookup: verdict?.kind === 'resolve' ? this.opts.allowList?.lookup() : undefined,
       auth,
       caBundle,
       insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
       requestTimeoutSeconds: spec.requestTimeoutSeconds,
       maxConcurrentRequests: spec.maxConcurrentRequests,
-      logger: this.opts.logger.child({ cluster: `${ns}/${name}` }),
-      onRequest: onRequest ? (info) => onRequest(`${ns}/${name}`, info) : undefined,
+      logger: this.opts.logger.child({ cluster: label }),
+      onRequest: onRequest ? (info) => onRequest(`${ownNs}/${name}`, info) : undefined,
       ...this.opts.clientOptions,
     };
   }

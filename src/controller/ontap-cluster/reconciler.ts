@@ -9,6 +9,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { type ConditionInput, findCondition, setConditions } from '../conditions.js';
 import { classifyError } from '../errors.js';
 import { type KubeWriter, writeStatus } from '../kube-writes.js';
+import type { ResourceType } from '../../runtime/kube.js';
 import { OntapClusterType } from '../resources.js';
 import type { ClusterConnections } from './connections.js';
 
@@ -28,6 +29,8 @@ export interface ClusterReconcilerDeps {
   /** onReadyChanged is told when Ready or the cluster uuid changes, to requeue dependent OntapAwsKms. */
   readonly onChanged?: (cluster: OntapCluster) => void;
   readonly now?: () => number;
+  /** type is the kind reconciled: OntapCluster, or the cluster-scoped ClusterOntapCluster. @default OntapClusterType */
+  readonly type?: ResourceType;
 }
 
 /** ClusterReconciler reconciles OntapCluster objects. */
@@ -65,7 +68,7 @@ export class ClusterReconciler {
       log.info('probe failed', { reason: failure.reason, error: failure.message });
       this.deps.recorder.event(obj, 'Warning', EventReason.ConnectionFailed, `${failure.reason}: ${failure.message}`);
     }
-    const wrote = await writeStatus(this.deps.kube, OntapClusterType, obj.metadata, obj.status, next);
+    const wrote = await writeStatus(this.deps.kube, this.deps.type ?? OntapClusterType, obj.metadata, obj.status, next);
     if (wrote) this.deps.onChanged?.({ ...obj, status: next });
     if (failure && failure.retry === 'backoff') throw failure;
     return { requeueAfterMs: PROBE_INTERVAL_MS };

@@ -4,7 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
-import { OntapAwsKmsType, OntapClusterType } from '../../../src/controller/resources.js';
+import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from '../../../src/controller/resources.js';
 import { KubeApi, KubeApiError, type KubeObject, NamespaceType, type ResourceType } from '../../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane } from '../../support/control-plane.js';
 import { loadExamples } from '../../support/examples.js';
@@ -23,14 +23,22 @@ describe('CRDs on the real API server', function () {
     ns = `crd-${randomBytes(3).toString('hex')}`;
     await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   });
-  after(async () => api?.delete(NamespaceType, '', ns));
+  /** shared lists the cluster-scoped objects created here: the namespace's deletion does not take them. */
+  const sharedCreated: string[] = [];
+  after(async () => {
+    for (const name of sharedCreated) await api?.delete(ClusterOntapClusterType, '', name).catch(() => undefined);
+    await api?.delete(NamespaceType, '', ns);
+  });
 
-  const typeOf = (kind: string): ResourceType => (kind === 'OntapCluster' ? OntapClusterType : OntapAwsKmsType);
+  const typeOf = (kind: string): ResourceType => (kind === 'OntapCluster' ? OntapClusterType : kind === 'ClusterOntapCluster' ? ClusterOntapClusterType : OntapAwsKmsType);
 
-  /** rejection creates `obj` and returns the API server's error message ('' when accepted). */
+  /** rejection creates `obj` (in the test namespace unless cluster-scoped) and returns the API server's error message ('' when accepted). */
   async function rejection(obj: KubeObject): Promise<string> {
+    const scoped = obj.kind === 'ClusterOntapCluster';
+    const name = scoped ? `${ns}-${obj.metadata.name}` : obj.metadata.name;
     try {
-      await api.create(typeOf(String(obj.kind)), ns, { ...obj, metadata: { ...obj.metadata, namespace: ns } });
+      await api.create(typeOf(String(obj.kind)), scoped ? '' : ns, { ...obj, metadata: scoped ? { name } : { ...obj.metadata, namespace: ns } });
+      if (scoped) sharedCreated.push(name);
       return '';
     } catch (e) {
       if (e instanceof KubeApiError && e.statusCode === 422) return e.message;
@@ -56,6 +64,27 @@ describe('CRDs on the real API server', function () {
       expect(await rejection({ ...(d.doc as KubeObject), metadata: { name: `${d.name}-${++seq}` } })).to.equal('');
     });
   }
+
+  it('ClusterOntapCluster: cluster-scoped, needs a tenancy policy with a namespaceSelector', async () => {
+    const shared = (spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'ClusterOntapCluster',
+      metadata: { name: `shared-${++seq}` },
+      spec: { endpoint: 'https://10.0.0.10', credentialsSecretRef: { name: 'admin' }, ...spec },
+    });
+    expect(await rejection(shared({ tenancy: { namespaceSelector: {} } }))).to.equal('');
+    expect(await rejection(shared({}))).to.contain('spec.tenancy');
+    expect(await rejection(shared({ tenancy: {} }))).to.contain('spec.tenancy.namespaceSelector');
+    expect(await rejection(shared({ tenancy: { namespaceSelector: { matchExpressions: [{ key: 'a', operator: 'Near' }] } } }))).to.contain('operator');
+    expect(await rejection(shared({ endpoint: 'http://10.0.0.10', tenancy: { namespaceSelector: {} } })), 'the OntapCluster endpoint rules hold').to.contain('endpoint must be an https:// URL');
+  });
+
+  it('OntapAwsKms clusterRef.kind: OntapCluster by default, ClusterOntapCluster allowed, nothing else', async () => {
+    const created = await api.create(OntapAwsKmsType, ns, { ...kms({}), metadata: { name: `kind-${++seq}`, namespace: ns } });
+    expect(created.spec).to.have.nested.property('clusterRef.kind', 'OntapCluster');
+    expect(await rejection(kms({ clusterRef: { name: 'c', kind: 'ClusterOntapCluster' } }))).to.equal('');
+    expect(await rejection(kms({ clusterRef: { name: 'c', kind: 'Secret' } }))).to.contain('spec.clusterRef.kind');
+  });
 
   it('applies the schema defaults', async () => {
     const created = await api.create(OntapAwsKmsType, ns, { ...kms({}), metadata: { name: 'defaults', namespace: ns } });
@@ -175,6 +204,17 @@ describe('CRDs on the real API server', function () {
       expect(await cp.kubectl(['explain', 'ontapawskms.spec.svm.name'])).to.contain('at most 47 characters');
       expect(await cp.kubectl(['explain', 'ontapcluster.spec.requestTimeoutSeconds'])).to.contain('1..120');
       expect(await cp.kubectl(['explain', 'ontapcluster.spec.endpoint'])).to.contain('1..65535');
+    });
+
+    it('kubectl explain documents the tenancy fields', async () => {
+      const cp = await getControlPlane();
+      const explain = async (path: string): Promise<string> => (await cp.kubectl(['explain', path])).replace(/\s+/g, ' ');
+      expect(await explain('ontapawskms.spec.clusterRef.kind')).to.contain('ClusterOntapCluster (cluster-scoped; its tenancy policy decides');
+      expect(await explain('clusterontapcluster.spec')).to.contain("operator's cluster resource namespace");
+      expect(await explain('clusterontapcluster.spec.tenancy')).to.contain('NotPermitted');
+      expect(await explain('clusterontapcluster.spec.tenancy.namespaceSelector')).to.contain('selects the namespaces that may reference this cluster');
+      expect(await explain('clusterontapcluster.spec.tenancy.svms')).to.contain('grants SVMs to namespaces');
+      expect(await explain('clusterontapcluster.spec.tenancy.svmsAnnotation')).to.contain('comma-separated');
     });
   });
 

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { CHART_DIR, helm, watchNamespaceFlags } from './install.js';
 import { at, find, renderChart, type Manifest } from './render.js';
 
-type Rule = { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] };
+type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] };
 
 function rules(m: Manifest): Rule[] {
   return (m.rules ?? []) as Rule[];
@@ -14,7 +14,7 @@ function rules(m: Manifest): Rule[] {
 
 /** verbsFor collects the verbs a set of rules grants on group/resource. */
 function verbsFor(rs: readonly Rule[], group: string, resource: string): string[] {
-  return [...new Set(rs.filter((r) => r.apiGroups.includes(group) && r.resources.includes(resource)).flatMap((r) => r.verbs))].sort();
+  return [...new Set(rs.filter((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource)).flatMap((r) => r.verbs))].sort();
 }
 
 describe('helm chart', function () {
@@ -26,7 +26,11 @@ describe('helm chart', function () {
       { reason: 'restricted namespaces', args: watchNamespaceFlags(['storage', 'team-b']) },
       {
         reason: 'every optional object on',
-        args: ['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true', '--set', 'imagePullSecrets[0].name=regcred'],
+        args: [
+          '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24',
+          '--set', 'imagePullSecrets[0].name=regcred', '--set', 'allowedOntapEndpoints[0]=10.0.0.0/24', '--set', 'metrics.certSecret=metrics-tls',
+          '--set', 'metrics.reader.subjects[0].kind=ServiceAccount', '--set', 'metrics.reader.subjects[0].name=prometheus', '--set', 'metrics.reader.subjects[0].namespace=monitoring',
+        ],
       },
     ];
     for (const c of cases) {
@@ -66,7 +70,7 @@ describe('helm chart', function () {
 
     it('renders the operator objects, and no optional ones', function () {
       const kinds = objs.map((m) => m.kind).sort();
-      expect(kinds).to.deep.equal(['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
+      expect(kinds).to.deep.equal(['ClusterRole', 'ClusterRole', 'ClusterRole', 'ClusterRoleBinding', 'ClusterRoleBinding', 'Deployment', 'Role', 'RoleBinding', 'Service', 'ServiceAccount']);
       for (const m of objs.filter((o) => !o.kind.startsWith('Cluster'))) expect(m.metadata.namespace, m.kind).to.equal('ontap-kms-system');
     });
 
@@ -75,7 +79,8 @@ describe('helm chart', function () {
       expect(at(d, 'spec', 'replicas')).to.equal(2);
       const args = at(d, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
       expect(args).to.include('--leader-elect');
-      expect(args).to.include.members(['--metrics-bind-address=:8080', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=2']);
+      expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=2', '--cluster-resource-namespace=ontap-kms-system']);
+      expect(args.filter((a) => a.startsWith('--metrics-secure') || a.startsWith('--allowed-ontap-endpoints')), 'HTTPS metrics, no allow-list by default').to.be.empty;
       expect(args.filter((a) => a.startsWith('--namespace')), 'all namespaces: no --namespace').to.be.empty;
       const term = at(d, 'spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm');
       expect(at(term, 'topologyKey')).to.equal('kubernetes.io/hostname');
@@ -97,7 +102,7 @@ describe('helm chart', function () {
       const d = find(objs, 'Deployment');
       const c = at(d, 'spec', 'template', 'spec', 'containers', 0);
       expect(at(c, 'ports')).to.deep.include.members([
-        { name: 'metrics', containerPort: 8080, protocol: 'TCP' },
+        { name: 'metrics', containerPort: 8443, protocol: 'TCP' },
         { name: 'health', containerPort: 8081, protocol: 'TCP' },
       ]);
       expect(at(c, 'livenessProbe', 'httpGet')).to.deep.equal({ path: '/healthz', port: 'health' });
@@ -105,12 +110,12 @@ describe('helm chart', function () {
       expect(at(c, 'env')).to.deep.include({ name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } });
       expect(at(c, 'image')).to.equal('ghcr.io/ontap-kms-operator/ontap-kms-operator:0.1.0');
       const svc = find(objs, 'Service');
-      expect(at(svc, 'spec', 'ports', 0)).to.deep.include({ name: 'metrics', port: 8080, targetPort: 'metrics' });
+      expect(at(svc, 'spec', 'ports', 0)).to.deep.include({ name: 'metrics', port: 8443, targetPort: 'metrics' });
       expect(at(svc, 'spec', 'selector')).to.deep.equal(at(d, 'spec', 'selector', 'matchLabels'));
     });
 
     it('grants exactly the verbs the operator uses, cluster-wide, and the Lease in its own namespace', function () {
-      const cr = rules(find(objs, 'ClusterRole'));
+      const cr = rules(find(objs, 'ClusterRole', 'ontap-kms-operator'));
       const cases: Array<{ group: string; resource: string; verbs: string[] }> = [
         { group: 'kms.ontap.dev', resource: 'ontapawskmses', verbs: ['get', 'list', 'patch', 'update', 'watch'] },
         { group: 'kms.ontap.dev', resource: 'ontapclusters', verbs: ['get', 'list', 'patch', 'update', 'watch'] },
@@ -123,19 +128,41 @@ describe('helm chart', function () {
         { group: 'coordination.k8s.io', resource: 'leases', verbs: [] },
       ];
       for (const c of cases) expect(verbsFor(cr, c.group, c.resource), `${c.group}/${c.resource}`).to.deep.equal(c.verbs);
-      expect(cr.flatMap((r) => [...r.verbs, ...r.resources, ...r.apiGroups])).to.not.include('*');
+      expect(cr.flatMap((r) => [...r.verbs, ...(r.resources ?? []), ...(r.apiGroups ?? [])])).to.not.include('*');
 
       const lease = find(objs, 'Role', 'ontap-kms-operator-leader-election', 'ontap-kms-system');
       expect(verbsFor(rules(lease), 'coordination.k8s.io', 'leases')).to.deep.equal(['create', 'get', 'update']);
-      const binding = find(objs, 'ClusterRoleBinding');
+      const binding = find(objs, 'ClusterRoleBinding', 'ontap-kms-operator');
       expect(at(binding, 'subjects', 0)).to.deep.equal({ kind: 'ServiceAccount', name: 'ontap-kms-operator', namespace: 'ontap-kms-system' });
+    });
+
+    it('grants the cluster-scoped reads (ClusterOntapClusters, namespaces) and the reviews /metrics needs, and a metrics-reader ClusterRole', function () {
+      const scoped = rules(find(objs, 'ClusterRole', 'ontap-kms-operator-cluster-scoped'));
+      const cases: Array<{ group: string; resource: string; verbs: string[] }> = [
+        { group: 'kms.ontap.dev', resource: 'clusterontapclusters', verbs: ['get', 'list', 'watch'] },
+        { group: 'kms.ontap.dev', resource: 'clusterontapclusters/status', verbs: ['get', 'patch', 'update'] },
+        { group: '', resource: 'namespaces', verbs: ['get', 'list', 'watch'] },
+        { group: 'authentication.k8s.io', resource: 'tokenreviews', verbs: ['create'] },
+        { group: 'authorization.k8s.io', resource: 'subjectaccessreviews', verbs: ['create'] },
+        { group: '', resource: 'secrets', verbs: [] },
+      ];
+      for (const c of cases) expect(verbsFor(scoped, c.group, c.resource), `${c.group}/${c.resource}`).to.deep.equal(c.verbs);
+      const binding = find(objs, 'ClusterRoleBinding', 'ontap-kms-operator-cluster-scoped');
+      expect(at(binding, 'subjects', 0)).to.deep.equal({ kind: 'ServiceAccount', name: 'ontap-kms-operator', namespace: 'ontap-kms-system' });
+      const reader = find(objs, 'ClusterRole', 'ontap-kms-operator-metrics-reader');
+      expect(reader.rules).to.deep.equal([{ nonResourceURLs: ['/metrics'], verbs: ['get'] }]);
     });
   });
 
   describe('watchNamespaces', function () {
     it('binds a Role in each watched namespace only, and passes one --namespace each', async function () {
       const objs = await renderChart(watchNamespaceFlags(['storage', 'team-b']));
-      expect(objs.filter((m) => m.kind.startsWith('Cluster')), 'no cluster-wide grant').to.be.empty;
+      const clusterWide = objs.filter((m) => m.kind === 'ClusterRole').map((m) => m.metadata.name).sort();
+      expect(clusterWide, 'cluster-wide: only the cluster-scoped reads and metrics-reader').to.deep.equal(['ontap-kms-operator-cluster-scoped', 'ontap-kms-operator-metrics-reader']);
+      for (const m of objs.filter((o) => o.kind === 'ClusterRole')) expect(verbsFor(rules(m), '', 'secrets'), m.metadata.name).to.deep.equal([]);
+      // The ClusterOntapCluster Secrets live in the release namespace: readable there, nowhere else.
+      const own = find(objs, 'Role', 'ontap-kms-operator-cluster-resources', 'ontap-kms-system');
+      expect(verbsFor(rules(own), '', 'secrets')).to.deep.equal(['get', 'list', 'watch']);
       for (const ns of ['storage', 'team-b']) {
         const role = find(objs, 'Role', 'ontap-kms-operator', ns);
         expect(verbsFor(rules(role), '', 'secrets')).to.deep.equal(['get', 'list', 'watch']);
@@ -148,12 +175,15 @@ describe('helm chart', function () {
   });
 
   describe('options', function () {
-    it('renders a ServiceMonitor for the metrics Service when asked', async function () {
+    it('renders a ServiceMonitor for the metrics Service when asked: HTTPS, with the bearer token and TLS config', async function () {
       const objs = await renderChart(['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.serviceMonitor.labels.release=prometheus']);
       const sm = find(objs, 'ServiceMonitor');
       expect(sm.apiVersion).to.equal('monitoring.coreos.com/v1');
       expect(sm.metadata.labels?.release).to.equal('prometheus');
       expect(at(sm, 'spec', 'endpoints', 0, 'port')).to.equal('metrics');
+      expect(at(sm, 'spec', 'endpoints', 0, 'scheme')).to.equal('https');
+      expect(at(sm, 'spec', 'endpoints', 0, 'bearerTokenFile')).to.equal('/var/run/secrets/kubernetes.io/serviceaccount/token');
+      expect(at(sm, 'spec', 'endpoints', 0, 'tlsConfig')).to.deep.equal({ insecureSkipVerify: true });
       expect(at(sm, 'spec', 'selector', 'matchLabels')).to.deep.equal(at(find(objs, 'Deployment'), 'spec', 'selector', 'matchLabels'));
     });
 
@@ -172,6 +202,35 @@ describe('helm chart', function () {
       expect(at(egress, 1, 'to')).to.deep.equal([{ ipBlock: { cidr: '172.20.0.1/32' } }]);
       expect(at(egress, 2, 'to')).to.deep.equal([{ ipBlock: { cidr: '10.0.0.0/24' } }]);
       expect(at(egress, 2, 'ports')).to.deep.equal([{ port: 443, protocol: 'TCP' }]);
+    });
+
+    it('refuses to render a NetworkPolicy without ONTAP CIDRs, saying which value to set', async function () {
+      let failure: unknown;
+      try {
+        await renderChart(['--set', 'networkPolicy.enabled=true']);
+      } catch (err) {
+        failure = err;
+      }
+      expect(failure).to.be.instanceOf(Error);
+      expect((failure as Error).message).to.contain('networkPolicy.enabled needs networkPolicy.ontap.cidrs');
+    });
+
+    it('passes the endpoint allow-list, plain-HTTP metrics and a metrics certificate Secret when asked', async function () {
+      const allow = await renderChart(['--set', 'allowedOntapEndpoints[0]=10.0.0.0/24', '--set', 'allowedOntapEndpoints[1]=*.ontap.corp']);
+      const argsOf = (objs: Manifest[]): string[] => at(find(objs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
+      expect(argsOf(allow)).to.include('--allowed-ontap-endpoints=10.0.0.0/24,*.ontap.corp');
+
+      const plain = await renderChart(['--set', 'metrics.secure=false', '--set', 'metrics.serviceMonitor.enabled=true']);
+      expect(argsOf(plain)).to.include('--metrics-secure=false');
+      expect(verbsFor(rules(find(plain, 'ClusterRole', 'ontap-kms-operator-cluster-scoped')), 'authentication.k8s.io', 'tokenreviews'), 'no reviews without HTTPS').to.deep.equal([]);
+      expect(at(find(plain, 'ServiceMonitor'), 'spec', 'endpoints', 0)).to.not.have.property('scheme');
+
+      const cert = await renderChart(['--set', 'metrics.certSecret=metrics-tls', '--set', 'metrics.reader.subjects[0].kind=ServiceAccount', '--set', 'metrics.reader.subjects[0].name=prometheus', '--set', 'metrics.reader.subjects[0].namespace=monitoring']);
+      expect(argsOf(cert)).to.include('--metrics-cert-dir=/etc/ontap-kms-operator/metrics-certs');
+      expect(at(find(cert, 'Deployment'), 'spec', 'template', 'spec', 'volumes')).to.deep.include({ name: 'metrics-certs', secret: { secretName: 'metrics-tls' } });
+      const rb = find(cert, 'ClusterRoleBinding', 'ontap-kms-operator-metrics-reader');
+      expect(at(rb, 'roleRef', 'name')).to.equal('ontap-kms-operator-metrics-reader');
+      expect(at(rb, 'subjects', 0)).to.deep.equal({ kind: 'ServiceAccount', name: 'prometheus', namespace: 'monitoring' });
     });
 
     it('sets the image, pull secrets and a single replica without leader election', async function () {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane, type TestControlPlane } from '../../support/control-plane.js';
-import { helm, installChart, type InstalledChart } from './install.js';
+import { CHART_DIR, helm, installChart, type InstalledChart } from './install.js';
 
 const run = promisify(execFile);
 
@@ -66,15 +66,21 @@ describe('helm install into the control plane', function () {
       const names = (await cp.kubectl(['get', 'deployment,serviceaccount,service,role,rolebinding', '-n', system, '-l', `app.kubernetes.io/instance=${release.release}`, '-o', 'name'])).trim().split('\n').sort();
       expect(names).to.deep.equal([
         `deployment.apps/${release.serviceAccountName}`,
+        `role.rbac.authorization.k8s.io/${release.serviceAccountName}-cluster-resources`,
         `role.rbac.authorization.k8s.io/${release.serviceAccountName}-leader-election`,
+        `rolebinding.rbac.authorization.k8s.io/${release.serviceAccountName}-cluster-resources`,
         `rolebinding.rbac.authorization.k8s.io/${release.serviceAccountName}-leader-election`,
         `service/${release.serviceAccountName}-metrics`,
         `serviceaccount/${release.serviceAccountName}`,
       ]);
       const inWatched = (await cp.kubectl(['get', 'role,rolebinding', '-n', watched, '-o', 'name'])).trim().split('\n').sort();
       expect(inWatched).to.deep.equal([`role.rbac.authorization.k8s.io/${release.serviceAccountName}`, `rolebinding.rbac.authorization.k8s.io/${release.serviceAccountName}`]);
-      const clusterWide = await cp.kubectl(['get', 'clusterrole,clusterrolebinding', '-l', `app.kubernetes.io/instance=${release.release}`, '-o', 'name']);
-      expect(clusterWide.trim(), 'no cluster-wide grant').to.equal('');
+      const clusterWide = (await cp.kubectl(['get', 'clusterrole,clusterrolebinding', '-l', `app.kubernetes.io/instance=${release.release}`, '-o', 'name'])).trim().split('\n').sort();
+      expect(clusterWide, 'cluster-wide: the cluster-scoped reads and metrics-reader only').to.deep.equal([
+        `clusterrole.rbac.authorization.k8s.io/${release.serviceAccountName}-cluster-scoped`,
+        `clusterrole.rbac.authorization.k8s.io/${release.serviceAccountName}-metrics-reader`,
+        `clusterrolebinding.rbac.authorization.k8s.io/${release.serviceAccountName}-cluster-scoped`,
+      ]);
     });
 
     it('lets the ServiceAccount do what the operator does in the watched namespace, and no more', async function () {
@@ -98,7 +104,15 @@ describe('helm install into the control plane', function () {
         { reason: 'never creates OntapAwsKms', args: ['create', kms, '-n', watched], allowed: false },
         { reason: 'never deletes OntapAwsKms', args: ['delete', kms, '-n', watched], allowed: false },
         { reason: 'no Secrets outside watchNamespaces', args: ['get', 'secrets', '-n', other], allowed: false },
-        { reason: 'no Secrets in its own namespace', args: ['get', 'secrets', '-n', system], allowed: false },
+        { reason: 'reads ClusterOntapCluster Secrets in its own namespace', args: ['get', 'secrets', '-n', system], allowed: true },
+        { reason: 'never writes Secrets in its own namespace', args: ['update', 'secrets', '-n', system], allowed: false },
+        { reason: 'watches ClusterOntapClusters', args: ['watch', 'clusterontapclusters.kms.ontap.dev'], allowed: true },
+        { reason: 'patches ClusterOntapCluster status', args: ['patch', 'clusterontapclusters.kms.ontap.dev', '--subresource=status'], allowed: true },
+        { reason: 'never creates ClusterOntapClusters', args: ['create', 'clusterontapclusters.kms.ontap.dev'], allowed: false },
+        { reason: 'watches namespaces (tenancy labels)', args: ['watch', 'namespaces'], allowed: true },
+        { reason: 'never labels namespaces', args: ['patch', 'namespaces'], allowed: false },
+        { reason: 'reviews tokens for /metrics', args: ['create', 'tokenreviews.authentication.k8s.io'], allowed: true },
+        { reason: 'reviews access for /metrics', args: ['create', 'subjectaccessreviews.authorization.k8s.io'], allowed: true },
         { reason: 'no OntapAwsKms outside watchNamespaces', args: ['list', kms, '-n', other], allowed: false },
         { reason: 'no cluster-wide Secret list', args: ['list', 'secrets', '--all-namespaces'], allowed: false },
         { reason: 'no other Lease', args: ['update', 'leases.coordination.k8s.io/kube-scheduler', '-n', system], allowed: false },
@@ -137,10 +151,23 @@ describe('helm install into the control plane', function () {
       const names = (await cp.kubectl(['get', 'clusterrole,clusterrolebinding', '-l', `app.kubernetes.io/instance=${release.release}`, '-o', 'name'])).trim().split('\n').sort();
       expect(names).to.deep.equal([
         `clusterrole.rbac.authorization.k8s.io/${release.serviceAccountName}`,
+        `clusterrole.rbac.authorization.k8s.io/${release.serviceAccountName}-cluster-scoped`,
+        `clusterrole.rbac.authorization.k8s.io/${release.serviceAccountName}-metrics-reader`,
         `clusterrolebinding.rbac.authorization.k8s.io/${release.serviceAccountName}`,
+        `clusterrolebinding.rbac.authorization.k8s.io/${release.serviceAccountName}-cluster-scoped`,
       ]);
       const replicas = await cp.kubectl(['get', 'deployment', release.serviceAccountName, '-n', system, '-o', 'jsonpath={.spec.replicas}']);
       expect(replicas).to.equal('2');
+    });
+
+    it('says in its NOTES that an empty allow-list allows every endpoint, and how /metrics is read', async function () {
+      const out = await helm(['install', `notes-${id}`, CHART_DIR, '--kubeconfig', cp.kubeconfig, '--namespace', system, '--dry-run=server']);
+      const notes = out.slice(out.indexOf('NOTES:'));
+      expect(notes).to.contain('allowedOntapEndpoints is empty, so every endpoint is allowed');
+      expect(notes).to.contain('metrics-reader');
+      expect(notes).to.contain(`ClusterOntapCluster Secrets go in namespace ${system}`);
+      const listed = await helm(['install', `notes-${id}`, CHART_DIR, '--kubeconfig', cp.kubeconfig, '--namespace', system, '--dry-run=server', '--set', 'allowedOntapEndpoints[0]=10.0.0.0/24']);
+      expect(listed.slice(listed.indexOf('NOTES:'))).to.contain('It contacts only these ONTAP endpoints: 10.0.0.0/24.');
     });
 
     it('lets the ServiceAccount read and patch its kinds and read Secrets in any namespace, but not write Secrets or run pods', async function () {

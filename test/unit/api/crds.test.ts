@@ -3,13 +3,13 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
-import { ontapAwsKmsCRD, ontapClusterCRD } from '../../../src/api/v1alpha1/schema.js';
+import { clusterOntapClusterCRD, ontapAwsKmsCRD, ontapClusterCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
-import { parseOntapAwsKms, parseOntapCluster } from '../../../src/api/v1alpha1/parse.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapCluster } from '../../../src/api/v1alpha1/parse.js';
 import { loadExamples } from '../../support/examples.js';
 import { validateAgainstSchema } from '../../support/schema-validate.js';
-import { fullAwsKmsSpec, fullAwsKmsStatus, fullClusterSpec, fullClusterStatus } from '../../support/builders.js';
+import { fullAwsKmsSpec, fullAwsKmsStatus, fullClusterSpec, fullClusterStatus, fullSharedSpec } from '../../support/builders.js';
 
 const specOf = (crd: typeof ontapClusterCRD): JSONSchema => crd.spec.versions[0]!.schema.openAPIV3Schema;
 
@@ -42,6 +42,8 @@ describe('CRDs', () => {
     { name: 'OntapCluster status', value: fullClusterStatus, schema: specOf(ontapClusterCRD).properties!.status! },
     { name: 'OntapAwsKms spec', value: fullAwsKmsSpec, schema: specOf(ontapAwsKmsCRD).properties!.spec! },
     { name: 'OntapAwsKms status', value: fullAwsKmsStatus, schema: specOf(ontapAwsKmsCRD).properties!.status! },
+    { name: 'ClusterOntapCluster spec', value: fullSharedSpec, schema: specOf(clusterOntapClusterCRD).properties!.spec! },
+    { name: 'ClusterOntapCluster status', value: fullClusterStatus, schema: specOf(clusterOntapClusterCRD).properties!.status! },
   ];
   for (const c of cases) {
     it(`the TypeScript type and the schema of ${c.name} have the same fields`, () => {
@@ -59,13 +61,18 @@ describe('CRDs', () => {
     };
     walk(specOf(ontapClusterCRD), 'OntapCluster');
     walk(specOf(ontapAwsKmsCRD), 'OntapAwsKms');
+    walk(specOf(clusterOntapClusterCRD), 'ClusterOntapCluster');
     expect(missing.filter((p) => !p.endsWith('.metadata'))).to.deep.equal([]);
   });
 
   it('has the printer columns and short names of api.md', () => {
     const cols = (crd: typeof ontapClusterCRD): string[] => crd.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
-    expect(cols(ontapAwsKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Region', 'Ready', 'Synced', 'AmazonReachable', 'Age']);
+    expect(cols(ontapAwsKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Region', 'Ready', 'Synced', 'AmazonReachable', 'Kind', 'Age']);
+    expect(ontapAwsKmsCRD.spec.versions[0]!.additionalPrinterColumns.find((c) => c.name === 'Kind')?.priority, 'Kind only with -o wide').to.equal(1);
     expect(cols(ontapClusterCRD)).to.deep.equal(['Endpoint', 'Version', 'Ready', 'Age']);
+    expect(cols(clusterOntapClusterCRD)).to.deep.equal(['Endpoint', 'Version', 'Ready', 'Age']);
+    expect(clusterOntapClusterCRD.spec.scope).to.equal('Cluster');
+    expect(clusterOntapClusterCRD.spec.names.shortNames).to.deep.equal(['clusterontapcl']);
     expect(ontapAwsKmsCRD.spec.names.shortNames).to.deep.equal(['awskms']);
     expect(ontapClusterCRD.spec.names.shortNames).to.deep.equal(['ontapcl']);
     expect(ontapAwsKmsCRD.spec.versions[0]!.subresources).to.deep.equal({ status: {} });
@@ -79,14 +86,15 @@ describe('CRDs', () => {
 describe('examples', () => {
   const docs = loadExamples();
   it('there are examples of both kinds', () => {
-    expect(docs.map((d) => d.kind)).to.include.members(['OntapCluster', 'OntapAwsKms', 'Secret']);
+    expect(docs.map((d) => d.kind)).to.include.members(['OntapCluster', 'OntapAwsKms', 'ClusterOntapCluster', 'Secret']);
   });
-  for (const d of docs.filter((x) => x.kind === 'OntapCluster' || x.kind === 'OntapAwsKms')) {
+  const crdOf = { OntapCluster: ontapClusterCRD, OntapAwsKms: ontapAwsKmsCRD, ClusterOntapCluster: clusterOntapClusterCRD } as const;
+  const parserOf = { OntapCluster: parseOntapCluster, OntapAwsKms: parseOntapAwsKms, ClusterOntapCluster: parseClusterOntapCluster } as const;
+  for (const d of docs.filter((x): x is typeof x & { kind: keyof typeof crdOf } => Object.hasOwn(crdOf, x.kind))) {
     it(`${d.file}: ${d.kind}/${d.name} is valid against the CRD schema and parses`, () => {
-      const crd = d.kind === 'OntapCluster' ? ontapClusterCRD : ontapAwsKmsCRD;
-      expect(validateAgainstSchema(d.doc, specOf(crd))).to.deep.equal([]);
+      expect(validateAgainstSchema(d.doc, specOf(crdOf[d.kind]))).to.deep.equal([]);
       const withMeta = { ...d.doc, metadata: { ...(d.doc.metadata as object), uid: 'u', generation: 1 } };
-      const parsed = d.kind === 'OntapCluster' ? parseOntapCluster(withMeta) : parseOntapAwsKms(withMeta);
+      const parsed = parserOf[d.kind](withMeta);
       expect(parsed.metadata.name).to.equal(d.name);
     });
   }
@@ -195,6 +203,7 @@ describe('limits (structural)', () => {
     };
     walk(specOf(ontapClusterCRD), 'OntapCluster');
     walk(specOf(ontapAwsKmsCRD), 'OntapAwsKms');
+    walk(specOf(clusterOntapClusterCRD), 'ClusterOntapCluster');
     expect(unbounded).to.deep.equal([]);
   });
 

@@ -1,0 +1,90 @@
+/**
+ * /metrics as the chart deploys it (issue 10): HTTPS, a bearer token checked by TokenReview, and
+ * `get` on the non-resource URL /metrics checked by SubjectAccessReview, with exactly the RBAC
+ * the chart grants. The operator runs as the chart's ServiceAccount; a scraper ServiceAccount
+ * bound to the chart's metrics-reader ClusterRole reads the metrics with its token.
+ */
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
+import { parseConfig, type Config } from '../../src/config.js';
+import { startOperator, type Operator } from '../../src/operator.js';
+import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane, type TestControlPlane } from '../support/control-plane.js';
+import { waitFor } from '../support/e2e.js';
+import { capturingLogger } from '../support/log-capture.js';
+import { installChart, type InstalledChart } from '../integration/deploy/install.js';
+
+/** scrape GETs a URL over HTTPS (the certificate is self-signed: not verified here) with an optional bearer token. */
+function scrape(url: string, token?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', rejectUnauthorized: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('e2e: /metrics over HTTPS with TokenReview and SubjectAccessReview, with the chart RBAC', function () {
+  this.timeout(120_000);
+  const id = randomBytes(3).toString('hex');
+  const system = `kms-m-${id}`;
+  const watched = `kms-mw-${id}`;
+  let cp: TestControlPlane;
+  let release: InstalledChart;
+  let op: Operator;
+
+  before(async function () {
+    this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+    cp = await getControlPlane();
+    release = await installChart(cp, {
+      namespace: system,
+      release: `m-${id}`,
+      watchNamespaces: [watched],
+      extraArgs: [
+        '--set', 'metrics.reader.subjects[0].kind=ServiceAccount',
+        '--set', 'metrics.reader.subjects[0].name=scraper',
+        '--set', `metrics.reader.subjects[0].namespace=${system}`,
+      ],
+    });
+    for (const sa of ['scraper', 'nobody']) await cp.kubectl(['create', 'serviceaccount', sa, '-n', system]);
+    // The operator as the chart runs it: its ServiceAccount's permissions, secure metrics (the default).
+    const config = parseConfig([
+      '--kubeconfig', release.serviceAccountKubeconfig, '--namespace', watched, '--cluster-resource-namespace', system,
+      '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0',
+    ]) as Config;
+    op = await startOperator(config, { logger: capturingLogger().child({ test: 'metrics-auth' }) });
+  });
+  after(async () => {
+    await op?.stop();
+    await release?.uninstall().catch(() => undefined);
+    for (const ns of [system, watched]) await cp?.kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+  });
+
+  it('serves HTTPS, and the chart RBAC is enough for every cache (ready)', async () => {
+    expect(op.metricsUrl).to.match(/^https:\/\//);
+    await waitFor('/readyz 200', async () => (await fetch(`${op.healthUrl}/readyz`)).status === 200, 20_000);
+  });
+
+  it('refuses an anonymous request (401) and a token that is not one (401)', async () => {
+    expect((await scrape(`${op.metricsUrl}/metrics`)).status).to.equal(401);
+    expect((await scrape(`${op.metricsUrl}/metrics`, 'not-a-token')).status).to.equal(401);
+  });
+
+  it('refuses a valid token whose ServiceAccount may not get /metrics (403)', async () => {
+    const token = (await cp.kubectl(['create', 'token', 'nobody', '-n', system])).trim();
+    const res = await scrape(`${op.metricsUrl}/metrics`, token);
+    expect(res.status).to.equal(403);
+    expect(res.body).to.not.contain('controller_runtime');
+  });
+
+  it('serves the metrics to a ServiceAccount bound to the chart metrics-reader ClusterRole, with its token', async () => {
+    const token = (await cp.kubectl(['create', 'token', 'scraper', '-n', system])).trim();
+    const res = await scrape(`${op.metricsUrl}/metrics`, token);
+    expect(res.status).to.equal(200);
+    expect(res.body).to.contain('workqueue_depth');
+  });
+});
