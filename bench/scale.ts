@@ -35,6 +35,12 @@ const { values: args } = parseArgs({
     rotations: { type: 'string', default: '20' },
     /** cpu-prof DIR writes a V8 CPU profile of the operator process there (open it in Chrome DevTools). */
     'cpu-prof': { type: 'string' },
+    /** heap-snapshot DIR makes the operator write a heap snapshot there on SIGUSR2, sent once the pass is measured. */
+    'heap-snapshot': { type: 'string' },
+    /** node-options are passed to the operator's node, e.g. --node-options=--max-semi-space-size=2. */
+    'node-options': { type: 'string', default: '' },
+    /** operator-env adds KEY=VALUE pairs (comma-separated) to the operator's environment, e.g. MALLOC_ARENA_MAX=2. */
+    'operator-env': { type: 'string', default: '' },
   },
 });
 const N = Number(args.resources);
@@ -86,12 +92,26 @@ async function metricSum(url: string, name: string, filter = ''): Promise<number
   const body = await (await fetch(url)).text();
   let sum = 0;
   for (const line of body.split('\n')) {
-    if (line.startsWith(`${name}{`) && line.includes(filter)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    if ((line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(filter)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
   }
   return sum;
 }
 
 const mib = (n: number): string => `${Math.round(n / 2 ** 20)} MB`;
+
+/** rssByRegion sums a process's resident memory by kind of mapping: malloc's heap, anonymous mmaps (V8, arenas), files. */
+async function rssByRegion(pid: number): Promise<string> {
+  const smaps = await readFile(`/proc/${pid}/smaps`, 'utf8').catch(() => '');
+  const by = new Map<string, number>();
+  let kind = 'anon';
+  for (const line of smaps.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) kind = head[1] === '' ? 'anonymous mmap' : head[1]?.startsWith('/') ? 'files' : (head[1] ?? '?');
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) by.set(kind, (by.get(kind) ?? 0) + Number(rss[1]) * 1024);
+  }
+  return [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
+}
 
 /**
  * podIdentity gives the operator what a pod has: a ServiceAccount (bound to cluster-admin: this
@@ -144,10 +164,20 @@ async function main(): Promise<void> {
     // token and the cluster CA where a pod has them, no kubeconfig.
     const sa = await podIdentity(cp.binDir, cp.kubeconfig, dir);
     const [metricsPort, healthPort] = [18_000 + Math.floor(Math.random() * 1000), 19_000 + Math.floor(Math.random() * 1000)];
-    const profile = args['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [];
-    operator = spawn(process.execPath, [...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], {
+    const profile = [
+      ...(args['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+      ...(args['heap-snapshot'] !== undefined ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
+    ];
+    const nodeOptions = (args['node-options'] ?? '').split(' ').filter((o) => o !== '');
+    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
-      env: { PATH: process.env.PATH, KUBERNETES_SERVICE_HOST: sa.host, KUBERNETES_SERVICE_PORT: sa.port, ONTAP_KMS_SERVICEACCOUNT_DIR: sa.dir },
+      env: {
+        PATH: process.env.PATH,
+        KUBERNETES_SERVICE_HOST: sa.host,
+        KUBERNETES_SERVICE_PORT: sa.port,
+        ONTAP_KMS_SERVICEACCOUNT_DIR: sa.dir,
+        ...Object.fromEntries((args['operator-env'] ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+      },
     });
     const pid = operator.pid ?? 0;
     const stats = new ProcessStats(pid);
@@ -233,9 +263,18 @@ async function main(): Promise<void> {
     latencies.sort((a, b) => a - b);
     const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
     row('RSS idle / peak', `${mib(idleRss)} / ${mib(stats.peakRss)}`);
+    const heap = await metricSum(metrics, 'nodejs_heap_size_used_bytes', '');
+    const heapTotal = await metricSum(metrics, 'nodejs_heap_size_total_bytes', '');
+    const external = await metricSum(metrics, 'nodejs_external_memory_bytes', '');
+    row('V8 heap used / committed / external, after the pass', `${mib(heap)} / ${mib(heapTotal)} / ${mib(external)}`);
+    row('where the RSS is (smaps)', await rssByRegion(pid));
     row('operator CPU per drift pass', `${cpuPass.toFixed(1)} s, ${((cpuPass * 1000) / N).toFixed(2)} ms per resource (${loadAtPass})`);
     row('Secret rotation -> ONTAP PATCH during a pass, p50 / p99', `${pct(0.5)} / ${pct(0.99)} ms (${latencies.length}/${ROTATIONS} seen; ${load()})`);
     row('aws-kms GETs per cluster per interval', `${(gets / M).toFixed(1)} (a per-resource poller: ${(N / M).toFixed(0)}, ${(N / Math.max(gets, 1)).toFixed(0)}x more)`);
+    if (args['heap-snapshot'] !== undefined) {
+      operator.kill('SIGUSR2');
+      await sleep(20_000);
+    }
     stats.stop();
   } finally {
     const exited = operator && operator.exitCode === null ? new Promise((r) => operator?.once('exit', r)) : Promise.resolve();
@@ -246,7 +285,7 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   const width = Math.max(...rows.map(([w]) => w.length));
-  process.stdout.write(`\nscale benchmark: ${N} OntapAwsKms, ${M} clusters, ${UNRELATED} unrelated Secrets, drift interval ${INTERVAL_S} s\n`);
+  process.stdout.write(`\nscale benchmark: ${N} OntapAwsKms, ${M} clusters, ${UNRELATED} unrelated Secrets, drift interval ${INTERVAL_S} s${args['node-options'] ? `, node ${args['node-options']}` : ''}\n`);
   for (const [what, value] of rows) process.stdout.write(`| ${what.padEnd(width)} | ${value} |\n`);
 }
 

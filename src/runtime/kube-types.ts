@@ -134,17 +134,16 @@ export function trimForCache(o: KubeObject): KubeObject {
 }
 
 /**
- * identityOnly keeps only what identifies an object and its version: for the Secret metadata
+ * identityOnly keeps only an object's namespace, name and version: for the Secret metadata
  * cache, which the operator reads for nothing else (a cluster may hold tens of thousands of
  * Secrets, each with labels and annotations the operator never looks at).
  */
 export function identityOnly(o: KubeObject): KubeObject {
-  const { name, namespace, uid, resourceVersion } = o.metadata;
+  const { name, namespace, resourceVersion } = o.metadata;
   return {
     metadata: {
       name,
       ...(namespace !== undefined ? { namespace } : {}),
-      ...(uid !== undefined ? { uid } : {}),
       ...(resourceVersion !== undefined ? { resourceVersion } : {}),
     },
   };

@@ -185,7 +185,7 @@ describe('trimming cached objects', () => {
     expect(t.spec).to.deep.equal({ a: 1 });
     expect(big.metadata.managedFields, 'the original is not changed').to.have.length(1);
   });
-  it('identityOnly keeps name, namespace, uid and resourceVersion', () => {
-    expect(identityOnly(big)).to.deep.equal({ metadata: { name: 's', namespace: 'ns', uid: 'u', resourceVersion: '7' } });
+  it('identityOnly keeps namespace, name and resourceVersion', () => {
+    expect(identityOnly(big)).to.deep.equal({ metadata: { name: 's', namespace: 'ns', resourceVersion: '7' } });
   });
 });
