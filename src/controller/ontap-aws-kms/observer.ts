@@ -1,7 +1,8 @@
 /**
  * ClusterObserver coalesces the reads of one cluster's aws-kms records. Reconciles ask for one
  * SVM's record "as seen since time T"; the first that finds no fresh enough snapshot fetches the
- * records of every managed SVM of the cluster in one collection GET (advanced fields named), and
+ * records of every managed SVM of the cluster whose snapshot is as old, in one collection GET
+ * (advanced fields named), and
  * every reconcile asking meanwhile, or later with an older T, shares it. Drift checks are aligned
  * to interval boundaries (see nextDriftCheck), so steady state costs one GET per cluster per
  * interval however many OntapAwsKms there are.
@@ -109,14 +110,23 @@ export class ClusterObserver {
       }
       // A read that just failed answers for the cluster until its window ends.
       if (this.failure && this.now() < this.failure.until) throw this.failure.error;
-      await abortable(this.startFetch(key), signal, aborted);
+      await abortable(this.startFetch(key, notBefore), signal, aborted);
     }
   }
 
-  private async startFetch(key: string): Promise<void> {
+  /**
+   * startFetch reads `key` and every managed key whose snapshot is older than `notBefore` (all of
+   * them at a drift-check boundary; in between, only those just created or written), so creating
+   * resources one by one does not re-read the whole collection each time.
+   */
+  private async startFetch(key: string, notBefore: number): Promise<void> {
     const seq = ++this.seq;
     const startedAt = this.now();
-    const keys = new Set([...this.managedKeys(), key]);
+    const keys = new Set([key]);
+    for (const k of this.managedKeys()) {
+      const e = this.entries.get(k);
+      if (!e || e.fetchedAt < notBefore || !this.valid(k, e.seq)) keys.add(k);
+    }
     const done = (async () => {
       const records = await this.fetch([...keys].sort());
       const byKey = new Map(records.map((r) => [scopeKey(r.scope === 'cluster' ? undefined : r.svm), r]));

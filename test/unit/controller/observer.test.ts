@@ -38,6 +38,23 @@ describe('ClusterObserver', () => {
     expect(f.calls).to.have.length(1);
   });
 
+  it('a key created between boundaries is read alone, not with the whole collection', async () => {
+    const world = new Map([['a', rec('a')], ['b', rec('b')], ['c', rec('c')]]);
+    const f = manualFetcher(world);
+    const managed = ['a', 'b'];
+    const o = new ClusterObserver(f.fetch, () => managed, clock);
+    now = 1000;
+    const first = Promise.all([o.observe('a', 0), o.observe('b', 0)]);
+    await f.release();
+    await first;
+    // c is created later in the same interval: its read names c only.
+    managed.push('c');
+    const third = o.observe('c', 0);
+    await f.release();
+    expect((await third)?.uuid).to.equal('u-c');
+    expect(f.calls).to.deep.equal([['a', 'b'], ['c']]);
+  });
+
   it('reads again when the snapshot is older than asked', async () => {
     const f = manualFetcher(new Map([['a', rec('a')]]));
     const o = new ClusterObserver(f.fetch, () => ['a'], clock);
