@@ -22,7 +22,7 @@ export interface Config {
   readonly leaderElectionNamespace: string;
   /** @default 'ontap-kms-operator' */
   readonly leaderElectionId: string;
-  /** @default 2 */
+  /** @default 4 */
   readonly maxConcurrentReconciles: number;
   /** @default 'info' */
   readonly logLevel: LogLevel;
@@ -57,8 +57,9 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
   --leader-elect                     run leader election; only the leader reconciles
   --leader-election-namespace NS     namespace of the Lease (default $POD_NAMESPACE or default)
   --leader-election-id NAME          name of the Lease (default ontap-kms-operator)
-  --max-concurrent-reconciles N      workers per controller (default 2); one ONTAP cluster's
-                                     resources take at most half of them
+  --max-concurrent-reconciles N      workers per controller (default 4); one ONTAP cluster's
+                                     resources take at most half of them, and its drift checks
+                                     leave one of those to changes
   --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
   --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
   --allowed-ontap-endpoints LIST     ONTAP endpoints the operator may contact: CIDRs, IPs, host
@@ -105,7 +106,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'leader-elect': { type: 'boolean', default: false },
         'leader-election-namespace': { type: 'string' },
         'leader-election-id': { type: 'string', default: 'ontap-kms-operator' },
-        'max-concurrent-reconciles': { type: 'string', default: '2' },
+        'max-concurrent-reconciles': { type: 'string', default: '4' },
         'cache-sync-timeout': { type: 'string', default: '120' },
         'reconcile-timeout': { type: 'string', default: '180' },
         'log-level': { type: 'string', default: 'info' },

@@ -30,7 +30,7 @@ export interface ControllerOptions<T extends Reconciled> {
   /** parse reads the cached object into its typed form (throws on a malformed one). */
   readonly parse: (o: KubeObject) => T;
   /** reconcile runs one pass; `signal` aborts it (stop, lost lease, or the reconcile deadline). */
-  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal) => Promise<{ requeueAfterMs: number | undefined }>;
+  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal, trigger: Trigger) => Promise<{ requeueAfterMs: number | undefined }>;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** baseDelayMs and maxDelayMs bound the per-key error backoff. */
@@ -42,6 +42,12 @@ export interface ControllerOptions<T extends Reconciled> {
   readonly groupOf?: (key: string) => string | undefined;
   readonly maxPerGroup?: number;
 }
+
+/**
+ * Trigger says why a reconcile runs: 'change' (an event: the object, a Secret or its cluster
+ * changed) or 'periodic' (a drift check, the initial list, or a retry of one).
+ */
+export type Trigger = 'change' | 'periodic';
 
 /** DEFAULT_RECONCILE_TIMEOUT_MS leaves room for a request timeout (120 s at most) and a job's end. */
 export const DEFAULT_RECONCILE_TIMEOUT_MS = 180_000;
@@ -89,7 +95,7 @@ export class Controller<T extends Reconciled> {
 
   /** start runs `workers` workers. */
   start(workers: number): void {
-    this.queue.run(workers, (key) => this.process(key));
+    this.queue.run(workers, (key, priority) => this.process(key, priority === 'low' ? 'periodic' : 'change'));
   }
 
   /** stop stops taking work, aborts the reconciles in flight and waits for them to return. */
@@ -98,7 +104,7 @@ export class Controller<T extends Reconciled> {
     await this.queue.shutdown({ drain: false });
   }
 
-  private async process(key: string): Promise<void> {
+  private async process(key: string, trigger: Trigger): Promise<void> {
     const slash = key.indexOf('/');
     const fromInformer = this.opts.informer.get(key.slice(0, slash), key.slice(slash + 1));
     const cached = this.opts.writes ? this.opts.writes.newest(key, fromInformer) : fromInformer;
@@ -115,7 +121,7 @@ export class Controller<T extends Reconciled> {
     try {
       const obj = this.opts.parse(cached);
       log.debug('reconcile');
-      const result = await this.opts.reconcile(obj, log, limit.signal);
+      const result = await this.opts.reconcile(obj, log, limit.signal, trigger);
       this.queue.forget(key);
       // A drift check is periodic work: it waits behind changes (see WorkQueue).
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs, 'low');

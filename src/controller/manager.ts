@@ -253,14 +253,14 @@ export class Manager {
       type: ClusterOntapClusterType,
     });
     const common = { logger, metrics, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs, reconcileTimeoutMs: opts.reconcileTimeoutMs };
-    const workers = opts.maxConcurrentReconciles ?? 2;
+    const workers = opts.maxConcurrentReconciles ?? 4;
     this.kmsController = new Controller<OntapAwsKms>({
       ...common,
       name: 'ontapawskms',
       informer: this.kmsInformer,
       writes: kmsWrites,
       parse: parseOntapAwsKms,
-      reconcile: (obj, log, signal) => kmsReconciler.reconcile(obj, log, signal),
+      reconcile: (obj, log, signal, trigger) => kmsReconciler.reconcile(obj, log, signal, trigger),
       logger: logger.child({ controller: 'ontapawskms' }),
       // Resources of one ONTAP cluster take at most half the workers: a slow or dead cluster
       // cannot stall the other clusters' (other tenants') resources.
@@ -370,7 +370,7 @@ export class Manager {
   /** startControllers starts the workers (on the leader only) and queues every cached object. */
   startControllers(): void {
     if (this.stopping.signal.aborted) return;
-    const workers = this.opts.maxConcurrentReconciles ?? 2;
+    const workers = this.opts.maxConcurrentReconciles ?? 4;
     this.clusterController.start(workers);
     this.sharedController.start(workers);
     this.kmsController.start(workers);

@@ -14,7 +14,7 @@
  * And groups: keys may belong to groups (the ONTAP cluster an object talks to), and at most
  * `maxPerGroup` keys of one group run at once. A key whose group is full is parked, in order,
  * and the next key of another group runs instead, so one slow or dead cluster cannot hold every
- * worker while the other tenants' keys wait.
+ * worker while the other tenants' keys wait. Low keys leave one of a group's slots to changes.
  */
 import { backoffDelay } from './backoff.js';
 import { type Logger, nullLogger } from './logger.js';
@@ -79,12 +79,12 @@ export class WorkQueue {
   /** keys whose handler is running now. */
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, Delayed>();
-  /** running counts the keys being processed per group. */
-  private readonly running = new Map<string, number>();
-  /** groupOfRunning remembers the group a running key was counted in. */
-  private readonly groupOfRunning = new Map<string, string>();
-  /** parked holds, per full group, the keys that came up meanwhile, in order. */
-  private readonly parked = new Map<string, string[]>();
+  /** running counts the keys being processed per group, all and low ones. */
+  private readonly running = new Map<string, { all: number; low: number }>();
+  /** groupOfRunning remembers the group (and lane) a running key was counted in. */
+  private readonly groupOfRunning = new Map<string, { group: string; priority: Priority }>();
+  /** parked holds, per full group and lane, the keys that came up meanwhile, in order. */
+  private readonly parked = new Map<string, { high: Set<string>; low: Set<string> }>();
   private parkedCount = 0;
   private readonly failures = new Map<string, number>();
   /** workers parked until a key arrives or the queue shuts down. */
@@ -116,6 +116,7 @@ export class WorkQueue {
       if (waiting === 'low' && priority === 'high') {
         this.dirty.set(key, 'high');
         if (this.low.delete(key)) this.high.set(key, Date.now());
+        else this.upgradeParked(key);
       }
       return;
     }
@@ -183,10 +184,11 @@ export class WorkQueue {
   }
 
   /**
-   * run starts `workers` async workers calling `handler` with one key at a time. A handler that
-   * throws is the caller's to log; the queue only makes sure the worker carries on.
+   * run starts `workers` async workers calling `handler` with one key at a time and the lane it
+   * came from. A handler that throws is the caller's to log; the queue only makes sure the worker
+   * carries on.
    */
-  run(workers: number, handler: (key: string) => Promise<void>): void {
+  run(workers: number, handler: (key: string, priority: Priority) => Promise<void>): void {
     for (let i = 0; i < workers; i++) this.workers.push(this.worker(handler));
   }
 
@@ -201,7 +203,7 @@ export class WorkQueue {
     this.delayed.clear();
     if (!this.draining) {
       for (const key of [...this.high.keys(), ...this.low.keys(), ...this.front]) this.dirty.delete(key);
-      for (const keys of this.parked.values()) for (const key of keys) this.dirty.delete(key);
+      for (const lanes of this.parked.values()) for (const key of [...lanes.high, ...lanes.low]) this.dirty.delete(key);
       this.high.clear();
       this.low.clear();
       this.front.length = 0;
@@ -213,9 +215,21 @@ export class WorkQueue {
     await Promise.all(this.workers);
   }
 
+  /**
+   * full tells whether `group` has no slot for a key of `priority`. Low keys leave one slot of
+   * each group to changes (when the group has more than one): a drift check waiting on a slow
+   * cluster never holds up a change to that cluster.
+   */
+  private full(group: string, priority: Priority): boolean {
+    const r = this.running.get(group);
+    if (r === undefined) return false;
+    if (r.all >= this.maxPerGroup) return true;
+    return priority === 'low' && this.maxPerGroup > 1 && r.low >= this.maxPerGroup - 1;
+  }
+
   private push(key: string, front = false): void {
     const group = this.groupOf?.(key);
-    if (group !== undefined && (this.running.get(group) ?? 0) >= this.maxPerGroup) {
+    if (group !== undefined && this.full(group, this.dirty.get(key) ?? 'high')) {
       this.park(group, key);
       return;
     }
@@ -232,20 +246,36 @@ export class WorkQueue {
   }
 
   private park(group: string, key: string): void {
-    let keys = this.parked.get(group);
-    if (keys === undefined) this.parked.set(group, (keys = []));
-    keys.push(key);
+    let lanes = this.parked.get(group);
+    if (lanes === undefined) this.parked.set(group, (lanes = { high: new Set(), low: new Set() }));
+    lanes[this.dirty.get(key) ?? 'high'].add(key);
     this.parkedCount++;
     this.metrics?.setDepth(this.len());
   }
 
+  /** upgradeParked moves a key parked in its group's low lane to the high lane, or on, when a change's slot is free. */
+  private upgradeParked(key: string): void {
+    const group = this.groupOf?.(key);
+    const lanes = group === undefined ? undefined : this.parked.get(group);
+    if (group === undefined || lanes === undefined || !lanes.low.delete(key)) return;
+    if (!this.full(group, 'high')) {
+      if (lanes.high.size === 0 && lanes.low.size === 0) this.parked.delete(group);
+      this.parkedCount--;
+      this.push(key, true);
+      return;
+    }
+    lanes.high.add(key);
+  }
+
   private take(key: string, group: string | undefined): void {
-    this.ranWith.set(key, this.dirty.get(key) ?? 'high');
+    const priority = this.dirty.get(key) ?? 'high';
+    this.ranWith.set(key, priority);
     this.dirty.delete(key);
     this.processing.add(key);
     if (group === undefined) return;
-    this.groupOfRunning.set(key, group);
-    this.running.set(group, (this.running.get(group) ?? 0) + 1);
+    this.groupOfRunning.set(key, { group, priority });
+    const r = this.running.get(group) ?? { all: 0, low: 0 };
+    this.running.set(group, { all: r.all + 1, low: r.low + (priority === 'low' ? 1 : 0) });
   }
 
   /** shift takes the next waiting key: released ones first, then high, with low turns when low has aged. */
@@ -266,7 +296,7 @@ export class WorkQueue {
     for (let key = this.shift(); key !== undefined; key = this.shift()) {
       const group = this.groupOf?.(key);
       // The group filled up while this key waited: park it and look further.
-      if (group !== undefined && (this.running.get(group) ?? 0) >= this.maxPerGroup) {
+      if (group !== undefined && this.full(group, this.dirty.get(key) ?? 'high')) {
         this.park(group, key);
         continue;
       }
@@ -278,21 +308,26 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** release frees the group slot of `key`, letting the first key parked for that group go next. */
+  /** release frees the group slot of `key`, letting the first key parked for that group that fits go next (changes first). */
   private release(key: string): void {
-    const group = this.groupOfRunning.get(key);
-    if (group === undefined) return;
+    const slot = this.groupOfRunning.get(key);
+    if (slot === undefined) return;
+    const { group, priority } = slot;
     this.groupOfRunning.delete(key);
-    const n = (this.running.get(group) ?? 1) - 1;
-    if (n > 0) this.running.set(group, n);
+    const r = this.running.get(group) ?? { all: 1, low: 0 };
+    const left = { all: r.all - 1, low: r.low - (priority === 'low' ? 1 : 0) };
+    if (left.all > 0) this.running.set(group, left);
     else this.running.delete(group);
-    const keys = this.parked.get(group);
-    const first = keys?.shift();
-    if (first === undefined) return;
-    if (keys?.length === 0) this.parked.delete(group);
+    const lanes = this.parked.get(group);
+    if (lanes === undefined) return;
+    const lane = lanes.high.size > 0 ? lanes.high : !this.full(group, 'low') ? lanes.low : undefined;
+    const first = lane?.values().next();
+    if (lane === undefined || first === undefined || first.done) return;
+    lane.delete(first.value);
+    if (lanes.high.size === 0 && lanes.low.size === 0) this.parked.delete(group);
     this.parkedCount--;
     // It already waited its turn: it goes ahead of keys queued after it.
-    this.push(first, true);
+    this.push(first.value, true);
   }
 
   private done(key: string): void {
@@ -315,12 +350,12 @@ export class WorkQueue {
     for (const w of waiters) w(undefined);
   }
 
-  private async worker(handler: (key: string) => Promise<void>): Promise<void> {
+  private async worker(handler: (key: string, priority: Priority) => Promise<void>): Promise<void> {
     for (;;) {
       const key = await this.next();
       if (key === undefined) return;
       try {
-        await handler(key);
+        await handler(key, this.ranWith.get(key) ?? 'high');
       } catch (err) {
         this.logger.debug('work queue handler failed', { key, error: err });
       } finally {

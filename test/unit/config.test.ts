@@ -18,7 +18,7 @@ describe('parseConfig', () => {
       leaderElect: false,
       leaderElectionNamespace: 'default',
       leaderElectionId: 'ontap-kms-operator',
-      maxConcurrentReconciles: 2,
+      maxConcurrentReconciles: 4,
       logLevel: 'info',
       logFormat: 'json',
       cacheSyncTimeoutSeconds: 120,

@@ -11,6 +11,7 @@ import type { AwsKmsRecord } from '../../ontap/wire.js';
 import type { Logger } from '../../runtime/logger.js';
 import { classifyError, ontapMessage, ReconcileError } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
+import type { Trigger } from '../controller.js';
 import type { ClusterConnections, Connection } from '../ontap-cluster/connections.js';
 import { OntapAwsKmsType } from '../resources.js';
 import { appliedAfter, computeDelta, createBody, patchOnlyBody, sentState } from './delta.js';
@@ -73,7 +74,7 @@ export class AwsKmsReconciler {
    * reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off.
    * `signal` aborts every ONTAP call of the pass (the operator stopping, or the reconcile deadline).
    */
-  async reconcile(obj: OntapAwsKms, log: Logger, signal?: AbortSignal): Promise<ReconcileResult> {
+  async reconcile(obj: OntapAwsKms, log: Logger, signal?: AbortSignal, trigger: Trigger = 'periodic'): Promise<ReconcileResult> {
     if (obj.spec.suspend) {
       await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: new ReconcileError(Reason.Suspended, 'reconcile suspended by spec.suspend', 'wait') });
       return { requeueAfterMs: undefined };
@@ -86,7 +87,7 @@ export class AwsKmsReconciler {
     const observeOnly = obj.spec.managementPolicy === 'Observe';
     let outcome: Outcome;
     try {
-      outcome = await this.sync(obj, observeOnly, log, signal);
+      outcome = await this.sync(obj, observeOnly, log, signal, trigger);
     } catch (e) {
       const error = classifyError(e, this.action(obj), signal);
       outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
@@ -138,7 +139,7 @@ export class AwsKmsReconciler {
     }
   }
 
-  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined): Promise<Outcome> {
+  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined, trigger: Trigger): Promise<Outcome> {
     const { spec } = obj;
     // A refused reference learns nothing more, not even whether another resource holds its SVM.
     if (spec.clusterRef.kind === 'ClusterOntapCluster') this.checkPermitted(obj);
@@ -152,7 +153,12 @@ export class AwsKmsReconciler {
     const unchanged = observeOnly ? undefined : this.unchangedSecrets(obj);
     let secrets = unchanged !== undefined ? undefined : await this.readSecrets(obj, observeOnly);
     const key = scopeKey(spec.svm);
-    const record = await conn.observer.observe(key, lastBoundary(this.now(), spec.driftCheckIntervalSeconds * 1000), signal);
+    // A drift check reads ONTAP as of this interval. A change (a rotated Secret, a spec edit) may
+    // use the last interval's snapshot: it must not wait for the whole cluster's read that a
+    // drift-check boundary has just started. A key written since is read afresh either way.
+    const intervalMs = spec.driftCheckIntervalSeconds * 1000;
+    const notBefore = lastBoundary(this.now(), intervalMs) - (trigger === 'change' ? intervalMs : 0);
+    const record = await conn.observer.observe(key, notBefore, signal);
     // A record first seen by another resource, or only observed until now (nothing ever sent to
     // it), is taken over here.
     const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;

@@ -235,6 +235,27 @@ describe('WorkQueue groups (one cluster cannot hold every worker)', () => {
     expect(started.slice(1).sort()).to.deep.equal(['g:a', 'g:b']);
   });
 
+  it('low keys leave one slot of a group to changes: a drift check on a slow cluster never holds up a change to it', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2 });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(3, async (key) => {
+      started.push(key);
+      if (key.startsWith('slow:drift')) await gate.promise;
+    });
+    queue.add('slow:drift-a', 'low');
+    queue.add('slow:drift-b', 'low');
+    await waitFor(() => started.length === 1);
+    await sleep(10);
+    expect(started, 'the second drift check waits: one slot stays free for changes').to.deep.equal(['slow:drift-a']);
+    queue.add('slow:rotation');
+    await waitFor(() => started.includes('slow:rotation'));
+    // A parked drift check that becomes a change takes the free slot too.
+    queue.add('slow:drift-b');
+    await waitFor(() => started.includes('slow:drift-b'));
+    gate.resolve();
+  });
+
   it('drops parked keys on shutdown without drain', async () => {
     queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 1 });
     const gate = deferred();

@@ -1,0 +1,41 @@
+import { expect } from 'chai';
+import { OntapAwsKmsType } from '../../src/controller/resources.js';
+import { SecretType } from '../../src/runtime/kube.js';
+import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
+import { awsSecret, condition, type E2E, getKms, kmsObject, startE2E, waitFor } from '../support/e2e.js';
+
+describe('e2e: a change does not wait for a drift pass', function () {
+  this.timeout(90_000);
+  let w: E2E;
+  before(async function () {
+    this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5', 'svm6'] });
+    await w.api.create(SecretType, w.ns, awsSecret(w.ns));
+    await w.api.create(SecretType, w.ns, awsSecret(w.ns, 'aws-rotated'));
+  });
+  after(async () => w?.close());
+
+  it('a Secret rotated while a boundary re-reads a slow cluster reaches ONTAP before that read ends', async () => {
+    await w.startOperator();
+    // Five resources and, created last, the one whose Secret rotates: at a boundary its drift
+    // check waits in the low lane behind theirs (one at a time: the other slot is for changes).
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    for (const [i, n] of names.entries()) {
+      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, n, { svm: { name: `svm${i + 1}` }, ...(n === 'f' ? { credentialsSecretRef: { name: 'aws-rotated' } } : {}) }));
+    }
+    for (const n of names) await waitFor(`${n} Ready`, async () => condition(await getKms(w, n), 'Ready') === 'True/Available');
+    // From now on the collection read of a drift check takes 6 s (a cluster with many SVMs).
+    w.sim.control.addFault({ method: 'GET', path: '^/api/security/aws-kms$', latencyMs: 6000 });
+    w.sim.control.clearRequests();
+    await waitFor('a drift-check read in flight', () => w.sim.control.stats().inFlight > 0, 15_000, 20);
+    const rotatedAt = Date.now();
+    await w.api.mergePatch(SecretType, w.ns, 'aws-rotated', { stringData: { secret_access_key: 'rotated-during-a-pass' } });
+    await waitFor('the rotation PATCHed', () => w.sim.control.requests().some((r) => r.method === 'PATCH'), 10_000, 20);
+    const latency = Date.now() - rotatedAt;
+    const slowRead = w.sim.control.requests().find((r) => r.method === 'GET' && r.path === '/api/security/aws-kms');
+    console.log(`      rotation -> PATCH ${latency} ms while the drift-check read took 6 s`);
+    expect(slowRead, 'the PATCH went out before the slow read came back').to.equal(undefined);
+    w.sim.control.clearFaults();
+    await w.stopOperator();
+  });
+});
