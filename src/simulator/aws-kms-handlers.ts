@@ -89,7 +89,16 @@ async function create(ctx: Ctx): Promise<Reply> {
         ? { num_records: 1, records: [project(awsKmsView(ctx.state, record), ['*'], SPEC, true)] }
         : {},
     };
-  });
+  }, createdLocation(input));
+}
+
+/** createdLocation is the query ONTAP puts in a 202's Location for a new aws-kms record. */
+function createdLocation(input: CreateInput): string {
+  const query = new URLSearchParams();
+  if (input.svm?.name !== undefined) query.set('svm.name', input.svm.name);
+  else if (input.svm?.uuid !== undefined) query.set('svm.uuid', input.svm.uuid);
+  else query.set('scope', 'cluster');
+  return `${AWS_KMS_BASE}?${query.toString()}`;
 }
 
 function createRecord(state: SimState, input: CreateInput): StoredAwsKms {
