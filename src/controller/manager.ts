@@ -20,6 +20,7 @@ import { referencedSecrets } from './ontap-aws-kms/secrets.js';
 import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
 import { ClusterReconciler } from './ontap-cluster/reconciler.js';
 import { OntapAwsKmsType, OntapClusterType } from './resources.js';
+import { registerResourceMetrics, SyncTimes } from './resource-metrics.js';
 import type { OntapClientOptions } from '../ontap/client.js';
 
 /** ManagerOptions configure the operator's controllers. */
@@ -169,6 +170,15 @@ export class Manager {
       },
     });
 
+    const syncTimes = new SyncTimes();
+    registerResourceMetrics(
+      metrics.registry,
+      {
+        awsKms: () => this.kmsInformer.list().map(kmsOf).filter((k): k is OntapAwsKms => k !== undefined),
+        clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
+      },
+      syncTimes,
+    );
     const kmsReconciler = new AwsKmsReconciler({
       kube: writerFor(kmsWrites),
       secrets: api,
@@ -177,6 +187,7 @@ export class Manager {
       peers: () => this.kmsInformer.list().map(kmsOf).filter((k): k is OntapAwsKms => k !== undefined),
       recorder: this.recorder,
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
+      onSynced: (ns, name) => syncTimes.record(ns, name, Date.now()),
     });
     const clusterReconciler = new ClusterReconciler({
       kube: writerFor(clusterWrites),

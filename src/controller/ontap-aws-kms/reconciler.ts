@@ -36,6 +36,8 @@ export interface AwsKmsReconcilerDeps {
   readonly peers: () => readonly OntapAwsKms[];
   readonly recorder: Recorder;
   readonly onDriftCorrected?: (field: string) => void;
+  /** onSynced is told of every reconcile that ended without error (the last-sync metric). */
+  readonly onSynced?: (namespace: string, name: string) => void;
   readonly now?: () => number;
 }
 
@@ -76,6 +78,7 @@ export class AwsKmsReconciler {
       outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
     }
     await this.writeOutcome(obj, outcome);
+    if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
     const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
     if (outcome.error) {
       log.info('reconcile failed', { reason: outcome.error.reason, error: outcome.error.message });
