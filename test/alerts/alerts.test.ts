@@ -148,7 +148,8 @@ describe('alerts and dashboard in the chart', function () {
     const exported = new Set<string>();
     for (const m of await metrics.registry.getMetricsAsJSON()) {
       exported.add(m.name);
-      if (m.type === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(`${m.name}${s}`);
+      // prom-client types `type` as a numeric enum, but it is the string 'histogram' at run time.
+      if (String(m.type) === 'histogram') for (const s of ['_bucket', '_sum', '_count']) exported.add(`${m.name}${s}`);
     }
     const names = (text: string): string[] => [...text.matchAll(/\b(?:ontap|controller_runtime|workqueue|leader_election)_[a-z_]+\b/g)].map((m) => m[0]);
     const dashboard = JSON.parse(dashboardJson) as { panels: { type: string; targets?: { expr: string }[] }[] };
