@@ -7,6 +7,7 @@
  * sampled objects the way Argo CD runs them (tools/argocd-health).
  */
 import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -85,6 +86,15 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
     }, 45_000, 50);
     return samples;
   }
+
+  it('docs/deploy.md shows the Argo CD health checks exactly as they are tested here', async () => {
+    const doc = await readFile(fileURLToPath(new URL('../../docs/deploy.md', import.meta.url)), 'utf8');
+    for (const script of ['ontapawskms-health.lua', 'ontapcluster-health.lua']) {
+      const lua = await readFile(fileURLToPath(new URL(`../../docs/argocd/${script}`, import.meta.url)), 'utf8');
+      const indented = lua.split('\n').map((l) => (l === '' ? '' : `    ${l}`)).join('\n');
+      expect(doc, script).to.include(indented.trimEnd());
+    }
+  });
 
   it('OntapAwsKms: InProgress until the new spec is on ONTAP, then Current with every condition at the new generation', async () => {
     await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'gitops', { svm: { name: 'svm1' }, pollingPeriodMinutes: 60 }));
