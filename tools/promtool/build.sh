@@ -36,7 +36,9 @@ version="$(go list -m -f '{{.Version}}' github.com/prometheus/prometheus)"
 start=$SECONDS
 echo "promtool/build.sh: building promtool $version ..." >&2
 # Stamp the version as upstream's promu does, so `promtool --version` tells the truth.
-go build -p "$(nproc)" -trimpath \
+# remove_all_sd leaves out the service-discovery plugins (AWS, Azure, GCE, Kubernetes, ...):
+# rule tests never use them, and without them a cold build takes half the time.
+go build -p "$(nproc)" -trimpath -tags remove_all_sd \
   -ldflags "-s -w -X github.com/prometheus/common/version.Version=$version" \
   -o "$tmp/promtool" github.com/prometheus/prometheus/cmd/promtool >&2
 echo "promtool/build.sh: built promtool $version in $((SECONDS - start)) s" >&2
