@@ -25,7 +25,7 @@ mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-key="$( (sha256sum "$here/build.sh"; mirror) | sha256sum | cut -c1-16)"
+key="$( (cd "$here" && sha256sum build.sh; mirror) | sha256sum | cut -c1-16)"
 cache_root="${ONTAP_KMS_CACHE:-$HOME/.cache/ontap-kms-operator}/node-base"
 out="$cache_root/$key"
 image="localhost/ontap-kms-node-base:$node_version-$key"
