@@ -1,22 +1,37 @@
 # syntax=docker/dockerfile:1
-# The operator image: `docker build -t ontap-kms-operator:0.1.0 .`
+# The operator image: `make image` (docker, podman or buildah, whichever is present).
 # Build stage: the whole toolchain, compiles src/ to dist/ (tsconfig.build.json: rootDir src).
-# Runtime stage: Node, production dependencies from the lockfile, dist/ and bin/; runs as 65532.
+# Runtime stage: Node, production dependencies from the lockfile, the operator's part of dist/;
+# runs as 65532.
+#
+# Behind a TLS-intercepting proxy, pass its CA bundle as the build secret `ca`; it is mounted for
+# the npm steps only and never lands in a layer:
+#   docker build --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt .
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
-# Dependencies first, so that a source change reuses this layer.
+# Dependencies first, so that a source change reuses this layer. npm ci has been seen to print
+# "Exit handler never called!" and exit 0 with node_modules half filled: `npm ls` fails then.
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN --mount=type=secret,id=ca,target=/run/secrets/ca.crt \
+    if [ -s /run/secrets/ca.crt ]; then export npm_config_cafile=/run/secrets/ca.crt; fi; \
+    npm ci --no-audit --no-fund && npm ls >/dev/null
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-RUN npm run build
+# ontap-sim, the test control plane and the demo are test tooling: not in the production image.
+RUN npm run build && rm -rf dist/simulator dist/testenv dist/demo
 
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Type declarations and source maps of dependencies are never read at run time.
+RUN --mount=type=secret,id=ca,target=/run/secrets/ca.crt \
+    if [ -s /run/secrets/ca.crt ]; then export npm_config_cafile=/run/secrets/ca.crt; fi; \
+    npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+    && npm ls --omit=dev >/dev/null \
+    && npm cache clean --force \
+    && find node_modules -type f \( -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' -o -name '*.map' \) -delete
 
 FROM ${NODE_IMAGE}
 LABEL org.opencontainers.image.title="ontap-kms-operator" \
@@ -28,7 +43,7 @@ WORKDIR /app
 # Owned by root and read-only to the process: the chart also mounts the root filesystem read-only.
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY package.json ./
-COPY bin ./bin
+COPY bin/ontap-kms-operator.js ./bin/
 COPY --from=build /src/dist ./dist
 # The numeric uid/gid the chart's securityContext expects (runAsNonRoot needs a numeric USER).
 USER 65532:65532

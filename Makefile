@@ -35,6 +35,10 @@ typecheck: deps ## Type-check src/, test/ and bench/.
 test: deps lint typecheck build controlplane ## Everything CI runs: lint, type-check, build, unit, integration and e2e tests.
 	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npm test
 
+.PHONY: image
+image: ## Build the operator image (docker, podman or buildah; NODE_IMAGE=... overrides the base).
+	@bash hack/build-image.sh
+
 .PHONY: test-unit
 test-unit: deps ## Unit tests only (no control plane needed).
 	npm run test:unit

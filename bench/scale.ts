@@ -110,7 +110,7 @@ async function rssByRegion(pid: number): Promise<string> {
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) by.set(kind, (by.get(kind) ?? 0) + Number(rss[1]) * 1024);
   }
-  return [...by].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
+  return [...by].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, v]) => `${k} ${mib(v)}`).join(', ');
 }
 
 /**

@@ -30,7 +30,8 @@ async function main(): Promise<number> {
       process.exit(1);
     },
   });
-  logger.info('ontap-kms-operator started', { metrics: operator.metricsUrl, health: operator.healthUrl });
+  // The bind addresses, not the loopback URLs: `:8080` listens on every interface.
+  logger.info('ontap-kms-operator started', { metrics: config.metricsBindAddress, health: config.healthProbeBindAddress });
   await new Promise<void>((resolve) => {
     const onSignal = (signal: string): void => {
       logger.info('shutting down', { signal });

@@ -24,6 +24,7 @@ import type { EndpointAllowList } from '../ontap/endpoint-policy.js';
 import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
 import { ClusterReconciler } from './ontap-cluster/reconciler.js';
 import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from './resources.js';
+import { registerResourceMetrics, SyncTimes } from './resource-metrics.js';
 import type { OntapClientOptions } from '../ontap/client.js';
 
 /** ManagerOptions configure the operator's controllers. */
@@ -221,6 +222,15 @@ export class Manager {
       },
     });
 
+    const syncTimes = new SyncTimes();
+    registerResourceMetrics(
+      metrics.registry,
+      {
+        awsKms: () => this.kmsInformer.list().map(kmsOf).filter((k): k is OntapAwsKms => k !== undefined),
+        clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
+      },
+      syncTimes,
+    );
     const kmsReconciler = new AwsKmsReconciler({
       kube: writerFor(kmsWrites),
       secrets: api,
@@ -238,6 +248,7 @@ export class Manager {
       recorder: this.recorder,
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
       secretVersion: (ns, name) => this.secretInformer.get(ns, name)?.metadata.resourceVersion,
+      onSynced: (ns, name) => syncTimes.record(ns, name, Date.now()),
     });
     const clusterReconciler = new ClusterReconciler({
       kube: writerFor(clusterWrites),

@@ -31,8 +31,10 @@ export interface HttpServerOptions {
 
 /** HttpServer is a started server. */
 export interface HttpServer {
-  /** url is `http(s)://host:port` with the port actually bound. */
+  /** url is `http(s)://host:port` with the port actually bound; 127.0.0.1 when bound to every interface. */
   url: string;
+  /** listening says what is bound, e.g. `*:8080` for every interface, for logs. */
+  listening: string;
   /** close stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -61,8 +63,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   });
   const bound = server.address() as AddressInfo;
   const shownHost = host === '' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  // The URL is how this process reaches itself; the log says what the network sees.
+  const listening = `${host === '' ? '*' : shownHost}:${bound.port}`;
+  log.info('listening', { listening });
   return {
     url: `${options.tls ? 'https' : 'http'}://${shownHost}:${bound.port}`,
+    listening,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

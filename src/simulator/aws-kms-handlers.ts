@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { AWS_KMS_ADVANCED, AWS_KMS_FIELDS, AWS_KMS_KEYS, awsKmsView } from './aws-kms-view.js';
 import { validateCreate, validateNoBody, validatePatch, validateRekeyExternal, type CreateInput } from './aws-kms-validate.js';
-import { notFound, SimError } from './http.js';
-import { type CollectionSpec, listCollection, parseCollectionQuery, project } from './query.js';
+import { notFound, SimError, unexpectedArgument } from './http.js';
+import { type CollectionSpec, listCollection, matchesFilter, parseCollectionQuery, project } from './query.js';
 import { allowParams, type Ctx, type Reply, runWrite } from './reply.js';
 import type { SimState, StoredAwsKms } from './state.js';
 
@@ -58,11 +58,17 @@ function lookup(state: SimState, uuid: string): StoredAwsKms {
   return r;
 }
 
+/**
+ * getOne answers an instance GET. Like ONTAP it takes field queries there too (NetApp's clients
+ * repeat a 202's Location query, `svm.name=...`, on every later GET of the new object); a
+ * record they do not match is not found.
+ */
 function getOne(ctx: Ctx, uuid: string): Reply {
-  allowParams(ctx.params, ['fields', 'return_timeout']);
+  for (const key of ['max_records', 'order_by', 'return_records', 'start.uuid']) if (ctx.params.has(key)) throw unexpectedArgument(key);
   const query = parseCollectionQuery(ctx.params, SPEC);
-  const r = lookup(ctx.state, uuid);
-  return { status: 200, body: project(awsKmsView(ctx.state, r), query.fields, SPEC, true) };
+  const view = awsKmsView(ctx.state, lookup(ctx.state, uuid));
+  if (!query.filters.every(([field, expr]) => matchesFilter(view, field, expr))) throw notFound('uuid');
+  return { status: 200, body: project(view, query.fields, SPEC, true) };
 }
 
 function reachableWith(state: SimState, creds: { access_key_id: string; secret_access_key: string }): boolean {
@@ -89,7 +95,16 @@ async function create(ctx: Ctx): Promise<Reply> {
         ? { num_records: 1, records: [project(awsKmsView(ctx.state, record), ['*'], SPEC, true)] }
         : {},
     };
-  });
+  }, createdLocation(input));
+}
+
+/** createdLocation is the query ONTAP puts in a 202's Location for a new aws-kms record. */
+function createdLocation(input: CreateInput): string {
+  const query = new URLSearchParams();
+  if (input.svm?.name !== undefined) query.set('svm.name', input.svm.name);
+  else if (input.svm?.uuid !== undefined) query.set('svm.uuid', input.svm.uuid);
+  else query.set('scope', 'cluster');
+  return `${AWS_KMS_BASE}?${query.toString()}`;
 }
 
 function createRecord(state: SimState, input: CreateInput): StoredAwsKms {

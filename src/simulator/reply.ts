@@ -31,8 +31,11 @@ export function allowParams(params: URLSearchParams, allowed: readonly string[])
 /**
  * runWrite answers a write: synchronously, or with a job when async mode is on. `operation`
  * does the cluster-side work and may throw a SimError, which then becomes the job's error.
+ * `location`, for a POST that creates a record, is the 202's `Location` header: a collection
+ * query that finds the record once the job has made it (ONTAP cannot name a uuid it has not
+ * assigned yet; NetApp's clients follow that query to hydrate the new object).
  */
-export async function runWrite(ctx: Ctx, description: string, operation: () => Reply): Promise<Reply> {
+export async function runWrite(ctx: Ctx, description: string, operation: () => Reply, location?: string): Promise<Reply> {
   const returnTimeout = parseReturnTimeout(ctx.params) ?? 0;
   const { state } = ctx;
   if (!state.async.enabled) return operation();
@@ -54,6 +57,7 @@ export async function runWrite(ctx: Ctx, description: string, operation: () => R
   }
   return {
     status: 202,
+    ...(location === undefined ? {} : { headers: { location } }),
     body: { job: { uuid: job.uuid, _links: { self: { href: `/api/cluster/jobs/${job.uuid}` } } } },
   };
 }

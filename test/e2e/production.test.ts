@@ -63,12 +63,22 @@ describe('e2e: production setup — the chart\'s ServiceAccount, metrics, and le
     }
     expect(after).to.match(/^controller_runtime_reconcile_time_seconds_bucket\{/m);
     expect(after).to.match(/^leader_election_master_status\{name="ontap-kms-operator"\} 1$/m);
+    // Per-resource series, as an alert would select them.
+    const sa = `namespace="${w.ns}",name="sa"`;
+    expect(after).to.include(`ontap_kms_awskms_condition{${sa},condition="Ready",status="True"} 1`);
+    expect(after).to.include(`ontap_kms_awskms_amazon_reachable{${sa}} 1`);
+    expect(after).to.include(`ontap_kms_awskms_key_protection_available{${sa}} 1`);
+    expect(after).to.match(new RegExp(`^ontap_kms_awskms_ekmip_reachable\\{${sa},node="[^"]+"\\} 1$`, 'm'));
+    expect(after).to.include(`ontap_kms_ontapcluster_condition{namespace="${w.ns}",name="sim",condition="Ready",status="True"} 1`);
+    const synced = metricValue(after, 'ontap_kms_awskms_last_sync_timestamp_seconds', sa);
+    expect(Date.now() / 1000 - synced, 'seconds since the last sync').to.be.within(0, 60);
 
     // Delete, with the chart's RBAC: finalizer released, record gone.
     await w.api.delete(OntapAwsKmsType, w.ns, 'sa');
     await waitFor('deleted', async () => (await getKms(w, 'sa')) === undefined);
     expect(w.sim.state.records.has(uuid)).to.equal(false);
     expect(awsKmsWrites(w.sim).map((r) => r.method)).to.include.members(['POST', 'PATCH', 'DELETE']);
+    expect(await metrics(), 'series of the deleted resource').to.not.include(`name="sa"`);
     await w.stopOperator();
     // A leader that stops releases its Lease, so a successor need not wait for it to expire.
     const lease = await w.api.get(LeaseType, chart.namespace, 'ontap-kms-operator');

@@ -47,6 +47,8 @@ export interface AwsKmsReconcilerDeps {
   readonly onDriftCorrected?: (field: string) => void;
   /** secretVersion returns a Secret's resourceVersion from the metadata cache; without it Secrets are read on every reconcile. */
   readonly secretVersion?: (namespace: string, name: string) => string | undefined;
+  /** onSynced is told of every reconcile that ended without error (the last-sync metric). */
+  readonly onSynced?: (namespace: string, name: string) => void;
   readonly now?: () => number;
 }
 
@@ -93,6 +95,7 @@ export class AwsKmsReconciler {
       outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
     }
     await this.writeOutcome(obj, outcome);
+    if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
     const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
     if (outcome.error) {
       log.info('reconcile failed', { reason: outcome.error.reason, error: outcome.error.message });

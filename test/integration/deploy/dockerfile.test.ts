@@ -70,7 +70,27 @@ describe('Dockerfile', function () {
     const build = JSON.parse(await readFile(join(REPO, 'tsconfig.build.json'), 'utf8')) as { compilerOptions?: { rootDir?: string; outDir?: string } };
     expect(build.compilerOptions).to.deep.include({ rootDir: 'src', outDir: 'dist' });
     expect(runtime.lines.some((l) => /^COPY --from=\S+ \S*dist \.\/dist$/.test(l)), 'dist/ from the build stage').to.equal(true);
-    expect(runtime.lines).to.include('COPY bin ./bin');
+    expect(runtime.lines).to.include('COPY bin/ontap-kms-operator.js ./bin/');
+  });
+
+  it('fails the build when npm ci leaves dependencies missing', function () {
+    const ci = all.flatMap((s) => s.lines).filter((l) => /npm ci/.test(l));
+    expect(ci.length).to.be.greaterThan(0);
+    // npm ci has exited 0 after "Exit handler never called!"; npm ls notices what is missing.
+    for (const line of ci) expect(line, line).to.match(/npm ci [^;]*&& npm ls\b/);
+  });
+
+  it('keeps test tooling out of the runtime stage', function () {
+    const build = all.find((s) => /\sAS\s+build$/i.test(s.from));
+    const buildRun = build?.lines.find((l) => /npm run build/.test(l)) ?? '';
+    for (const dir of ['dist/simulator', 'dist/testenv', 'dist/demo']) expect(buildRun, dir).to.include(dir);
+    expect(runtime.lines.filter((l) => /^COPY bin/.test(l))).to.deep.equal(['COPY bin/ontap-kms-operator.js ./bin/']);
+  });
+
+  it('takes a proxy CA only as a build secret, never into a layer', function () {
+    expect(text).to.not.match(/^\s*(COPY|ADD)\s.*\.(crt|pem)\b/im);
+    const npmSteps = all.flatMap((s) => s.lines).filter((l) => /npm ci/.test(l));
+    for (const line of npmSteps) expect(line).to.match(/^RUN --mount=type=secret,id=ca,target=\/run\/secrets\/ca\.crt /);
   });
 
   it('keeps build output, dependencies and tests out of the build context', async function () {

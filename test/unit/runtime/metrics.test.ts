@@ -77,6 +77,19 @@ describe('startHttpServer', () => {
     }
   });
 
+  it('says it listens on every interface for `:port`, and reaches itself on loopback', async () => {
+    const all = await startHttpServer({ address: ':0', routes: {}, logger: nullLogger });
+    const one = await startHttpServer({ address: '127.0.0.1:0', routes: {}, logger: nullLogger });
+    try {
+      const port = new URL(all.url).port;
+      expect([all.url, all.listening]).to.deep.equal([`http://127.0.0.1:${port}`, `*:${port}`]);
+      expect(one.listening).to.equal(`127.0.0.1:${new URL(one.url).port}`);
+    } finally {
+      await all.close();
+      await one.close();
+    }
+  });
+
   it('rejects a bind address without a port', async () => {
     let err: unknown;
     try {

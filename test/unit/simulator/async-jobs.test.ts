@@ -32,13 +32,28 @@ describe('ontap-sim: writes answered with 202 and a job', () => {
 
   it('answers POST with 202 and a job that goes queued → success, then the record exists', async () => {
     await simRequest(sim, 'PUT', '/_sim/async', { body: { enabled: true, delayMs: 150 } });
-    const href = jobHref(await simRequest(sim, 'POST', KMS, { body: createBody() }));
+    const posted = await simRequest(sim, 'POST', KMS, { body: createBody() });
+    const href = jobHref(posted);
+    // As ONTAP: no uuid exists yet, so Location is a query that finds the record once made.
+    expect(posted.headers['location']).to.equal(`${KMS}?svm.name=svm1`);
     const early = await simRequest(sim, 'GET', href);
     expect(['queued', 'running']).to.include(early.json['state']);
     expect((await simRequest(sim, 'GET', `${KMS}?svm.name=svm1`)).json['num_records']).to.equal(0);
     const done = await waitJob(sim, href);
     expect(done.json).to.include({ state: 'success' });
-    expect((await simRequest(sim, 'GET', `${KMS}?svm.name=svm1`)).json['num_records']).to.equal(1);
+    const found = await simRequest(sim, 'GET', String(posted.headers['location']));
+    const records = found.json['records'] as { uuid: string; _links: { self: { href: string } } }[];
+    expect(records.map((r) => r._links.self.href)).to.deep.equal([`${KMS}/${records[0]?.uuid ?? '?'}`]);
+  });
+
+  it('puts a query by svm uuid, or by scope for the cluster, in the 202 Location', async () => {
+    sim.control.setAsync({ enabled: true, delayMs: 20 });
+    const svm = sim.state.findSvm({ name: 'svm1' });
+    const byUuid = await simRequest(sim, 'POST', KMS, { body: { ...createBody(), svm: { uuid: svm?.uuid } } });
+    expect(byUuid.headers['location']).to.equal(`${KMS}?svm.uuid=${svm?.uuid ?? '?'}`);
+    const body: Record<string, unknown> = { ...createBody() };
+    delete body['svm'];
+    expect((await simRequest(sim, 'POST', KMS, { body })).headers['location']).to.equal(`${KMS}?scope=cluster`);
   });
 
   it('fails the job with the operation error (error{code,message} and code/message)', async () => {

@@ -68,6 +68,13 @@ describe('ontap-sim: GET /api/security/aws-kms', () => {
     expect(records(byRegion).map((r) => r['uuid'])).to.deep.equal([uuids[2]]);
   });
 
+  it('takes field queries on an instance GET: the record when they match, 404 when not', async () => {
+    const hit = await simRequest(sim, 'GET', `${KMS}/${uuids[0] ?? ''}?svm.name=svm1&fields=region`);
+    expect([hit.status, hit.json['uuid']]).to.deep.equal([200, uuids[0]]);
+    expectOntapError(await simRequest(sim, 'GET', `${KMS}/${uuids[0] ?? ''}?svm.name=svm2`), 404, '4');
+    expectOntapError(await simRequest(sim, 'GET', `${KMS}/${uuids[0] ?? ''}?max_records=1`), 400, '262179', 'max_records');
+  });
+
   it('refuses a filter on an unknown field with 262179', async () => {
     expectOntapError(await simRequest(sim, 'GET', `${KMS}?secret_access_key=x`), 400, '262179', 'secret_access_key');
   });

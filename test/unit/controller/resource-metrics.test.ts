@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { Registry } from 'prom-client';
+import type { OntapAwsKms, OntapCluster } from '../../../src/api/v1alpha1/types.js';
+import { registerResourceMetrics, SyncTimes } from '../../../src/controller/resource-metrics.js';
+import { awsKms, ontapCluster, withStatus } from '../../support/builders.js';
+
+const T = '2026-11-29T00:00:00Z';
+
+/** series returns the exposition lines of metric `name`, without HELP/TYPE. */
+async function series(registry: Registry, name: string): Promise<string[]> {
+  return (await registry.metrics()).split('\n').filter((l) => l.startsWith(`${name}{`));
+}
+
+describe('per-resource metrics', () => {
+  let kms: OntapAwsKms[];
+  let clusters: OntapCluster[];
+  let registry: Registry;
+  let syncs: SyncTimes;
+
+  beforeEach(() => {
+    kms = [
+      awsKms(
+        'svm1-kms',
+        withStatus({
+          conditions: [
+            { type: 'Ready', status: 'False', reason: 'Unavailable', message: '', lastTransitionTime: T },
+            { type: 'Synced', status: 'True', reason: 'ReconcileSuccess', message: '', lastTransitionTime: T },
+          ],
+          state: { clusterState: false, code: '65537708', message: 'unavailable' },
+          amazonReachability: { reachable: false, code: '65537919', message: 'down' },
+          ekmipReachability: [
+            { node: 'node-01', reachable: true, code: '0', message: '' },
+            { node: 'node-02', reachable: false, code: '65537951', message: 'down' },
+          ],
+        }),
+      ),
+      awsKms('fresh'),
+    ];
+    const cl = ontapCluster('prod-a');
+    cl.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'Connected', message: '', lastTransitionTime: T }] };
+    clusters = [cl];
+    registry = new Registry();
+    syncs = new SyncTimes();
+    registerResourceMetrics(registry, { awsKms: () => kms, clusters: () => clusters }, syncs);
+  });
+
+  it('has a series per condition and status, 1 on the current status (like certmanager_certificate_ready_status)', async () => {
+    expect(await series(registry, 'ontap_kms_awskms_condition')).to.deep.equal([
+      'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Ready",status="True"} 0',
+      'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Ready",status="False"} 1',
+      'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Ready",status="Unknown"} 0',
+      'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Synced",status="True"} 1',
+      'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Synced",status="False"} 0',
+      'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Synced",status="Unknown"} 0',
+    ]);
+    expect(await series(registry, 'ontap_kms_ontapcluster_condition')).to.include('ontap_kms_ontapcluster_condition{namespace="default",name="prod-a",condition="Ready",status="True"} 1');
+  });
+
+  it('reports AWS and per-node EKMIP reachability and key protection; nothing for a resource ONTAP has not answered for yet', async () => {
+    expect(await series(registry, 'ontap_kms_awskms_amazon_reachable')).to.deep.equal(['ontap_kms_awskms_amazon_reachable{namespace="default",name="svm1-kms"} 0']);
+    expect(await series(registry, 'ontap_kms_awskms_ekmip_reachable')).to.deep.equal([
+      'ontap_kms_awskms_ekmip_reachable{namespace="default",name="svm1-kms",node="node-01"} 1',
+      'ontap_kms_awskms_ekmip_reachable{namespace="default",name="svm1-kms",node="node-02"} 0',
+    ]);
+    expect(await series(registry, 'ontap_kms_awskms_key_protection_available')).to.deep.equal(['ontap_kms_awskms_key_protection_available{namespace="default",name="svm1-kms"} 0']);
+  });
+
+  it('reports the last successful sync in seconds', async () => {
+    syncs.record('default', 'fresh', 1_764_374_400_500);
+    expect(await series(registry, 'ontap_kms_awskms_last_sync_timestamp_seconds')).to.deep.equal(['ontap_kms_awskms_last_sync_timestamp_seconds{namespace="default",name="fresh"} 1764374400.5']);
+  });
+
+  it('drops every series of a deleted resource at the next scrape', async () => {
+    syncs.record('default', 'svm1-kms', 1_000);
+    expect((await registry.metrics()).match(/name="svm1-kms"/g)?.length).to.be.greaterThan(5);
+    kms = kms.filter((k) => k.metadata.name !== 'svm1-kms');
+    clusters = [];
+    const text = await registry.metrics();
+    expect(text).to.not.match(/name="svm1-kms"/);
+    expect(text).to.not.match(/name="prod-a"/);
+    expect(syncs.get('default', 'svm1-kms'), 'its sync time forgotten too').to.equal(undefined);
+  });
+});
