@@ -76,6 +76,9 @@ export class WorkQueue {
   private readonly ranWith = new Map<string, Priority>();
   /** lowTurn alternates turns while the low lane's oldest key is past agingMs. */
   private lowTurn = false;
+  /** runningLow holds the low keys being processed; at most maxLow of them (one worker is kept for changes). */
+  private readonly runningLow = new Set<string>();
+  private maxLow = Infinity;
   /** keys whose handler is running now. */
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, Delayed>();
@@ -189,6 +192,9 @@ export class WorkQueue {
    * carries on.
    */
   run(workers: number, handler: (key: string, priority: Priority) => Promise<void>): void {
+    // Low keys leave one worker to changes: a drift pass whose reconciles all wait on slow
+    // clusters never holds up a rotation.
+    this.maxLow = workers > 1 ? workers - 1 : workers;
     for (let i = 0; i < workers; i++) this.workers.push(this.worker(handler));
   }
 
@@ -233,7 +239,8 @@ export class WorkQueue {
       this.park(group, key);
       return;
     }
-    const waiter = this.waiters.shift();
+    const lowBlocked = this.dirty.get(key) === 'low' && this.runningLow.size >= this.maxLow;
+    const waiter = lowBlocked ? undefined : this.waiters.shift();
     if (waiter !== undefined) {
       // An idle worker takes the key directly: it never sits in the queue.
       this.take(key, group);
@@ -270,6 +277,7 @@ export class WorkQueue {
   private take(key: string, group: string | undefined): void {
     const priority = this.dirty.get(key) ?? 'high';
     this.ranWith.set(key, priority);
+    if (priority === 'low') this.runningLow.add(key);
     this.dirty.delete(key);
     this.processing.add(key);
     if (group === undefined) return;
@@ -285,14 +293,17 @@ export class WorkQueue {
     const lowHead = this.low.entries().next();
     const aged = !lowHead.done && Date.now() - lowHead.value[1] >= this.agingMs;
     this.lowTurn = aged && !this.lowTurn;
-    const lane = this.high.size === 0 || (aged && this.lowTurn) ? this.low : this.high;
+    let lane = this.high.size === 0 || (aged && this.lowTurn) ? this.low : this.high;
+    // Every worker but one is on a low key: the last one waits for a change.
+    if (lane === this.low && this.runningLow.size >= this.maxLow) lane = this.high;
     const head = lane.keys().next();
     if (head.done) return undefined;
     lane.delete(head.value);
     return head.value;
   }
 
-  private next(): Promise<string | undefined> {
+  /** pick takes the next key a worker may run now, parking those whose group is full; undefined if none. */
+  private pick(): string | undefined {
     for (let key = this.shift(); key !== undefined; key = this.shift()) {
       const group = this.groupOf?.(key);
       // The group filled up while this key waited: park it and look further.
@@ -302,10 +313,25 @@ export class WorkQueue {
       }
       this.metrics?.setDepth(this.len());
       this.take(key, group);
-      return Promise.resolve(key);
+      return key;
     }
+    return undefined;
+  }
+
+  private next(): Promise<string | undefined> {
+    const key = this.pick();
+    if (key !== undefined) return Promise.resolve(key);
     if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** dispatch hands waiting keys to idle workers: a finished low key may let another low key run. */
+  private dispatch(): void {
+    while (this.waiters.length > 0) {
+      const key = this.pick();
+      if (key === undefined) return;
+      this.waiters.shift()?.(key);
+    }
   }
 
   /** release frees the group slot of `key`, letting the first key parked for that group that fits go next (changes first). */
@@ -332,6 +358,7 @@ export class WorkQueue {
 
   private done(key: string): void {
     this.processing.delete(key);
+    this.runningLow.delete(key);
     this.release(key);
     if (this.dirty.has(key)) {
       if (this.shuttingDown && !this.draining) {
@@ -340,6 +367,7 @@ export class WorkQueue {
       }
       this.push(key);
     }
+    if (!this.shuttingDown || this.draining) this.dispatch();
     // A drained queue wakes its parked workers so that shutdown can resolve.
     if (this.shuttingDown && this.len() === 0 && this.processing.size === 0) this.wakeAll();
   }

@@ -294,6 +294,24 @@ describe('WorkQueue priorities (changes ahead of drift checks, without starving 
     expect(seen[0]).to.equal('rotation');
   });
 
+  it('keeps one worker for changes: low keys never take them all', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(3, async (key) => {
+      started.push(key);
+      if (key.startsWith('drift')) await gate.promise;
+    });
+    for (let i = 0; i < 5; i++) queue.add(`drift-${i}`, 'low');
+    await waitFor(() => started.length === 2);
+    await sleep(10);
+    expect(started, 'two of three workers on drift checks, blocked on a slow cluster').to.deep.equal(['drift-0', 'drift-1']);
+    queue.add('rotation');
+    await waitFor(() => started.includes('rotation'));
+    gate.resolve();
+    await waitFor(() => started.length === 6);
+  });
+
   it('moves a waiting low key to the high lane when it is added again as high', async () => {
     queue = new WorkQueue({ name: 'test' });
     queue.add('a', 'low');
