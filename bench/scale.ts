@@ -169,7 +169,7 @@ async function main(): Promise<void> {
       ...(args['heap-snapshot'] !== undefined ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
     ];
     const nodeOptions = (args['node-options'] ?? '').split(' ').filter((o) => o !== '');
-    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], {
+    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: {
         PATH: process.env.PATH,
@@ -219,7 +219,7 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
     const convergeS = (Date.now() - started) / 1000;
-    row(`converge ${N} new resources (warm, 2 workers)`, `${convergeS.toFixed(1)} s (${load()})`);
+    row(`converge ${N} new resources (warm, 4 workers)`, `${convergeS.toFixed(1)} s (${load()})`);
     const reconciles = await metricSum(metrics, 'controller_runtime_reconcile_total', 'controller="ontapawskms"');
     const writes = (await metricSum(metrics, 'rest_client_requests_total', 'method="PATCH"')) - writesBefore;
     // Drift checks of resources already done count too when a boundary passed meanwhile.
