@@ -13,8 +13,8 @@ import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { MutationCache } from '../runtime/mutation-cache.js';
 import { type Priority, WorkQueue } from '../runtime/queue.js';
-import { deadline } from '../runtime/timers.js';
-import { ReconcileError } from './errors.js';
+import { type Deadline, deadline } from '../runtime/timers.js';
+import { ReconcileError, SupersededError } from './errors.js';
 
 /** Reconciled is what a controller's parse returns: an object with metadata. */
 export interface Reconciled {
@@ -71,6 +71,8 @@ export function keyOf(o: { metadata: { namespace?: string; name: string } }): st
 export class Controller<T extends Reconciled> {
   readonly queue: WorkQueue;
   private readonly stopping = new AbortController();
+  /** running holds the deadline of each reconcile in flight, to cut a drift check short. */
+  private readonly running = new Map<string, Deadline>();
 
   constructor(private readonly opts: ControllerOptions<T>) {
     this.queue = new WorkQueue({
@@ -80,6 +82,8 @@ export class Controller<T extends Reconciled> {
       baseDelayMs: opts.baseDelayMs ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 300_000,
       ...(opts.groupOf !== undefined ? { groupOf: opts.groupOf, maxPerGroup: opts.maxPerGroup ?? 1 } : {}),
+      // A change to a key whose drift check is running cuts that check short: it runs next.
+      onPromote: (key) => this.running.get(key)?.abort(new SupersededError(key)),
     });
   }
 
@@ -118,6 +122,7 @@ export class Controller<T extends Reconciled> {
     const end = this.opts.metrics?.reconcileTime.startTimer(labels);
     const timeoutMs = this.opts.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
     const limit = deadline(this.stopping.signal, timeoutMs);
+    this.running.set(key, limit);
     try {
       const obj = this.opts.parse(cached);
       log.debug('reconcile');
@@ -129,6 +134,8 @@ export class Controller<T extends Reconciled> {
     } catch (e) {
       // A stopping controller drops the key: the next leader reconciles it from scratch.
       if (this.stopping.signal.aborted) return;
+      // Cut short by a change: the key runs again at once, as a change; nothing failed.
+      if (e instanceof SupersededError) return;
       this.opts.metrics?.reconcileTotal.inc({ ...labels, result: 'error' });
       this.opts.metrics?.reconcileErrors.inc(labels);
       if (isConflict(e)) log.debug('conflict writing the object; retrying with the latest version');
@@ -136,6 +143,7 @@ export class Controller<T extends Reconciled> {
       this.queue.addRateLimited(key);
     } finally {
       limit.dispose();
+      this.running.delete(key);
       end?.();
     }
   }

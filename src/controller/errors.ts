@@ -22,6 +22,17 @@ import { ENDPOINT_NOT_ALLOWED } from '../ontap/endpoint-policy.js';
  */
 export type Retry = 'backoff' | 'wait';
 
+/**
+ * SupersededError cuts a drift check short when a change to the same object arrives: the
+ * change runs next, so the check writes nothing (no status, no event) and is not retried.
+ */
+export class SupersededError extends Error {
+  constructor(key: string) {
+    super(`reconcile of ${key} superseded by a change`);
+    this.name = 'SupersededError';
+  }
+}
+
 /** ReconcileError is a failure with a condition reason and a retry policy. */
 export class ReconcileError extends Error {
   constructor(

@@ -41,6 +41,8 @@ export interface WorkQueueOptions {
   readonly maxPerGroup?: number;
   /** agingMs: a low-priority key waiting this long gets every other turn. @default 5000 */
   readonly agingMs?: number;
+  /** onPromote is told when a key running as low is added as high: the caller may cut the low run short. */
+  readonly onPromote?: (key: string) => void;
 }
 
 /** Priority says which lane a key waits in: 'high' for changes, 'low' for periodic re-checks. */
@@ -64,6 +66,7 @@ export class WorkQueue {
   private readonly maxPerGroup: number;
 
   private readonly agingMs: number;
+  private readonly onPromote: ((key: string) => void) | undefined;
 
   /** the two lanes of keys waiting for a worker, each in order, with the time each key joined. */
   private readonly high = new Map<string, number>();
@@ -106,6 +109,7 @@ export class WorkQueue {
     this.groupOf = options.groupOf;
     this.maxPerGroup = options.maxPerGroup ?? Infinity;
     this.agingMs = options.agingMs ?? 5000;
+    this.onPromote = options.onPromote;
   }
 
   /**
@@ -114,6 +118,7 @@ export class WorkQueue {
    */
   add(key: string, priority: Priority = 'high'): void {
     if (this.shuttingDown) return;
+    if (priority === 'high' && this.processing.has(key) && this.ranWith.get(key) === 'low') this.onPromote?.(key);
     const waiting = this.dirty.get(key);
     if (waiting !== undefined) {
       if (waiting === 'low' && priority === 'high') {

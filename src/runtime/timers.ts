@@ -26,6 +26,8 @@ export function safeTimeout(fn: () => void, ms: number): NodeJS.Timeout {
 /** Deadline is a signal that aborts when its parent does or its time runs out; dispose it when done. */
 export interface Deadline {
   readonly signal: AbortSignal;
+  /** abort ends it early with `reason`. */
+  abort(reason: Error): void;
   /** dispose stops the timer and unhooks from the parent. */
   dispose(): void;
 }
@@ -43,6 +45,7 @@ export function deadline(parent: AbortSignal, ms: number): Deadline {
   else parent.addEventListener('abort', onParent, { once: true });
   return {
     signal: controller.signal,
+    abort: (reason) => controller.abort(reason),
     dispose() {
       clearTimeout(timer);
       parent.removeEventListener('abort', onParent);

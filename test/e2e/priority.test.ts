@@ -39,3 +39,32 @@ describe('e2e: a change does not wait for a drift pass', function () {
     await w.stopOperator();
   });
 });
+
+describe('e2e: a change cuts short the drift check of its own resource', function () {
+  this.timeout(90_000);
+  let w: E2E;
+  before(async function () {
+    this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+    w = await startE2E({ svms: ['svm1'] });
+    await w.api.create(SecretType, w.ns, awsSecret(w.ns));
+  });
+  after(async () => w?.close());
+
+  it('a Secret rotated while its own resource waits on a slow drift-check read reaches ONTAP at once, and writes no failure', async () => {
+    await w.startOperator();
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'solo', { svm: { name: 'svm1' } }));
+    await waitFor('Ready', async () => condition(await getKms(w, 'solo'), 'Ready') === 'True/Available');
+    w.sim.control.addFault({ method: 'GET', path: '^/api/security/aws-kms$', latencyMs: 6000 });
+    w.sim.control.clearRequests();
+    // The only resource: the drift check in flight is its own.
+    await waitFor('its drift-check read in flight', () => w.sim.control.stats().inFlight > 0, 15_000, 20);
+    const rotatedAt = Date.now();
+    await w.api.mergePatch(SecretType, w.ns, 'aws', { stringData: { secret_access_key: 'rotated-mid-check' } });
+    await waitFor('the rotation PATCHed', () => w.sim.control.requests().some((r) => r.method === 'PATCH'), 10_000, 20);
+    console.log(`      rotation -> PATCH ${Date.now() - rotatedAt} ms, its own drift check cut short`);
+    expect(w.sim.control.requests().find((r) => r.method === 'GET' && r.path === '/api/security/aws-kms'), 'before the slow read came back').to.equal(undefined);
+    expect(condition(await getKms(w, 'solo'), 'Synced'), 'the cut-short check wrote no failure').to.equal('True/ReconcileSuccess');
+    w.sim.control.clearFaults();
+    await w.stopOperator();
+  });
+});

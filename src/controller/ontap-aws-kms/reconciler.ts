@@ -9,7 +9,7 @@ import type { AppliedSecret, ClusterOntapCluster, OntapAwsKms, OntapCluster } fr
 import { OntapApiError, OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 import type { Logger } from '../../runtime/logger.js';
-import { classifyError, ontapMessage, ReconcileError } from '../errors.js';
+import { classifyError, ontapMessage, ReconcileError, SupersededError } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
 import type { Trigger } from '../controller.js';
 import type { ClusterConnections, Connection } from '../ontap-cluster/connections.js';
@@ -91,6 +91,7 @@ export class AwsKmsReconciler {
     try {
       outcome = await this.sync(obj, observeOnly, log, signal, trigger);
     } catch (e) {
+      if (signal?.reason instanceof SupersededError) throw signal.reason;
       const error = classifyError(e, this.action(obj), signal);
       outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
     }

@@ -312,6 +312,22 @@ describe('WorkQueue priorities (changes ahead of drift checks, without starving 
     await waitFor(() => started.length === 6);
   });
 
+  it('tells its owner when a key running as low is added as high, so the low run can be cut short', async () => {
+    const promoted: string[] = [];
+    queue = new WorkQueue({ name: 'test', onPromote: (key) => promoted.push(key) });
+    const gate = deferred();
+    queue.run(1, async () => {
+      await gate.promise;
+    });
+    queue.add('drift', 'low');
+    await sleep(10);
+    queue.add('drift', 'low');
+    expect(promoted, 'another low add is no change').to.deep.equal([]);
+    queue.add('drift');
+    expect(promoted).to.deep.equal(['drift']);
+    gate.resolve();
+  });
+
   it('moves a waiting low key to the high lane when it is added again as high', async () => {
     queue = new WorkQueue({ name: 'test' });
     queue.add('a', 'low');
