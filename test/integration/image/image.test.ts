@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +36,18 @@ async function status(url: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** httpsStatus answers the HTTP status of a GET over TLS (the self-signed metrics certificate is not checked). */
+function httpsStatus(url: string, token?: string): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(url, { rejectUnauthorized: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.end();
+  });
 }
 
 /** clusterCa is the API server's CA from the admin kubeconfig, as a pod finds it in ca.crt. */
@@ -144,7 +157,10 @@ describe('the operator image', function () {
     await waitFor('/readyz 200', async () => proc.exitCode === null && (await status(`http://127.0.0.1:${healthPort}/readyz`)) === 200, 30_000);
     console.log(`      ready (/readyz 200) ${Date.now() - started} ms after start`);
     expect(await status(`http://127.0.0.1:${healthPort}/healthz`)).to.equal(200);
-    expect(await status(`http://127.0.0.1:${metricsPort}/metrics`)).to.equal(200);
+    // /metrics is HTTPS with TokenReview and SubjectAccessReview (the chart's default): no token
+    // is refused, and the operator's own token passes authentication but is not a metrics reader.
+    expect(await httpsStatus(`https://127.0.0.1:${metricsPort}/metrics`)).to.equal(401);
+    expect(await httpsStatus(`https://127.0.0.1:${metricsPort}/metrics`, (await readFile(join(saDir ?? '', 'token'), 'utf8')).trim())).to.equal(403);
     const procStatus = await readFile(`/proc/${proc.pid}/status`, 'utf8');
     expect(/^Uid:\s+(\d+)/m.exec(procStatus)?.[1], 'uid').to.equal('65532');
     expect(/^Gid:\s+(\d+)/m.exec(procStatus)?.[1], 'gid').to.equal('65532');
