@@ -13,7 +13,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { MutationCache } from '../runtime/mutation-cache.js';
 import { type Priority, WorkQueue } from '../runtime/queue.js';
-import { type Deadline, deadline } from '../runtime/timers.js';
+import { deadline } from '../runtime/timers.js';
 import { ReconcileError, SupersededError } from './errors.js';
 
 /** Reconciled is what a controller's parse returns: an object with metadata. */
@@ -29,8 +29,12 @@ export interface ControllerOptions<T extends Reconciled> {
   readonly writes?: MutationCache;
   /** parse reads the cached object into its typed form (throws on a malformed one). */
   readonly parse: (o: KubeObject) => T;
-  /** reconcile runs one pass; `signal` aborts it (stop, lost lease, or the reconcile deadline). */
-  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal, trigger: Trigger) => Promise<{ requeueAfterMs: number | undefined }>;
+  /**
+   * reconcile runs one pass; `signal` aborts it (stop, lost lease, or the reconcile deadline).
+   * `cutShort` aborts when a change to the same object arrives during the pass: a reconciler may
+   * end its wait for an observation then (SupersededError), never a write in flight.
+   */
+  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal, trigger: Trigger, cutShort: AbortSignal) => Promise<{ requeueAfterMs: number | undefined }>;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** baseDelayMs and maxDelayMs bound the per-key error backoff. */
@@ -71,8 +75,8 @@ export function keyOf(o: { metadata: { namespace?: string; name: string } }): st
 export class Controller<T extends Reconciled> {
   readonly queue: WorkQueue;
   private readonly stopping = new AbortController();
-  /** running holds the deadline of each reconcile in flight, to cut a drift check short. */
-  private readonly running = new Map<string, Deadline>();
+  /** cuts holds, per reconcile in flight, what a change to its object aborts. */
+  private readonly cuts = new Map<string, AbortController>();
 
   constructor(private readonly opts: ControllerOptions<T>) {
     this.queue = new WorkQueue({
@@ -83,7 +87,7 @@ export class Controller<T extends Reconciled> {
       maxDelayMs: opts.maxDelayMs ?? 300_000,
       ...(opts.groupOf !== undefined ? { groupOf: opts.groupOf, maxPerGroup: opts.maxPerGroup ?? 1 } : {}),
       // A change to a key whose drift check is running cuts that check short: it runs next.
-      onPromote: (key) => this.running.get(key)?.abort(new SupersededError(key)),
+      onPromote: (key) => this.cuts.get(key)?.abort(new SupersededError(key)),
     });
   }
 
@@ -122,11 +126,12 @@ export class Controller<T extends Reconciled> {
     const end = this.opts.metrics?.reconcileTime.startTimer(labels);
     const timeoutMs = this.opts.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
     const limit = deadline(this.stopping.signal, timeoutMs);
-    this.running.set(key, limit);
+    const cut = new AbortController();
+    this.cuts.set(key, cut);
     try {
       const obj = this.opts.parse(cached);
       log.debug('reconcile');
-      const result = await this.opts.reconcile(obj, log, limit.signal, trigger);
+      const result = await this.opts.reconcile(obj, log, limit.signal, trigger, cut.signal);
       this.queue.forget(key);
       // A drift check is periodic work: it waits behind changes (see WorkQueue).
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs, 'low');
@@ -143,7 +148,7 @@ export class Controller<T extends Reconciled> {
       this.queue.addRateLimited(key);
     } finally {
       limit.dispose();
-      this.running.delete(key);
+      this.cuts.delete(key);
       end?.();
     }
   }

@@ -271,7 +271,7 @@ export class Manager {
       informer: this.kmsInformer,
       writes: kmsWrites,
       parse: parseOntapAwsKms,
-      reconcile: (obj, log, signal, trigger) => kmsReconciler.reconcile(obj, log, signal, trigger),
+      reconcile: (obj, log, signal, trigger, cutShort) => kmsReconciler.reconcile(obj, log, signal, trigger, cutShort),
       logger: logger.child({ controller: 'ontapawskms' }),
       // Resources of one ONTAP cluster take at most half the workers: a slow or dead cluster
       // cannot stall the other clusters' (other tenants') resources.

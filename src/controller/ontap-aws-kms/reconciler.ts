@@ -8,6 +8,7 @@ import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js'
 import type { AppliedSecret, ClusterOntapCluster, OntapAwsKms, OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapApiError, OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
+import { abortable } from '../../runtime/backoff.js';
 import type { Logger } from '../../runtime/logger.js';
 import { classifyError, ontapMessage, ReconcileError, SupersededError } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
@@ -76,7 +77,7 @@ export class AwsKmsReconciler {
    * reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off.
    * `signal` aborts every ONTAP call of the pass (the operator stopping, or the reconcile deadline).
    */
-  async reconcile(obj: OntapAwsKms, log: Logger, signal?: AbortSignal, trigger: Trigger = 'periodic'): Promise<ReconcileResult> {
+  async reconcile(obj: OntapAwsKms, log: Logger, signal?: AbortSignal, trigger: Trigger = 'periodic', cutShort?: AbortSignal): Promise<ReconcileResult> {
     if (obj.spec.suspend) {
       await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: new ReconcileError(Reason.Suspended, 'reconcile suspended by spec.suspend', 'wait') });
       return { requeueAfterMs: undefined };
@@ -89,9 +90,9 @@ export class AwsKmsReconciler {
     const observeOnly = obj.spec.managementPolicy === 'Observe';
     let outcome: Outcome;
     try {
-      outcome = await this.sync(obj, observeOnly, log, signal, trigger);
+      outcome = await this.sync(obj, observeOnly, log, signal, trigger, cutShort);
     } catch (e) {
-      if (signal?.reason instanceof SupersededError) throw signal.reason;
+      if (e instanceof SupersededError) throw e;
       const error = classifyError(e, this.action(obj), signal);
       outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
     }
@@ -143,7 +144,7 @@ export class AwsKmsReconciler {
     }
   }
 
-  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined, trigger: Trigger): Promise<Outcome> {
+  private async sync(obj: OntapAwsKms, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined, trigger: Trigger, cutShort: AbortSignal | undefined): Promise<Outcome> {
     const { spec } = obj;
     // A refused reference learns nothing more, not even whether another resource holds its SVM.
     if (spec.clusterRef.kind === 'ClusterOntapCluster') this.checkPermitted(obj);
@@ -162,7 +163,8 @@ export class AwsKmsReconciler {
     // drift-check boundary has just started. A key written since is read afresh either way.
     const intervalMs = spec.driftCheckIntervalSeconds * 1000;
     const notBefore = lastBoundary(this.now(), intervalMs) - (trigger === 'change' ? intervalMs : 0);
-    const record = await conn.observer.observe(key, notBefore, signal);
+    // Only this wait may be cut short by a change: a write once sent is seen through.
+    const record = await abortable(conn.observer.observe(key, notBefore, signal), cutShort, () => cutShort?.reason as Error);
     // A record first seen by another resource, or only observed until now (nothing ever sent to
     // it), is taken over here.
     const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;
