@@ -6,6 +6,7 @@
  */
 import { OntapProtocolError, OntapResponseTooLargeError } from './errors.js';
 import { type JobWaitOptions, waitForJob } from './jobs.js';
+import type { KeyManagerAction, KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
 import { ParseError } from './parse.js';
 import { clip, isApiPath, type RawResponse, Transport, type TransportOptions } from './transport.js';
 import {
@@ -39,7 +40,7 @@ export interface OntapClientOptions extends TransportOptions {
 /** Filters are ONTAP query filters: `{ 'svm.name': 'a|b', scope: '!cluster' }`. */
 export type Filters = Readonly<Record<string, string>>;
 
-/** ListAwsKmsOptions select records and fields of the aws-kms collection. */
+/** ListAwsKmsOptions select records and fields of a key-manager collection (aws-kms and the others). */
 export interface ListAwsKmsOptions {
   readonly filters?: Filters | undefined;
   /** fields to return; name the advanced ones (`state`, `amazon_reachability`, `ekmip_reachability`) explicitly. */
@@ -50,6 +51,9 @@ export interface ListAwsKmsOptions {
 
 /** AWS_KMS_PATH is the collection path of the aws-kms resource. */
 export const AWS_KMS_PATH = '/api/security/aws-kms';
+
+/** AWS_KMS is the aws-kms key-manager family. */
+export const AWS_KMS: KeyManagerFamily<AwsKmsRecord> = { noun: 'aws-kms', path: AWS_KMS_PATH, parse: parseAwsKmsRecord };
 
 /** OntapClient talks to one ONTAP cluster. */
 export class OntapClient {
@@ -88,67 +92,99 @@ export class OntapClient {
     return svms.find((s) => s.name === name);
   }
 
-  /** listAwsKms reads every matching aws-kms record, following pagination. */
-  async listAwsKms(options: ListAwsKmsOptions = {}, signal?: AbortSignal): Promise<AwsKmsRecord[]> {
+  /** listKeyManagers reads every matching record of a key-manager family, following pagination. */
+  async listKeyManagers<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, options: ListAwsKmsOptions = {}, signal?: AbortSignal): Promise<R[]> {
     const query: Record<string, string> = { ...options.filters };
     if (options.fields !== undefined && options.fields.length > 0) query['fields'] = options.fields.join(',');
     if (options.maxRecords !== undefined) query['max_records'] = String(options.maxRecords);
-    const records = await this.collect('list aws-kms', AWS_KMS_PATH, query, signal);
-    return parsed('list aws-kms', () => records.map((r, i) => parseAwsKmsRecord(r, `records[${i}]`)));
+    const context = `list ${family.noun}`;
+    const records = await this.collect(context, family.path, query, signal);
+    return parsed(context, () => records.map((r, i) => family.parse(r, `records[${i}]`)));
   }
 
-  /** getAwsKms reads one record; a missing uuid throws an OntapApiError for which isNotFound is true. */
-  async getAwsKms(uuid: string, fields?: readonly string[], signal?: AbortSignal): Promise<AwsKmsRecord> {
-    const context = `get aws-kms ${uuid}`;
+  /** getKeyManager reads one record; a missing uuid throws an OntapApiError for which isNotFound is true. */
+  async getKeyManager<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, uuid: string, fields?: readonly string[], signal?: AbortSignal): Promise<R> {
+    const context = `get ${family.noun} ${uuid}`;
     const query = fields !== undefined && fields.length > 0 ? `?${qs({ fields: fields.join(',') })}` : '';
-    const res = await this.transport.request('GET', `${recordPath(uuid)}${query}`, undefined, context, signal);
-    return parsed(context, () => parseAwsKmsRecord(res.body));
+    const res = await this.transport.request('GET', `${recordPath(family, uuid)}${query}`, undefined, context, signal);
+    return parsed(context, () => family.parse(res.body));
   }
 
   /**
-   * createAwsKms configures AWS KMS on an SVM (or the cluster, without `svm`) and returns the new
-   * record's uuid: from the Location header, or, when ONTAP sent none (a 202 job), by reading the
-   * record back by its SVM.
+   * createKeyManager configures a key manager on an SVM (or the cluster, without `svm`) and
+   * returns the new record's uuid: from the Location header, or, when ONTAP sent none (a 202
+   * job), by reading the record back by its SVM.
    */
-  async createAwsKms(body: AwsKmsCreateBody, signal?: AbortSignal): Promise<string> {
+  async createKeyManager<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, body: { readonly svm?: { readonly name?: string; readonly uuid?: string } }, signal?: AbortSignal): Promise<string> {
     const where = body.svm?.name ?? body.svm?.uuid ?? 'cluster scope';
-    const context = `create aws-kms for ${where}`;
-    const res = await this.write('POST', AWS_KMS_PATH, body, context, signal);
+    const context = `create ${family.noun} for ${where}`;
+    const res = await this.write('POST', family.path, body, context, signal);
     const fromLocation = res.location?.split('?')[0]?.split('/').filter((s) => s !== '').pop();
-    if (res.status === 201 && fromLocation !== undefined && fromLocation !== 'aws-kms') return decodeURIComponent(fromLocation);
+    const collection = family.path.split('/').pop();
+    if (res.status === 201 && fromLocation !== undefined && fromLocation !== collection) return decodeURIComponent(fromLocation);
     const filters: Record<string, string> =
       body.svm?.uuid !== undefined ? { 'svm.uuid': body.svm.uuid } : body.svm?.name !== undefined ? { 'svm.name': body.svm.name } : { scope: 'cluster' };
-    const found = await this.listAwsKms({ filters, fields: ['uuid'] }, signal);
+    const found = await this.listKeyManagers(family, { filters, fields: ['uuid'] }, signal);
     const uuid = found[0]?.uuid;
     if (uuid === undefined) {
-      throw new OntapProtocolError(`${context}: created, but no record found for it afterwards`, 'POST', AWS_KMS_PATH);
+      throw new OntapProtocolError(`${context}: created, but no record found for it afterwards`, 'POST', family.path);
     }
     return uuid;
   }
 
-  /** patchAwsKms updates a record; send only the fields that changed. */
-  async patchAwsKms(uuid: string, body: AwsKmsPatchBody, signal?: AbortSignal): Promise<void> {
-    await this.write('PATCH', recordPath(uuid), body, `patch aws-kms ${uuid}`, signal);
+  /** patchKeyManager updates a record; send only the fields that changed. */
+  async patchKeyManager<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, uuid: string, body: object, signal?: AbortSignal): Promise<void> {
+    await this.write('PATCH', recordPath(family, uuid), body, `patch ${family.noun} ${uuid}`, signal);
   }
 
-  /** deleteAwsKms removes a record; ONTAP refuses with 65537106 while keys are in use. */
-  async deleteAwsKms(uuid: string, signal?: AbortSignal): Promise<void> {
-    await this.write('DELETE', recordPath(uuid), undefined, `delete aws-kms ${uuid}`, signal);
+  /** deleteKeyManager removes a record; ONTAP refuses while keys are in use. */
+  async deleteKeyManager<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, uuid: string, signal?: AbortSignal): Promise<void> {
+    await this.write('DELETE', recordPath(family, uuid), undefined, `delete ${family.noun} ${uuid}`, signal);
+  }
+
+  /** keyManagerAction runs `rekey-external` (body: the new key), `rekey-internal` or `restore` on a record. */
+  async keyManagerAction<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, uuid: string, action: KeyManagerAction, body?: object, signal?: AbortSignal): Promise<void> {
+    await this.write('POST', `${recordPath(family, uuid)}/${action}`, body, `${action} ${family.noun} ${uuid}`, signal);
+  }
+
+  /** listAwsKms reads every matching aws-kms record, following pagination. */
+  listAwsKms(options: ListAwsKmsOptions = {}, signal?: AbortSignal): Promise<AwsKmsRecord[]> {
+    return this.listKeyManagers(AWS_KMS, options, signal);
+  }
+
+  /** getAwsKms reads one aws-kms record; a missing uuid throws an OntapApiError for which isNotFound is true. */
+  getAwsKms(uuid: string, fields?: readonly string[], signal?: AbortSignal): Promise<AwsKmsRecord> {
+    return this.getKeyManager(AWS_KMS, uuid, fields, signal);
+  }
+
+  /** createAwsKms configures AWS KMS on an SVM (or the cluster) and returns the new record's uuid. */
+  createAwsKms(body: AwsKmsCreateBody, signal?: AbortSignal): Promise<string> {
+    return this.createKeyManager(AWS_KMS, body, signal);
+  }
+
+  /** patchAwsKms updates an aws-kms record; send only the fields that changed. */
+  patchAwsKms(uuid: string, body: AwsKmsPatchBody, signal?: AbortSignal): Promise<void> {
+    return this.patchKeyManager(AWS_KMS, uuid, body, signal);
+  }
+
+  /** deleteAwsKms removes an aws-kms record; ONTAP refuses with 65537106 while keys are in use. */
+  deleteAwsKms(uuid: string, signal?: AbortSignal): Promise<void> {
+    return this.deleteKeyManager(AWS_KMS, uuid, signal);
   }
 
   /** rekeyExternal re-wraps the SVM's keys under the AWS key `keyId` (the only way to change key_id). */
-  async rekeyExternal(uuid: string, keyId: string, signal?: AbortSignal): Promise<void> {
-    await this.write('POST', `${recordPath(uuid)}/rekey-external`, { key_id: keyId }, `rekey-external aws-kms ${uuid}`, signal);
+  rekeyExternal(uuid: string, keyId: string, signal?: AbortSignal): Promise<void> {
+    return this.keyManagerAction(AWS_KMS, uuid, 'rekey-external', { key_id: keyId }, signal);
   }
 
   /** rekeyInternal rotates the SVM's internal keys. */
-  async rekeyInternal(uuid: string, signal?: AbortSignal): Promise<void> {
-    await this.write('POST', `${recordPath(uuid)}/rekey-internal`, undefined, `rekey-internal aws-kms ${uuid}`, signal);
+  rekeyInternal(uuid: string, signal?: AbortSignal): Promise<void> {
+    return this.keyManagerAction(AWS_KMS, uuid, 'rekey-internal', undefined, signal);
   }
 
   /** restore restores the SVM's keys from AWS KMS. */
-  async restore(uuid: string, signal?: AbortSignal): Promise<void> {
-    await this.write('POST', `${recordPath(uuid)}/restore`, undefined, `restore aws-kms ${uuid}`, signal);
+  restore(uuid: string, signal?: AbortSignal): Promise<void> {
+    return this.keyManagerAction(AWS_KMS, uuid, 'restore', undefined, signal);
   }
 
   /** close releases the connection pool. */
@@ -212,8 +248,8 @@ function pageKey(href: string): string {
   return `${url.pathname}${url.search}`;
 }
 
-function recordPath(uuid: string): string {
-  return `${AWS_KMS_PATH}/${encodeURIComponent(uuid)}`;
+function recordPath(family: KeyManagerFamily<KeyManagerRecord>, uuid: string): string {
+  return `${family.path}/${encodeURIComponent(uuid)}`;
 }
 
 function qs(query: Record<string, string>): string {

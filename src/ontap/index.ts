@@ -1,7 +1,7 @@
 /**
  * The ONTAP REST client's public surface: import from here, not from the files behind it.
  */
-export { AWS_KMS_PATH, type Filters, type ListAwsKmsOptions, OntapClient, type OntapClientOptions } from './client.js';
+export { AWS_KMS, AWS_KMS_PATH, type Filters, type ListAwsKmsOptions, OntapClient, type OntapClientOptions } from './client.js';
 export {
   hasCode,
   isNotFound,
@@ -17,3 +17,4 @@ export {
 } from './errors.js';
 export type { OntapAuth, RequestInfo } from './transport.js';
 export type * from './wire.js';
+export type { KeyManagerAction, KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';

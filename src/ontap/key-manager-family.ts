@@ -1,0 +1,28 @@
+/**
+ * KeyManagerFamily describes one of ONTAP's cloud key-manager endpoint families
+ * (`/api/security/aws-kms`, `/api/security/azure-key-vaults`, `/api/security/gcp-kms`): they share
+ * one shape (one record per SVM or the cluster, create-only identity, PATCHable settings,
+ * write-only credentials, `rekey-external`, `rekey-internal` and `restore` actions, jobs), so one
+ * set of client calls serves them all; the family says where and how to read its records.
+ */
+import type { SvmRef } from './wire.js';
+
+/** KeyManagerRecord is what every family's record has: its uuid and its scope. */
+export interface KeyManagerRecord {
+  readonly uuid?: string;
+  readonly svm?: SvmRef;
+  readonly scope?: 'svm' | 'cluster';
+}
+
+/** KeyManagerFamily is one endpoint family: its collection path, its name in messages, its parser. */
+export interface KeyManagerFamily<R extends KeyManagerRecord> {
+  /** noun names a record in messages and error contexts: `aws-kms`, `azure-key-vault`, `gcp-kms`. */
+  readonly noun: string;
+  /** path is the collection path, e.g. `/api/security/aws-kms`. */
+  readonly path: string;
+  /** parse validates one record as GET returns it. */
+  readonly parse: (v: unknown, path?: string) => R;
+}
+
+/** KeyManagerAction is one of the POST actions every family has on a record. */
+export type KeyManagerAction = 'rekey-external' | 'rekey-internal' | 'restore';
