@@ -3,6 +3,7 @@
  * status flips, and compare statuses ignoring key order and undefined members. Pure functions.
  */
 import type { Condition } from '../api/v1alpha1/types.js';
+import { isRecord, type KubeObject } from '../runtime/kube.js';
 
 /** ConditionInput is a condition without its transition time. */
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
@@ -56,4 +57,13 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
+}
+
+/** conditionOf returns the status and reason of condition `type` of a cached (untyped) object. */
+export function conditionOf(o: KubeObject | undefined, type: string): { status: string; reason: string } | undefined {
+  const conditions = isRecord(o?.status) && Array.isArray(o.status.conditions) ? o.status.conditions : [];
+  for (const c of conditions) {
+    if (isRecord(c) && c.type === type) return { status: String(c.status), reason: String(c.reason) };
+  }
+  return undefined;
 }

@@ -1,31 +1,33 @@
 /**
- * Manager wires the operator together: informers for OntapAwsKms, OntapCluster and Secret
- * metadata (no Secret data is cached), the indexes that map a Secret or an OntapCluster back to
- * the resources that use it, the two controllers, and the events and metrics they share.
+ * Manager wires the operator together: informers for the key-manager kinds (one KeyManagerKind
+ * per adapter), OntapCluster, ClusterOntapCluster, namespaces and Secret metadata (no Secret data
+ * is cached), the indexes that map a Secret or a cluster back to the resources that use it, the
+ * controllers, and the events and metrics they share.
  */
 import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapCluster } from '../api/v1alpha1/parse.js';
 import type { ClusterOntapCluster, OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
 import { EventRecorder } from '../runtime/events.js';
-import { Informer, type InformerEvent } from '../runtime/informer.js';
-import { identityOnly, isRecord, type KubeApi, type KubeObject, NamespaceType, SecretType, trimForCache } from '../runtime/kube.js';
-import { ConditionType, Reason } from '../api/v1alpha1/constants.js';
+import { Informer } from '../runtime/informer.js';
+import { identityOnly, type KubeApi, NamespaceType, SecretType, trimForCache } from '../runtime/kube.js';
+import { ConditionType } from '../api/v1alpha1/constants.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { MutationCache } from '../runtime/mutation-cache.js';
 import type { Priority } from '../runtime/queue.js';
+import { conditionOf } from './conditions.js';
 import { Controller, keyOf } from './controller.js';
 import type { KubeWriter } from './kube-writes.js';
-import { scopeKey } from './ontap-aws-kms/observer.js';
-import { AwsKmsReconciler } from './ontap-aws-kms/reconciler.js';
-import { referencedSecrets } from './ontap-aws-kms/secrets.js';
-import { connectionKey } from './ontap-aws-kms/conflicts.js';
-import { type NamespaceMeta, permitted } from './ontap-aws-kms/tenancy.js';
+import { changed, type KindHandle, KeyManagerKind, memoParse } from './key-manager/kind.js';
+import type { NamespaceMeta } from './key-manager/tenancy.js';
+import { awsKmsAdapter } from './ontap-aws-kms/adapter.js';
 import type { EndpointAllowList } from '../ontap/endpoint-policy.js';
 import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
 import { ClusterReconciler } from './ontap-cluster/reconciler.js';
-import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from './resources.js';
+import { ClusterOntapClusterType, OntapClusterType } from './resources.js';
 import { registerResourceMetrics, SyncTimes } from './resource-metrics.js';
 import type { OntapClientOptions } from '../ontap/client.js';
+import type { AwsKmsRecord } from '../ontap/wire.js';
+import type { ResolvedSecrets } from './ontap-aws-kms/secrets.js';
 
 /** ManagerOptions configure the operator's controllers. */
 export interface ManagerOptions {
@@ -50,67 +52,17 @@ export interface ManagerOptions {
 }
 
 const SECRET_REFS = 'secretRefs';
-const CLUSTER_REF = 'clusterRef';
-const SCOPE = 'scope';
-
-/**
- * memoParse returns a parser that reads each cached object once: peers, indexes and the observer
- * ask for the typed form of every object on each reconcile, and the informer replaces (never
- * mutates) an object when it changes, so the object itself is the cache key. It returns
- * undefined for an object the controller cannot read (the controller logs that when reconciling).
- */
-function memoParse<T extends object>(parse: (o: KubeObject) => T): (o: KubeObject) => T | undefined {
-  const parsed = new WeakMap<KubeObject, T | null>();
-  return (o) => {
-    let v = parsed.get(o);
-    if (v === undefined) {
-      try {
-        v = parse(o);
-      } catch {
-        v = null;
-      }
-      parsed.set(o, v);
-    }
-    return v ?? undefined;
-  };
-}
-
-/** generationOrMetaChanged is true for an update a reconcile must see: not our own status writes. */
-function changed(e: InformerEvent): boolean {
-  if (e.type !== 'update' || !e.old) return true;
-  const a = e.old.metadata;
-  const b = e.object.metadata;
-  return (
-    a.generation !== b.generation ||
-    a.deletionTimestamp !== b.deletionTimestamp ||
-    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
-  );
-}
-
-/** conditionOf returns the status and reason of condition `type` of a cached object. */
-function conditionOf(o: KubeObject | undefined, type: string): { status: string; reason: string } | undefined {
-  const conditions = isRecord(o?.status) && Array.isArray(o.status.conditions) ? o.status.conditions : [];
-  for (const c of conditions) {
-    if (isRecord(c) && c.type === type) return { status: String(c.status), reason: String(c.reason) };
-  }
-  return undefined;
-}
-
-/** inConflict tells whether a cached OntapAwsKms waits on another one (Synced=False/Conflict). */
-function inConflict(o: KubeObject): boolean {
-  return conditionOf(o, ConditionType.Synced)?.reason === Reason.Conflict;
-}
 
 /** Manager owns the informers and controllers; start() runs them, stop() drains them. */
 export class Manager {
-  readonly kmsInformer: Informer;
+  /** kinds are the key-manager kinds, one per adapter; `kms` is OntapAwsKms's. */
+  readonly kinds: readonly KindHandle[];
+  readonly kms: KeyManagerKind<OntapAwsKms, AwsKmsRecord, ResolvedSecrets>;
   readonly clusterInformer: Informer;
   readonly secretInformer: Informer;
   /** sharedInformer caches ClusterOntapClusters; namespaceInformer namespace metadata, for tenancy. */
   readonly sharedInformer: Informer;
   readonly namespaceInformer: Informer;
-  readonly kmsController: Controller<OntapAwsKms>;
   readonly clusterController: Controller<OntapCluster>;
   readonly sharedController: Controller<ClusterOntapCluster>;
   readonly connections: ClusterConnections;
@@ -120,11 +72,9 @@ export class Manager {
 
   constructor(private readonly opts: ManagerOptions) {
     const { api, logger, namespaces, metrics } = opts;
-    const kmsOf = memoParse(parseOntapAwsKms);
     const clusterOf = memoParse(parseOntapCluster);
     const sharedOf = memoParse(parseClusterOntapCluster);
     const clusterResourceNamespace = opts.clusterResourceNamespace ?? 'default';
-    this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger, transform: trimForCache });
     this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger, transform: trimForCache });
     // Secrets: metadata only (their data is read on demand), and of that only name and version.
     // The Secrets of ClusterOntapClusters live in the cluster resource namespace, watched or not.
@@ -135,7 +85,6 @@ export class Manager {
     this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });
     // Every write to our own objects goes through a mutation cache, one per kind, so the next
     // reconcile of that object sees the write at once.
-    const kmsWrites = new MutationCache();
     const clusterWrites = new MutationCache();
     const sharedWrites = new MutationCache();
     const writerFor = (writes: MutationCache): KubeWriter => ({
@@ -154,18 +103,6 @@ export class Manager {
       },
     });
 
-    this.kmsInformer.addIndex(SECRET_REFS, (o) => {
-      const kms = kmsOf(o);
-      return kms ? referencedSecrets(kms.spec).map((n) => `${kms.metadata.namespace}/${n}`) : [];
-    });
-    this.kmsInformer.addIndex(SCOPE, (o) => {
-      const kms = kmsOf(o);
-      return kms ? [scopeKey(kms.spec.svm)] : [];
-    });
-    this.kmsInformer.addIndex(CLUSTER_REF, (o) => {
-      const kms = kmsOf(o);
-      return kms ? [connectionKey(kms)] : [];
-    });
     this.clusterInformer.addIndex(SECRET_REFS, (o) => {
       const c = clusterOf(o);
       return c ? clusterSecretNames(c).map((n) => `${c.metadata.namespace}/${n}`) : [];
@@ -187,22 +124,12 @@ export class Manager {
       const o = this.namespaceInformer.get('', name);
       return o ? { name, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {} } : undefined;
     };
-    /** allowedHere tells whether a resource may use its connection: always for an OntapCluster, per policy for a ClusterOntapCluster. */
-    const allowedHere = (k: OntapAwsKms): boolean => {
-      if (k.spec.clusterRef.kind !== 'ClusterOntapCluster') return true;
-      const c = shared(k.spec.clusterRef.name);
-      return c !== undefined && permitted(c.metadata.name, c.spec.tenancy, namespaceMeta(k.metadata.namespace), k.spec.svm).allowed;
-    };
+    const secretVersion = (ns: string, name: string): string | undefined => this.secretInformer.get(ns, name)?.metadata.resourceVersion;
     this.connections = new ClusterConnections({
       secrets: api,
-      secretVersion: (ns, name) => this.secretInformer.get(ns, name)?.metadata.resourceVersion,
-      managedKeys: (ns, name) =>
-        this.kmsInformer
-          .byIndex(CLUSTER_REF, `${ns}/${name}`)
-          .map(kmsOf)
-          // A shared read names only the SVMs of resources the tenancy policy allows.
-          .filter((k): k is OntapAwsKms => k !== undefined && !k.spec.suspend && allowedHere(k))
-          .map((k) => scopeKey(k.spec.svm)),
+      secretVersion,
+      // A shared read names only the SVMs of resources the tenancy policy allows.
+      managedKeys: (ns, name, family) => this.kinds.find((k) => k.noun === family)?.managedKeys(ns, name) ?? [],
       logger,
       allowList: opts.allowList,
       clusterResourceNamespace,
@@ -216,73 +143,56 @@ export class Manager {
       },
       onHealth: (ns, name, healthy) => {
         // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
-        this.enqueueKmsOfCluster(ns, name, 'low');
+        this.enqueueOfCluster(ns, name, 'low');
         this.controllerFor(ns).enqueue(`${ns}/${name}`);
         logger.info(healthy ? 'ONTAP cluster answers again' : 'ONTAP cluster reads failing', { namespace: ns, name });
       },
     });
 
     const syncTimes = new SyncTimes();
+    const workers = opts.maxConcurrentReconciles ?? 4;
+    const context = {
+      api,
+      logger,
+      metrics,
+      namespaces,
+      connections: this.connections,
+      recorder: this.recorder,
+      writer: writerFor,
+      cluster,
+      shared,
+      namespaceMeta,
+      secretVersion,
+      onSynced: (ns: string, name: string) => syncTimes.record(ns, name, Date.now()),
+      workers,
+      baseDelayMs: opts.baseDelayMs,
+      maxDelayMs: opts.maxDelayMs,
+      reconcileTimeoutMs: opts.reconcileTimeoutMs,
+    };
+    this.kms = new KeyManagerKind(awsKmsAdapter, parseOntapAwsKms, context);
+    this.kinds = [this.kms];
     registerResourceMetrics(
       metrics.registry,
       {
-        awsKms: () => this.kmsInformer.list().map(kmsOf).filter((k): k is OntapAwsKms => k !== undefined),
+        awsKms: () => this.kms.list(),
         clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
       },
       syncTimes,
     );
-    const kmsReconciler = new AwsKmsReconciler({
-      kube: writerFor(kmsWrites),
-      secrets: api,
-      connections: this.connections,
-      cluster,
-      // Only resources naming the same SVM can conflict: an index, not a scan of every resource
-      // on every reconcile (that made a drift pass quadratic).
-      peers: (obj) =>
-        this.kmsInformer
-          .byIndex(SCOPE, scopeKey(obj.spec.svm))
-          .map(kmsOf)
-          .filter((k): k is OntapAwsKms => k !== undefined),
-      clusterScoped: shared,
-      namespace: namespaceMeta,
-      recorder: this.recorder,
-      onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
-      secretVersion: (ns, name) => this.secretInformer.get(ns, name)?.metadata.resourceVersion,
-      onSynced: (ns, name) => syncTimes.record(ns, name, Date.now()),
-    });
     const clusterReconciler = new ClusterReconciler({
       kube: writerFor(clusterWrites),
       connections: this.connections,
       recorder: this.recorder,
-      onChanged: (c) => this.enqueueKmsOfCluster(c.metadata.namespace, c.metadata.name),
+      onChanged: (c) => this.enqueueOfCluster(c.metadata.namespace, c.metadata.name),
     });
     const sharedReconciler = new ClusterReconciler({
       kube: writerFor(sharedWrites),
       connections: this.connections,
       recorder: this.recorder,
-      onChanged: (c) => this.enqueueKmsOfCluster('', c.metadata.name),
+      onChanged: (c) => this.enqueueOfCluster('', c.metadata.name),
       type: ClusterOntapClusterType,
     });
     const common = { logger, metrics, baseDelayMs: opts.baseDelayMs, maxDelayMs: opts.maxDelayMs, reconcileTimeoutMs: opts.reconcileTimeoutMs };
-    const workers = opts.maxConcurrentReconciles ?? 4;
-    this.kmsController = new Controller<OntapAwsKms>({
-      ...common,
-      name: 'ontapawskms',
-      informer: this.kmsInformer,
-      writes: kmsWrites,
-      parse: parseOntapAwsKms,
-      reconcile: (obj, log, signal, trigger, cutShort) => kmsReconciler.reconcile(obj, log, signal, trigger, cutShort),
-      logger: logger.child({ controller: 'ontapawskms' }),
-      // Resources of one ONTAP cluster take at most half the workers: a slow or dead cluster
-      // cannot stall the other clusters' (other tenants') resources.
-      groupOf: (key) => {
-        const slash = key.indexOf('/');
-        const o = this.kmsInformer.get(key.slice(0, slash), key.slice(slash + 1));
-        const kms = o ? kmsOf(o) : undefined;
-        return kms ? connectionKey(kms) : undefined;
-      },
-      maxPerGroup: Math.max(1, Math.floor(workers / 2)),
-    });
     this.clusterController = new Controller<OntapCluster>({
       ...common,
       name: 'ontapcluster',
@@ -302,20 +212,6 @@ export class Manager {
       logger: logger.child({ controller: 'clusterontapcluster' }),
     });
 
-    this.kmsInformer.on((e) => {
-      // The first list is a re-check of everything, not a change: it waits behind real changes.
-      // Our own writes (the finalizer, status) were acted on by the reconcile that made them.
-      const key = keyOf(e.object);
-      const priority = this.kmsInformer.hasSynced() ? 'high' : 'low';
-      const enqueue = changed(e) ? () => this.kmsController.enqueue(key, priority) : undefined;
-      const seen = e.type === 'delete' ? 'foreign' : kmsWrites.observed(e.object, enqueue);
-      if (seen === 'foreign') enqueue?.();
-      // A deleted resource may have held a Conflict: let the resources it blocked look again
-      // (only those: re-queueing every resource of the cluster made deleting N of them O(N^2)).
-      if (e.type === 'delete') {
-        for (const o of this.kmsInformer.list()) if (inConflict(o)) this.kmsController.enqueue(keyOf(o));
-      }
-    });
     this.clusterInformer.on((e) => {
       if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);
       const key = keyOf(e.object);
@@ -326,7 +222,7 @@ export class Manager {
     this.secretInformer.on((e) => {
       // Metadata only: an update means the Secret's data or metadata changed (a new resourceVersion).
       const key = keyOf(e.object);
-      for (const o of this.kmsInformer.byIndex(SECRET_REFS, key)) this.kmsController.enqueue(keyOf(o));
+      for (const k of this.kinds) k.enqueueOfSecret(key);
       for (const o of this.clusterInformer.byIndex(SECRET_REFS, key)) this.clusterController.enqueue(keyOf(o));
       for (const o of this.sharedInformer.byIndex(SECRET_REFS, key)) this.sharedController.enqueue(keyOf(o));
     });
@@ -334,13 +230,11 @@ export class Manager {
       if (e.type === 'delete') this.connections.drop('', e.object.metadata.name);
       if (changed(e)) this.sharedController.enqueue(keyOf(e.object));
       // A changed tenancy policy may allow or refuse its resources: they look again.
-      if (e.type !== 'update' || e.old?.metadata.generation !== e.object.metadata.generation) this.enqueueKmsOfCluster('', e.object.metadata.name);
+      if (e.type !== 'update' || e.old?.metadata.generation !== e.object.metadata.generation) this.enqueueOfCluster('', e.object.metadata.name);
     });
     this.namespaceInformer.on((e) => {
       // Labels and annotations decide tenancy: the namespace's shared-cluster resources look again.
-      for (const o of this.kmsInformer.list(e.object.metadata.name)) {
-        if (kmsOf(o)?.spec.clusterRef.kind === 'ClusterOntapCluster') this.kmsController.enqueue(keyOf(o));
-      }
+      for (const k of this.kinds) k.enqueueSharedIn(e.object.metadata.name);
     });
   }
 
@@ -358,19 +252,26 @@ export class Manager {
     return namespace === '' ? this.sharedController : this.clusterController;
   }
 
-  private enqueueKmsOfCluster(namespace: string, name: string, priority: Priority = 'high'): void {
-    for (const o of this.kmsInformer.byIndex(CLUSTER_REF, `${namespace}/${name}`)) this.kmsController.enqueue(keyOf(o), priority);
+  /** enqueueOfCluster queues every key-manager resource on a connection. */
+  private enqueueOfCluster(namespace: string, name: string, priority: Priority = 'high'): void {
+    for (const k of this.kinds) k.enqueueOfCluster(namespace, name, priority);
   }
 
   /** startInformers fills the caches; safe to run on standby replicas (they stay warm). */
   async startInformers(): Promise<void> {
-    await Promise.all([this.secretInformer.start(), this.namespaceInformer.start(), this.sharedInformer.start(), this.clusterInformer.start(), this.kmsInformer.start()]);
+    await Promise.all([
+      this.secretInformer.start(),
+      this.namespaceInformer.start(),
+      this.sharedInformer.start(),
+      this.clusterInformer.start(),
+      ...this.kinds.map((k) => k.informer.start()),
+    ]);
   }
 
   /** synced says whether every cache holds its first list. */
   synced(): boolean {
     return (
-      this.kmsInformer.hasSynced() &&
+      this.kinds.every((k) => k.informer.hasSynced()) &&
       this.clusterInformer.hasSynced() &&
       this.secretInformer.hasSynced() &&
       this.sharedInformer.hasSynced() &&
@@ -384,18 +285,18 @@ export class Manager {
     const workers = this.opts.maxConcurrentReconciles ?? 4;
     this.clusterController.start(workers);
     this.sharedController.start(workers);
-    this.kmsController.start(workers);
+    for (const k of this.kinds) k.controller.start(workers);
     for (const o of this.clusterInformer.list()) this.clusterController.enqueue(keyOf(o));
     for (const o of this.sharedInformer.list()) this.sharedController.enqueue(keyOf(o));
-    for (const o of this.kmsInformer.list()) this.kmsController.enqueue(keyOf(o), 'low');
+    for (const k of this.kinds) k.enqueueAll();
   }
 
   /** stop stops taking work, waits for reconciles in flight, then stops the informers. */
   async stop(): Promise<void> {
     this.stopping.abort(new Error('the operator is stopping'));
-    await Promise.all([this.kmsController.stop(), this.clusterController.stop(), this.sharedController.stop()]);
+    await Promise.all([...this.kinds.map((k) => k.controller.stop()), this.clusterController.stop(), this.sharedController.stop()]);
     await Promise.all([
-      this.kmsInformer.stop(),
+      ...this.kinds.map((k) => k.informer.stop()),
       this.clusterInformer.stop(),
       this.secretInformer.stop(),
       this.sharedInformer.stop(),

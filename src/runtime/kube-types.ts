@@ -77,10 +77,10 @@ export function isGone(e: unknown): boolean {
 
 /** SecretData is a Secret with its values base64-decoded; never log `data`. */
 export interface SecretData {
-  name: string;
-  resourceVersion: string;
-  type: string;
-  data: Map<string, Buffer>;
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly type: string;
+  readonly data: ReadonlyMap<string, Buffer>;
 }
 
 /** resourcePath is the REST path of a collection, an object or its subresource. */

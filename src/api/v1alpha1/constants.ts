@@ -61,6 +61,8 @@ export const Reason = {
   InvalidCredentials: 'InvalidCredentials',
   NotConfigured: 'NotConfigured',
   AlreadyConfigured: 'AlreadyConfigured',
+  /** The SVM already has another key manager enabled (another cloud's, KMIP or Onboard): ONTAP allows one. */
+  AnotherKeyManager: 'AnotherKeyManager',
   Conflict: 'Conflict',
   DeletionBlocked: 'DeletionBlocked',
   OntapError: 'OntapError',

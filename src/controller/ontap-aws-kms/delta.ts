@@ -5,15 +5,12 @@
  */
 import type { AppliedSecret, OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
 import type { AwsKmsCreateBody, AwsKmsPatchBody, AwsKmsRecord } from '../../ontap/wire.js';
+import { markSent, sentState } from '../key-manager/applied.js';
+import type { FieldDiff } from '../key-manager/adapter.js';
 import { type ConfigValue, MANAGED_FIELDS, observedValue } from './fields.js';
 import type { ResolvedSecrets } from './secrets.js';
 
-/** FieldDiff is one managed field whose ONTAP value differs from the spec. Never a secret. */
-export interface FieldDiff {
-  readonly path: string;
-  readonly desired: ConfigValue;
-  readonly observed: ConfigValue | undefined;
-}
+export type { FieldDiff } from '../key-manager/adapter.js';
 
 /** CredentialsCause says why the access key pair must be sent. */
 export type CredentialsCause = 'never-applied' | 'secret-changed' | 'access-key-differs';
@@ -37,20 +34,6 @@ export interface Delta {
   readonly credentialsPatch: AwsKmsPatchBody | undefined;
   /** drift names every differing spec field, for status.drift and events (secret refs by name only). */
   readonly drift: readonly string[];
-}
-
-/**
- * sentState says whether `keys` of Secret `name` at `resourceVersion` were sent: 'never' (no
- * record of the Secret), 'changed' (another version, or one of these keys not sent yet, e.g. a
- * spec now reads another key of the same Secret), or 'sent'.
- */
-export function sentState(applied: readonly AppliedSecret[], name: string, resourceVersion: string, keys: readonly string[]): 'never' | 'changed' | 'sent' {
-  const entry = applied.find((a) => a.name === name);
-  if (!entry) return 'never';
-  if (entry.resourceVersion !== resourceVersion) return 'changed';
-  // A status written before keys were recorded counts as having sent what the spec reads.
-  if (entry.keys && !keys.every((k) => entry.keys?.includes(k))) return 'changed';
-  return 'sent';
 }
 
 /**
@@ -149,22 +132,10 @@ export function appliedAfter(
   secrets: ResolvedSecrets,
   sent: { credentials: boolean; proxyPassword: boolean },
 ): AppliedSecret[] {
-  // keys stays undefined for an entry written before keys were recorded, until something is sent.
-  const next = new Map<string, { resourceVersion: string; keys: Set<string> | undefined }>(
-    applied.map((a) => [a.name, { resourceVersion: a.resourceVersion, keys: a.keys ? new Set(a.keys) : undefined }]),
-  );
-  const mark = (name: string, resourceVersion: string, keys: readonly string[]): void => {
-    const entry = next.get(name);
-    if (entry && entry.resourceVersion === resourceVersion) entry.keys = new Set([...(entry.keys ?? []), ...keys]);
-    else next.set(name, { resourceVersion, keys: new Set(keys) });
-  };
-  if (sent.credentials) mark(secrets.aws.name, secrets.aws.resourceVersion, secrets.aws.keys);
   const proxy = secrets.proxyPassword;
-  if (sent.proxyPassword && proxy) mark(proxy.name, proxy.resourceVersion, [proxy.key]);
-  // Forget Secrets the spec no longer references, so re-referencing one sends it again.
-  const referenced = new Set([secrets.aws.name, ...(proxy ? [proxy.name] : [])]);
-  return [...next]
-    .filter(([name]) => referenced.has(name))
-    .map(([name, e]) => ({ name, resourceVersion: e.resourceVersion, ...(e.keys ? { keys: [...e.keys].sort() } : {}) }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return markSent(
+    applied,
+    [...(sent.credentials ? [secrets.aws] : []), ...(sent.proxyPassword && proxy ? [{ name: proxy.name, resourceVersion: proxy.resourceVersion, keys: [proxy.key] }] : [])],
+    [secrets.aws.name, ...(proxy ? [proxy.name] : [])],
+  );
 }

@@ -1,6 +1,7 @@
 /**
  * ClusterConnections holds one ONTAP connection per OntapCluster: a client (keep-alive agent,
- * TLS trust, credentials, concurrency bound) and the cluster's coalescing observer. A connection
+ * TLS trust, credentials, concurrency bound) and the cluster's coalescing observers, one per
+ * key-manager family. A connection
  * is rebuilt only when its settings change: the OntapCluster's generation or the resourceVersion
  * of a Secret it references, so Secret data is read when it changed, not on every reconcile.
  */
@@ -9,20 +10,26 @@ import type { OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapClient, type OntapClientOptions } from '../../ontap/client.js';
 import type { EndpointAllowList } from '../../ontap/endpoint-policy.js';
 import type { OntapAuth, RequestInfo } from '../../ontap/transport.js';
-import type { AwsKmsRecord } from '../../ontap/wire.js';
+import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { Logger } from '../../runtime/logger.js';
 import { ReconcileError } from '../errors.js';
-import { OBSERVED_FIELDS } from '../ontap-aws-kms/fields.js';
-import { CLUSTER_SCOPE, ClusterObserver } from '../ontap-aws-kms/observer.js';
-import { mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../ontap-aws-kms/secrets.js';
+import { CLUSTER_SCOPE, ClusterObserver } from '../key-manager/observer.js';
+import { mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
 
 /** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout (120 s) plus a job's wait (120 s). */
 const RETIRE_AFTER_MS = 5 * 60_000;
 
-/** Connection is a live client for one OntapCluster and its observer. */
+/** Watched names what an observer reads: a key-manager family and the fields its GET names. */
+export interface Watched<R extends KeyManagerRecord> {
+  readonly family: KeyManagerFamily<R>;
+  readonly fields: readonly string[];
+}
+
+/** Connection is a live client for one OntapCluster and its observers. */
 export interface Connection {
   readonly client: OntapClient;
-  readonly observer: ClusterObserver;
+  /** observer returns the cluster's observer of one family: the same one across rebuilds. */
+  observer<R extends KeyManagerRecord>(watched: Watched<R>): ClusterObserver<R>;
   /** fingerprint identifies the settings the client was built from. */
   readonly fingerprint: string;
 }
@@ -32,8 +39,8 @@ export interface ConnectionsOptions {
   readonly secrets: SecretReader;
   /** secretVersion returns a Secret's current resourceVersion from the metadata cache. */
   readonly secretVersion: (namespace: string, name: string) => string | undefined;
-  /** managedKeys lists the scope keys of the OntapAwsKms that use a cluster (namespace, cluster name). */
-  readonly managedKeys: (namespace: string, cluster: string) => Iterable<string>;
+  /** managedKeys lists the scope keys of the resources of a family (its noun) that use a cluster (namespace, cluster name). */
+  readonly managedKeys: (namespace: string, cluster: string, family: string) => Iterable<string>;
   readonly logger: Logger;
   readonly onRequest?: (cluster: string, info: RequestInfo) => void;
   /** clientOptions lets tests shorten job polling and retries. */
@@ -71,7 +78,8 @@ export function clusterSecretNames(cluster: OntapCluster): string[] {
  */
 export class ClusterConnections {
   private readonly byKey = new Map<string, Connection>();
-  private readonly observers = new Map<string, ClusterObserver>();
+  /** observers holds, per cluster key, one observer per family noun. */
+  private readonly observers = new Map<string, Map<string, ClusterObserver>>();
   private readonly building = new Map<string, { fingerprint: string; promise: Promise<Connection> }>();
   /** latest holds the newest build ticket per cluster; a build superseded or dropped is not installed. */
   private readonly latest = new Map<string, number>();
@@ -129,29 +137,37 @@ export class ClusterConnections {
     return promise;
   }
 
-  private observerFor(key: string, cluster: OntapCluster): ClusterObserver {
-    let observer = this.observers.get(key);
-    if (!observer) {
-      const { namespace: ns, name } = cluster.metadata;
-      observer = new ClusterObserver(
-        (keys) => {
-          const conn = this.byKey.get(key);
-          if (!conn) return Promise.reject(new Error(`OntapCluster ${key}: no connection`));
-          return fetchRecords(conn.client, keys, this.opts.signal);
-        },
-        () => this.opts.managedKeys(ns, name),
-        Date.now,
-        (healthy) => this.opts.onHealth?.(ns, name, healthy),
-      );
-      this.observers.set(key, observer);
+  private observerFor<R extends KeyManagerRecord>(key: string, cluster: OntapCluster, watched: Watched<R>): ClusterObserver<R> {
+    let byFamily = this.observers.get(key);
+    if (!byFamily) {
+      byFamily = new Map();
+      this.observers.set(key, byFamily);
     }
+    const { family, fields } = watched;
+    const known = byFamily.get(family.noun);
+    // One family noun is one record type: the map holds each observer under its own family.
+    if (known) return known as unknown as ClusterObserver<R>;
+    const { namespace: ns, name } = cluster.metadata;
+    const observer = new ClusterObserver<R>(
+      (keys) => {
+        const conn = this.byKey.get(key);
+        if (!conn) return Promise.reject(new Error(`OntapCluster ${key}: no connection`));
+        const { filters, maxRecords } = collectionQuery(keys);
+        return conn.client.listKeyManagers(family, { filters, fields, maxRecords }, this.opts.signal);
+      },
+      () => this.opts.managedKeys(ns, name, family.noun),
+      Date.now,
+      (healthy) => this.opts.onHealth?.(ns, name, healthy),
+      family,
+    );
+    byFamily.set(family.noun, observer);
     return observer;
   }
 
   private async build(cluster: OntapCluster, key: string, fp: string, ticket: number): Promise<Connection> {
     const options = await this.clientOptions(cluster);
     const client = new OntapClient(options);
-    const conn: Connection = { client, observer: this.observerFor(key, cluster), fingerprint: fp };
+    const conn: Connection = { client, observer: (watched) => this.observerFor(key, cluster, watched), fingerprint: fp };
     if (this.latest.get(key) !== ticket) {
       // Superseded by a newer build, or the cluster was dropped: serve this caller, install nothing.
       this.retire(client);
@@ -162,7 +178,7 @@ export class ClusterConnections {
     if (previous) {
       this.retire(previous.client);
       // New settings may reach another cluster (a changed endpoint): read it afresh.
-      conn.observer.forgetAll();
+      for (const o of this.observers.get(key)?.values() ?? []) o.forgetAll();
     }
     const { namespace: ns, name } = cluster.metadata;
     this.opts.logger.info('built ONTAP connection', { namespace: ns, name, endpoint: cluster.spec.endpoint });
@@ -263,10 +279,4 @@ export function collectionQuery(keys: readonly string[]): { filters: Record<stri
     return { filters: {}, maxRecords: COLLECTION_PAGE };
   }
   return { filters: { 'svm.name': filter } };
-}
-
-/** fetchRecords is the observer's one collection GET for a set of scope keys. */
-async function fetchRecords(client: OntapClient, keys: readonly string[], signal: AbortSignal | undefined): Promise<readonly AwsKmsRecord[]> {
-  const { filters, maxRecords } = collectionQuery(keys);
-  return client.listAwsKms({ filters, fields: OBSERVED_FIELDS, maxRecords }, signal);
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { OntapAwsKms } from '../../../src/api/v1alpha1/types.js';
-import { conflictMessage, conflictWinner } from '../../../src/controller/ontap-aws-kms/conflicts.js';
+import { conflictMessage, conflictWinner } from '../../../src/controller/key-manager/conflicts.js';
 import { awsKms, withSpec } from '../../support/builders.js';
 
 describe('conflictWinner: only claims this resource can confirm', () => {

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import { ReconcileError } from '../../../src/controller/errors.js';
-import type { SecretData, SecretReader } from '../../../src/controller/ontap-aws-kms/secrets.js';
+import type { SecretData, SecretReader } from '../../../src/controller/secrets.js';
 import { ClusterConnections, COLLECTION_PAGE, collectionQuery, MAX_SVM_FILTER_CHARS } from '../../../src/controller/ontap-cluster/connections.js';
-import { CLUSTER_SCOPE } from '../../../src/controller/ontap-aws-kms/observer.js';
+import { CLUSTER_SCOPE } from '../../../src/controller/key-manager/observer.js';
+import { OBSERVED_FIELDS } from '../../../src/controller/ontap-aws-kms/fields.js';
+import { AWS_KMS } from '../../../src/ontap/client.js';
 import { nullLogger } from '../../../src/runtime/logger.js';
 import { ontapCluster } from '../../support/builders.js';
 
@@ -46,8 +48,10 @@ describe('ClusterConnections', () => {
     const third = await c.get({ ...cluster, metadata: { ...cluster.metadata, generation: 2 } });
     expect(third).not.to.equal(second);
     expect(reader.reads).to.equal(3);
-    // One observer per cluster, across rebuilds: what one reconcile wrote, the next one sees.
-    expect(third.observer).to.equal(first.observer);
+    // One observer per cluster and family, across rebuilds: what one reconcile wrote, the next one sees.
+    const aws = { family: AWS_KMS, fields: OBSERVED_FIELDS };
+    expect(third.observer(aws)).to.equal(first.observer(aws));
+    expect(third.observer({ family: { ...AWS_KMS, noun: 'other' }, fields: [] })).not.to.equal(first.observer(aws));
     c.close();
   });
 

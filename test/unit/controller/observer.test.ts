@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CLUSTER_SCOPE, ClusterObserver, lastBoundary, nextDriftCheck } from '../../../src/controller/ontap-aws-kms/observer.js';
+import { CLUSTER_SCOPE, ClusterObserver, lastBoundary, nextDriftCheck } from '../../../src/controller/key-manager/observer.js';
 import type { AwsKmsRecord } from '../../../src/ontap/wire.js';
 
 const rec = (svm: string, region = 'us-east-1'): AwsKmsRecord => ({ uuid: `u-${svm}`, scope: 'svm', svm: { name: svm, uuid: `s-${svm}` }, region });

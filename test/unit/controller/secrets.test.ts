@@ -1,14 +1,8 @@
 import { expect } from 'chai';
 import { Reason } from '../../../src/api/v1alpha1/constants.js';
 import { ReconcileError } from '../../../src/controller/errors.js';
-import {
-  PEM_VALUE_MAX_BYTES,
-  readKey,
-  resolveSecrets,
-  SECRET_VALUE_MAX_BYTES,
-  type SecretData,
-  type SecretReader,
-} from '../../../src/controller/ontap-aws-kms/secrets.js';
+import { resolveSecrets } from '../../../src/controller/ontap-aws-kms/secrets.js';
+import { PEM_VALUE_MAX_BYTES, readKey, SECRET_VALUE_MAX_BYTES, type SecretData, type SecretReader } from '../../../src/controller/secrets.js';
 import { fullAwsKmsSpec } from '../../support/builders.js';
 
 // A value no message may ever contain; the invalid byte sits in the middle of it.

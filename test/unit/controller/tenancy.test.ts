@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { TenancyPolicy } from '../../../src/api/v1alpha1/types.js';
-import { type NamespaceMeta, permitted, selectorMatches } from '../../../src/controller/ontap-aws-kms/tenancy.js';
+import { type NamespaceMeta, permitted, selectorMatches } from '../../../src/controller/key-manager/tenancy.js';
 
 const ns = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): NamespaceMeta => ({ name, labels, annotations });
 

@@ -1,6 +1,6 @@
 /**
- * The tenancy policy of a ClusterOntapCluster as pure functions: may an OntapAwsKms in this
- * namespace manage this SVM through it? Decided from the policy and the namespace's labels and
+ * The tenancy policy of a ClusterOntapCluster as pure functions: may a key-manager resource
+ * (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) in this namespace manage this SVM through it? Decided from the policy and the namespace's labels and
  * annotations (which tenants cannot set), before anything is sent to ONTAP.
  */
 import type { LabelSelector, TenancyPolicy } from '../../api/v1alpha1/types.js';
@@ -64,7 +64,7 @@ export function permitted(cluster: string, policy: TenancyPolicy, ns: NamespaceM
     return { allowed: false, why: `ClusterOntapCluster ${cluster} does not admit namespace ${ns.name} (its tenancy.namespaceSelector does not match the namespace's labels)` };
   }
   if (svm === undefined) {
-    return { allowed: false, why: `ClusterOntapCluster ${cluster} never allows the cluster scope (an OntapAwsKms without svm); use an OntapCluster for it` };
+    return { allowed: false, why: `ClusterOntapCluster ${cluster} never allows the cluster scope (a key manager without svm); use an OntapCluster for it` };
   }
   if (!grantedSvms(policy, ns).has(svm.name)) {
     return { allowed: false, why: `ClusterOntapCluster ${cluster} does not let namespace ${ns.name} manage SVM ${svm.name}` };

@@ -1,5 +1,6 @@
 /**
- * Conflict detection: two OntapAwsKms that configure the same SVM of the same ONTAP cluster would
+ * Conflict detection: two resources of one kind (two OntapAwsKms, say) that configure the same SVM
+ * of the same ONTAP cluster would
  * fight. The oldest wins; the others report Conflict and do nothing. Pure functions of the cache.
  *
  * A rival only counts when this resource's own connection vouches for its claim: it uses the
@@ -8,11 +9,19 @@
  * rival's own OntapCluster reports (its cluster uuid, say) is never trusted: a tenant can point
  * an OntapCluster at a fake ONTAP that claims to be any cluster.
  */
-import type { OntapAwsKms } from '../../api/v1alpha1/types.js';
+import type { ClusterReference, ManagementPolicy, ObjectMeta } from '../../api/v1alpha1/types.js';
 import { scopeKey } from './observer.js';
 
-/** connectionKey names the connection an OntapAwsKms uses: namespace/name of its OntapCluster, or /name of a ClusterOntapCluster. */
-export function connectionKey(obj: OntapAwsKms): string {
+/** Claimant is what conflict detection reads of a key-manager resource. */
+export interface Claimant {
+  readonly kind: string;
+  readonly metadata: ObjectMeta;
+  readonly spec: { readonly clusterRef: ClusterReference; readonly svm?: { readonly name: string } | undefined; readonly managementPolicy: ManagementPolicy };
+  readonly status?: { readonly uuid?: string | undefined } | undefined;
+}
+
+/** connectionKey names the connection a key-manager resource uses: namespace/name of its OntapCluster, or /name of a ClusterOntapCluster. */
+export function connectionKey(obj: Claimant): string {
   const ref = obj.spec.clusterRef;
   return ref.kind === 'ClusterOntapCluster' ? `/${ref.name}` : `${obj.metadata.namespace}/${ref.name}`;
 }
@@ -23,7 +32,7 @@ export function connectionKey(obj: OntapAwsKms): string {
  * of the record `obj`'s connection sees) a Manage resource that holds that very record. Observe
  * resources claim nothing over another connection: they only read.
  */
-export function rivals(obj: OntapAwsKms, peers: readonly OntapAwsKms[], recordUuid: string | undefined, mayClaim: (p: OntapAwsKms) => boolean = () => true): OntapAwsKms[] {
+export function rivals<T extends Claimant>(obj: T, peers: readonly T[], recordUuid: string | undefined, mayClaim: (p: T) => boolean = () => true): T[] {
   const scope = scopeKey(obj.spec.svm);
   const conn = connectionKey(obj);
   return peers.filter(
@@ -41,12 +50,12 @@ export function rivals(obj: OntapAwsKms, peers: readonly OntapAwsKms[], recordUu
  * `mayClaim` leaves out resources that may not use their connection at all (a tenancy policy
  * refuses them): being older must not let a refused namespace block an allowed one.
  */
-export function conflictWinner(
-  obj: OntapAwsKms,
-  peers: readonly OntapAwsKms[],
+export function conflictWinner<T extends Claimant>(
+  obj: T,
+  peers: readonly T[],
   recordUuid: string | undefined,
-  mayClaim?: (p: OntapAwsKms) => boolean,
-): OntapAwsKms {
+  mayClaim?: (p: T) => boolean,
+): T {
   return [obj, ...rivals(obj, peers, recordUuid, mayClaim)].sort(olderFirst)[0] ?? obj;
 }
 
@@ -54,14 +63,14 @@ export function conflictWinner(
  * conflictMessage says who holds the target. A winner in another namespace is not named: a
  * tenant must learn nothing of other tenants' resources from its own status.
  */
-export function conflictMessage(obj: OntapAwsKms, winner: OntapAwsKms): string {
+export function conflictMessage(obj: Claimant, winner: Claimant): string {
   const what = `${describeScope(obj.spec.svm)} on this ONTAP cluster`;
   return winner.metadata.namespace === obj.metadata.namespace
-    ? `OntapAwsKms ${winner.metadata.namespace}/${winner.metadata.name} already manages ${what}`
-    : `an older OntapAwsKms in another namespace already manages ${what} (the record this resource's connection sees is the one it created or adopted)`;
+    ? `${winner.kind} ${winner.metadata.namespace}/${winner.metadata.name} already manages ${what}`
+    : `an older ${winner.kind} in another namespace already manages ${what} (the record this resource's connection sees is the one it created or adopted)`;
 }
 
-function olderFirst(a: OntapAwsKms, b: OntapAwsKms): number {
+function olderFirst(a: Claimant, b: Claimant): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;

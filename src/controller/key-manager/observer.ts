@@ -1,5 +1,6 @@
 /**
- * ClusterObserver coalesces the reads of one cluster's aws-kms records. Reconciles ask for one
+ * ClusterObserver coalesces the reads of one cluster's records of one key-manager family (aws-kms,
+ * azure-key-vaults, gcp-kms). Reconciles ask for one
  * SVM's record "as seen since time T"; the first that finds no fresh enough snapshot fetches the
  * records of every managed SVM of the cluster whose snapshot is as old, in one collection GET
  * (advanced fields named), and
@@ -16,24 +17,23 @@
  * and only a read that started after that mark, or the write's own re-read (remember), may serve
  * the key again. A GET that was in flight during the write can never bring back what it saw.
  */
-import { AWS_KMS_PATH } from '../../ontap/client.js';
 import { OntapAbortedError } from '../../ontap/errors.js';
-import type { AwsKmsRecord } from '../../ontap/wire.js';
+import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import { abortable } from '../../runtime/backoff.js';
 
 /** CLUSTER_SCOPE is the snapshot key of the cluster-scoped (admin SVM) record. */
 export const CLUSTER_SCOPE = '<cluster>';
 
-/** scopeKey is the snapshot key of an OntapAwsKms: its SVM name, or CLUSTER_SCOPE. */
+/** scopeKey is the snapshot key of a key-manager resource: its SVM name, or CLUSTER_SCOPE. */
 export function scopeKey(svm: { name: string } | undefined): string {
   return svm?.name ?? CLUSTER_SCOPE;
 }
 
 /** Fetcher reads the records of the given scope keys. */
-export type Fetcher = (keys: readonly string[]) => Promise<readonly AwsKmsRecord[]>;
+export type Fetcher<R extends KeyManagerRecord> = (keys: readonly string[]) => Promise<readonly R[]>;
 
-interface Entry {
-  readonly record: AwsKmsRecord | undefined;
+interface Entry<R> {
+  readonly record: R | undefined;
   /** fetchedAt is the clock when the read started, compared with a reconcile's notBefore. */
   readonly fetchedAt: number;
   /** seq orders the entry against forget() marks. */
@@ -56,9 +56,15 @@ interface Inflight {
   readonly done: Promise<void>;
 }
 
-/** ClusterObserver holds the latest snapshot of one cluster's aws-kms records. */
-export class ClusterObserver {
-  private readonly entries = new Map<string, Entry>();
+/** What names the records observed in messages: the family's noun and collection path. */
+export interface Observed {
+  readonly noun: string;
+  readonly path: string;
+}
+
+/** ClusterObserver holds the latest snapshot of one cluster's records of one family. */
+export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
+  private readonly entries = new Map<string, Entry<R>>();
   /** invalid maps a key to the seq of its last forget(): older reads may not serve it. */
   private readonly invalid = new Map<string, number>();
   private inflight: Inflight | undefined;
@@ -71,12 +77,14 @@ export class ClusterObserver {
    * @param managedKeys lists every scope key currently managed on this cluster, so one fetch serves them all.
    * @param now is the clock (tests pass their own).
    * @param onHealth is told when reads of the cluster start failing (false) and work again (true).
+   * @param what names the family in the error of an aborted wait.
    */
   constructor(
-    private readonly fetch: Fetcher,
+    private readonly fetch: Fetcher<R>,
     private readonly managedKeys: () => Iterable<string>,
     private readonly now: () => number = Date.now,
     private readonly onHealth: (healthy: boolean) => void = () => undefined,
+    private readonly what: Observed = { noun: 'key-manager', path: '/api/security' },
   ) {}
 
   /** failing tells whether the last read of the cluster failed. */
@@ -92,8 +100,8 @@ export class ClusterObserver {
    * observe returns the record of `key` as read at or after `notBefore` (epoch ms); undefined
    * when ONTAP has none. An abort of `signal` ends this caller's wait at once, not the shared read.
    */
-  async observe(key: string, notBefore: number, signal?: AbortSignal): Promise<AwsKmsRecord | undefined> {
-    const aborted = (): Error => new OntapAbortedError({ context: `observe aws-kms ${key}`, method: 'GET', path: AWS_KMS_PATH, outcomeUnknown: false, cause: signal?.reason });
+  async observe(key: string, notBefore: number, signal?: AbortSignal): Promise<R | undefined> {
+    const aborted = (): Error => new OntapAbortedError({ context: `observe ${this.what.noun} ${key}`, method: 'GET', path: this.what.path, outcomeUnknown: false, cause: signal?.reason });
     for (;;) {
       const entry = this.entries.get(key);
       if (entry && entry.fetchedAt >= notBefore && this.valid(key, entry.seq)) return entry.record;
@@ -164,7 +172,7 @@ export class ClusterObserver {
   }
 
   /** remember stores a record just read by this process after its own write. */
-  remember(key: string, record: AwsKmsRecord | undefined): void {
+  remember(key: string, record: R | undefined): void {
     this.entries.set(key, { record, fetchedAt: this.now(), seq: ++this.seq });
     // ONTAP answered: the cluster is reachable again.
     this.succeeded();

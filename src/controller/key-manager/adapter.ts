@@ -1,0 +1,117 @@
+/**
+ * The seam between the key-manager engine (engine.ts: policy) and one ONTAP endpoint family
+ * (aws-kms, azure-key-vaults, gcp-kms). In the spirit of Crossplane's ExternalClient: the engine
+ * observes through the cluster's coalescing observer, then asks the adapter what differs (a pure
+ * delta) and which bodies to send; it sends them with the family-generic client calls, and reports
+ * what was sent. The adapter holds no state and calls nothing itself: its functions are pure, so
+ * each is table-tested, and the engine is tested with fake adapters.
+ */
+import type { AppliedSecret, ClusterReference, DeletionPolicy, ManagementPolicy, ObjectMeta } from '../../api/v1alpha1/types.js';
+import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
+import type { ResourceType } from '../../runtime/kube-types.js';
+import type { SecretReader } from '../secrets.js';
+import type { KeyManagerStatus, Outcome } from './status.js';
+
+/** KeyManagerSpec is what every key-manager kind's spec has: where, how, and the policies. */
+export interface KeyManagerSpec {
+  clusterRef: ClusterReference;
+  svm?: { name: string };
+  deletionPolicy: DeletionPolicy;
+  managementPolicy: ManagementPolicy;
+  driftCheckIntervalSeconds: number;
+  suspend: boolean;
+}
+
+/** KeyManagerObject is a key-manager custom resource (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms). */
+export interface KeyManagerObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: KeyManagerSpec;
+  status?: KeyManagerStatus;
+}
+
+/** SecretRef is one Secret a spec references, and the keys of it that are sent to ONTAP. */
+export interface SecretRef {
+  readonly name: string;
+  readonly keys: readonly string[];
+}
+
+/** FieldDiff is one managed field whose ONTAP value differs from the spec. Never a secret. */
+export interface FieldDiff {
+  readonly path: string;
+  readonly desired: string | number | boolean;
+  readonly observed: string | number | boolean | undefined;
+}
+
+/** KeyManagerDelta is everything that must change on ONTAP, as the bodies that change it. */
+export interface KeyManagerDelta {
+  /** fields lists the plain configuration fields that differ (corrected by configPatch). */
+  readonly fields: readonly FieldDiff[];
+  /** rekey is set when the key differs: ONTAP changes it only through `rekey-external`. */
+  readonly rekey: { readonly body: object; readonly to: string } | undefined;
+  /** configPatch fixes the plain fields (and sends the proxy password); undefined when nothing to send. */
+  readonly configPatch: object | undefined;
+  /** credentialsPatch sends the credentials; kept apart so refused credentials do not block configuration fixes. */
+  readonly credentialsPatch: object | undefined;
+  /** credentials says why the credentials are sent (`never-applied`, `secret-changed`, ...). */
+  readonly credentials: string | undefined;
+  /** proxyPassword is true when configPatch carries the proxy password. */
+  readonly proxyPassword: boolean;
+  /** drift names every differing spec field, for status.drift and events (Secret refs by name only). */
+  readonly drift: readonly string[];
+}
+
+/** Sent says what a write carried, for the applied-Secret bookkeeping. */
+export interface Sent {
+  readonly credentials: boolean;
+  readonly proxyPassword: boolean;
+}
+
+/**
+ * KeyManagerAdapter is one ONTAP endpoint family seen from the engine. `O` is the resource, `R`
+ * ONTAP's record, `S` the Secrets as read and validated (never logged, never in status).
+ */
+export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyManagerRecord, S> {
+  /** type is the resource's API type, for its writes. */
+  readonly type: ResourceType;
+  /** family is the ONTAP endpoint family the client calls address. */
+  readonly family: KeyManagerFamily<R>;
+  /** observedFields are the fields the observer's collection GET names (advanced ones included). */
+  readonly observedFields: readonly string[];
+  /** label names a record in events: `AWS KMS configuration`. */
+  readonly label: string;
+  /** keyName names the key in the Rekeyed event: `keyId`. */
+  readonly keyName: string;
+  /** secretRefs lists the Secrets the spec references; the first holds the credentials. */
+  secretRefs(spec: O['spec']): SecretRef[];
+  /** readSecrets reads and validates every referenced Secret (SecretNotFound / SecretInvalid). */
+  readSecrets(reader: SecretReader, namespace: string, spec: O['spec']): Promise<S>;
+  /**
+   * fingerprint is a value ONTAP shows that comes from the credentials Secret (AWS: the access
+   * key id), so a Secret left unread since it was sent can still be found to differ from ONTAP.
+   * Absent when ONTAP shows nothing of the credentials.
+   */
+  readonly fingerprint?: {
+    /** ofSecrets returns the fingerprint and the version of the credentials Secret it was read from. */
+    readonly ofSecrets: (secrets: S) => { readonly resourceVersion: string; readonly fingerprint: string };
+    readonly ofRecord: (record: R) => string | undefined;
+  };
+  /**
+   * alreadyConfiguredCodes are ONTAP's error codes for a create refused because the SVM already
+   * has a key manager (this family's, or another: ONTAP allows one per SVM).
+   */
+  readonly alreadyConfiguredCodes: readonly string[];
+  /** createBody is the POST body. */
+  createBody(spec: O['spec'], secrets: S): object;
+  /** afterCreate is the PATCH sent right after a create: fields POST refuses. */
+  afterCreate(spec: O['spec']): object | undefined;
+  /** delta compares the spec with a record; without `secrets`, credentials are not compared. */
+  delta(spec: O['spec'], record: R, secrets: S | undefined, applied: readonly AppliedSecret[]): KeyManagerDelta;
+  /** appliedAfter is status.appliedSecrets after sending what `sent` says. */
+  appliedAfter(applied: readonly AppliedSecret[], secrets: S, sent: Sent): AppliedSecret[];
+  /** describeSent names, for events, what was sent and from which Secret (never a value). */
+  describeSent(secrets: S, what: 'credentials' | 'proxyPassword', cause?: string): string;
+  /** status is the next status: keyManagerStatus with the kind's fields. */
+  status(obj: O, outcome: Outcome<R>, now: Date): NonNullable<O['status']>;
+}

@@ -1,0 +1,47 @@
+/**
+ * The bookkeeping of which Secret versions were sent to ONTAP (status.appliedSecrets): names,
+ * versions and key names only, never a value. Pure functions shared by every key-manager kind.
+ */
+import type { AppliedSecret } from '../../api/v1alpha1/types.js';
+
+/**
+ * sentState says whether `keys` of Secret `name` at `resourceVersion` were sent: 'never' (no
+ * record of the Secret), 'changed' (another version, or one of these keys not sent yet, e.g. a
+ * spec now reads another key of the same Secret), or 'sent'.
+ */
+export function sentState(applied: readonly AppliedSecret[], name: string, resourceVersion: string, keys: readonly string[]): 'never' | 'changed' | 'sent' {
+  const entry = applied.find((a) => a.name === name);
+  if (!entry) return 'never';
+  if (entry.resourceVersion !== resourceVersion) return 'changed';
+  // A status written before keys were recorded counts as having sent what the spec reads.
+  if (entry.keys && !keys.every((k) => entry.keys?.includes(k))) return 'changed';
+  return 'sent';
+}
+
+/** SentSecret is one Secret whose keys were just sent, at the version they were read from. */
+export interface SentSecret {
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly keys: readonly string[];
+}
+
+/**
+ * markSent returns `applied` with `sent` recorded, keeping only the Secrets in `referenced` (so
+ * re-referencing a Secret the spec dropped sends it again), sorted by name.
+ */
+export function markSent(applied: readonly AppliedSecret[], sent: readonly SentSecret[], referenced: readonly string[]): AppliedSecret[] {
+  // keys stays undefined for an entry written before keys were recorded, until something is sent.
+  const next = new Map<string, { resourceVersion: string; keys: Set<string> | undefined }>(
+    applied.map((a) => [a.name, { resourceVersion: a.resourceVersion, keys: a.keys ? new Set(a.keys) : undefined }]),
+  );
+  for (const s of sent) {
+    const entry = next.get(s.name);
+    if (entry && entry.resourceVersion === s.resourceVersion) entry.keys = new Set([...(entry.keys ?? []), ...s.keys]);
+    else next.set(s.name, { resourceVersion: s.resourceVersion, keys: new Set(s.keys) });
+  }
+  const keep = new Set(referenced);
+  return [...next]
+    .filter(([name]) => keep.has(name))
+    .map(([name, e]) => ({ name, resourceVersion: e.resourceVersion, ...(e.keys ? { keys: [...e.keys].sort() } : {}) }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,390 @@
+/**
+ * KeyManagerReconciler is the engine every key-manager kind shares: it drives one resource
+ * towards its spec through its kind's adapter. Policy lives here and nowhere else: suspend, the
+ * finalizer, tenancy and conflicts, the connection, when Secrets are read, Observe and Manage,
+ * adoption, the order of writes (rekey, then configuration, then credentials), the bookkeeping of
+ * which Secret versions were sent, events, the observer's invalidation around writes, deletion per
+ * deletionPolicy, and last the status, written once and only when it changed. Level-based: every
+ * run starts from the object and ONTAP as they are, never from the event that queued it.
+ */
+import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
+import type { AppliedSecret, ClusterOntapCluster, OntapCluster } from '../../api/v1alpha1/types.js';
+import { OntapApiError, OntapCode } from '../../ontap/errors.js';
+import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
+import { abortable } from '../../runtime/backoff.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { Trigger } from '../controller.js';
+import { classifyError, ontapMessage, ReconcileError, SupersededError } from '../errors.js';
+import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
+import type { ClusterConnections, Connection, Watched } from '../ontap-cluster/connections.js';
+import type { SecretReader } from '../secrets.js';
+import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
+import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
+import { type ClusterObserver, lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
+import { sentState } from './applied.js';
+import type { Outcome } from './status.js';
+import { type NamespaceMeta, permitted } from './tenancy.js';
+
+/** Recorder is the event sink (runtime/events.ts's EventRecorder fits). */
+export interface Recorder {
+  event(obj: KeyManagerObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+}
+
+/** KeyManagerDeps are the engine's collaborators, narrow so tests can see what it uses. */
+export interface KeyManagerDeps<O extends KeyManagerObject> {
+  readonly kube: KubeWriter;
+  readonly secrets: SecretReader;
+  /** connections gives the ONTAP connection of an OntapCluster or ClusterOntapCluster. */
+  readonly connections: Pick<ClusterConnections, 'get'>;
+  /** cluster returns the OntapCluster from the cache. */
+  readonly cluster: (namespace: string, name: string) => OntapCluster | undefined;
+  /** clusterScoped returns the ClusterOntapCluster from the cache. @default none */
+  readonly clusterScoped?: (name: string) => ClusterOntapCluster | undefined;
+  /** namespace returns a namespace's labels and annotations from the cache, for tenancy. @default none */
+  readonly namespace?: (name: string) => NamespaceMeta | undefined;
+  /**
+   * peers returns the cached resources of the same kind that may configure the same target as
+   * `obj` (at least every one with the same SVM name, in any namespace), for conflict detection.
+   */
+  readonly peers: (obj: O) => readonly O[];
+  readonly recorder: Recorder;
+  readonly onDriftCorrected?: (field: string) => void;
+  /** secretVersion returns a Secret's resourceVersion from the metadata cache; without it Secrets are read on every reconcile. */
+  readonly secretVersion?: (namespace: string, name: string) => string | undefined;
+  /** onSynced is told of every reconcile that ended without error (the last-sync metric). */
+  readonly onSynced?: (namespace: string, name: string) => void;
+  readonly now?: () => number;
+}
+
+/** ReconcileResult tells the queue when to look again; an error thrown means "back off". */
+export interface ReconcileResult {
+  /** requeueAfterMs schedules the next drift check; undefined: only on the next event. */
+  readonly requeueAfterMs: number | undefined;
+}
+
+/** KeyManagerReconciler reconciles the resources of one key-manager kind through its adapter. */
+export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManagerRecord, S> {
+  private readonly now: () => number;
+  private readonly watched: Watched<R>;
+  /**
+   * fingerprints remembers, per credentials Secret and keys, the adapter's fingerprint last read
+   * (an identifier ONTAP itself shows, such as the AWS access key id: never a secret) and the
+   * Secret version it came from, so an unchanged Secret need not be read to compare it with ONTAP.
+   */
+  private readonly fingerprints = new Map<string, { resourceVersion: string; fingerprint: string }>();
+
+  constructor(
+    private readonly adapter: KeyManagerAdapter<O, R, S>,
+    private readonly deps: KeyManagerDeps<O>,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.watched = { family: adapter.family, fields: adapter.observedFields };
+  }
+
+  /**
+   * reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off.
+   * `signal` aborts every ONTAP call of the pass (the operator stopping, or the reconcile
+   * deadline); `cutShort` ends only the wait for an observation (a change superseding a drift check).
+   */
+  async reconcile(obj: O, log: Logger, signal?: AbortSignal, trigger: Trigger = 'periodic', cutShort?: AbortSignal): Promise<ReconcileResult> {
+    if (obj.spec.suspend) {
+      await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: new ReconcileError(Reason.Suspended, 'reconcile suspended by spec.suspend', 'wait') });
+      return { requeueAfterMs: undefined };
+    }
+    if (obj.metadata.deletionTimestamp) return this.finalize(obj, log, signal);
+    if (!obj.metadata.finalizers?.includes(FINALIZER)) {
+      obj.metadata.resourceVersion = await setFinalizer(this.deps.kube, this.adapter.type, obj.metadata, FINALIZER, true);
+    }
+
+    const observeOnly = obj.spec.managementPolicy === 'Observe';
+    let outcome: Outcome<R>;
+    try {
+      outcome = await this.sync(obj, observeOnly, log, signal, trigger, cutShort);
+    } catch (e) {
+      if (e instanceof SupersededError) throw e;
+      const error = classifyError(e, this.action(obj), signal);
+      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
+    }
+    await this.writeOutcome(obj, outcome);
+    if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
+    const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
+    if (outcome.error) {
+      log.info('reconcile failed', { reason: outcome.error.reason, error: outcome.error.message });
+      this.deps.recorder.event(obj, 'Warning', EventReason.ReconcileError, `${outcome.error.reason}: ${outcome.error.message}`);
+      if (outcome.error.retry === 'backoff') throw outcome.error;
+    }
+    return { requeueAfterMs };
+  }
+
+  private action(obj: O): string {
+    return `${this.adapter.family.noun} for ${describeScope(obj.spec.svm)} on ${obj.spec.clusterRef.kind} ${obj.spec.clusterRef.name}`;
+  }
+
+  private async writeOutcome(obj: O, outcome: Outcome<R>): Promise<void> {
+    const next = this.adapter.status(obj, outcome, new Date(this.now()));
+    await writeStatus(this.deps.kube, this.adapter.type, obj.metadata, obj.status, next);
+  }
+
+  /**
+   * connect finds the OntapCluster or ClusterOntapCluster and its connection, or says why not.
+   * A ClusterOntapCluster's tenancy policy is checked first: a reference it does not allow is
+   * NotPermitted, and nothing is built or sent. Its failures are told without their details,
+   * which name the platform's Secrets and namespace: its own status has them.
+   */
+  private async connect(obj: O): Promise<Connection> {
+    const { namespace } = obj.metadata;
+    const name = obj.spec.clusterRef.name;
+    if (obj.spec.clusterRef.kind === 'ClusterOntapCluster') {
+      const shared = this.checkPermitted(obj);
+      try {
+        return await this.deps.connections.get(shared);
+      } catch (e) {
+        const cause = classifyError(e, `ClusterOntapCluster ${name}`);
+        throw new ReconcileError(Reason.ClusterNotReady, `ClusterOntapCluster ${name} is not ready (${cause.reason}); its status says why`, cause.retry, { cause: e });
+      }
+    }
+    const cluster = this.deps.cluster(namespace, name);
+    if (!cluster) throw new ReconcileError(Reason.ClusterNotFound, `OntapCluster ${namespace}/${name} not found`, 'wait');
+    try {
+      return await this.deps.connections.get(cluster);
+    } catch (e) {
+      const cause = classifyError(e, `OntapCluster ${namespace}/${name}`);
+      throw new ReconcileError(cause.reason === Reason.EndpointNotAllowed ? cause.reason : Reason.ClusterNotReady, `${cause.message}`, cause.retry, { cause: e });
+    }
+  }
+
+  private async sync(obj: O, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined, trigger: Trigger, cutShort: AbortSignal | undefined): Promise<Outcome<R>> {
+    const { spec } = obj;
+    const adapter = this.adapter;
+    // A refused reference learns nothing more, not even whether another resource holds its SVM.
+    if (spec.clusterRef.kind === 'ClusterOntapCluster') this.checkPermitted(obj);
+    // Rivals on this very connection are known before ONTAP is read: the younger does nothing.
+    this.checkConflict(obj, undefined);
+    const conn = await this.connect(obj);
+    const observer = conn.observer(this.watched);
+    // Secrets before any ONTAP call: with a missing or empty one, nothing is written (Manage).
+    // Observe never sends them; it only compares what ONTAP shows of them when it can read them.
+    // When every referenced Secret is at the version last sent, they are not read at all (a drift
+    // pass over thousands of resources reads no Secret), unless ONTAP's credentials differ.
+    const unchanged = observeOnly ? undefined : this.unchangedSecrets(obj);
+    let secrets = unchanged !== undefined ? undefined : await this.readSecrets(obj, observeOnly);
+    const key = scopeKey(spec.svm);
+    // A drift check reads ONTAP as of this interval. A change (a rotated Secret, a spec edit) may
+    // use the last interval's snapshot: it must not wait for the whole cluster's read that a
+    // drift-check boundary has just started. A key written since is read afresh either way.
+    const intervalMs = spec.driftCheckIntervalSeconds * 1000;
+    const notBefore = lastBoundary(this.now(), intervalMs) - (trigger === 'change' ? intervalMs : 0);
+    // Only this wait may be cut short by a change: a write once sent is seen through.
+    const record = await abortable(observer.observe(key, notBefore, signal), cutShort, () => cutShort?.reason as Error);
+    // A record first seen by another resource, or only observed until now (nothing ever sent to
+    // it), is taken over here.
+    const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;
+    const adopted = record !== undefined && (record.uuid !== obj.status?.uuid || neverManaged);
+    if (unchanged !== undefined && (record === undefined || adopted || (unchanged.fingerprint !== undefined && adapter.fingerprint?.ofRecord(record) !== unchanged.fingerprint))) {
+      secrets = await this.readSecrets(obj, false);
+    }
+
+    // Rivals over other connections count only when they hold the record this connection sees.
+    if (record?.uuid !== undefined) this.checkConflict(obj, record.uuid);
+    if (!record) {
+      if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
+      return this.create(obj, conn, observer, secrets, log, signal);
+    }
+    const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
+    const delta = adapter.delta(spec, record, secrets, applied);
+    if (observeOnly || (!secrets && unchanged === undefined)) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
+
+    const uuid = requireUuid(record, adapter.family.noun);
+    if (delta.rekey || delta.configPatch || delta.credentialsPatch) {
+      // From here ONTAP may change under us: if any step fails, the next pass reads it again.
+      observer.forget(key);
+    }
+    if (adopted) {
+      log.info('adopting existing ONTAP record', { uuid });
+      this.deps.recorder.event(obj, 'Normal', EventReason.Adopted, `adopted the existing ${adapter.label} ${uuid} of ${describeScope(spec.svm)}`);
+    }
+    const { client } = conn;
+    let wrote = false;
+    if (delta.rekey) {
+      await client.keyManagerAction(adapter.family, uuid, 'rekey-external', delta.rekey.body, signal);
+      wrote = true;
+      this.deps.recorder.event(obj, 'Normal', EventReason.Rekeyed, `re-keyed ${uuid} to ${adapter.keyName} ${delta.rekey.to}`);
+    }
+    if (delta.configPatch) {
+      await client.patchKeyManager(adapter.family, uuid, delta.configPatch, signal);
+      wrote = true;
+      const names = delta.fields.map((f) => f.path);
+      if (names.length > 0) {
+        log.info('corrected drift', { uuid, fields: names });
+        this.deps.recorder.event(obj, 'Normal', EventReason.DriftCorrected, `corrected ${names.join(', ')}`);
+        for (const n of names) this.deps.onDriftCorrected?.(n);
+      }
+      if (delta.proxyPassword && secrets) this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'proxyPassword'));
+    }
+    // Unread Secrets (all as last sent) leave the record of what was sent as it is.
+    let applyResult = secrets ? adapter.appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword }) : this.stillReferenced(applied, spec);
+    if (delta.credentialsPatch && secrets) {
+      await client.patchKeyManager(adapter.family, uuid, delta.credentialsPatch, signal);
+      wrote = true;
+      applyResult = adapter.appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
+      this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', delta.credentials));
+    }
+    const current = wrote ? await this.reread(conn, observer, key, uuid, signal) : record;
+    return { record: current, owned: true, drift: adapter.delta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
+  }
+
+  /** readSecrets reads every referenced Secret; in Observe mode an unreadable one is no error. */
+  private async readSecrets(obj: O, observeOnly: boolean): Promise<S | undefined> {
+    const read = this.adapter.readSecrets(this.deps.secrets, obj.metadata.namespace, obj.spec);
+    const secrets = observeOnly ? await read.catch(() => undefined) : await read;
+    const fp = this.adapter.fingerprint;
+    const credentials = this.adapter.secretRefs(obj.spec)[0];
+    if (secrets !== undefined && fp && credentials) {
+      this.fingerprints.set(this.fingerprintKey(obj, credentials.name, credentials.keys), fp.ofSecrets(secrets));
+    }
+    return secrets;
+  }
+
+  private fingerprintKey(obj: O, name: string, keys: readonly string[]): string {
+    return `${obj.metadata.namespace}/${name}#${keys.join(',')}`;
+  }
+
+  /**
+   * unchangedSecrets says whether every Secret the spec references is, by the metadata cache, at
+   * the version last sent to ONTAP (so nothing needs sending unless ONTAP's credentials differ),
+   * with the fingerprint to compare with ONTAP's; undefined when they must be read.
+   */
+  private unchangedSecrets(obj: O): { fingerprint: string | undefined } | undefined {
+    const { namespace } = obj.metadata;
+    const applied = obj.status?.appliedSecrets ?? [];
+    const version = this.deps.secretVersion;
+    if (version === undefined) return undefined;
+    const refs = this.adapter.secretRefs(obj.spec);
+    for (const ref of refs) {
+      const rv = version(namespace, ref.name);
+      if (rv === undefined || sentState(applied, ref.name, rv, ref.keys) !== 'sent') return undefined;
+    }
+    const credentials = refs[0];
+    if (!this.adapter.fingerprint || !credentials) return { fingerprint: undefined };
+    const known = this.fingerprints.get(this.fingerprintKey(obj, credentials.name, credentials.keys));
+    if (known === undefined || known.resourceVersion !== version(namespace, credentials.name)) return undefined;
+    return { fingerprint: known.fingerprint };
+  }
+
+  /** stillReferenced keeps the appliedSecrets entries of the Secrets the spec still references. */
+  private stillReferenced(applied: readonly AppliedSecret[], spec: O['spec']): AppliedSecret[] {
+    const names = new Set(this.adapter.secretRefs(spec).map((r) => r.name));
+    return applied.filter((a) => names.has(a.name));
+  }
+
+  /** checkPermitted returns the ClusterOntapCluster `obj` names, or throws ClusterNotFound or NotPermitted. */
+  private checkPermitted(obj: O): ClusterOntapCluster {
+    const name = obj.spec.clusterRef.name;
+    const shared = this.deps.clusterScoped?.(name);
+    if (!shared) throw new ReconcileError(Reason.ClusterNotFound, `ClusterOntapCluster ${name} not found`, 'wait');
+    const verdict = permitted(name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm);
+    if (!verdict.allowed) throw new ReconcileError(Reason.NotPermitted, verdict.why, 'wait');
+    return shared;
+  }
+
+  /** checkConflict throws Conflict when a confirmed rival is older; see conflicts.ts. */
+  private checkConflict(obj: O, recordUuid: string | undefined): void {
+    const winner = conflictWinner(obj, this.deps.peers(obj), recordUuid, (p) => this.mayUse(p));
+    if (winner.metadata.uid !== obj.metadata.uid) throw new ReconcileError(Reason.Conflict, conflictMessage(obj, winner), 'wait');
+  }
+
+  /** mayUse tells whether a resource may use its connection: always an OntapCluster's, a ClusterOntapCluster's per its policy. */
+  private mayUse(obj: O): boolean {
+    const ref = obj.spec.clusterRef;
+    if (ref.kind !== 'ClusterOntapCluster') return true;
+    const shared = this.deps.clusterScoped?.(ref.name);
+    return shared !== undefined && permitted(ref.name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm).allowed;
+  }
+
+  private async create(obj: O, conn: Connection, observer: ClusterObserver<R>, secrets: S, log: Logger, signal: AbortSignal | undefined): Promise<Outcome<R>> {
+    const adapter = this.adapter;
+    const key = scopeKey(obj.spec.svm);
+    let uuid: string;
+    observer.forget(key);
+    try {
+      uuid = await conn.client.createKeyManager(adapter.family, adapter.createBody(obj.spec, secrets), signal);
+    } catch (e) {
+      if (e instanceof OntapApiError && e.code !== undefined && adapter.alreadyConfiguredCodes.includes(e.code)) {
+        throw await this.alreadyConfigured(obj, conn, e, signal);
+      }
+      throw e;
+    }
+    log.info('created ONTAP record', { uuid });
+    this.deps.recorder.event(obj, 'Normal', EventReason.Created, `created ${adapter.label} ${uuid} for ${describeScope(obj.spec.svm)}`);
+    const after = adapter.afterCreate(obj.spec);
+    if (after) await conn.client.patchKeyManager(adapter.family, uuid, after, signal);
+    const record = await this.reread(conn, observer, key, uuid, signal);
+    const applied = adapter.appliedAfter([], secrets, { credentials: true, proxyPassword: true });
+    return { record, owned: true, drift: adapter.delta(obj.spec, record, secrets, applied).drift, observeOnly: false, applied };
+  }
+
+  /**
+   * alreadyConfigured explains ONTAP's "a key manager is already configured" answer to a create.
+   * A record of this family there was configured since we looked (by someone else, or by a
+   * create of ours whose answer was lost): read again soon and adopt it, rather than wait a whole
+   * drift interval. No record of this family: another key manager (another cloud's, KMIP or
+   * Onboard) holds the SVM, and ONTAP allows one at a time; nothing is retried until the next
+   * drift check or a change.
+   */
+  private async alreadyConfigured(obj: O, conn: Connection, e: OntapApiError, signal: AbortSignal | undefined): Promise<ReconcileError> {
+    const svm = obj.spec.svm;
+    const filters: Record<string, string> = svm ? { 'svm.name': svm.name } : { scope: 'cluster' };
+    const ours = await conn.client.listKeyManagers(this.adapter.family, { filters, fields: ['uuid'] }, signal);
+    if (ours.length > 0) return new ReconcileError(Reason.AlreadyConfigured, `${this.action(obj)}: ${ontapMessage(e)}`, 'backoff', { cause: e });
+    return new ReconcileError(
+      Reason.AnotherKeyManager,
+      `${describeScope(svm)} already has another key manager enabled (not ${this.adapter.family.noun}); ONTAP allows one per SVM: remove it first (${ontapMessage(e)})`,
+      'wait',
+      { cause: e },
+    );
+  }
+
+  private async reread(conn: Connection, observer: ClusterObserver<R>, key: string, uuid: string, signal: AbortSignal | undefined): Promise<R> {
+    const record = await conn.client.getKeyManager(this.adapter.family, uuid, this.adapter.observedFields, signal);
+    observer.remember(key, record);
+    return record;
+  }
+
+  /** finalize handles deletion per deletionPolicy, then releases the finalizer. */
+  private async finalize(obj: O, log: Logger, signal: AbortSignal | undefined): Promise<ReconcileResult> {
+    if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
+    const { spec } = obj;
+    const adapter = this.adapter;
+    const uuid = obj.status?.uuid;
+    const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
+    // Only a record this resource created or adopted is ever deleted, and only when asked.
+    const mayDelete = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined && winner.metadata.uid === obj.metadata.uid;
+    if (mayDelete) {
+      try {
+        const conn = await this.connect(obj);
+        await conn.client.deleteKeyManager(adapter.family, uuid, signal);
+        conn.observer(this.watched).forget(scopeKey(spec.svm));
+      } catch (e) {
+        if (!(e instanceof OntapApiError && (e.code === OntapCode.EntryNotFound || e.httpStatus === 404))) {
+          const err = classifyError(e, `delete ${this.action(obj)}`, signal);
+          // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
+          const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
+          await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
+          this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
+          throw blocked;
+        }
+      }
+      log.info('deleted ONTAP record', { uuid });
+      this.deps.recorder.event(obj, 'Normal', EventReason.Deleted, `deleted ${adapter.label} ${uuid}`);
+    } else if (uuid !== undefined) {
+      this.deps.recorder.event(obj, 'Normal', EventReason.Orphaned, `left ${adapter.label} ${uuid} on ONTAP (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+    }
+    await setFinalizer(this.deps.kube, adapter.type, obj.metadata, FINALIZER, false);
+    return { requeueAfterMs: undefined };
+  }
+}
+
+function requireUuid(record: KeyManagerRecord, noun: string): string {
+  if (!record.uuid) throw new ReconcileError(Reason.OntapError, `ONTAP returned a record of ${noun} without a uuid`, 'backoff');
+  return record.uuid;
+}

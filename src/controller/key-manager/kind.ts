@@ -1,0 +1,233 @@
+/**
+ * KeyManagerKind wires one key-manager kind into the operator: its informer (trimmed objects),
+ * its indexes (Secret → resources, SVM → resources, connection → resources), its mutation cache,
+ * its engine and its controller, and what queues its resources (their own changes, a Secret's, a
+ * cluster's health or policy). The manager makes one per adapter; every kind behaves the same.
+ */
+import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
+import type { ClusterOntapCluster, OntapCluster } from '../../api/v1alpha1/types.js';
+import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
+import { Informer, type InformerEvent } from '../../runtime/informer.js';
+import { type KubeApi, type KubeObject, trimForCache } from '../../runtime/kube.js';
+import type { Logger } from '../../runtime/logger.js';
+import type { Metrics } from '../../runtime/metrics.js';
+import { MutationCache } from '../../runtime/mutation-cache.js';
+import type { Priority } from '../../runtime/queue.js';
+import { Controller, keyOf } from '../controller.js';
+import type { KubeWriter } from '../kube-writes.js';
+import type { ClusterConnections } from '../ontap-cluster/connections.js';
+import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
+import { connectionKey } from './conflicts.js';
+import { KeyManagerReconciler, type Recorder } from './engine.js';
+import { scopeKey } from './observer.js';
+import { type NamespaceMeta, permitted } from './tenancy.js';
+import { conditionOf } from '../conditions.js';
+
+const SECRET_REFS = 'secretRefs';
+const CLUSTER_REF = 'clusterRef';
+const SCOPE = 'scope';
+
+/**
+ * memoParse returns a parser that reads each cached object once: peers, indexes and the observer
+ * ask for the typed form of every object on each reconcile, and the informer replaces (never
+ * mutates) an object when it changes, so the object itself is the cache key. It returns
+ * undefined for an object the controller cannot read (the controller logs that when reconciling).
+ */
+export function memoParse<T extends object>(parse: (o: KubeObject) => T): (o: KubeObject) => T | undefined {
+  const parsed = new WeakMap<KubeObject, T | null>();
+  return (o) => {
+    let v = parsed.get(o);
+    if (v === undefined) {
+      try {
+        v = parse(o);
+      } catch {
+        v = null;
+      }
+      parsed.set(o, v);
+    }
+    return v ?? undefined;
+  };
+}
+
+/** changed is true for an update a reconcile must see: not our own status writes. */
+export function changed(e: InformerEvent): boolean {
+  if (e.type !== 'update' || !e.old) return true;
+  const a = e.old.metadata;
+  const b = e.object.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
+  );
+}
+
+/** KindContext is what every kind shares: the API, caches of clusters and namespaces, events, metrics. */
+export interface KindContext {
+  readonly api: KubeApi;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly namespaces: string[] | undefined;
+  readonly connections: ClusterConnections;
+  readonly recorder: Recorder;
+  /** writer wraps a mutation cache into the kind's writer (nothing is written once stopping). */
+  readonly writer: (writes: MutationCache) => KubeWriter;
+  readonly cluster: (namespace: string, name: string) => OntapCluster | undefined;
+  readonly shared: (name: string) => ClusterOntapCluster | undefined;
+  readonly namespaceMeta: (name: string) => NamespaceMeta | undefined;
+  readonly secretVersion: (namespace: string, name: string) => string | undefined;
+  readonly onSynced: (namespace: string, name: string) => void;
+  readonly workers: number;
+  readonly baseDelayMs?: number | undefined;
+  readonly maxDelayMs?: number | undefined;
+  readonly reconcileTimeoutMs?: number | undefined;
+}
+
+/** KeyManagerKind is one kind's informer, engine and controller; see the file comment. */
+export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerRecord, S> implements KindHandle {
+  readonly informer: Informer;
+  readonly controller: Controller<O>;
+  /** typed returns the cached object's typed form (parsed once). */
+  readonly typed: (o: KubeObject) => O | undefined;
+  /** noun is the ONTAP family's name, e.g. `aws-kms`. */
+  readonly noun: string;
+
+  constructor(
+    readonly adapter: KeyManagerAdapter<O, R, S>,
+    parse: (o: KubeObject) => O,
+    private readonly ctx: KindContext,
+  ) {
+    const { api, logger, namespaces, metrics } = ctx;
+    this.noun = adapter.family.noun;
+    const typed = memoParse(parse);
+    this.typed = typed;
+    const name = adapter.type.kind.toLowerCase();
+    this.informer = new Informer(api, { type: adapter.type, namespaces, logger, transform: trimForCache });
+    const writes = new MutationCache();
+
+    this.informer.addIndex(SECRET_REFS, (o) => {
+      const k = typed(o);
+      return k ? adapter.secretRefs(k.spec).map((r) => `${k.metadata.namespace}/${r.name}`) : [];
+    });
+    this.informer.addIndex(SCOPE, (o) => {
+      const k = typed(o);
+      return k ? [scopeKey(k.spec.svm)] : [];
+    });
+    this.informer.addIndex(CLUSTER_REF, (o) => {
+      const k = typed(o);
+      return k ? [connectionKey(k)] : [];
+    });
+
+    const reconciler = new KeyManagerReconciler<O, R, S>(adapter, {
+      kube: ctx.writer(writes),
+      secrets: api,
+      connections: ctx.connections,
+      cluster: ctx.cluster,
+      // Only resources naming the same SVM can conflict: an index, not a scan of every resource
+      // on every reconcile (that made a drift pass quadratic).
+      peers: (obj) => this.typedAll(this.informer.byIndex(SCOPE, scopeKey(obj.spec.svm))),
+      clusterScoped: ctx.shared,
+      namespace: ctx.namespaceMeta,
+      recorder: ctx.recorder,
+      onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
+      secretVersion: ctx.secretVersion,
+      onSynced: ctx.onSynced,
+    });
+    this.controller = new Controller<O>({
+      name,
+      informer: this.informer,
+      writes,
+      parse,
+      reconcile: (obj, log, signal, trigger, cutShort) => reconciler.reconcile(obj, log, signal, trigger, cutShort),
+      logger: logger.child({ controller: name }),
+      metrics,
+      baseDelayMs: ctx.baseDelayMs,
+      maxDelayMs: ctx.maxDelayMs,
+      reconcileTimeoutMs: ctx.reconcileTimeoutMs,
+      // Resources of one ONTAP cluster take at most half the workers: a slow or dead cluster
+      // cannot stall the other clusters' (other tenants') resources.
+      groupOf: (key) => {
+        const slash = key.indexOf('/');
+        const o = this.informer.get(key.slice(0, slash), key.slice(slash + 1));
+        const k = o ? typed(o) : undefined;
+        return k ? connectionKey(k) : undefined;
+      },
+      maxPerGroup: Math.max(1, Math.floor(ctx.workers / 2)),
+    });
+
+    this.informer.on((e) => {
+      // The first list is a re-check of everything, not a change: it waits behind real changes.
+      // Our own writes (the finalizer, status) were acted on by the reconcile that made them.
+      const key = keyOf(e.object);
+      const priority = this.informer.hasSynced() ? 'high' : 'low';
+      const enqueue = changed(e) ? () => this.controller.enqueue(key, priority) : undefined;
+      const seen = e.type === 'delete' ? 'foreign' : writes.observed(e.object, enqueue);
+      if (seen === 'foreign') enqueue?.();
+      // A deleted resource may have held a Conflict: let the resources it blocked look again
+      // (only those: re-queueing every resource of the cluster made deleting N of them O(N^2)).
+      if (e.type === 'delete') {
+        for (const o of this.informer.list()) if (conditionOf(o, ConditionType.Synced)?.reason === Reason.Conflict) this.controller.enqueue(keyOf(o));
+      }
+    });
+  }
+
+  private typedAll(objects: readonly KubeObject[]): O[] {
+    return objects.map(this.typed).filter((k): k is O => k !== undefined);
+  }
+
+  /** list returns every cached resource of the kind, typed. */
+  list(): O[] {
+    return this.typedAll(this.informer.list());
+  }
+
+  /**
+   * managedKeys lists the scope keys of the kind's resources on one connection that a shared
+   * read may name: not suspended, and (on a ClusterOntapCluster) allowed by its tenancy policy.
+   */
+  managedKeys(namespace: string, cluster: string): string[] {
+    return this.typedAll(this.informer.byIndex(CLUSTER_REF, `${namespace}/${cluster}`))
+      .filter((k) => !k.spec.suspend && this.allowedHere(k))
+      .map((k) => scopeKey(k.spec.svm));
+  }
+
+  /** allowedHere tells whether a resource may use its connection: always for an OntapCluster, per policy for a ClusterOntapCluster. */
+  private allowedHere(k: O): boolean {
+    if (k.spec.clusterRef.kind !== 'ClusterOntapCluster') return true;
+    const c = this.ctx.shared(k.spec.clusterRef.name);
+    return c !== undefined && permitted(c.metadata.name, c.spec.tenancy, this.ctx.namespaceMeta(k.metadata.namespace), k.spec.svm).allowed;
+  }
+
+  /** enqueueOfCluster queues every resource on a connection (namespace/name; '' for a ClusterOntapCluster). */
+  enqueueOfCluster(namespace: string, name: string, priority: Priority = 'high'): void {
+    for (const o of this.informer.byIndex(CLUSTER_REF, `${namespace}/${name}`)) this.controller.enqueue(keyOf(o), priority);
+  }
+
+  /** enqueueOfSecret queues the resources that reference a Secret (namespace/name). */
+  enqueueOfSecret(secretKey: string): void {
+    for (const o of this.informer.byIndex(SECRET_REFS, secretKey)) this.controller.enqueue(keyOf(o));
+  }
+
+  /** enqueueSharedIn queues a namespace's resources on a ClusterOntapCluster (its labels decide tenancy). */
+  enqueueSharedIn(namespace: string): void {
+    for (const o of this.informer.list(namespace)) {
+      if (this.typed(o)?.spec.clusterRef.kind === 'ClusterOntapCluster') this.controller.enqueue(keyOf(o));
+    }
+  }
+
+  /** enqueueAll queues every cached resource as a re-check (low priority). */
+  enqueueAll(): void {
+    for (const o of this.informer.list()) this.controller.enqueue(keyOf(o), 'low');
+  }
+}
+
+/** KindHandle is what the manager needs of a kind, whatever its adapter's types. */
+export interface KindHandle {
+  readonly noun: string;
+  readonly informer: Informer;
+  readonly controller: { start(workers: number): void; stop(): Promise<void> };
+  managedKeys(namespace: string, cluster: string): string[];
+  enqueueOfCluster(namespace: string, name: string, priority?: Priority): void;
+  enqueueOfSecret(secretKey: string): void;
+  enqueueSharedIn(namespace: string): void;
+  enqueueAll(): void;
+}

@@ -1,0 +1,426 @@
+/**
+ * The key-manager engine with a fake adapter, a fake ONTAP client and a fake Kubernetes writer,
+ * the way cert-manager tests its controllers: every test states the object and ONTAP as they
+ * are, runs one reconcile, and checks the calls made, in order, and the status written.
+ */
+import { expect } from 'chai';
+import { EventReason, FINALIZER, Reason } from '../../../src/api/v1alpha1/constants.js';
+import type { AppliedSecret, ClusterOntapCluster, OntapCluster } from '../../../src/api/v1alpha1/types.js';
+import { ReconcileError } from '../../../src/controller/errors.js';
+import type { KeyManagerAdapter, KeyManagerObject, KeyManagerSpec } from '../../../src/controller/key-manager/adapter.js';
+import { markSent, sentState } from '../../../src/controller/key-manager/applied.js';
+import { KeyManagerReconciler, type KeyManagerDeps } from '../../../src/controller/key-manager/engine.js';
+import { ClusterObserver } from '../../../src/controller/key-manager/observer.js';
+import { keyManagerStatus, type KeyManagerStatus } from '../../../src/controller/key-manager/status.js';
+import type { Connection } from '../../../src/controller/ontap-cluster/connections.js';
+import { OntapApiError, OntapCode } from '../../../src/ontap/errors.js';
+import type { KeyManagerFamily } from '../../../src/ontap/key-manager-family.js';
+import type { OntapClient } from '../../../src/ontap/client.js';
+import { type KubeObject, type ResourceType } from '../../../src/runtime/kube.js';
+import { nullLogger } from '../../../src/runtime/logger.js';
+
+// ---- the fake kind: one setting, one key (rekeyed), one credential from a Secret ----
+
+interface FakeSpec extends KeyManagerSpec {
+  key: string;
+  setting: string;
+  secretName: string;
+}
+interface FakeStatus extends KeyManagerStatus {
+  key?: string;
+}
+interface FakeObject extends KeyManagerObject {
+  spec: FakeSpec;
+  status?: FakeStatus;
+}
+interface FakeRecord {
+  uuid?: string;
+  svm?: { name: string; uuid: string };
+  key?: string;
+  setting?: string;
+  /** login is what ONTAP shows of the credential (like AWS's access key id). */
+  login?: string;
+  state?: { cluster_state: boolean };
+}
+interface FakeSecrets {
+  name: string;
+  resourceVersion: string;
+  login: string;
+  password: string;
+}
+
+const FAMILY: KeyManagerFamily<FakeRecord> = { noun: 'fake-kms', path: '/api/security/fake-kms', parse: (v) => v as FakeRecord };
+const TYPE: ResourceType = { group: 'ontap.example', version: 'v1', plural: 'fakekms', kind: 'FakeKms' };
+const PASSWORD = 'never-shown-password-1234';
+
+const fakeAdapter: KeyManagerAdapter<FakeObject, FakeRecord, FakeSecrets> = {
+  type: TYPE,
+  family: FAMILY,
+  observedFields: ['uuid', 'key', 'setting', 'login', 'state'],
+  label: 'fake configuration',
+  keyName: 'key',
+  alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
+  secretRefs: (spec) => [{ name: spec.secretName, keys: ['login', 'password'] }],
+  readSecrets: async (reader, namespace, spec) => {
+    const s = await reader.getSecret(namespace, spec.secretName);
+    if (!s) throw new ReconcileError(Reason.SecretNotFound, `Secret ${namespace}/${spec.secretName} not found`, 'wait');
+    return { name: s.name, resourceVersion: s.resourceVersion, login: s.data.get('login')?.toString() ?? '', password: s.data.get('password')?.toString() ?? '' };
+  },
+  fingerprint: { ofSecrets: (s) => ({ resourceVersion: s.resourceVersion, fingerprint: s.login }), ofRecord: (r) => r.login },
+  createBody: (spec, s) => ({ svm: spec.svm, key: spec.key, setting: spec.setting, login: s.login, password: s.password }),
+  afterCreate: () => undefined,
+  delta: (spec, record, secrets, applied) => {
+    const fields = record.setting !== spec.setting ? [{ path: 'spec.setting', desired: spec.setting, observed: record.setting }] : [];
+    const state = secrets ? sentState(applied, secrets.name, secrets.resourceVersion, ['login', 'password']) : 'sent';
+    const credentials = state === 'never' ? 'never-applied' : state === 'changed' ? 'secret-changed' : secrets && record.login !== secrets.login ? 'login-differs' : undefined;
+    return {
+      fields,
+      rekey: record.key !== spec.key ? { body: { key: spec.key }, to: spec.key } : undefined,
+      configPatch: fields.length > 0 ? { setting: spec.setting } : undefined,
+      credentialsPatch: credentials && secrets ? { login: secrets.login, password: secrets.password } : undefined,
+      credentials,
+      proxyPassword: false,
+      drift: [...fields.map((f) => f.path), ...(record.key !== spec.key ? ['spec.key'] : []), ...(secrets && record.login !== secrets.login ? ['spec.secretName'] : [])],
+    };
+  },
+  appliedAfter: (applied, s, sent) => markSent(applied, sent.credentials ? [{ name: s.name, resourceVersion: s.resourceVersion, keys: ['login', 'password'] }] : [], [s.name]),
+  describeSent: (s) => `sent the credentials from Secret ${s.name}`,
+  status: (obj, outcome, now) =>
+    keyManagerStatus(obj, outcome, now, {
+      label: 'Fake',
+      recordFields: (r) => ({ uuid: r.uuid, key: r.key, state: r.state ? { clusterState: r.state.cluster_state, code: '', message: '' } : undefined }),
+      recordKeys: ['uuid', 'key', 'state'],
+      reachability: () => [],
+    }),
+};
+
+// ---- fake ONTAP (one SVM's record), client, Kubernetes writer and recorder ----
+
+interface Call {
+  readonly op: string;
+  readonly body?: unknown;
+}
+
+class FakeOntap {
+  record: FakeRecord | undefined;
+  readonly calls: Call[] = [];
+  /** failures makes the next call of an op fail with this error (or the error a function returns, after its side effects). */
+  readonly failures = new Map<string, Error | (() => Error)>();
+
+  private fail(op: string): void {
+    const e = this.failures.get(op);
+    if (e) {
+      this.failures.delete(op);
+      throw e instanceof Error ? e : e();
+    }
+  }
+
+  client(): OntapClient {
+    const fake = {
+      listKeyManagers: (_f: unknown, opts: { filters?: Record<string, string> }) => {
+        this.calls.push({ op: 'list', body: opts.filters });
+        return Promise.resolve(this.record ? [{ ...this.record }] : []);
+      },
+      getKeyManager: () => {
+        this.calls.push({ op: 'get' });
+        return this.record ? Promise.resolve({ ...this.record }) : Promise.reject(new OntapApiError({ context: 'test', message: 'entry not found', code: OntapCode.EntryNotFound, httpStatus: 404, method: 'GET', path: FAMILY.path }));
+      },
+      createKeyManager: (_f: unknown, body: Record<string, unknown>) => {
+        this.calls.push({ op: 'create', body });
+        this.fail('create');
+        this.record = { uuid: 'u-1', svm: { name: 'svm1', uuid: 's-1' }, key: body['key'] as string, setting: body['setting'] as string, login: body['login'] as string, state: { cluster_state: true } };
+        return Promise.resolve('u-1');
+      },
+      patchKeyManager: (_f: unknown, uuid: string, body: Record<string, unknown>) => {
+        const op = 'login' in body ? 'patch-credentials' : 'patch-config';
+        this.calls.push({ op, body });
+        this.fail(op);
+        if (this.record?.uuid === uuid) this.record = { ...this.record, ...(body as FakeRecord) };
+        return Promise.resolve();
+      },
+      keyManagerAction: (_f: unknown, _uuid: string, action: string, body: Record<string, unknown>) => {
+        this.calls.push({ op: action, body });
+        this.fail(action);
+        if (this.record) this.record = { ...this.record, key: body['key'] as string };
+        return Promise.resolve();
+      },
+      deleteKeyManager: () => {
+        this.calls.push({ op: 'delete' });
+        this.fail('delete');
+        this.record = undefined;
+        return Promise.resolve();
+      },
+    };
+    return fake as unknown as OntapClient;
+  }
+
+  /** ops lists the ONTAP calls made, in order, without the reads. */
+  writes(): string[] {
+    return this.calls.map((c) => c.op).filter((op) => op !== 'list' && op !== 'get');
+  }
+}
+
+interface Patch {
+  readonly name: string;
+  readonly patch: Record<string, unknown>;
+  readonly subresource: string | undefined;
+}
+
+function harness(opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string } = {}) {
+  const ontap = new FakeOntap();
+  ontap.record = opts.record;
+  const patches: Patch[] = [];
+  const events: { reason: string; message: string }[] = [];
+  const observer = new ClusterObserver<FakeRecord>(() => Promise.resolve(ontap.record ? [{ ...ontap.record }] : []), () => ['svm1']);
+  const client = ontap.client();
+  const conn: Connection = { client, fingerprint: 'fp', observer: () => observer as unknown as ClusterObserver<never> };
+  const secretVersion = opts.secretVersion ?? '7';
+  let secretReads = 0;
+  const deps: KeyManagerDeps<FakeObject> = {
+    kube: {
+      mergePatch: (_type, _ns, name, patch, options) => {
+        patches.push({ name, patch: patch as Record<string, unknown>, subresource: options?.subresource });
+        return Promise.resolve({ apiVersion: 'v1', kind: 'FakeKms', metadata: { name, namespace: 'team-a', resourceVersion: String(patches.length + 100) } } as KubeObject);
+      },
+    },
+    secrets: {
+      getSecret: (_ns, name) => {
+        secretReads++;
+        return Promise.resolve({ name, resourceVersion: secretVersion, type: 'Opaque', data: new Map([['login', Buffer.from(opts.login ?? 'AKIA1')], ['password', Buffer.from(PASSWORD)]]) });
+      },
+    },
+    connections: { get: () => Promise.resolve(conn) },
+    cluster: (ns, name) => ({ metadata: { namespace: ns, name } }) as OntapCluster,
+    clusterScoped: () => undefined as ClusterOntapCluster | undefined,
+    peers: () => opts.peers ?? [],
+    recorder: { event: (_o, _t, reason, message) => events.push({ reason, message }) },
+    secretVersion: () => secretVersion,
+  };
+  const engine = new KeyManagerReconciler(fakeAdapter, deps);
+  return {
+    ontap,
+    patches,
+    events,
+    engine,
+    secretReads: () => secretReads,
+    observer,
+    /** status is the last status written. */
+    status: (): FakeStatus | undefined => [...patches].reverse().find((p) => p.subresource === 'status')?.patch['status'] as FakeStatus | undefined,
+  };
+}
+
+function resource(spec: Partial<FakeSpec> = {}, status?: FakeStatus, meta: Partial<FakeObject['metadata']> = {}): FakeObject {
+  return {
+    apiVersion: 'ontap.example/v1',
+    kind: 'FakeKms',
+    metadata: { name: 'kms', namespace: 'team-a', uid: 'uid-kms', generation: 1, resourceVersion: '1', creationTimestamp: '2026-01-02T00:00:00Z', finalizers: [FINALIZER], ...meta },
+    spec: {
+      clusterRef: { kind: 'OntapCluster', name: 'prod' },
+      svm: { name: 'svm1' },
+      managementPolicy: 'Manage',
+      deletionPolicy: 'Retain',
+      driftCheckIntervalSeconds: 600,
+      suspend: false,
+      key: 'key-1',
+      setting: 'on',
+      secretName: 'creds',
+      ...spec,
+    },
+    ...(status ? { status } : {}),
+  };
+}
+
+const sentAt7: AppliedSecret[] = [{ name: 'creds', resourceVersion: '7', keys: ['login', 'password'] }];
+const ours: FakeRecord = { uuid: 'u-1', svm: { name: 'svm1', uuid: 's-1' }, key: 'key-1', setting: 'on', login: 'AKIA1', state: { cluster_state: true } };
+
+function condition(status: FakeStatus | undefined, type: string): { status: string; reason: string; message: string } | undefined {
+  return status?.conditions?.find((c) => c.type === type);
+}
+
+describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () => {
+  it('creates a missing record with the Secret, then records what was sent', async () => {
+    const h = harness();
+    await h.engine.reconcile(resource(), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal(['create']);
+    expect(h.ontap.calls.find((c) => c.op === 'create')?.body).to.include({ key: 'key-1', setting: 'on', login: 'AKIA1' });
+    expect(h.status()?.uuid).to.equal('u-1');
+    expect(h.status()?.appliedSecrets).to.deep.equal(sentAt7);
+    expect(condition(h.status(), 'Ready')?.status).to.equal('True');
+    expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Created]);
+  });
+
+  it('adds its finalizer before anything is sent to ONTAP', async () => {
+    const h = harness();
+    await h.engine.reconcile(resource({}, undefined, { finalizers: [] }), nullLogger);
+    const first = h.patches[0];
+    expect(first?.subresource).to.equal(undefined);
+    expect((first?.patch['metadata'] as { finalizers: string[] }).finalizers).to.deep.equal([FINALIZER]);
+    expect(h.ontap.writes()).to.deep.equal(['create']);
+  });
+
+  it('adopts a record it did not create: sends the credentials once, says so, and owns it', async () => {
+    const h = harness({ record: { ...ours, uuid: 'u-9' } });
+    await h.engine.reconcile(resource(), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal(['patch-credentials']);
+    expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Adopted, EventReason.CredentialsApplied]);
+    expect(h.status()?.uuid).to.equal('u-9');
+    expect(h.status()?.appliedSecrets).to.deep.equal(sentAt7);
+  });
+
+  it('re-keys first, then PATCHes the drifted setting, each once', async () => {
+    const h = harness({ record: { ...ours, key: 'key-0', setting: 'off' } });
+    await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 }), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal(['rekey-external', 'patch-config']);
+    expect(h.ontap.calls.find((c) => c.op === 'rekey-external')?.body).to.deep.equal({ key: 'key-1' });
+    expect(h.ontap.calls.find((c) => c.op === 'patch-config')?.body).to.deep.equal({ setting: 'on' });
+    expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Rekeyed, EventReason.DriftCorrected]);
+    expect(h.status()?.drift).to.deep.equal([]);
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.ReconcileSuccess);
+  });
+
+  it('a credentials PATCH failing after a config PATCH succeeded: the config stays corrected, the Secret is not marked sent, and it waits for a change', async () => {
+    const h = harness({ record: { ...ours, setting: 'off' } });
+    h.ontap.failures.set('patch-credentials', new OntapApiError({ context: 'test', message: 'unable to connect with these credentials', code: OntapCode.InvalidCredentials, httpStatus: 400, method: 'PATCH', path: FAMILY.path }));
+    // The Secret moved on (version 8): the new credentials must be sent.
+    const obj = resource({}, { uuid: 'u-1', appliedSecrets: [{ name: 'creds', resourceVersion: '6', keys: ['login', 'password'] }] });
+    // ONTAP refused the credentials (a 4xx): no backoff loop; a new Secret or the next drift check tries again.
+    const result = await h.engine.reconcile(obj, nullLogger);
+    expect(result.requeueAfterMs).to.be.a('number');
+    expect(h.ontap.writes()).to.deep.equal(['patch-config', 'patch-credentials']);
+    expect(h.ontap.record?.setting).to.equal('on');
+    const status = h.status();
+    expect(condition(status, 'Synced')?.status).to.equal('False');
+    expect(condition(status, 'Synced')?.reason).to.equal(Reason.InvalidCredentials);
+    // What was sent before stays the record of what was sent: the next pass sends the Secret again.
+    expect(status?.appliedSecrets).to.deep.equal([{ name: 'creds', resourceVersion: '6', keys: ['login', 'password'] }]);
+    expect(JSON.stringify(h.patches)).not.to.contain(PASSWORD);
+    expect(JSON.stringify(h.events)).not.to.contain(PASSWORD);
+  });
+
+  it('Observe writes nothing to ONTAP and reports the drift', async () => {
+    const h = harness({ record: { ...ours, setting: 'off', key: 'key-0' } });
+    await h.engine.reconcile(resource({ managementPolicy: 'Observe' }), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal([]);
+    expect(h.status()?.drift).to.have.members(['spec.setting', 'spec.key']);
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.Observed);
+  });
+
+  it('Observe does not create a missing record', async () => {
+    const h = harness();
+    await h.engine.reconcile(resource({ managementPolicy: 'Observe' }), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal([]);
+    expect(condition(h.status(), 'Ready')?.reason).to.equal(Reason.NotConfigured);
+  });
+
+  it('an older resource on the same connection wins: the younger reports Conflict and sends nothing', async () => {
+    const older = resource({}, undefined, { name: 'first', uid: 'uid-first', creationTimestamp: '2026-01-01T00:00:00Z' });
+    const h = harness({ peers: [older] });
+    await h.engine.reconcile(resource(), nullLogger);
+    expect(h.ontap.calls).to.deep.equal([]);
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.Conflict);
+    expect(condition(h.status(), 'Synced')?.message).to.contain('FakeKms team-a/first');
+  });
+
+  it('reads no Secret when it is at the version last sent and ONTAP shows the same login', async () => {
+    const h = harness({ record: ours });
+    const obj = resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 });
+    await h.engine.reconcile(obj, nullLogger);
+    const reads = h.secretReads();
+    await h.engine.reconcile(obj, nullLogger);
+    expect(h.secretReads(), 'the second pass reads no Secret').to.equal(reads);
+    expect(h.ontap.writes()).to.deep.equal([]);
+  });
+
+  it('reads the Secret again when ONTAP shows another login, and sends the credentials', async () => {
+    const h = harness({ record: ours });
+    const obj = resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 });
+    await h.engine.reconcile(obj, nullLogger);
+    h.ontap.record = { ...ours, login: 'AKIA-OTHER' };
+    h.observer.forget('svm1');
+    const reads = h.secretReads();
+    await h.engine.reconcile(obj, nullLogger, undefined, 'change');
+    expect(h.secretReads()).to.equal(reads + 1);
+    expect(h.ontap.writes()).to.deep.equal(['patch-credentials']);
+  });
+
+  it('another key manager on the SVM (ONTAP says "already configured" and this family has none) is a clear condition, not a retry loop', async () => {
+    const h = harness();
+    h.ontap.failures.set('create', new OntapApiError({ context: 'test', message: 'A key manager is already configured for this SVM.', code: OntapCode.AlreadyConfigured, httpStatus: 400, method: 'POST', path: FAMILY.path }));
+    const result = await h.engine.reconcile(resource(), nullLogger);
+    expect(result.requeueAfterMs, 'looks again at the next drift check').to.be.a('number');
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.AnotherKeyManager);
+    expect(condition(h.status(), 'Synced')?.message).to.contain('SVM svm1 already has another key manager enabled');
+  });
+
+  it('"already configured" with a record of this family there backs off to adopt it', async () => {
+    const h = harness();
+    // Someone configured it between our read and our create.
+    h.ontap.failures.set('create', () => {
+      h.ontap.record = { ...ours, uuid: 'u-2' };
+      return new OntapApiError({ context: 'test', message: 'A key manager is already configured for this SVM.', code: OntapCode.AlreadyConfigured, httpStatus: 400, method: 'POST', path: FAMILY.path });
+    });
+    await h.engine.reconcile(resource(), nullLogger).then(
+      () => expect.fail('should back off'),
+      (e: unknown) => expect((e as ReconcileError).reason).to.equal(Reason.AlreadyConfigured),
+    );
+  });
+
+  describe('finalize', () => {
+    const deleting = (policy: 'Retain' | 'Delete'): FakeObject =>
+      resource({ deletionPolicy: policy }, { uuid: 'u-1', appliedSecrets: sentAt7 }, { deletionTimestamp: '2026-01-03T00:00:00Z' });
+    const finalizersOf = (p: Patch | undefined): unknown => (p?.patch['metadata'] as { finalizers?: unknown } | undefined)?.finalizers;
+
+    it('Retain leaves the record on ONTAP and releases the finalizer', async () => {
+      const h = harness({ record: ours });
+      await h.engine.reconcile(deleting('Retain'), nullLogger);
+      expect(h.ontap.writes()).to.deep.equal([]);
+      expect(h.ontap.record).to.not.equal(undefined);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+      expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Orphaned]);
+    });
+
+    it('Delete deletes the record it owns, then releases the finalizer', async () => {
+      const h = harness({ record: ours });
+      await h.engine.reconcile(deleting('Delete'), nullLogger);
+      expect(h.ontap.writes()).to.deep.equal(['delete']);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+      expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Deleted]);
+    });
+
+    it('Delete of a record already gone releases the finalizer', async () => {
+      const h = harness();
+      h.ontap.failures.set('delete', new OntapApiError({ context: 'test', message: 'entry not found', code: OntapCode.EntryNotFound, httpStatus: 404, method: 'DELETE', path: FAMILY.path }));
+      await h.engine.reconcile(deleting('Delete'), nullLogger);
+      expect(h.ontap.writes()).to.deep.equal(['delete']);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+    });
+
+    it('Delete refused by ONTAP (keys in use) keeps the finalizer, says why, and backs off', async () => {
+      const h = harness({ record: ours });
+      h.ontap.failures.set('delete', new OntapApiError({ context: 'test', message: 'Volume encryption keys are still stored', code: OntapCode.KeysInUse, httpStatus: 400, method: 'DELETE', path: FAMILY.path }));
+      await h.engine.reconcile(deleting('Delete'), nullLogger).then(
+        () => expect.fail('should back off'),
+        (e: unknown) => expect(e).to.be.instanceOf(ReconcileError),
+      );
+      expect(h.patches.some((p) => finalizersOf(p) !== undefined)).to.equal(false);
+      expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.DeletionBlocked]);
+      expect(condition(h.status(), 'Synced')?.status).to.equal('False');
+    });
+
+    it('Delete under Observe never deletes', async () => {
+      const h = harness({ record: ours });
+      const obj = deleting('Delete');
+      obj.spec.managementPolicy = 'Observe';
+      await h.engine.reconcile(obj, nullLogger);
+      expect(h.ontap.writes()).to.deep.equal([]);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+    });
+  });
+
+  it('suspend writes nothing to ONTAP', async () => {
+    const h = harness({ record: { ...ours, setting: 'off' } });
+    await h.engine.reconcile(resource({ suspend: true }), nullLogger);
+    expect(h.ontap.calls).to.deep.equal([]);
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.Suspended);
+  });
+});
