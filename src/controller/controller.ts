@@ -15,6 +15,7 @@ import type { MutationCache } from '../runtime/mutation-cache.js';
 import { type Priority, WorkQueue } from '../runtime/queue.js';
 import { deadline } from '../runtime/timers.js';
 import { ReconcileError, SupersededError } from './errors.js';
+import { splitKey } from '../runtime/keys.js';
 
 /** Reconciled is what a controller's parse returns: an object with metadata. */
 export interface Reconciled {
@@ -66,10 +67,8 @@ function nextReconcileID(): string {
   return `${reconcileIDs.prefix}${(++reconcileIDs.seq).toString(16).padStart(6, '0')}`;
 }
 
-/** keyOf is the queue key of an object: namespace/name. */
-export function keyOf(o: { metadata: { namespace?: string; name: string } }): string {
-  return `${o.metadata.namespace ?? ''}/${o.metadata.name}`;
-}
+/** keyOf is the queue key of an object: namespace/name (see runtime/keys.ts). */
+export { keyOf } from '../runtime/keys.js';
 
 /** Controller runs one reconciler; see the file comment. */
 export class Controller<T extends Reconciled> {
@@ -113,15 +112,15 @@ export class Controller<T extends Reconciled> {
   }
 
   private async process(key: string, trigger: Trigger): Promise<void> {
-    const slash = key.indexOf('/');
-    const fromInformer = this.opts.informer.get(key.slice(0, slash), key.slice(slash + 1));
+    const { namespace, name } = splitKey(key);
+    const fromInformer = this.opts.informer.get(namespace, name);
     const cached = this.opts.writes ? this.opts.writes.newest(key, fromInformer) : fromInformer;
     if (!cached) {
       this.queue.forget(key);
       return;
     }
     const reconcileID = nextReconcileID();
-    const log = this.opts.logger.child({ namespace: key.slice(0, slash), name: key.slice(slash + 1), reconcileID });
+    const log = this.opts.logger.child({ namespace, name, reconcileID });
     const labels = { controller: this.opts.name };
     const end = this.opts.metrics?.reconcileTime.startTimer(labels);
     const timeoutMs = this.opts.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;

@@ -15,7 +15,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import { MutationCache } from '../runtime/mutation-cache.js';
 import type { Priority } from '../runtime/queue.js';
 import { conditionOf } from './conditions.js';
-import { Controller, keyOf } from './controller.js';
+import { Controller } from './controller.js';
 import type { KubeWriter } from './kube-writes.js';
 import { changed, type KindHandle, KeyManagerKind, memoParse } from './key-manager/kind.js';
 import type { NamespaceMeta } from './key-manager/tenancy.js';
@@ -28,6 +28,7 @@ import { registerResourceMetrics, SyncTimes } from './resource-metrics.js';
 import type { OntapClientOptions } from '../ontap/client.js';
 import type { AwsKmsRecord } from '../ontap/wire.js';
 import type { ResolvedSecrets } from './ontap-aws-kms/secrets.js';
+import { keyOf, objectKey, splitKey } from '../runtime/keys.js';
 
 /** ManagerOptions configure the operator's controllers. */
 export interface ManagerOptions {
@@ -105,11 +106,11 @@ export class Manager {
 
     this.clusterInformer.addIndex(SECRET_REFS, (o) => {
       const c = clusterOf(o);
-      return c ? clusterSecretNames(c).map((n) => `${c.metadata.namespace}/${n}`) : [];
+      return c ? clusterSecretNames(c).map((n) => objectKey(c.metadata.namespace, n)) : [];
     });
     this.sharedInformer.addIndex(SECRET_REFS, (o) => {
       const c = sharedOf(o);
-      return c ? clusterSecretNames(c).map((n) => `${clusterResourceNamespace}/${n}`) : [];
+      return c ? clusterSecretNames(c).map((n) => objectKey(clusterResourceNamespace, n)) : [];
     });
 
     const cluster = (ns: string, name: string): OntapCluster | undefined => {
@@ -144,7 +145,7 @@ export class Manager {
       onHealth: (ns, name, healthy) => {
         // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
         this.enqueueOfCluster(ns, name, 'low');
-        this.controllerFor(ns).enqueue(`${ns}/${name}`);
+        this.controllerFor(ns).enqueue(objectKey(ns, name));
         logger.info(healthy ? 'ONTAP cluster answers again' : 'ONTAP cluster reads failing', { namespace: ns, name });
       },
     });
@@ -241,9 +242,8 @@ export class Manager {
   /** reprobeIfReady queues the probe of an OntapCluster that still says Ready=True. */
   private reprobeIfReady(clusterKey: string): void {
     if (this.stopping.signal.aborted) return;
-    const slash = clusterKey.indexOf('/');
-    const ns = clusterKey.slice(0, slash);
-    const o = (ns === '' ? this.sharedInformer : this.clusterInformer).get(ns, clusterKey.slice(slash + 1));
+    const { namespace: ns, name } = splitKey(clusterKey);
+    const o = (ns === '' ? this.sharedInformer : this.clusterInformer).get(ns, name);
     if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.controllerFor(ns).enqueue(clusterKey);
   }
 

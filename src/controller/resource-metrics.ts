@@ -12,6 +12,7 @@
  */
 import { Gauge, type Registry } from 'prom-client';
 import type { Condition, OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
+import { objectKey } from '../runtime/keys.js';
 
 /** ResourceSource is what the metrics read at scrape time. */
 export interface ResourceSource {
@@ -36,12 +37,12 @@ export class SyncTimes {
 
   /** record notes a successful sync of namespace/name at `atMs`. */
   record(namespace: string, name: string, atMs: number): void {
-    this.times.set(`${namespace}/${name}`, atMs);
+    this.times.set(objectKey(namespace, name), atMs);
   }
 
   /** get returns the last successful sync of namespace/name, if this process saw one. */
   get(namespace: string, name: string): number | undefined {
-    return this.times.get(`${namespace}/${name}`);
+    return this.times.get(objectKey(namespace, name));
   }
 
   /** retain forgets every key not in `keys`: a deleted resource's time is not kept forever. */
@@ -95,7 +96,7 @@ export function registerResourceMetrics(registry: Registry, source: ResourceSour
     const present = new Set<string>();
     for (const k of source.awsKms()) {
       const { namespace, name } = k.metadata;
-      present.add(`${namespace}/${name}`);
+      present.add(objectKey(namespace, name));
       const at = syncs.get(namespace, name);
       if (at !== undefined) g.set({ namespace, name }, at / 1000);
     }

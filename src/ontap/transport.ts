@@ -7,7 +7,7 @@
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import fetch, { type Response } from 'node-fetch';
-import { sleep } from '../runtime/backoff.js';
+import { backoffDelay, sleep } from '../runtime/backoff.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
 import {
   OntapAbortedError,
@@ -41,6 +41,9 @@ export interface RequestInfo {
   readonly durationMs: number;
 }
 
+/** MAX_RETRY_DELAY_MS caps one pause between retries of a request. */
+export const MAX_RETRY_DELAY_MS = 10_000;
+
 /** TransportOptions configure one cluster connection. */
 export interface TransportOptions {
   /** endpoint is the cluster management address, `https://host[:port]`. */
@@ -56,7 +59,7 @@ export interface TransportOptions {
   readonly maxConcurrentRequests?: number | undefined;
   /** getRetries is how many times a failed GET is tried again. @default 2 */
   readonly getRetries?: number | undefined;
-  /** retryBackoffMs is the first retry's delay; it doubles each time. @default 100 */
+  /** retryBackoffMs is the first retry's delay; it doubles each time, up to MAX_RETRY_DELAY_MS. @default 100 */
   readonly retryBackoffMs?: number | undefined;
   /**
    * maxResponseBytes bounds every response body, counted as read (after any content decoding),
@@ -177,7 +180,7 @@ export class Transport {
           throw new OntapAbortedError({ ...call, outcomeUnknown: false, cause: err });
         }
         if (attempt >= maxAttempts || !retryable(method, err)) throw err;
-        const delay = this.backoffMs * 2 ** (attempt - 1);
+        const delay = backoffDelay(attempt - 1, { initialMs: this.backoffMs, maxMs: MAX_RETRY_DELAY_MS, jitter: 0 });
         this.logger.debug('ontap request retried', { method, path: call.path, attempt, delayMs: delay, error: errorText(err) });
         await sleep(delay, signal);
       }

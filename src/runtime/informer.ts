@@ -10,6 +10,7 @@ import { backoffDelay, sleep } from './backoff.js';
 import { isGone, type KubeApi, type KubeObject, type ResourceType, type WatchEvent, watchErrorCode } from './kube.js';
 import type { Logger } from './logger.js';
 import { safeTimeout } from './timers.js';
+import { keyOf, objectKey } from './keys.js';
 
 /** InformerOptions configure an {@link Informer}. */
 export interface InformerOptions {
@@ -103,7 +104,7 @@ export class Informer {
 
   /** get returns the cached object, or undefined. */
   get(namespace: string, name: string): KubeObject | undefined {
-    return this.cache.get(cacheKey(namespace, name));
+    return this.cache.get(objectKey(namespace, name));
   }
 
   /** list returns the cached objects, of one namespace if given. */
@@ -327,13 +328,7 @@ function healthy(watch: { events: number; startedAt: number }): boolean {
   return watch.events > 0 || Date.now() - watch.startedAt >= HEALTHY_WATCH_MS;
 }
 
-function cacheKey(namespace: string | undefined, name: string): string {
-  return namespace ? `${namespace}/${name}` : name;
-}
 
-function keyOf(o: KubeObject): string {
-  return cacheKey(o.metadata.namespace, o.metadata.name);
-}
 
 function resourceName(t: ResourceType): string {
   return t.group === '' ? t.plural : `${t.plural}.${t.group}`;

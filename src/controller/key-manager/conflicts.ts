@@ -11,6 +11,7 @@
  */
 import type { ClusterReference, ManagementPolicy, ObjectMeta } from '../../api/v1alpha1/types.js';
 import { scopeKey } from './observer.js';
+import { keyOf, objectKey } from '../../runtime/keys.js';
 
 /** Claimant is what conflict detection reads of a key-manager resource. */
 export interface Claimant {
@@ -23,7 +24,7 @@ export interface Claimant {
 /** connectionKey names the connection a key-manager resource uses: namespace/name of its OntapCluster, or /name of a ClusterOntapCluster. */
 export function connectionKey(obj: Claimant): string {
   const ref = obj.spec.clusterRef;
-  return ref.kind === 'ClusterOntapCluster' ? `/${ref.name}` : `${obj.metadata.namespace}/${ref.name}`;
+  return ref.kind === 'ClusterOntapCluster' ? objectKey('', ref.name) : objectKey(obj.metadata.namespace, ref.name);
 }
 
 /**
@@ -74,8 +75,8 @@ function olderFirst(a: Claimant, b: Claimant): number {
   const ta = a.metadata.creationTimestamp ?? '';
   const tb = b.metadata.creationTimestamp ?? '';
   if (ta !== tb) return ta < tb ? -1 : 1;
-  const na = `${a.metadata.namespace}/${a.metadata.name}`;
-  const nb = `${b.metadata.namespace}/${b.metadata.name}`;
+  const na = keyOf(a);
+  const nb = keyOf(b);
   return na < nb ? -1 : na > nb ? 1 : 0;
 }
 

@@ -13,7 +13,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { MutationCache } from '../../runtime/mutation-cache.js';
 import type { Priority } from '../../runtime/queue.js';
-import { Controller, keyOf } from '../controller.js';
+import { Controller } from '../controller.js';
 import type { KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections } from '../ontap-cluster/connections.js';
 import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
@@ -22,6 +22,7 @@ import { KeyManagerReconciler, type Recorder } from './engine.js';
 import { scopeKey } from './observer.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 import { conditionOf } from '../conditions.js';
+import { keyOf, objectKey, splitKey } from '../../runtime/keys.js';
 
 const SECRET_REFS = 'secretRefs';
 const CLUSTER_REF = 'clusterRef';
@@ -107,7 +108,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
 
     this.informer.addIndex(SECRET_REFS, (o) => {
       const k = typed(o);
-      return k ? adapter.secretRefs(k.spec).map((r) => `${k.metadata.namespace}/${r.name}`) : [];
+      return k ? adapter.secretRefs(k.spec).map((r) => objectKey(k.metadata.namespace, r.name)) : [];
     });
     this.informer.addIndex(SCOPE, (o) => {
       const k = typed(o);
@@ -147,8 +148,8 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       // Resources of one ONTAP cluster take at most half the workers: a slow or dead cluster
       // cannot stall the other clusters' (other tenants') resources.
       groupOf: (key) => {
-        const slash = key.indexOf('/');
-        const o = this.informer.get(key.slice(0, slash), key.slice(slash + 1));
+        const { namespace, name } = splitKey(key);
+        const o = this.informer.get(namespace, name);
         const k = o ? typed(o) : undefined;
         return k ? connectionKey(k) : undefined;
       },
@@ -185,7 +186,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
    * read may name: not suspended, and (on a ClusterOntapCluster) allowed by its tenancy policy.
    */
   managedKeys(namespace: string, cluster: string): string[] {
-    return this.typedAll(this.informer.byIndex(CLUSTER_REF, `${namespace}/${cluster}`))
+    return this.typedAll(this.informer.byIndex(CLUSTER_REF, objectKey(namespace, cluster)))
       .filter((k) => !k.spec.suspend && this.allowedHere(k))
       .map((k) => scopeKey(k.spec.svm));
   }
@@ -199,7 +200,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
 
   /** enqueueOfCluster queues every resource on a connection (namespace/name; '' for a ClusterOntapCluster). */
   enqueueOfCluster(namespace: string, name: string, priority: Priority = 'high'): void {
-    for (const o of this.informer.byIndex(CLUSTER_REF, `${namespace}/${name}`)) this.controller.enqueue(keyOf(o), priority);
+    for (const o of this.informer.byIndex(CLUSTER_REF, objectKey(namespace, name))) this.controller.enqueue(keyOf(o), priority);
   }
 
   /** enqueueOfSecret queues the resources that reference a Secret (namespace/name). */

@@ -19,7 +19,7 @@
  */
 import { OntapAbortedError } from '../../ontap/errors.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
-import { abortable } from '../../runtime/backoff.js';
+import { abortable, backoffDelay } from '../../runtime/backoff.js';
 
 /** CLUSTER_SCOPE is the snapshot key of the cluster-scoped (admin SVM) record. */
 export const CLUSTER_SCOPE = '<cluster>';
@@ -165,7 +165,7 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
 
   private failed(error: Error): void {
     const first = this.failure === undefined;
-    const window = Math.min(FAILURE_WINDOW_MS.initial * 2 ** Math.min(this.failures, 10), FAILURE_WINDOW_MS.max);
+    const window = backoffDelay(this.failures, { initialMs: FAILURE_WINDOW_MS.initial, maxMs: FAILURE_WINDOW_MS.max, jitter: 0 });
     this.failures++;
     this.failure = { error, until: this.now() + window };
     if (first) this.onHealth(false);

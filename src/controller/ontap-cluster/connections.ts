@@ -15,6 +15,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { ReconcileError } from '../errors.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../key-manager/observer.js';
 import { mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
+import { keyOf, objectKey } from '../../runtime/keys.js';
 
 /** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout (120 s) plus a job's wait (120 s). */
 const RETIRE_AFTER_MS = 5 * 60_000;
@@ -100,7 +101,7 @@ export class ClusterConnections {
 
   /** peek returns the current connection without building one. */
   peek(namespace: string, name: string): Connection | undefined {
-    return this.byKey.get(`${namespace}/${name}`);
+    return this.byKey.get(objectKey(namespace, name));
   }
 
   /**
@@ -110,7 +111,7 @@ export class ClusterConnections {
    * endpoint outside the allow-list gets no connection at all: EndpointNotAllowed.
    */
   async get(cluster: OntapCluster): Promise<Connection> {
-    const key = `${cluster.metadata.namespace}/${cluster.metadata.name}`;
+    const key = keyOf(cluster);
     const verdict = this.opts.allowList?.verdict(cluster.spec.endpoint);
     if (verdict?.kind === 'denied') {
       // Drop a connection built before the list (or the endpoint) changed: nothing more goes there.
@@ -203,7 +204,7 @@ export class ClusterConnections {
 
   /** drop closes and forgets the connection of a deleted OntapCluster. */
   drop(namespace: string, name: string): void {
-    const key = `${namespace}/${name}`;
+    const key = objectKey(namespace, name);
     this.byKey.get(key)?.client.close();
     this.byKey.delete(key);
     this.observers.delete(key);
@@ -254,7 +255,7 @@ export class ClusterConnections {
       requestTimeoutSeconds: spec.requestTimeoutSeconds,
       maxConcurrentRequests: spec.maxConcurrentRequests,
       logger: this.opts.logger.child({ cluster: label }),
-      onRequest: onRequest ? (info) => onRequest(`${ownNs}/${name}`, info) : undefined,
+      onRequest: onRequest ? (info) => onRequest(objectKey(ownNs, name), info) : undefined,
       ...this.opts.clientOptions,
     };
   }
