@@ -5,6 +5,7 @@
  */
 import { Reason } from '../api/v1alpha1/constants.js';
 import {
+  describeOntapError,
   OntapAbortedError,
   OntapApiError,
   OntapCode,
@@ -46,9 +47,9 @@ export class ReconcileError extends Error {
   }
 }
 
-/** ontapMessage renders an ONTAP API error the way status shows it: code and ONTAP's text. */
+/** ontapMessage renders an ONTAP API error the way status shows it: code (or HTTP status) and ONTAP's text. */
 export function ontapMessage(err: OntapApiError): string {
-  return `ONTAP error ${err.code}: ${err.ontapMessage}`;
+  return describeOntapError(err.code, err.httpStatus, err.ontapMessage);
 }
 
 const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
@@ -61,7 +62,8 @@ const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
 
 /**
  * classifyError turns any error thrown during a reconcile into a ReconcileError. `action` says
- * what was being done ("create aws-kms for svm1") and prefixes the message; `signal` is the
+ * what was being done ("aws-kms for SVM svm1 on OntapCluster prod") and prefixes the message,
+ * followed by the call that failed (every client error names it); `signal` is the
  * reconcile's, so that a call cut off by the reconcile deadline reads as what it is.
  */
 export function classifyError(err: unknown, action: string, signal?: AbortSignal): ReconcileError {
@@ -77,9 +79,10 @@ export function classifyError(err: unknown, action: string, signal?: AbortSignal
     const vanished = err.httpStatus === 404 || err.code === OntapCode.NotConfigured;
     const retry: Retry = err.httpStatus >= 500 || err.httpStatus === 429 || vanished ? 'backoff' : 'wait';
     if (err.httpStatus === 401) {
-      return new ReconcileError(Reason.InvalidCredentials, `${action}: ONTAP refused the cluster credentials (HTTP 401)`, 'wait', { cause: err });
+      return new ReconcileError(Reason.InvalidCredentials, `${action}: ${err.context}: ONTAP refused the cluster credentials (HTTP 401)`, 'wait', { cause: err });
     }
-    return new ReconcileError(reason, `${action}: ${ontapMessage(err)}`, retry, { cause: err });
+    // Which call failed (a create, a PATCH, a rekey) is kept: the action alone does not say.
+    return new ReconcileError(reason, `${action}: ${err.context}: ${ontapMessage(err)}`, retry, { cause: err });
   }
   if (err instanceof OntapTransportError && err.sysCode === ENDPOINT_NOT_ALLOWED) {
     // The host name resolved outside the allow-list: no connection was made, and retrying

@@ -7,7 +7,7 @@ import type { ObjectMeta } from '../api/v1alpha1/types.js';
 import type { KubeApi, ResourceType } from '../runtime/kube.js';
 import { sameStatus } from './conditions.js';
 
-/** StatusWriter is the slice of KubeApi these helpers use. */
+/** KubeWriter is the slice of KubeApi these helpers use. */
 export type KubeWriter = Pick<KubeApi, 'mergePatch'>;
 
 /**

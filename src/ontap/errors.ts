@@ -77,6 +77,8 @@ export class OntapApiError extends OntapErrorBase {
   readonly target: string | undefined;
   /** jobUuid is set when the failure came from an asynchronous job. */
   readonly jobUuid: string | undefined;
+  /** context names the call that failed: `patch aws-kms <uuid>`, `rekey-external gcp-kms <uuid>`. */
+  readonly context: string;
 
   constructor(init: {
     context: string;
@@ -89,16 +91,25 @@ export class OntapApiError extends OntapErrorBase {
     jobUuid?: string | undefined;
     cause?: unknown;
   }) {
-    const code = init.code === '' ? `HTTP ${init.httpStatus}` : init.code;
-    super(`${init.context}: ONTAP error ${code}: ${init.message}`, init.method, init.path, {
+    super(`${init.context}: ${describeOntapError(init.code, init.httpStatus, init.message)}`, init.method, init.path, {
       cause: init.cause,
     });
+    this.context = init.context;
     this.httpStatus = init.httpStatus;
     this.code = init.code;
     this.ontapMessage = init.message;
     this.target = init.target;
     this.jobUuid = init.jobUuid;
   }
+}
+
+/**
+ * describeOntapError renders ONTAP's error the way messages and status show it: its code and
+ * text, or, when ONTAP sent no code (a proxy's answer, or an error without one), the HTTP status.
+ */
+export function describeOntapError(code: string, httpStatus: number, message: string): string {
+  const text = message === '' ? 'no message' : message;
+  return code === '' ? `ONTAP error without a code (HTTP ${httpStatus}): ${text}` : `ONTAP error ${code}: ${text}`;
 }
 
 /** TransportErrorKind says which layer failed below HTTP. */

@@ -21,7 +21,7 @@ export interface SimJob {
   error?: { readonly code: string; readonly message: string; readonly target?: string };
 }
 
-/** JobOutcome is what a job's operation produced: nothing, or an ONTAP error. */
+/** JobOperation is the work a job does when it runs: it returns, or throws an ONTAP error. */
 export type JobOperation = () => void;
 
 /** JobStore runs and remembers jobs. */

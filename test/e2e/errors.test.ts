@@ -4,7 +4,7 @@ import { SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
 
-/** syncedReason waits until `name` reports Synced with `want` (e.g. "False/SecretNotFound"). */
+/** syncedIs waits until `name` reports Synced with `want` (e.g. "False/SecretNotFound"). */
 async function syncedIs(w: E2E, name: string, want: string): Promise<string> {
   return waitFor(`${name} Synced=${want}`, async () => {
     const k = await getKms(w, name);

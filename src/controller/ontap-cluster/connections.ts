@@ -64,7 +64,7 @@ export function secretNamespace(cluster: OntapCluster, clusterResourceNamespace:
   return cluster.kind === ClusterOntapClusterKind.kind ? clusterResourceNamespace : cluster.metadata.namespace;
 }
 
-/** secretNames lists the Secrets an OntapCluster references. */
+/** clusterSecretNames lists the Secrets an OntapCluster references. */
 export function clusterSecretNames(cluster: OntapCluster): string[] {
   const s = cluster.spec;
   return [s.credentialsSecretRef?.name, s.clientCertificateSecretRef?.name, s.caBundleSecretRef?.name].filter(

@@ -26,7 +26,7 @@ export interface ClusterReconcilerDeps {
   readonly kube: KubeWriter;
   readonly connections: ClusterConnections;
   readonly recorder: ClusterRecorder;
-  /** onReadyChanged is told when Ready or the cluster uuid changes, to requeue dependent OntapAwsKms. */
+  /** onChanged is told when Ready or the cluster uuid changes, to requeue the key-manager resources that use the cluster. */
   readonly onChanged?: (cluster: OntapCluster) => void;
   readonly now?: () => number;
   /** type is the kind reconciled: OntapCluster, or the cluster-scoped ClusterOntapCluster. @default OntapClusterType */

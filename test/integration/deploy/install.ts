@@ -42,7 +42,7 @@ export async function helm(args: readonly string[]): Promise<string> {
   }
 }
 
-/** setFlags turns watchNamespaces into helm --set flags. */
+/** watchNamespaceFlags turns watchNamespaces into helm --set flags. */
 export function watchNamespaceFlags(watchNamespaces: readonly string[]): string[] {
   return watchNamespaces.flatMap((ns, i) => ['--set', `watchNamespaces[${i}]=${ns}`]);
 }

@@ -30,6 +30,16 @@ describe('classifyError', () => {
       if (c.message) expect(e.message).to.match(c.message);
     });
   }
+  it('keeps which call failed: the rekey, not only the resource', () => {
+    const err = new OntapApiError({ context: 'rekey-external gcp-kms u', httpStatus: 400, code: '65537919', message: 'External rekey failed', method: 'POST', path: '/api/security/gcp-kms/u/rekey-external' });
+    expect(classifyError(err, 'gcp-kms for SVM svm1 on OntapCluster prod').message).to.equal('gcp-kms for SVM svm1 on OntapCluster prod: rekey-external gcp-kms u: ONTAP error 65537919: External rekey failed');
+  });
+  it('an ONTAP error without a code reads well: the HTTP status stands in for it', () => {
+    const e = classifyError(api(400, '', 'Bad request'), 'aws-kms for SVM svm1');
+    expect(e.message).to.equal('aws-kms for SVM svm1: patch aws-kms u: ONTAP error without a code (HTTP 400): Bad request');
+    expect(e.message).not.to.match(/error :/);
+    expect(classifyError(api(502, '', ''), 'x').message).to.equal('x: patch aws-kms u: ONTAP error without a code (HTTP 502): no message');
+  });
   it('passes a ReconcileError through', () => {
     const e = new ReconcileError(Reason.SecretNotFound, 'x', 'wait');
     expect(classifyError(e, 'a')).to.equal(e);
