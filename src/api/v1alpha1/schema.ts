@@ -136,46 +136,56 @@ function keyManagerColumns(place: Columns[number], reachable: { type: string; de
   ];
 }
 
-/** keyManagerCRD is the CRD of one key-manager kind. */
-function keyManagerCRD(kind: Kind, description: string, spec: JSONSchema, status: JSONSchema, columns: Columns): CustomResourceDefinition {
-  return crd(kind, description, spec, status, columns, 'Namespaced', [CATEGORY, KEY_MANAGER_CATEGORY]);
+/**
+ * keyManagerCRD is the CRD of one key-manager kind: `service` names the cloud service in the
+ * descriptions, `place` is the column that says where the key lives, `reachable` the kind's
+ * reachability condition.
+ */
+function keyManagerCRD(
+  kind: Kind,
+  service: string,
+  schema: { spec: JSONSchema; status: JSONSchema },
+  place: Columns[number],
+  reachable: string,
+  wide: Columns = [],
+): CustomResourceDefinition {
+  return crd(
+    kind,
+    `${kind.kind} is one ${service} key-manager configuration on one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets.`,
+    schema.spec,
+    schema.status,
+    keyManagerColumns(place, { type: reachable, description: `${service} reachable from all nodes.` }, wide),
+    'Namespaced',
+    [CATEGORY, KEY_MANAGER_CATEGORY],
+  );
 }
 
 /** ontapAwsKmsCRD is the OntapAwsKms CRD. */
 export const ontapAwsKmsCRD = keyManagerCRD(
   OntapAwsKmsKind,
-  'OntapAwsKms is one AWS KMS key-manager configuration on one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets.',
-  ontapAwsKmsSpec,
-  ontapAwsKmsStatus,
-  keyManagerColumns(
-    { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'AWS region.' },
-    { type: 'AmazonReachable', description: 'AWS KMS reachable from all nodes.' },
-  ),
+  'AWS KMS',
+  { spec: ontapAwsKmsSpec, status: ontapAwsKmsStatus },
+  { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'AWS region.' },
+  'AmazonReachable',
 );
 
 /** ontapAzureKeyVaultCRD is the OntapAzureKeyVault CRD. */
 export const ontapAzureKeyVaultCRD = keyManagerCRD(
   OntapAzureKeyVaultKind,
-  'OntapAzureKeyVault is one Azure Key Vault key-manager configuration on one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets.',
-  ontapAzureKeyVaultSpec,
-  ontapAzureKeyVaultStatus,
-  keyManagerColumns(
-    { name: 'Vault', type: 'string', jsonPath: '.spec.vaultName', description: 'The key vault URL.' },
-    { type: 'AzureReachable', description: 'Azure Key Vault reachable from all nodes.' },
-  ),
+  'Azure Key Vault',
+  { spec: ontapAzureKeyVaultSpec, status: ontapAzureKeyVaultStatus },
+  { name: 'Vault', type: 'string', jsonPath: '.spec.vaultName', description: 'The key vault URL.' },
+  'AzureReachable',
 );
 
 /** ontapGcpKmsCRD is the OntapGcpKms CRD. */
 export const ontapGcpKmsCRD = keyManagerCRD(
   OntapGcpKmsKind,
-  'OntapGcpKms is one Google Cloud KMS key-manager configuration on one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets.',
-  ontapGcpKmsSpec,
-  ontapGcpKmsStatus,
-  keyManagerColumns(
-    { name: 'Project', type: 'string', jsonPath: '.spec.projectId', description: 'Google Cloud project.' },
-    { type: 'GoogleReachable', description: 'Google Cloud KMS reachable from all nodes.' },
-    [{ name: 'Location', type: 'string', jsonPath: '.spec.keyRingLocation', description: 'Cloud KMS key ring location.', priority: 1 }],
-  ),
+  'Google Cloud KMS',
+  { spec: ontapGcpKmsSpec, status: ontapGcpKmsStatus },
+  { name: 'Project', type: 'string', jsonPath: '.spec.projectId', description: 'Google Cloud project.' },
+  'GoogleReachable',
+  [{ name: 'Location', type: 'string', jsonPath: '.spec.keyRingLocation', description: 'Cloud KMS key ring location.', priority: 1 }],
 );
 
 /** clusterOntapClusterCRD is the cluster-scoped ClusterOntapCluster CRD. */
