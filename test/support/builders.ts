@@ -9,9 +9,13 @@ import type {
   OntapAwsKms,
   OntapAwsKmsSpec,
   OntapAwsKmsStatus,
+  OntapAzureKeyVaultSpec,
+  OntapAzureKeyVaultStatus,
   OntapCluster,
   OntapClusterSpec,
   OntapClusterStatus,
+  OntapGcpKmsSpec,
+  OntapGcpKmsStatus,
 } from '../../src/api/v1alpha1/types.js';
 
 type DeepRequired<T> = T extends Array<infer U>
@@ -97,6 +101,96 @@ export const fullAwsKmsStatus: DeepRequired<OntapAwsKmsStatus> = {
   appliedSecrets: [{ name: 'svm1-aws', resourceVersion: '81234', keys: ['access_key_id', 'secret_access_key'] }],
   drift: ['spec.region'],
   conditions: [condition],
+};
+
+/** keyManagerPolicies are the schema's defaults of the policy fields every key-manager kind has. */
+const keyManagerPolicies = { deletionPolicy: 'Retain', managementPolicy: 'Manage', driftCheckIntervalSeconds: 300, suspend: false } as const;
+
+/** fullAzureKeyVaultSpec sets every OntapAzureKeyVault spec field (both credential refs, so invalid for CEL). */
+export const fullAzureKeyVaultSpec: DeepRequired<OntapAzureKeyVaultSpec> = {
+  clusterRef: { name: 'prod-a', kind: 'OntapCluster' },
+  svm: { name: 'svm3' },
+  clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+  tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+  keyId: 'https://kv1.vault.azure.net/keys/key1/a8e619fd8f234db3b0b95c59540e2a74',
+  vaultName: 'https://kv1.vault.azure.net/',
+  clientSecretRef: { name: 'svm3-azure', key: 'client_secret' },
+  clientCertificateRef: { name: 'svm3-azure-cert', key: 'client_certificate' },
+  oauthHost: 'login.microsoftonline.com',
+  vaultHost: 'vault.azure.net',
+  port: 443,
+  proxy: fullAwsKmsSpec.proxy,
+  verifyHost: true,
+  verifyIp: false,
+  skipVerification: false,
+  ...keyManagerPolicies,
+};
+
+/** fullGcpKmsSpec sets every OntapGcpKms spec field (credentials and gceMetadataServer together, so invalid for CEL). */
+export const fullGcpKmsSpec: DeepRequired<OntapGcpKmsSpec> = {
+  clusterRef: { name: 'prod-a', kind: 'OntapCluster' },
+  svm: { name: 'svm4' },
+  projectId: 'storage-prod-4711',
+  keyRingName: 'ontap-keyring',
+  keyRingLocation: 'us-east1',
+  keyName: 'svm4-kek',
+  applicationCredentialsSecretRef: { name: 'svm4-gcp', key: 'application_credentials' },
+  authenticationMethod: 'application_credentials_key',
+  gceMetadataServer: 'http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token',
+  privilegedAccount: 'kms@storage-prod-4711.iam.gserviceaccount.com',
+  cloudkmsHost: 'cloudkms.googleapis.com',
+  oauthHost: 'oauth2.googleapis.com',
+  oauthUrl: 'https://oauth2.googleapis.com/token',
+  port: 443,
+  proxy: fullAwsKmsSpec.proxy,
+  verifyHost: true,
+  verifyIp: false,
+  ...keyManagerPolicies,
+};
+
+/** minimalAzureKeyVaultSpec is the least an OntapAzureKeyVault spec needs, as a user writes it (before the schema's defaults). */
+export const minimalAzureKeyVaultSpec = {
+  clusterRef: { name: 'prod-a' },
+  svm: { name: 'svm3' },
+  clientId: fullAzureKeyVaultSpec.clientId,
+  tenantId: fullAzureKeyVaultSpec.tenantId,
+  keyId: fullAzureKeyVaultSpec.keyId,
+  vaultName: fullAzureKeyVaultSpec.vaultName,
+  clientSecretRef: { name: 'svm3-azure' },
+} as const;
+
+/** minimalGcpKmsSpec is the least an OntapGcpKms spec needs, as a user writes it (before the schema's defaults). */
+export const minimalGcpKmsSpec = {
+  clusterRef: { name: 'prod-a' },
+  svm: { name: 'svm4' },
+  projectId: fullGcpKmsSpec.projectId,
+  keyRingName: fullGcpKmsSpec.keyRingName,
+  keyRingLocation: 'global',
+  keyName: fullGcpKmsSpec.keyName,
+  applicationCredentialsSecretRef: { name: 'svm4-gcp' },
+} as const;
+
+/** keyManagerStatus is the status every key-manager kind shares, fully set. */
+const { keyId: _keyId, amazonReachability, ...keyManagerStatus } = fullAwsKmsStatus;
+
+/** fullAzureKeyVaultStatus sets every OntapAzureKeyVault status field. */
+export const fullAzureKeyVaultStatus: DeepRequired<OntapAzureKeyVaultStatus> = {
+  ...keyManagerStatus,
+  keyId: fullAzureKeyVaultSpec.keyId,
+  vaultName: fullAzureKeyVaultSpec.vaultName,
+  authenticationMethod: 'client_secret',
+  azureReachability: amazonReachability,
+};
+
+/** fullGcpKmsStatus sets every OntapGcpKms status field. */
+export const fullGcpKmsStatus: DeepRequired<OntapGcpKmsStatus> = {
+  ...keyManagerStatus,
+  projectId: fullGcpKmsSpec.projectId,
+  keyRingName: fullGcpKmsSpec.keyRingName,
+  keyRingLocation: fullGcpKmsSpec.keyRingLocation,
+  keyName: fullGcpKmsSpec.keyName,
+  callerAccount: 'ontap-kms@storage-prod-4711.iam.gserviceaccount.com',
+  googleReachability: amazonReachability,
 };
 
 /** AwsKmsMod changes one aspect of an OntapAwsKms under construction. */

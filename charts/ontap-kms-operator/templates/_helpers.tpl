@@ -53,13 +53,13 @@ records Events.
 */}}
 {{- define "ontap-kms-operator.watchRules" -}}
 - apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses", "ontapclusters"]
+  resources: ["ontapawskmses", "ontapazurekeyvaults", "ontapgcpkmses", "ontapclusters"]
   verbs: ["get", "list", "watch", "patch", "update"]
 - apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses/status", "ontapclusters/status"]
+  resources: ["ontapawskmses/status", "ontapazurekeyvaults/status", "ontapgcpkmses/status", "ontapclusters/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses/finalizers", "ontapclusters/finalizers"]
+  resources: ["ontapawskmses/finalizers", "ontapazurekeyvaults/finalizers", "ontapgcpkmses/finalizers", "ontapclusters/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets"]

@@ -35,17 +35,37 @@ export const OntapAwsKmsKind = {
   shortNames: ['awskms'],
 } as const;
 
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapAzureKeyVaultKind = {
+  kind: 'OntapAzureKeyVault',
+  plural: 'ontapazurekeyvaults',
+  singular: 'ontapazurekeyvault',
+  shortNames: ['azurekv'],
+} as const;
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapGcpKmsKind = {
+  kind: 'OntapGcpKms',
+  plural: 'ontapgcpkmses',
+  singular: 'ontapgcpkms',
+  shortNames: ['gcpkms'],
+} as const;
+
 /** FINALIZER guards the ONTAP record until deletion has been handled per `deletionPolicy`. */
 export const FINALIZER = `${GROUP}/finalizer`;
 
 /** Condition types written to `status.conditions`. */
 export const ConditionType = {
-  /** OntapCluster: connected; OntapAwsKms: Synced and ONTAP reports key protection available. */
+  /** OntapCluster: connected; a key manager (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms): Synced and ONTAP reports key protection available. */
   Ready: 'Ready',
   /** The last reconcile applied the spec without error. */
   Synced: 'Synced',
   /** From ONTAP's `amazon_reachability`. */
   AmazonReachable: 'AmazonReachable',
+  /** From ONTAP's `azure_reachability` (OntapAzureKeyVault). */
+  AzureReachable: 'AzureReachable',
+  /** From ONTAP's `google_reachability` (OntapGcpKms). */
+  GoogleReachable: 'GoogleReachable',
   /** Every node's `ekmip_reachability`. */
   EkmipReachable: 'EkmipReachable',
 } as const;
@@ -107,6 +127,11 @@ export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 export const Defaults = {
   accessKeyIdKey: 'access_key_id',
   secretAccessKeyKey: 'secret_access_key',
+  /** OntapAzureKeyVault: the Secret keys are ONTAP's field names, like the AWS ones. */
+  clientSecretKey: 'client_secret',
+  clientCertificateKey: 'client_certificate',
+  /** OntapGcpKms: the service account's JSON key. */
+  applicationCredentialsKey: 'application_credentials',
   caBundleKey: 'ca.crt',
   requestTimeoutSeconds: 30,
   maxConcurrentRequests: 4,
@@ -149,4 +174,18 @@ export const Limits = {
   maxProxyUsernameLength: 256,
   maxEncryptionContextLength: 2048,
   maxEndpointLength: 2048,
+  /** Azure: a key identifier is https://<vault>.<host>/keys/<name>/<version>; 2048 bounds it generously. */
+  maxAzureKeyIdLength: 2048,
+  /** Azure: a vault URL, https://<name>.vault.azure.net/ (a vault name has 3..24 characters). */
+  maxAzureVaultNameLength: 2048,
+  /** Google: a project id has 6..30 characters; a domain-scoped one (example.com:proj) adds a domain of at most 253 and a colon. */
+  maxGcpProjectIdLength: 284,
+  /** Google Cloud KMS: key ring and key ids have at most 63 characters of [a-zA-Z0-9_-]. */
+  maxGcpResourceIdLength: 63,
+  /** Google: a location id, e.g. global, us-east1, europe-west3, nam-eur-asia1. */
+  maxGcpLocationLength: 64,
+  /** RFC 5321: an e-mail address (a service account) has at most 254 characters. */
+  maxEmailLength: 254,
+  /** A URL ONTAP calls (OAuth token URL, GCE metadata server). */
+  maxUrlLength: 2048,
 } as const;

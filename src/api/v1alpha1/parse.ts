@@ -1,5 +1,5 @@
 /**
- * Parsing of OntapCluster and OntapAwsKms objects from the API server's JSON into typed values,
+ * Parsing of OntapCluster, ClusterOntapCluster and the key-manager kinds' objects from the API server's JSON into typed values,
  * once, at the edge. The API server has already validated them against the CRD schema, so a
  * failure here means a schema/type mismatch or an object from an older schema: the error names
  * the field.
@@ -8,16 +8,26 @@ import { Defaults } from './constants.js';
 import type {
   ClusterOntapCluster,
   Condition,
+  KeyManagerSpec,
+  KeyManagerStatus,
   LabelSelector,
   TenancyPolicy,
   ObjectMeta,
   OntapAwsKms,
   OntapAwsKmsSpec,
   OntapAwsKmsStatus,
+  OntapAzureKeyVault,
+  OntapAzureKeyVaultSpec,
+  OntapAzureKeyVaultStatus,
   OntapCluster,
   OntapClusterSpec,
   OntapClusterStatus,
+  OntapGcpKms,
+  OntapGcpKmsSpec,
+  OntapGcpKmsStatus,
   ProxySpec,
+  Reachability,
+  SecretKeySelector,
 } from './types.js';
 
 /** ParseError says which field of which object could not be read. */
@@ -236,10 +246,8 @@ function parseProxy(p: Reader | undefined): ProxySpec | undefined {
   };
 }
 
-/** parseOntapAwsKmsSpec reads an OntapAwsKms spec, with the schema's defaults applied. */
-export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
-  const s = Reader.of(value, 'spec');
-  const creds = s.obj('credentialsSecretRef');
+/** parseKeyManagerSpec reads the fields every key-manager kind shares, with the schema's defaults applied. */
+function parseKeyManagerSpec(s: Reader): KeyManagerSpec {
   const svm = s.optObj('svm');
   return {
     clusterRef: {
@@ -247,6 +255,29 @@ export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
       kind: s.obj('clusterRef').oneOf('kind', ['OntapCluster', 'ClusterOntapCluster'] as const, 'OntapCluster'),
     },
     svm: svm ? { name: svm.str('name') } : undefined,
+    proxy: parseProxy(s.optObj('proxy')),
+    deletionPolicy: s.oneOf('deletionPolicy', ['Retain', 'Delete'] as const, Defaults.deletionPolicy),
+    managementPolicy: s.oneOf('managementPolicy', ['Manage', 'Observe'] as const, Defaults.managementPolicy),
+    driftCheckIntervalSeconds: Math.max(
+      s.optNum('driftCheckIntervalSeconds') ?? Defaults.driftCheckIntervalSeconds,
+      Defaults.minDriftCheckIntervalSeconds,
+    ),
+    suspend: s.optBool('suspend') ?? false,
+  };
+}
+
+/** optSecretKeyRef reads an optional Secret key reference whose key defaults to `defaultKey`. */
+function optSecretKeyRef(s: Reader, field: string, defaultKey: string): SecretKeySelector | undefined {
+  const r = s.optObj(field);
+  return r ? { name: r.str('name'), key: r.optStr('key') ?? defaultKey } : undefined;
+}
+
+/** parseOntapAwsKmsSpec reads an OntapAwsKms spec, with the schema's defaults applied. */
+export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
+  const s = Reader.of(value, 'spec');
+  const creds = s.obj('credentialsSecretRef');
+  return {
+    ...parseKeyManagerSpec(s),
     keyId: s.str('keyId'),
     region: s.str('region'),
     credentialsSecretRef: {
@@ -258,7 +289,6 @@ export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
     defaultDomain: s.optStr('defaultDomain'),
     host: s.optStr('host'),
     port: s.optNum('port'),
-    proxy: parseProxy(s.optObj('proxy')),
     pollingPeriodMinutes: s.optNum('pollingPeriodMinutes'),
     timeoutSeconds: s.optNum('timeoutSeconds'),
     verify: s.optBool('verify'),
@@ -266,40 +296,75 @@ export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
     verifyIp: s.optBool('verifyIp'),
     encryptionContext: s.optStr('encryptionContext'),
     skipVerify: s.optBool('skipVerify'),
-    deletionPolicy: s.oneOf('deletionPolicy', ['Retain', 'Delete'] as const, Defaults.deletionPolicy),
-    managementPolicy: s.oneOf('managementPolicy', ['Manage', 'Observe'] as const, Defaults.managementPolicy),
-    driftCheckIntervalSeconds: Math.max(
-      s.optNum('driftCheckIntervalSeconds') ?? Defaults.driftCheckIntervalSeconds,
-      Defaults.minDriftCheckIntervalSeconds,
-    ),
-    suspend: s.optBool('suspend') ?? false,
   };
 }
 
-function parseOntapAwsKmsStatus(r: Reader | undefined): OntapAwsKmsStatus | undefined {
-  if (!r) return undefined;
+/** parseOntapAzureKeyVaultSpec reads an OntapAzureKeyVault spec, with the schema's defaults applied. */
+export function parseOntapAzureKeyVaultSpec(value: unknown): OntapAzureKeyVaultSpec {
+  const s = Reader.of(value, 'spec');
+  return {
+    ...parseKeyManagerSpec(s),
+    clientId: s.str('clientId'),
+    tenantId: s.str('tenantId'),
+    keyId: s.str('keyId'),
+    vaultName: s.str('vaultName'),
+    clientSecretRef: optSecretKeyRef(s, 'clientSecretRef', Defaults.clientSecretKey),
+    clientCertificateRef: optSecretKeyRef(s, 'clientCertificateRef', Defaults.clientCertificateKey),
+    oauthHost: s.optStr('oauthHost'),
+    vaultHost: s.optStr('vaultHost'),
+    port: s.optNum('port'),
+    verifyHost: s.optBool('verifyHost'),
+    verifyIp: s.optBool('verifyIp'),
+    skipVerification: s.optBool('skipVerification'),
+  };
+}
+
+/** parseOntapGcpKmsSpec reads an OntapGcpKms spec, with the schema's defaults applied. */
+export function parseOntapGcpKmsSpec(value: unknown): OntapGcpKmsSpec {
+  const s = Reader.of(value, 'spec');
+  return {
+    ...parseKeyManagerSpec(s),
+    projectId: s.str('projectId'),
+    keyRingName: s.str('keyRingName'),
+    keyRingLocation: s.str('keyRingLocation'),
+    keyName: s.str('keyName'),
+    applicationCredentialsSecretRef: optSecretKeyRef(s, 'applicationCredentialsSecretRef', Defaults.applicationCredentialsKey),
+    authenticationMethod: s.has('authenticationMethod')
+      ? s.oneOf('authenticationMethod', ['application_credentials_key', 'sa_credentials_attachment'] as const, 'application_credentials_key')
+      : undefined,
+    gceMetadataServer: s.optStr('gceMetadataServer'),
+    privilegedAccount: s.optStr('privilegedAccount'),
+    cloudkmsHost: s.optStr('cloudkmsHost'),
+    oauthHost: s.optStr('oauthHost'),
+    oauthUrl: s.optStr('oauthUrl'),
+    port: s.optNum('port'),
+    verifyHost: s.optBool('verifyHost'),
+    verifyIp: s.optBool('verifyIp'),
+  };
+}
+
+function reachability(r: Reader): Reachability {
+  return { reachable: r.optBool('reachable') ?? false, code: r.optStr('code') ?? '', message: r.optStr('message') ?? '' };
+}
+
+function parseReachability(r: Reader | undefined): Reachability | undefined {
+  return r ? reachability(r) : undefined;
+}
+
+/** parseKeyManagerStatus reads the status fields every key-manager kind shares. */
+function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
   const svm = r.optObj('svm');
   const state = r.optObj('state');
-  const amazon = r.optObj('amazonReachability');
   return {
     observedGeneration: r.optNum('observedGeneration'),
     uuid: r.optStr('uuid'),
     scope: r.optStr('scope'),
     svm: svm ? { name: svm.optStr('name') ?? '', uuid: svm.optStr('uuid') ?? '' } : undefined,
-    keyId: r.optStr('keyId'),
     state: state
       ? { clusterState: state.optBool('clusterState') ?? false, code: state.optStr('code') ?? '', message: state.optStr('message') ?? '' }
       : undefined,
-    amazonReachability: amazon
-      ? { reachable: amazon.optBool('reachable') ?? false, code: amazon.optStr('code') ?? '', message: amazon.optStr('message') ?? '' }
-      : undefined,
     ekmipReachability: r.has('ekmipReachability')
-      ? r.list('ekmipReachability').map((n) => ({
-          node: n.optStr('node') ?? '',
-          reachable: n.optBool('reachable') ?? false,
-          code: n.optStr('code') ?? '',
-          message: n.optStr('message') ?? '',
-        }))
+      ? r.list('ekmipReachability').map((n) => ({ node: n.optStr('node') ?? '', ...reachability(n) }))
       : undefined,
     appliedSecrets: r.has('appliedSecrets')
       ? r.list('appliedSecrets').map((a) => ({
@@ -313,14 +378,53 @@ function parseOntapAwsKmsStatus(r: Reader | undefined): OntapAwsKmsStatus | unde
   };
 }
 
-/** parseOntapAwsKms reads a whole OntapAwsKms. */
-export function parseOntapAwsKms(value: unknown): OntapAwsKms {
-  const o = Reader.of(value, 'OntapAwsKms');
+/** parseResource reads apiVersion, kind, metadata, spec and status of one custom resource. */
+function parseResource<Spec, Status>(
+  value: unknown,
+  kind: string,
+  spec: (value: unknown) => Spec,
+  status: (r: Reader) => Status,
+): { apiVersion: string; kind: string; metadata: ObjectMeta; spec: Spec; status?: Status } {
+  const o = Reader.of(value, kind);
+  const st = o.optObj('status');
   return {
     apiVersion: o.str('apiVersion'),
     kind: o.str('kind'),
     metadata: parseMeta((value as Json).metadata),
-    spec: parseOntapAwsKmsSpec((value as Json).spec),
-    status: parseOntapAwsKmsStatus(o.optObj('status')),
+    spec: spec((value as Json).spec),
+    status: st ? status(st) : undefined,
   };
+}
+
+/** parseOntapAwsKms reads a whole OntapAwsKms. */
+export function parseOntapAwsKms(value: unknown): OntapAwsKms {
+  return parseResource(value, 'OntapAwsKms', parseOntapAwsKmsSpec, (r): OntapAwsKmsStatus => ({
+    ...parseKeyManagerStatus(r),
+    keyId: r.optStr('keyId'),
+    amazonReachability: parseReachability(r.optObj('amazonReachability')),
+  }));
+}
+
+/** parseOntapAzureKeyVault reads a whole OntapAzureKeyVault. */
+export function parseOntapAzureKeyVault(value: unknown): OntapAzureKeyVault {
+  return parseResource(value, 'OntapAzureKeyVault', parseOntapAzureKeyVaultSpec, (r): OntapAzureKeyVaultStatus => ({
+    ...parseKeyManagerStatus(r),
+    keyId: r.optStr('keyId'),
+    vaultName: r.optStr('vaultName'),
+    authenticationMethod: r.optStr('authenticationMethod'),
+    azureReachability: parseReachability(r.optObj('azureReachability')),
+  }));
+}
+
+/** parseOntapGcpKms reads a whole OntapGcpKms. */
+export function parseOntapGcpKms(value: unknown): OntapGcpKms {
+  return parseResource(value, 'OntapGcpKms', parseOntapGcpKmsSpec, (r): OntapGcpKmsStatus => ({
+    ...parseKeyManagerStatus(r),
+    projectId: r.optStr('projectId'),
+    keyRingName: r.optStr('keyRingName'),
+    keyRingLocation: r.optStr('keyRingLocation'),
+    keyName: r.optStr('keyName'),
+    callerAccount: r.optStr('callerAccount'),
+    googleReachability: parseReachability(r.optObj('googleReachability')),
+  }));
 }

@@ -106,6 +106,16 @@ export function immutable(field: string): ValidationRule {
   return { rule: 'self == oldSelf', message: `${field} is immutable` };
 }
 
+/**
+ * matches is the CEL rule that holds a string to `regex`, with a message that names the field and
+ * the expected form. A CEL rule rather than `pattern`, so the refusal says what was expected
+ * instead of quoting the expression. Keep backslashes out of `regex` (use [.] for a dot): it
+ * sits inside a CEL string literal.
+ */
+export function matches(field: string, regex: string, expected: string): ValidationRule {
+  return { rule: `self.matches('${regex}')`, message: `${field} must be ${expected}` };
+}
+
 /** conditionsSchema is metav1.Condition[] as a list map keyed by type. */
 export function conditionsSchema(description: string): JSONSchema {
   return arr(

@@ -2,10 +2,21 @@
  * The CRDs of kms.ontap.dev/v1alpha1, as data. This is the one source of truth for `crds/*.yaml`
  * and the chart's copy (`npm run gen:crds` writes them; a unit test fails when they differ).
  */
-import { API_VERSION, ClusterOntapClusterKind, GROUP, OntapAwsKmsKind, OntapClusterKind, VERSION } from './constants.js';
+import {
+  API_VERSION,
+  ClusterOntapClusterKind,
+  GROUP,
+  OntapAwsKmsKind,
+  OntapAzureKeyVaultKind,
+  OntapClusterKind,
+  OntapGcpKmsKind,
+  VERSION,
+} from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
 import { obj, str } from './schema-builders.js';
 import { ontapAwsKmsSpec, ontapAwsKmsStatus } from './schema-ontap-aws-kms.js';
+import { ontapAzureKeyVaultSpec, ontapAzureKeyVaultStatus } from './schema-ontap-azure-key-vault.js';
+import { ontapGcpKmsSpec, ontapGcpKmsStatus } from './schema-ontap-gcp-kms.js';
 import { clusterOntapClusterSpec, ontapClusterSpec, ontapClusterStatus } from './schema-ontap-cluster.js';
 
 export interface CustomResourceDefinition {
@@ -27,15 +38,27 @@ export interface CustomResourceDefinition {
   };
 }
 
-type Kind = typeof OntapClusterKind | typeof OntapAwsKmsKind | typeof ClusterOntapClusterKind;
+type Kind =
+  | typeof OntapClusterKind
+  | typeof OntapAwsKmsKind
+  | typeof OntapAzureKeyVaultKind
+  | typeof OntapGcpKmsKind
+  | typeof ClusterOntapClusterKind;
+type Columns = CustomResourceDefinition['spec']['versions'][number]['additionalPrinterColumns'];
+
+/** CATEGORY puts every kind under `kubectl get ontap`. */
+const CATEGORY = 'ontap';
+/** KEY_MANAGER_CATEGORY puts the key-manager kinds under `kubectl get ontapkms`, whatever their cloud. */
+const KEY_MANAGER_CATEGORY = 'ontapkms';
 
 function crd(
   kind: Kind,
   description: string,
   spec: JSONSchema,
   status: JSONSchema,
-  columns: CustomResourceDefinition['spec']['versions'][number]['additionalPrinterColumns'],
+  columns: Columns,
   scope: 'Namespaced' | 'Cluster' = 'Namespaced',
+  categories: string[] = [CATEGORY],
 ): CustomResourceDefinition {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -49,7 +72,7 @@ function crd(
         plural: kind.plural,
         singular: kind.singular,
         shortNames: [...kind.shortNames],
-        categories: ['ontap'],
+        categories,
       },
       scope,
       versions: [
@@ -96,21 +119,73 @@ export const ontapClusterCRD = crd(
   ],
 );
 
-/** ontapAwsKmsCRD is the OntapAwsKms CRD. */
-export const ontapAwsKmsCRD = crd(
-  OntapAwsKmsKind,
-  'OntapAwsKms is one AWS KMS key-manager configuration on one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets.',
-  ontapAwsKmsSpec,
-  ontapAwsKmsStatus,
-  [
+/**
+ * keyManagerColumns are the printer columns every key-manager kind shows: cluster, SVM, where the
+ * key lives (`place`), Ready, Synced, the cloud's reachability, and the clusterRef kind with -o wide.
+ */
+function keyManagerColumns(place: Columns[number], reachable: { type: string; description: string }, wide: Columns = []): Columns {
+  return [
     { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name', description: 'The OntapCluster or ClusterOntapCluster.' },
     { name: 'SVM', type: 'string', jsonPath: '.spec.svm.name', description: 'The SVM; empty for the cluster scope.' },
-    { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'AWS region.' },
+    place,
     { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Synced and key protection available.' },
     { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'Last reconcile applied the spec.' },
-    { name: 'AmazonReachable', type: 'string', jsonPath: condition('AmazonReachable'), description: 'AWS KMS reachable from all nodes.' },
+    { name: reachable.type, type: 'string', jsonPath: condition(reachable.type), description: reachable.description },
+    ...wide,
     { name: 'Kind', type: 'string', jsonPath: '.spec.clusterRef.kind', description: 'OntapCluster or ClusterOntapCluster.', priority: 1 },
-  ],
+  ];
+}
+
+/**
+ * keyManagerCRD is the CRD of one key-manager kind: `service` names the cloud service in the
+ * descriptions, `place` is the column that says where the key lives, `reachable` the kind's
+ * reachability condition.
+ */
+function keyManagerCRD(
+  kind: Kind,
+  service: string,
+  schema: { spec: JSONSchema; status: JSONSchema },
+  place: Columns[number],
+  reachable: string,
+  wide: Columns = [],
+): CustomResourceDefinition {
+  return crd(
+    kind,
+    `${kind.kind} is one ${service} key-manager configuration on one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets.`,
+    schema.spec,
+    schema.status,
+    keyManagerColumns(place, { type: reachable, description: `${service} reachable from all nodes.` }, wide),
+    'Namespaced',
+    [CATEGORY, KEY_MANAGER_CATEGORY],
+  );
+}
+
+/** ontapAwsKmsCRD is the OntapAwsKms CRD. */
+export const ontapAwsKmsCRD = keyManagerCRD(
+  OntapAwsKmsKind,
+  'AWS KMS',
+  { spec: ontapAwsKmsSpec, status: ontapAwsKmsStatus },
+  { name: 'Region', type: 'string', jsonPath: '.spec.region', description: 'AWS region.' },
+  'AmazonReachable',
+);
+
+/** ontapAzureKeyVaultCRD is the OntapAzureKeyVault CRD. */
+export const ontapAzureKeyVaultCRD = keyManagerCRD(
+  OntapAzureKeyVaultKind,
+  'Azure Key Vault',
+  { spec: ontapAzureKeyVaultSpec, status: ontapAzureKeyVaultStatus },
+  { name: 'Vault', type: 'string', jsonPath: '.spec.vaultName', description: 'The key vault URL.' },
+  'AzureReachable',
+);
+
+/** ontapGcpKmsCRD is the OntapGcpKms CRD. */
+export const ontapGcpKmsCRD = keyManagerCRD(
+  OntapGcpKmsKind,
+  'Google Cloud KMS',
+  { spec: ontapGcpKmsSpec, status: ontapGcpKmsStatus },
+  { name: 'Project', type: 'string', jsonPath: '.spec.projectId', description: 'Google Cloud project.' },
+  'GoogleReachable',
+  [{ name: 'Location', type: 'string', jsonPath: '.spec.keyRingLocation', description: 'Cloud KMS key ring location.', priority: 1 }],
 );
 
 /** clusterOntapClusterCRD is the cluster-scoped ClusterOntapCluster CRD. */
@@ -132,5 +207,7 @@ export const allCRDs: ReadonlyArray<{ file: string; crd: CustomResourceDefinitio
   { file: `${GROUP}_${OntapClusterKind.plural}.yaml`, crd: ontapClusterCRD },
   { file: `${GROUP}_${OntapAwsKmsKind.plural}.yaml`, crd: ontapAwsKmsCRD },
   { file: `${GROUP}_${ClusterOntapClusterKind.plural}.yaml`, crd: clusterOntapClusterCRD },
+  { file: `${GROUP}_${OntapAzureKeyVaultKind.plural}.yaml`, crd: ontapAzureKeyVaultCRD },
+  { file: `${GROUP}_${OntapGcpKmsKind.plural}.yaml`, crd: ontapGcpKmsCRD },
 ];
 

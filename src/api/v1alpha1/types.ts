@@ -1,5 +1,6 @@
 /**
- * Typed spec and status of OntapCluster and OntapAwsKms, as shared/design/api.md defines them.
+ * Typed spec and status of OntapCluster, ClusterOntapCluster and the cloud key managers
+ * (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms), as shared/design/api.md defines them.
  * The CRD schema in ./schema.ts describes the same shapes; test/unit/api keeps the two in step.
  */
 
@@ -126,7 +127,7 @@ export interface AwsCredentialsSecretRef {
   secretAccessKeyKey: string;
 }
 
-/** ProxySpec is the optional proxy between ONTAP and AWS KMS. */
+/** ProxySpec is the optional proxy between ONTAP and the cloud key manager. */
 export interface ProxySpec {
   type?: 'http' | 'https';
   host: string;
@@ -140,10 +141,22 @@ export type DeletionPolicy = 'Retain' | 'Delete';
 /** ManagementPolicy says whether the operator may write to ONTAP. */
 export type ManagementPolicy = 'Manage' | 'Observe';
 
-/** OntapAwsKmsSpec is one AWS KMS configuration on one SVM (or the cluster scope). */
-export interface OntapAwsKmsSpec {
+/**
+ * KeyManagerSpec is what every cloud key-manager kind (OntapAwsKms, OntapAzureKeyVault,
+ * OntapGcpKms) shares: where the ONTAP record lives, its proxy, and how the operator treats it.
+ */
+export interface KeyManagerSpec {
   clusterRef: ClusterReference;
   svm?: { name: string };
+  proxy?: ProxySpec;
+  deletionPolicy: DeletionPolicy;
+  managementPolicy: ManagementPolicy;
+  driftCheckIntervalSeconds: number;
+  suspend: boolean;
+}
+
+/** OntapAwsKmsSpec is one AWS KMS configuration on one SVM (or the cluster scope). */
+export interface OntapAwsKmsSpec extends KeyManagerSpec {
   keyId: string;
   region: string;
   credentialsSecretRef: AwsCredentialsSecretRef;
@@ -151,7 +164,6 @@ export interface OntapAwsKmsSpec {
   defaultDomain?: string;
   host?: string;
   port?: number;
-  proxy?: ProxySpec;
   pollingPeriodMinutes?: number;
   timeoutSeconds?: number;
   verify?: boolean;
@@ -159,10 +171,45 @@ export interface OntapAwsKmsSpec {
   verifyIp?: boolean;
   encryptionContext?: string;
   skipVerify?: boolean;
-  deletionPolicy: DeletionPolicy;
-  managementPolicy: ManagementPolicy;
-  driftCheckIntervalSeconds: number;
-  suspend: boolean;
+}
+
+/** OntapAzureKeyVaultSpec is one Azure Key Vault configuration on one SVM (or the cluster scope). */
+export interface OntapAzureKeyVaultSpec extends KeyManagerSpec {
+  clientId: string;
+  tenantId: string;
+  keyId: string;
+  vaultName: string;
+  /** Exactly one of clientSecretRef and clientCertificateRef is set (the CRD enforces it). */
+  clientSecretRef?: SecretKeySelector;
+  clientCertificateRef?: SecretKeySelector;
+  oauthHost?: string;
+  vaultHost?: string;
+  port?: number;
+  verifyHost?: boolean;
+  verifyIp?: boolean;
+  skipVerification?: boolean;
+}
+
+/** GcpAuthenticationMethod is ONTAP's `authentication_method` of a Google Cloud KMS. */
+export type GcpAuthenticationMethod = 'application_credentials_key' | 'sa_credentials_attachment';
+
+/** OntapGcpKmsSpec is one Google Cloud KMS configuration on one SVM (or the cluster scope). */
+export interface OntapGcpKmsSpec extends KeyManagerSpec {
+  projectId: string;
+  keyRingName: string;
+  keyRingLocation: string;
+  keyName: string;
+  /** Set unless authenticationMethod is sa_credentials_attachment (the CRD enforces it). */
+  applicationCredentialsSecretRef?: SecretKeySelector;
+  authenticationMethod?: GcpAuthenticationMethod;
+  gceMetadataServer?: string;
+  privilegedAccount?: string;
+  cloudkmsHost?: string;
+  oauthHost?: string;
+  oauthUrl?: string;
+  port?: number;
+  verifyHost?: boolean;
+  verifyIp?: boolean;
 }
 
 /** Reachability mirrors ONTAP's `{reachable, code, message}`. */
@@ -185,19 +232,50 @@ export interface AppliedSecret {
   keys?: string[];
 }
 
-/** OntapAwsKmsStatus reports the ONTAP record and how the last reconcile went. */
-export interface OntapAwsKmsStatus {
+/** KeyManagerState is ONTAP's `state` of a cloud key manager: is key protection available on all nodes. */
+export interface KeyManagerState {
+  clusterState: boolean;
+  code: string;
+  message: string;
+}
+
+/** KeyManagerStatus is what every cloud key-manager kind reports: the ONTAP record and how the last reconcile went. */
+export interface KeyManagerStatus {
   observedGeneration?: number;
   uuid?: string;
   scope?: string;
   svm?: { name: string; uuid: string };
-  keyId?: string;
-  state?: { clusterState: boolean; code: string; message: string };
-  amazonReachability?: Reachability;
+  state?: KeyManagerState;
   ekmipReachability?: NodeReachability[];
   appliedSecrets?: AppliedSecret[];
   drift?: string[];
   conditions?: Condition[];
+}
+
+/** OntapAwsKmsStatus reports the ONTAP record and how the last reconcile went. */
+export interface OntapAwsKmsStatus extends KeyManagerStatus {
+  keyId?: string;
+  amazonReachability?: Reachability;
+}
+
+/** OntapAzureKeyVaultStatus reports the ONTAP azure-key-vaults record and how the last reconcile went. */
+export interface OntapAzureKeyVaultStatus extends KeyManagerStatus {
+  keyId?: string;
+  vaultName?: string;
+  /** ONTAP's `authentication_method`: client_secret or certificate. */
+  authenticationMethod?: string;
+  azureReachability?: Reachability;
+}
+
+/** OntapGcpKmsStatus reports the ONTAP gcp-kms record and how the last reconcile went. */
+export interface OntapGcpKmsStatus extends KeyManagerStatus {
+  projectId?: string;
+  keyRingName?: string;
+  keyRingLocation?: string;
+  keyName?: string;
+  /** ONTAP's read-only `caller_account`. */
+  callerAccount?: string;
+  googleReachability?: Reachability;
 }
 
 /** OntapAwsKms is the OntapAwsKms custom resource. */
@@ -207,4 +285,22 @@ export interface OntapAwsKms {
   metadata: ObjectMeta;
   spec: OntapAwsKmsSpec;
   status?: OntapAwsKmsStatus;
+}
+
+/** OntapAzureKeyVault is the OntapAzureKeyVault custom resource. */
+export interface OntapAzureKeyVault {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: OntapAzureKeyVaultSpec;
+  status?: OntapAzureKeyVaultStatus;
+}
+
+/** OntapGcpKms is the OntapGcpKms custom resource. */
+export interface OntapGcpKms {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: OntapGcpKmsSpec;
+  status?: OntapGcpKmsStatus;
 }

@@ -1,50 +1,30 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
-import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from '../../../src/controller/resources.js';
-import { KubeApi, KubeApiError, type KubeObject, NamespaceType, type ResourceType } from '../../../src/runtime/kube.js';
+import { OntapAwsKmsType } from '../../../src/controller/resources.js';
+import { type KubeApi, type KubeObject } from '../../../src/runtime/kube.js';
+import { admission, type Admission } from '../../support/admission.js';
 import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane } from '../../support/control-plane.js';
 import { loadExamples } from '../../support/examples.js';
 
 /** The real API server is the only faithful judge of CRD schemas and CEL rules. */
 describe('CRDs on the real API server', function () {
   this.timeout(30_000);
+  let server: Admission;
   let api: KubeApi;
   let ns: string;
   let seq = 0;
 
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    const cp = await getControlPlane();
-    api = await KubeApi.fromKubeconfig(cp.kubeconfig);
-    ns = `crd-${randomBytes(3).toString('hex')}`;
-    await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+    server = await admission('crd');
+    ({ api, ns } = server);
   });
-  /** shared lists the cluster-scoped objects created here: the namespace's deletion does not take them. */
-  const sharedCreated: string[] = [];
-  after(async () => {
-    for (const name of sharedCreated) await api?.delete(ClusterOntapClusterType, '', name).catch(() => undefined);
-    await api?.delete(NamespaceType, '', ns);
-  });
+  after(async () => server?.close());
 
-  const typeOf = (kind: string): ResourceType => (kind === 'OntapCluster' ? OntapClusterType : kind === 'ClusterOntapCluster' ? ClusterOntapClusterType : OntapAwsKmsType);
-
-  /** rejection creates `obj` (in the test namespace unless cluster-scoped) and returns the API server's error message ('' when accepted). */
-  async function rejection(obj: KubeObject): Promise<string> {
-    const scoped = obj.kind === 'ClusterOntapCluster';
-    const name = scoped ? `${ns}-${obj.metadata.name}` : obj.metadata.name;
-    try {
-      await api.create(typeOf(String(obj.kind)), scoped ? '' : ns, { ...obj, metadata: scoped ? { name } : { ...obj.metadata, namespace: ns } });
-      if (scoped) sharedCreated.push(name);
-      return '';
-    } catch (e) {
-      if (e instanceof KubeApiError && e.statusCode === 422) return e.message;
-      throw e;
-    }
-  }
+  const rejection = (obj: KubeObject): Promise<string> => server.rejection(obj);
 
   const kms = (spec: Record<string, unknown>): KubeObject => ({
     apiVersion: 'kms.ontap.dev/v1alpha1',
@@ -224,27 +204,6 @@ describe('CRDs on the real API server', function () {
     await writeFile(file, JSON.stringify({ ...kms({ bogus: true }), metadata: { name: 'bogus', namespace: ns } }));
     const err = await cp.kubectl(['create', '-f', file]).then(() => '', (e: unknown) => String(e));
     expect(err).to.contain('unknown field "spec.bogus"');
-  });
-
-  describe('immutability on update', () => {
-    const update = async (name: string, spec: Record<string, unknown>): Promise<string> => {
-      try {
-        await api.mergePatch(OntapAwsKmsType, ns, name, { spec });
-        return '';
-      } catch (e) {
-        if (e instanceof KubeApiError && e.statusCode === 422) return e.message;
-        throw e;
-      }
-    };
-    before(async () => {
-      await api.create(OntapAwsKmsType, ns, { ...kms({}), metadata: { name: 'imm', namespace: ns } });
-      await api.create(OntapAwsKmsType, ns, { ...kms({ svm: undefined }), metadata: { name: 'imm-cluster', namespace: ns } });
-    });
-    it('refuses a clusterRef change', async () => expect(await update('imm', { clusterRef: { name: 'other' } })).to.contain('clusterRef is immutable'));
-    it('refuses an svm change', async () => expect(await update('imm', { svm: { name: 'svm2' } })).to.contain('svm is immutable'));
-    it('refuses removing svm', async () => expect(await update('imm', { svm: null })).to.contain('svm is immutable'));
-    it('refuses adding svm to a cluster-scoped one', async () => expect(await update('imm-cluster', { svm: { name: 'svm1' } })).to.contain('svm is immutable'));
-    it('allows other changes', async () => expect(await update('imm', { region: 'eu-west-1', keyId: 'k2' })).to.equal(''));
   });
 
   it('kubectl explain describes the fields', async () => {

@@ -124,6 +124,12 @@ describe('helm chart', function () {
         { group: 'kms.ontap.dev', resource: 'ontapawskmses/status', verbs: ['get', 'patch', 'update'] },
         { group: 'kms.ontap.dev', resource: 'ontapclusters/status', verbs: ['get', 'patch', 'update'] },
         { group: 'kms.ontap.dev', resource: 'ontapawskmses/finalizers', verbs: ['update'] },
+        // The Azure and GCP key managers get exactly what OntapAwsKms gets.
+        ...['ontapazurekeyvaults', 'ontapgcpkmses'].flatMap((r) => [
+          { group: 'kms.ontap.dev', resource: r, verbs: ['get', 'list', 'patch', 'update', 'watch'] },
+          { group: 'kms.ontap.dev', resource: `${r}/status`, verbs: ['get', 'patch', 'update'] },
+          { group: 'kms.ontap.dev', resource: `${r}/finalizers`, verbs: ['update'] },
+        ]),
         { group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'] },
         { group: '', resource: 'events', verbs: ['create', 'patch'] },
         { group: '', resource: 'pods', verbs: [] },

@@ -3,13 +3,23 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
-import { clusterOntapClusterCRD, ontapAwsKmsCRD, ontapClusterCRD } from '../../../src/api/v1alpha1/schema.js';
+import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
-import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapCluster } from '../../../src/api/v1alpha1/parse.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms } from '../../../src/api/v1alpha1/parse.js';
 import { loadExamples } from '../../support/examples.js';
 import { validateAgainstSchema } from '../../support/schema-validate.js';
-import { fullAwsKmsSpec, fullAwsKmsStatus, fullClusterSpec, fullClusterStatus, fullSharedSpec } from '../../support/builders.js';
+import {
+  fullAwsKmsSpec,
+  fullAwsKmsStatus,
+  fullAzureKeyVaultSpec,
+  fullAzureKeyVaultStatus,
+  fullClusterSpec,
+  fullClusterStatus,
+  fullGcpKmsSpec,
+  fullGcpKmsStatus,
+  fullSharedSpec,
+} from '../../support/builders.js';
 
 const specOf = (crd: typeof ontapClusterCRD): JSONSchema => crd.spec.versions[0]!.schema.openAPIV3Schema;
 
@@ -44,6 +54,10 @@ describe('CRDs', () => {
     { name: 'OntapAwsKms status', value: fullAwsKmsStatus, schema: specOf(ontapAwsKmsCRD).properties!.status! },
     { name: 'ClusterOntapCluster spec', value: fullSharedSpec, schema: specOf(clusterOntapClusterCRD).properties!.spec! },
     { name: 'ClusterOntapCluster status', value: fullClusterStatus, schema: specOf(clusterOntapClusterCRD).properties!.status! },
+    { name: 'OntapAzureKeyVault spec', value: fullAzureKeyVaultSpec, schema: specOf(ontapAzureKeyVaultCRD).properties!.spec! },
+    { name: 'OntapAzureKeyVault status', value: fullAzureKeyVaultStatus, schema: specOf(ontapAzureKeyVaultCRD).properties!.status! },
+    { name: 'OntapGcpKms spec', value: fullGcpKmsSpec, schema: specOf(ontapGcpKmsCRD).properties!.spec! },
+    { name: 'OntapGcpKms status', value: fullGcpKmsStatus, schema: specOf(ontapGcpKmsCRD).properties!.status! },
   ];
   for (const c of cases) {
     it(`the TypeScript type and the schema of ${c.name} have the same fields`, () => {
@@ -59,9 +73,7 @@ describe('CRDs', () => {
       for (const [k, sub] of Object.entries(s.properties ?? {})) walk(sub, path ? `${path}.${k}` : k);
       if (s.items) walk(s.items, `${path}[]`);
     };
-    walk(specOf(ontapClusterCRD), 'OntapCluster');
-    walk(specOf(ontapAwsKmsCRD), 'OntapAwsKms');
-    walk(specOf(clusterOntapClusterCRD), 'ClusterOntapCluster');
+    for (const { crd } of allCRDs) walk(specOf(crd), crd.spec.names.kind);
     expect(missing.filter((p) => !p.endsWith('.metadata'))).to.deep.equal([]);
   });
 
@@ -78,6 +90,24 @@ describe('CRDs', () => {
     expect(ontapAwsKmsCRD.spec.versions[0]!.subresources).to.deep.equal({ status: {} });
   });
 
+  it('gives the Azure and GCP key managers OntapAwsKms\'s columns, with their own place and reachability', () => {
+    const cols = (crd: typeof ontapClusterCRD): string[] => crd.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
+    const wide = (crd: typeof ontapClusterCRD): string[] => crd.spec.versions[0]!.additionalPrinterColumns.filter((c) => c.priority === 1).map((c) => c.name);
+    expect(cols(ontapAzureKeyVaultCRD)).to.deep.equal(['Cluster', 'SVM', 'Vault', 'Ready', 'Synced', 'AzureReachable', 'Kind', 'Age']);
+    expect(cols(ontapGcpKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Project', 'Ready', 'Synced', 'GoogleReachable', 'Location', 'Kind', 'Age']);
+    expect(wide(ontapAzureKeyVaultCRD)).to.deep.equal(['Kind']);
+    expect(wide(ontapGcpKmsCRD)).to.deep.equal(['Location', 'Kind']);
+    for (const crd of [ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapGcpKmsCRD]) {
+      expect(crd.spec.scope, crd.spec.names.kind).to.equal('Namespaced');
+      expect(crd.spec.names.categories, crd.spec.names.kind).to.deep.equal(['ontap', 'ontapkms']);
+      expect(crd.spec.versions[0]!.subresources, crd.spec.names.kind).to.deep.equal({ status: {} });
+    }
+    expect(ontapAzureKeyVaultCRD.spec.names).to.include({ plural: 'ontapazurekeyvaults', singular: 'ontapazurekeyvault' });
+    expect(ontapAzureKeyVaultCRD.spec.names.shortNames).to.deep.equal(['azurekv']);
+    expect(ontapGcpKmsCRD.spec.names).to.include({ plural: 'ontapgcpkmses', singular: 'ontapgcpkms' });
+    expect(ontapGcpKmsCRD.spec.names.shortNames).to.deep.equal(['gcpkms']);
+  });
+
   it('the YAML parses back to the same object', () => {
     for (const [, text] of renderCRDs()) expect(parse(text)).to.have.nested.property('spec.group', 'kms.ontap.dev');
   });
@@ -86,10 +116,28 @@ describe('CRDs', () => {
 describe('examples', () => {
   const docs = loadExamples();
   it('there are examples of both kinds', () => {
-    expect(docs.map((d) => d.kind)).to.include.members(['OntapCluster', 'OntapAwsKms', 'ClusterOntapCluster', 'Secret']);
+    expect(docs.map((d) => d.kind)).to.include.members(['OntapCluster', 'OntapAwsKms', 'OntapAzureKeyVault', 'OntapGcpKms', 'ClusterOntapCluster', 'Secret']);
   });
-  const crdOf = { OntapCluster: ontapClusterCRD, OntapAwsKms: ontapAwsKmsCRD, ClusterOntapCluster: clusterOntapClusterCRD } as const;
-  const parserOf = { OntapCluster: parseOntapCluster, OntapAwsKms: parseOntapAwsKms, ClusterOntapCluster: parseClusterOntapCluster } as const;
+  const crdOf = {
+    OntapCluster: ontapClusterCRD,
+    OntapAwsKms: ontapAwsKmsCRD,
+    OntapAzureKeyVault: ontapAzureKeyVaultCRD,
+    OntapGcpKms: ontapGcpKmsCRD,
+    ClusterOntapCluster: clusterOntapClusterCRD,
+  } as const;
+  const parserOf = {
+    OntapCluster: parseOntapCluster,
+    OntapAwsKms: parseOntapAwsKms,
+    OntapAzureKeyVault: parseOntapAzureKeyVault,
+    OntapGcpKms: parseOntapGcpKms,
+    ClusterOntapCluster: parseClusterOntapCluster,
+  } as const;
+  it('every kind has an example, and every example is a Secret or a kind checked below', () => {
+    const kinds = new Set(docs.map((d) => d.kind));
+    for (const { crd } of allCRDs) expect([...kinds], 'examples/').to.include(crd.spec.names.kind);
+    expect(Object.keys(crdOf).sort(), 'crdOf covers allCRDs').to.deep.equal(allCRDs.map((c) => c.crd.spec.names.kind).sort());
+    for (const k of kinds) expect(k === 'Secret' || Object.hasOwn(crdOf, k), k).to.equal(true);
+  });
   for (const d of docs.filter((x): x is typeof x & { kind: keyof typeof crdOf } => Object.hasOwn(crdOf, x.kind))) {
     it(`${d.file}: ${d.kind}/${d.name} is valid against the CRD schema and parses`, () => {
       expect(validateAgainstSchema(d.doc, specOf(crdOf[d.kind]))).to.deep.equal([]);
@@ -104,6 +152,16 @@ describe('examples', () => {
       const kms = parseOntapAwsKms(d.doc);
       expect(secrets, d.name).to.include(kms.spec.credentialsSecretRef.name);
       if (kms.spec.proxy?.passwordSecretRef) expect(secrets).to.include(kms.spec.proxy.passwordSecretRef.name);
+    }
+    const refs = (spec: { proxy?: { passwordSecretRef?: { name: string } } }, ...own: Array<{ name: string } | undefined>): string[] =>
+      [...own, spec.proxy?.passwordSecretRef].flatMap((r) => (r ? [r.name] : []));
+    for (const d of docs.filter((x) => x.kind === 'OntapAzureKeyVault')) {
+      const { spec } = parseOntapAzureKeyVault(d.doc);
+      for (const name of refs(spec, spec.clientSecretRef, spec.clientCertificateRef)) expect(secrets, d.name).to.include(name);
+    }
+    for (const d of docs.filter((x) => x.kind === 'OntapGcpKms')) {
+      const { spec } = parseOntapGcpKms(d.doc);
+      for (const name of refs(spec, spec.applicationCredentialsSecretRef)) expect(secrets, d.name).to.include(name);
     }
   });
 });
@@ -201,9 +259,7 @@ describe('limits (structural)', () => {
       for (const [k, sub] of Object.entries(s.properties ?? {})) walk(sub, `${path}.${k}`);
       if (s.items) walk(s.items, `${path}[]`);
     };
-    walk(specOf(ontapClusterCRD), 'OntapCluster');
-    walk(specOf(ontapAwsKmsCRD), 'OntapAwsKms');
-    walk(specOf(clusterOntapClusterCRD), 'ClusterOntapCluster');
+    for (const { crd } of allCRDs) walk(specOf(crd), crd.spec.names.kind);
     expect(unbounded).to.deep.equal([]);
   });
 
@@ -216,6 +272,8 @@ describe('limits (structural)', () => {
     };
     walk(specOf(ontapClusterCRD).properties!.spec!, 'OntapCluster.spec');
     walk(specOf(ontapAwsKmsCRD).properties!.spec!, 'OntapAwsKms.spec');
+    walk(specOf(ontapAzureKeyVaultCRD).properties!.spec!, 'OntapAzureKeyVault.spec');
+    walk(specOf(ontapGcpKmsCRD).properties!.spec!, 'OntapGcpKms.spec');
     expect(unbounded).to.deep.equal([]);
   });
 });

@@ -1,0 +1,208 @@
+/**
+ * The schema every cloud key-manager kind (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) shares:
+ * where the ONTAP record lives (clusterRef, svm), its proxy, how the operator treats it
+ * (deletionPolicy, managementPolicy, driftCheckIntervalSeconds, suspend) and the status ONTAP's
+ * record and the last reconcile produce. Each kind adds only its own fields, so the three keep
+ * the same guarantees by construction.
+ */
+import { Defaults, Limits } from './constants.js';
+import type { JSONSchema, ValidationRule } from './schema-builders.js';
+import { arr, bool, conditionsSchema, DNS_SUBDOMAIN, generation, immutable, int, name, obj, secretKey, str } from './schema-builders.js';
+
+/** UNMANAGED ends the description of an optional field the operator leaves alone while unset. */
+const UNMANAGED = 'Unset: not managed.';
+
+/** target is clusterRef and svm: which cluster and SVM hold the record. Both are immutable. */
+function target(): Record<string, JSONSchema> {
+  return {
+    clusterRef: obj(
+      'ClusterRef names the connection to the ONTAP cluster that hosts the SVM: an OntapCluster in this namespace (kind OntapCluster, the default) or a ClusterOntapCluster shared by the platform team (kind ClusterOntapCluster), whose tenancy policy must allow this namespace and SVM. Immutable.',
+      {
+        name: str(`Name of the OntapCluster in this namespace, or of the ClusterOntapCluster: a DNS subdomain (lower case), at most ${Limits.maxNameLength} characters.`, {
+          minLength: 1,
+          maxLength: Limits.maxNameLength,
+          pattern: DNS_SUBDOMAIN,
+        }),
+        kind: str(
+          'Kind of the referenced connection: OntapCluster (in this namespace; the default) or ClusterOntapCluster (cluster-scoped; its tenancy policy decides whether this namespace may manage the SVM, and a reference it does not allow gets Synced=False with reason NotPermitted).',
+          { enum: ['OntapCluster', 'ClusterOntapCluster'], default: 'OntapCluster' },
+        ),
+      },
+      { required: ['name'], 'x-kubernetes-validations': [immutable('clusterRef')] },
+    ),
+    svm: obj(
+      'SVM names the data SVM to configure. Omit it for the cluster scope (the admin SVM). Immutable.',
+      {
+        name: str(`Name of the SVM on the cluster: at most ${Limits.maxSvmNameLength} characters, ONTAP's own limit for an SVM name.`, {
+          minLength: 1,
+          maxLength: Limits.maxSvmNameLength,
+        }),
+      },
+      { required: ['name'], 'x-kubernetes-validations': [immutable('svm')] },
+    ),
+  };
+}
+
+/** policies are the fields that say how the operator treats the record, not what ONTAP holds. */
+function policies(): Record<string, JSONSchema> {
+  return {
+    deletionPolicy: str(
+      'DeletionPolicy: Retain keeps the ONTAP record when this resource is deleted; Delete removes it (and waits while ONTAP refuses because keys are in use).',
+      { enum: ['Retain', 'Delete'], default: Defaults.deletionPolicy },
+    ),
+    managementPolicy: str(
+      'ManagementPolicy: Manage creates and corrects the ONTAP record; Observe only reads and reports it (status.drift) and never writes.',
+      { enum: ['Manage', 'Observe'], default: Defaults.managementPolicy },
+    ),
+    driftCheckIntervalSeconds: int(
+      `DriftCheckIntervalSeconds is how often ONTAP is re-read, so out-of-band changes are corrected within this interval: ${Defaults.minDriftCheckIntervalSeconds}..${Limits.maxDriftCheckIntervalSeconds} seconds (at least once a day).`,
+      {
+        default: Defaults.driftCheckIntervalSeconds,
+        minimum: Defaults.minDriftCheckIntervalSeconds,
+        maximum: Limits.maxDriftCheckIntervalSeconds,
+      },
+    ),
+    suspend: bool('Suspend stops every reconcile of this resource until it is false again.', {
+      default: false,
+    }),
+  };
+}
+
+/** KeyManagerSpecOptions are what a kind adds to the shared spec. */
+export interface KeyManagerSpecOptions {
+  /** fields are the kind's own fields; they stand between svm and the policies. */
+  fields: Record<string, JSONSchema>;
+  /** required lists the kind's own required fields (clusterRef is always required). */
+  required: string[];
+  /** rules are the kind's own CEL rules on the whole spec. */
+  rules?: ValidationRule[];
+}
+
+/** keyManagerSpec is a key-manager kind's spec schema: clusterRef, svm, the kind's fields, then the policies. */
+export function keyManagerSpec(description: string, options: KeyManagerSpecOptions): JSONSchema {
+  return obj(
+    `${description} Optional fields that are unset are not managed: never sent to ONTAP and never compared.`,
+    { ...target(), ...options.fields, ...policies() },
+    {
+      required: ['clusterRef', ...options.required],
+      'x-kubernetes-validations': [
+        // The field-level rule on svm cannot see svm being added or removed; this one can.
+        { rule: 'has(self.svm) == has(oldSelf.svm)', message: 'svm is immutable', fieldPath: '.svm' },
+        ...(options.rules ?? []),
+      ],
+    },
+  );
+}
+
+/** optionalName is an optional host, domain or service name of at most 253 characters; `what` ends without a period. */
+export function optionalName(what: string): JSONSchema {
+  return str(`${what}, at most ${Limits.maxNameLength} characters. ${UNMANAGED}`, { maxLength: Limits.maxNameLength });
+}
+
+/** port is an optional TCP port; `what` ends without a period. */
+export function port(what: string): JSONSchema {
+  return int(`${what}: ${Limits.minPort}..${Limits.maxPort}. ${UNMANAGED}`, { minimum: Limits.minPort, maximum: Limits.maxPort });
+}
+
+/** verifyFlag is an optional boolean verify setting; `what` is a sentence. */
+export function verifyFlag(what: string): JSONSchema {
+  return bool(`${what} ${UNMANAGED}`);
+}
+
+/** proxy is the optional proxy between ONTAP and `service`; its password is write-only on ONTAP. */
+export function proxy(service: string): JSONSchema {
+  return obj(
+    `Proxy between ONTAP and ${service}. ${UNMANAGED}`,
+    {
+      type: str('Type of the proxy.', { enum: ['http', 'https'] }),
+      host: str(`Host name of the proxy, at most ${Limits.maxNameLength} characters.`, { minLength: 1, maxLength: Limits.maxNameLength }),
+      port: int(`Port of the proxy: ${Limits.minPort}..${Limits.maxPort}.`, { minimum: Limits.minPort, maximum: Limits.maxPort }),
+      username: str(`Username for the proxy, at most ${Limits.maxProxyUsernameLength} characters.`, {
+        maxLength: Limits.maxProxyUsernameLength,
+      }),
+      passwordSecretRef: obj(
+        'PasswordSecretRef names the Secret key holding the proxy password. Write-only on ONTAP: sent on create and whenever that Secret changes.',
+        {
+          name: name('Secret holding the proxy password'),
+          key: secretKey('Key of the password in the Secret.'),
+        },
+        { required: ['name', 'key'] },
+      ),
+    },
+    { required: ['host'] },
+  );
+}
+
+/** secretKeyRef is a reference to one key of a Secret, the key defaulting to `defaultKey`. */
+export function secretKeyRef(description: string, what: string, defaultKey: string): JSONSchema {
+  return obj(
+    description,
+    {
+      name: name(`Secret holding the ${what}`),
+      key: secretKey(`Key of the ${what} in the Secret.`, { default: defaultKey }),
+    },
+    { required: ['name'] },
+  );
+}
+
+/** reachability is ONTAP's `{reachable, code, message}` for the key manager's cloud service. */
+export function reachability(what: string): JSONSchema {
+  return obj(`${what}, as ONTAP reports it.`, {
+    reachable: bool('Reachable is true when ONTAP reports the service reachable.'),
+    code: str('Code is ONTAP\'s code for the message; "0" when reachable.'),
+    message: str('Message is ONTAP\'s explanation when not reachable.'),
+  });
+}
+
+/** KeyManagerStatusOptions are what a kind adds to the shared status. */
+export interface KeyManagerStatusOptions {
+  /** record is ONTAP's name for the record, e.g. aws-kms. */
+  record: string;
+  /** service is the cloud service, e.g. AWS KMS. */
+  service: string;
+  /** keys are the kind's key fields as ONTAP reports them; they stand after svm. */
+  keys: Record<string, JSONSchema>;
+  /** reachability is the kind's `<cloud>Reachability` field and its schema. */
+  reachability: Record<string, JSONSchema>;
+  /** conditions lists the kind's condition types, for the description. */
+  conditions: string;
+}
+
+/** keyManagerStatus is a key-manager kind's status schema. */
+export function keyManagerStatus(description: string, options: KeyManagerStatusOptions): JSONSchema {
+  return obj(description, {
+    observedGeneration: generation('ObservedGeneration is the spec generation this status was computed for.'),
+    uuid: str(`UUID of the ONTAP ${options.record} record.`),
+    scope: str('Scope of the record on ONTAP: svm or cluster.'),
+    svm: obj('SVM of the record, as ONTAP reports it.', {
+      name: str('Name of the SVM.'),
+      uuid: str('UUID of the SVM.'),
+    }),
+    ...options.keys,
+    state: obj('State is ONTAP\'s key-protection state.', {
+      clusterState: bool(`ClusterState is true when ${options.service} key protection is available on all nodes.`),
+      code: str('Code is ONTAP\'s code; "0" when available.'),
+      message: str('Message is ONTAP\'s explanation when not available.'),
+    }),
+    ...options.reachability,
+    ekmipReachability: arr(
+      'EkmipReachability is each node\'s reachability of the embedded KMIP servers.',
+      obj('One node\'s reachability.', {
+        node: str('Name of the node.'),
+        reachable: bool('Reachable is true when the node reaches every EKMIP server.'),
+        code: str('Code is ONTAP\'s code; "0" when reachable.'),
+        message: str('Message is ONTAP\'s explanation when not reachable.'),
+      }),
+    ),
+    appliedSecrets: arr(
+      'AppliedSecrets lists the Secret versions last sent to ONTAP (never their data).',
+      obj('One Secret version.', {
+        name: str('Name of the Secret.'),
+        resourceVersion: str('ResourceVersion of the Secret when it was sent.'),
+        keys: arr('Keys of the Secret that were sent at that version; a key referenced later is sent even if the Secret did not change.', str('A key of the Secret.')),
+      }),
+    ),
+    drift: arr('Drift lists the spec fields that differ from ONTAP right now (in Observe mode they stay).', str('A spec field path, e.g. spec.port.')),
+    conditions: conditionsSchema(`Conditions: ${options.conditions}.`),
+  });
+}
