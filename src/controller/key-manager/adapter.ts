@@ -6,21 +6,11 @@
  * what was sent. The adapter holds no state and calls nothing itself: its functions are pure, so
  * each is table-tested, and the engine is tested with fake adapters.
  */
-import type { AppliedSecret, ClusterReference, DeletionPolicy, ManagementPolicy, ObjectMeta } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, KeyManagerSpec, KeyManagerStatus, ObjectMeta } from '../../api/v1alpha1/types.js';
 import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ResourceType } from '../../runtime/kube-types.js';
 import type { SecretReader } from '../secrets.js';
-import type { KeyManagerStatus, Outcome } from './status.js';
-
-/** KeyManagerSpec is what every key-manager kind's spec has: where, how, and the policies. */
-export interface KeyManagerSpec {
-  clusterRef: ClusterReference;
-  svm?: { name: string };
-  deletionPolicy: DeletionPolicy;
-  managementPolicy: ManagementPolicy;
-  driftCheckIntervalSeconds: number;
-  suspend: boolean;
-}
+import type { Outcome } from './status.js';
 
 /** KeyManagerObject is a key-manager custom resource (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms). */
 export interface KeyManagerObject {

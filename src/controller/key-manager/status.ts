@@ -5,7 +5,7 @@
  * its reachability conditions (AmazonReachable, AzureReachable, GoogleReachable, EkmipReachable).
  */
 import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
-import type { AppliedSecret, Condition, NodeReachability, ObjectMeta, Reachability } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, KeyManagerStatus, NodeReachability, ObjectMeta, Reachability } from '../../api/v1alpha1/types.js';
 import { type ConditionInput, setConditions } from '../conditions.js';
 import type { ReconcileError } from '../errors.js';
 
@@ -23,16 +23,6 @@ export interface Outcome<R> {
   readonly error?: ReconcileError | undefined;
   /** observeOnly is true in managementPolicy Observe. */
   readonly observeOnly: boolean;
-}
-
-/** KeyManagerStatus is what every key-manager kind's status has. */
-export interface KeyManagerStatus {
-  observedGeneration?: number;
-  uuid?: string;
-  state?: { clusterState: boolean; code: string; message: string };
-  appliedSecrets?: AppliedSecret[];
-  drift?: string[];
-  conditions?: Condition[];
 }
 
 /** StatusParts is what a kind adds to the shared status. */

@@ -5,13 +5,13 @@
  */
 import { expect } from 'chai';
 import { EventReason, FINALIZER, Reason } from '../../../src/api/v1alpha1/constants.js';
-import type { AppliedSecret, ClusterOntapCluster, OntapCluster } from '../../../src/api/v1alpha1/types.js';
+import type { AppliedSecret, ClusterOntapCluster, KeyManagerSpec, KeyManagerStatus, OntapCluster } from '../../../src/api/v1alpha1/types.js';
 import { ReconcileError } from '../../../src/controller/errors.js';
-import type { KeyManagerAdapter, KeyManagerObject, KeyManagerSpec } from '../../../src/controller/key-manager/adapter.js';
+import type { KeyManagerAdapter, KeyManagerObject } from '../../../src/controller/key-manager/adapter.js';
 import { markSent, sentState } from '../../../src/controller/key-manager/applied.js';
 import { KeyManagerReconciler, type KeyManagerDeps } from '../../../src/controller/key-manager/engine.js';
 import { ClusterObserver } from '../../../src/controller/key-manager/observer.js';
-import { keyManagerStatus, type KeyManagerStatus } from '../../../src/controller/key-manager/status.js';
+import { keyManagerStatus } from '../../../src/controller/key-manager/status.js';
 import type { Connection } from '../../../src/controller/ontap-cluster/connections.js';
 import { OntapApiError, OntapCode } from '../../../src/ontap/errors.js';
 import type { KeyManagerFamily } from '../../../src/ontap/key-manager-family.js';
