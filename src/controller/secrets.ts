@@ -66,3 +66,26 @@ export async function mustGet(reader: SecretReader, namespace: string, name: str
   if (!secret) throw new ReconcileError(Reason.SecretNotFound, `Secret ${namespace}/${name} not found`, 'wait');
   return secret;
 }
+
+/** ProxyPassword is a proxy password as read: which Secret and key, at which version. */
+export interface ProxyPassword {
+  readonly name: string;
+  readonly resourceVersion: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+/**
+ * readProxyPassword reads the proxy password a spec names, if any; a Secret already read for the
+ * credentials (`known`) is not read again.
+ */
+export async function readProxyPassword(
+  reader: SecretReader,
+  namespace: string,
+  ref: { readonly name: string; readonly key: string } | undefined,
+  known: SecretData,
+): Promise<ProxyPassword | undefined> {
+  if (!ref) return undefined;
+  const s = ref.name === known.name ? known : await mustGet(reader, namespace, ref.name);
+  return { name: s.name, resourceVersion: s.resourceVersion, key: ref.key, value: readKey(s, namespace, ref.key) };
+}

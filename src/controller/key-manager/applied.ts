@@ -3,6 +3,7 @@
  * versions and key names only, never a value. Pure functions shared by every key-manager kind.
  */
 import type { AppliedSecret } from '../../api/v1alpha1/types.js';
+import type { ProxyPassword } from '../secrets.js';
 
 /**
  * sentState says whether `keys` of Secret `name` at `resourceVersion` were sent: 'never' (no
@@ -44,4 +45,25 @@ export function markSent(applied: readonly AppliedSecret[], sent: readonly SentS
     .filter(([name]) => keep.has(name))
     .map(([name, e]) => ({ name, resourceVersion: e.resourceVersion, ...(e.keys ? { keys: [...e.keys].sort() } : {}) }))
     .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * credentialsCause says why credentials must be sent: never sent from this Secret, the Secret
+ * changed since, or ONTAP shows other credentials (`differsCause`); undefined when nothing is due.
+ */
+export function credentialsCause<D extends string>(applied: readonly AppliedSecret[], secret: SentSecret, differsOnOntap: boolean, differsCause: D): 'never-applied' | 'secret-changed' | D | undefined {
+  const state = sentState(applied, secret.name, secret.resourceVersion, secret.keys);
+  if (state === 'never') return 'never-applied';
+  if (state === 'changed') return 'secret-changed';
+  return differsOnOntap ? differsCause : undefined;
+}
+
+/** proxySent is what sending a proxy password records. */
+export function proxySent(p: ProxyPassword): SentSecret {
+  return { name: p.name, resourceVersion: p.resourceVersion, keys: [p.key] };
+}
+
+/** proxyPasswordDue tells whether the proxy password must be sent: never sent at this version. */
+export function proxyPasswordDue(applied: readonly AppliedSecret[], p: ProxyPassword): boolean {
+  return sentState(applied, p.name, p.resourceVersion, [p.key]) !== 'sent';
 }

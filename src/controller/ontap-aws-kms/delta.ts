@@ -5,9 +5,10 @@
  */
 import type { AppliedSecret, OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
 import type { AwsKmsCreateBody, AwsKmsPatchBody, AwsKmsRecord } from '../../ontap/wire.js';
-import { markSent, sentState } from '../key-manager/applied.js';
+import { credentialsCause, markSent, proxyPasswordDue, proxySent } from '../key-manager/applied.js';
 import type { FieldDiff } from '../key-manager/adapter.js';
-import { type ConfigValue, MANAGED_FIELDS, observedValue } from './fields.js';
+import { diffFields, nonEmpty, settings } from '../key-manager/fields.js';
+import { type ConfigValue, MANAGED_FIELDS } from './fields.js';
 import type { ResolvedSecrets } from './secrets.js';
 
 export type { FieldDiff } from '../key-manager/adapter.js';
@@ -46,36 +47,22 @@ export function computeDelta(
   secrets: ResolvedSecrets | undefined,
   applied: readonly AppliedSecret[],
 ): Delta {
-  const fields: FieldDiff[] = [];
-  const body: Record<string, ConfigValue> = {};
+  const { diffs: fields, body } = diffFields(MANAGED_FIELDS, spec, record);
   const creds: Record<string, ConfigValue> = {};
-  for (const f of MANAGED_FIELDS) {
-    const desired = f.desired(spec);
-    if (desired === undefined) continue; // unset: not managed
-    const observed = observedValue(record, f.ontap);
-    if (observed !== desired) {
-      fields.push({ path: f.specPath, desired, observed });
-      body[f.ontap] = desired;
-    }
-  }
-
   const rekeyTo = record.key_id !== undefined && record.key_id !== spec.keyId ? spec.keyId : undefined;
 
   let credentials: CredentialsCause | undefined;
   let proxyPassword = false;
   if (secrets) {
     const aws = secrets.aws;
-    const state = sentState(applied, aws.name, aws.resourceVersion, aws.keys);
-    if (state === 'never') credentials = 'never-applied';
-    else if (state === 'changed') credentials = 'secret-changed';
-    else if (record.access_key_id !== aws.accessKeyId) credentials = 'access-key-differs';
+    credentials = credentialsCause(applied, aws, record.access_key_id !== aws.accessKeyId, 'access-key-differs');
     if (credentials) {
       creds.access_key_id = aws.accessKeyId;
       creds.secret_access_key = aws.secretAccessKey;
       if (spec.skipVerify !== undefined) creds.skip_verify = spec.skipVerify;
     }
     const proxy = secrets.proxyPassword;
-    if (proxy && sentState(applied, proxy.name, proxy.resourceVersion, [proxy.key]) !== 'sent') {
+    if (proxy && proxyPasswordDue(applied, proxy)) {
       proxyPassword = true;
       body.proxy_password = proxy.value;
     }
@@ -92,22 +79,17 @@ export function computeDelta(
     rekeyTo,
     credentials,
     proxyPassword,
-    configPatch: Object.keys(body).length > 0 ? body : undefined,
-    credentialsPatch: Object.keys(creds).length > 0 ? creds : undefined,
+    configPatch: nonEmpty(body),
+    credentialsPatch: nonEmpty(creds),
     drift,
   };
 }
 
 /** createBody is the POST body for a new record: every create-able managed field that is set, and the Secrets. */
 export function createBody(spec: OntapAwsKmsSpec, secrets: ResolvedSecrets): AwsKmsCreateBody {
-  const settings: Record<string, ConfigValue> = {};
-  for (const f of MANAGED_FIELDS) {
-    const v = f.desired(spec);
-    if (v !== undefined && !f.patchOnly) settings[f.ontap] = v;
-  }
   return {
     ...(spec.svm ? { svm: { name: spec.svm.name } } : {}),
-    ...settings,
+    ...settings(MANAGED_FIELDS, spec, false),
     key_id: spec.keyId,
     region: spec.region,
     access_key_id: secrets.aws.accessKeyId,
@@ -118,12 +100,7 @@ export function createBody(spec: OntapAwsKmsSpec, secrets: ResolvedSecrets): Aws
 
 /** patchOnlyBody is the PATCH sent right after create: the PATCH-only fields that are set. */
 export function patchOnlyBody(spec: OntapAwsKmsSpec): AwsKmsPatchBody | undefined {
-  const body: Record<string, ConfigValue> = {};
-  for (const f of MANAGED_FIELDS) {
-    const v = f.desired(spec);
-    if (v !== undefined && f.patchOnly) body[f.ontap] = v;
-  }
-  return Object.keys(body).length > 0 ? (body) : undefined;
+  return nonEmpty(settings(MANAGED_FIELDS, spec, true));
 }
 
 /** appliedAfter returns the appliedSecrets list after sending what `delta` (or a create) sent. */
@@ -133,9 +110,5 @@ export function appliedAfter(
   sent: { credentials: boolean; proxyPassword: boolean },
 ): AppliedSecret[] {
   const proxy = secrets.proxyPassword;
-  return markSent(
-    applied,
-    [...(sent.credentials ? [secrets.aws] : []), ...(sent.proxyPassword && proxy ? [{ name: proxy.name, resourceVersion: proxy.resourceVersion, keys: [proxy.key] }] : [])],
-    [secrets.aws.name, ...(proxy ? [proxy.name] : [])],
-  );
+  return markSent(applied, [...(sent.credentials ? [secrets.aws] : []), ...(sent.proxyPassword && proxy ? [proxySent(proxy)] : [])], [secrets.aws.name, ...(proxy ? [proxy.name] : [])]);
 }

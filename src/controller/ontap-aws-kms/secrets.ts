@@ -3,12 +3,12 @@
  * validated with the shared readers of ../secrets.ts before anything is sent to ONTAP.
  */
 import type { OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
-import { mustGet, readKey, type SecretReader } from '../secrets.js';
+import { mustGet, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
 
 /** ResolvedSecrets are the values an OntapAwsKms sends, with the Secret versions they came from. */
 export interface ResolvedSecrets {
   readonly aws: { name: string; resourceVersion: string; keys: readonly string[]; accessKeyId: string; secretAccessKey: string };
-  readonly proxyPassword?: { name: string; resourceVersion: string; key: string; value: string };
+  readonly proxyPassword?: ProxyPassword;
 }
 
 /** resolveSecrets reads and validates every Secret the spec references. */
@@ -24,11 +24,6 @@ export async function resolveSecrets(reader: SecretReader, namespace: string, sp
       secretAccessKey: readKey(aws, namespace, ref.secretAccessKeyKey),
     },
   };
-  const proxyRef = spec.proxy?.passwordSecretRef;
-  if (!proxyRef) return resolved;
-  const proxy = proxyRef.name === aws.name ? aws : await mustGet(reader, namespace, proxyRef.name);
-  return {
-    ...resolved,
-    proxyPassword: { name: proxy.name, resourceVersion: proxy.resourceVersion, key: proxyRef.key, value: readKey(proxy, namespace, proxyRef.key) },
-  };
+  const proxyPassword = await readProxyPassword(reader, namespace, spec.proxy?.passwordSecretRef, aws);
+  return proxyPassword ? { ...resolved, proxyPassword } : resolved;
 }
