@@ -46,3 +46,49 @@ export function expectOntapError(res: SimResponse, status: number, code: string,
 export function records(res: SimResponse): Array<Record<string, unknown>> {
   return (res.json['records'] ?? []) as Array<Record<string, unknown>>;
 }
+
+/** AKV is the azure-key-vaults collection path. */
+export const AKV = '/api/security/azure-key-vaults';
+
+/** GCKMS is the gcp-kms collection path. */
+export const GCKMS = '/api/security/gcp-kms';
+
+/** AZURE_SECRET is a test Azure client secret; it must never come back from the simulator. */
+export const AZURE_SECRET = 'azure-sim-unit-client-secret-5521';
+
+/** GCP_CREDENTIALS is a test service-account JSON; it must never come back from the simulator. */
+export const GCP_CREDENTIALS = JSON.stringify({ client_email: 'ontap@sim-project.iam.gserviceaccount.com', private_key: 'gcp-sim-unit-private-key-8830' });
+
+/** azureBody is a valid azure-key-vaults POST body for `svm` (client-secret authentication). */
+export function azureBody(svm = 'svm1', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    svm: { name: svm },
+    client_id: 'aaaaaaaa-bbbb-aaaa-bbbb-aaaaaaaaaaaa',
+    tenant_id: 'zzzzzzzz-yyyy-zzzz-yyyy-zzzzzzzzzzzz',
+    name: 'https://sim-vault.vault.azure.net/',
+    key_id: 'https://sim-vault.vault.azure.net/keys/key1/a8e619fd8f234db3b0b95c59540e2a74',
+    client_secret: AZURE_SECRET,
+    ...extra,
+  };
+}
+
+/** gcpBody is a valid gcp-kms POST body for `svm`. */
+export function gcpBody(svm = 'svm1', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    svm: { name: svm },
+    project_id: 'sim-project',
+    key_ring_name: 'sim-ring',
+    key_ring_location: 'global',
+    key_name: 'key1',
+    application_credentials: GCP_CREDENTIALS,
+    ...extra,
+  };
+}
+
+/** createAt POSTs `body` to a collection and returns the new uuid (from Location). */
+export async function createAt(sim: SimulatorHandle, base: string, body: Record<string, unknown>, query = ''): Promise<string> {
+  const res = await simRequest(sim, 'POST', `${base}${query}`, { body });
+  expect(res.status, JSON.stringify(res.json)).to.equal(201);
+  const location = String(res.headers['location']);
+  return location.slice(location.lastIndexOf('/') + 1);
+}
