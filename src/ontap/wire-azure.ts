@@ -15,29 +15,20 @@ export type AzureAuthenticationMethod = 'client_secret' | 'certificate';
  * returns only the fields asked for. client_secret, client_certificate and proxy_password are
  * write-only and never returned.
  */
-export interface AzureKeyVaultRecord extends KeyManagerIdentity, KeyManagerStatus {
+export interface AzureKeyVaultRecord extends KeyManagerIdentity, KeyManagerStatus, Omit<AzureKeyVaultPatchBody, WriteOnly> {
   /** enabled is false for a configuration created with `create_inactive=true`. */
   readonly enabled?: boolean;
   readonly configuration?: { readonly name?: string; readonly uuid?: string };
   readonly authentication_method?: AzureAuthenticationMethod;
-  readonly client_id?: string;
-  readonly tenant_id?: string;
   /** name is the vault's URL, e.g. `https://myvault.vault.azure.net/`. */
   readonly name?: string;
   readonly key_id?: string;
-  readonly oauth_host?: string;
-  readonly vault_host?: string;
-  readonly port?: number;
-  readonly proxy_type?: string;
-  readonly proxy_host?: string;
-  readonly proxy_port?: number;
-  readonly proxy_username?: string;
-  readonly skip_verification?: boolean;
-  readonly verify_host?: boolean;
-  readonly verify_ip?: boolean;
   /** azure_reachability is advanced: returned only when named in `fields`. */
   readonly azure_reachability?: Reachability;
 }
+
+/** WriteOnly are the settings ONTAP takes but never returns. */
+type WriteOnly = 'client_secret' | 'client_certificate' | 'proxy_password';
 
 /** parseAzureKeyVaultRecord validates one azure-key-vaults record. */
 export function parseAzureKeyVaultRecord(v: unknown, path = 'record'): AzureKeyVaultRecord {

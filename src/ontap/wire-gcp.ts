@@ -14,29 +14,19 @@ export type GcpAuthenticationMethod = 'application_credentials_key' | 'sa_creden
  * GcpKmsRecord is one record as GET returns it; every member is optional because ONTAP returns
  * only the fields asked for. application_credentials and proxy_password are write-only.
  */
-export interface GcpKmsRecord extends KeyManagerIdentity, KeyManagerStatus {
+export interface GcpKmsRecord extends KeyManagerIdentity, KeyManagerStatus, Omit<GcpKmsSettings, WriteOnly> {
   readonly project_id?: string;
   readonly key_ring_name?: string;
   readonly key_ring_location?: string;
   readonly key_name?: string;
-  readonly authentication_method?: GcpAuthenticationMethod;
   /** caller_account is the client_email of the application credentials. */
   readonly caller_account?: string;
-  readonly privileged_account?: string;
-  readonly gce_metadata_server?: string;
-  readonly cloudkms_host?: string;
-  readonly oauth_host?: string;
-  readonly oauth_url?: string;
-  readonly port?: number;
-  readonly proxy_type?: string;
-  readonly proxy_host?: string;
-  readonly proxy_port?: number;
-  readonly proxy_username?: string;
-  readonly verify_host?: boolean;
-  readonly verify_ip?: boolean;
   /** google_reachability is advanced: returned only when named in `fields`. */
   readonly google_reachability?: Reachability;
 }
+
+/** WriteOnly are the settings ONTAP takes but never returns. */
+type WriteOnly = 'application_credentials' | 'proxy_password';
 
 /** parseGcpKmsRecord validates one gcp-kms record. */
 export function parseGcpKmsRecord(v: unknown, path = 'record'): GcpKmsRecord {

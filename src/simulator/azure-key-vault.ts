@@ -5,7 +5,7 @@
  * Authentication is a client secret or a PKCS12 client certificate, both write-only.
  */
 import { invalidField, SimError } from './http.js';
-import { assignDefined, type CloudStatus, type ErrorSpec, familySpec, identityMembers, newIdentity, optional, selfLink, type SimKeyManagerFamily, statusMembers } from './key-manager-family.js';
+import { assignDefined, type CloudStatus, type ErrorSpec, fallbackErrors, familySpec, identityMembers, newIdentity, optional, selfLink, type SimKeyManagerFamily, statusMembers } from './key-manager-family.js';
 import type { StoredAzureKeyVault } from './key-manager-records.js';
 import { type FieldRules, type Fields, num, str } from './key-manager-validate.js';
 import type { SimState, SimSvm } from './state.js';
@@ -46,19 +46,14 @@ export const AZURE_RULES: FieldRules = {
 /**
  * AZURE_ERRORS. From ONTAP's REST reference (9.10 and later): 65537120 AKV not configured for
  * the SVM (restore, rekey-internal, DELETE), 65536867 volume encryption keys still stored on
- * the key manager (DELETE), 65537515 failed to restore keys on some nodes (restore). Not found
- * in the reference reachable here, so the aws-kms code for the same condition: 65537541 (no
- * inputs), 65537919 (external rekey failed), 65537921 (cannot connect with these credentials),
- * 65537915 (unreachable), 65537551 (key protection unavailable on nodes).
+ * the key manager (DELETE), 65537515 failed to restore keys on some nodes (restore). The rest
+ * are fallbackErrors, and 65537551 (aws-kms's key protection unavailable) for `state`.
  */
 export const AZURE_ERRORS = {
+  ...fallbackErrors('Azure Key Vault'),
   notConfigured: { code: '65537120', message: 'Azure Key Vault is not configured for the given SVM.' },
   keysInUse: { code: '65536867', message: 'Volume encryption keys (VEK) for one or more encrypted volumes are stored on the key manager configured for the given SVM.' },
-  rekeyFailed: { code: '65537919', message: 'External rekey failed on one or more nodes.' },
   restoreFailed: { code: '65537515', message: 'Failed to restore keys on some nodes in the cluster.' },
-  noInputs: { code: '65537541', message: 'No inputs were provided for the patch request.' },
-  invalidCredentials: { code: '65537921', message: 'Unable to connect to Azure Key Vault using these credentials.' },
-  unreachable: { code: '65537915', message: 'Azure Key Vault is not reachable from all nodes.' },
   unavailable: { code: '65537551', message: 'AKV key protection is unavailable on the following nodes:' },
 } as const satisfies Record<string, ErrorSpec>;
 

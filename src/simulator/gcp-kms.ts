@@ -6,7 +6,7 @@
  * `sa_credentials_attachment`, the instance's attached service account.
  */
 import { invalidField, SimError } from './http.js';
-import { assignDefined, type CloudStatus, type ErrorSpec, familySpec, identityMembers, newIdentity, optional, selfLink, type SimKeyManagerFamily, statusMembers } from './key-manager-family.js';
+import { assignDefined, type CloudStatus, type ErrorSpec, fallbackErrors, familySpec, identityMembers, newIdentity, optional, selfLink, type SimKeyManagerFamily, statusMembers } from './key-manager-family.js';
 import type { StoredGcpKms } from './key-manager-records.js';
 import { type FieldRules, type Fields, num, str } from './key-manager-validate.js';
 import type { SimState, SimSvm } from './state.js';
@@ -57,17 +57,13 @@ export const GCP_RULES: FieldRules = {
  * GCP_ERRORS. From ONTAP's REST reference: 65537721 Google Cloud KMS not configured for the SVM
  * (DELETE, restore, rekey-internal), 65536867 volume encryption keys still stored on the key
  * manager (DELETE), 65537722 failed to restore keys (restore); 65537708 key protection
- * unavailable on nodes (gcp_kms.py's `state` example). Not found in the reference reachable
- * here, so the aws-kms code for the same condition: 65537541, 65537919, 65537921, 65537915.
+ * unavailable on nodes (gcp_kms.py's `state` example). The rest are fallbackErrors.
  */
 export const GCP_ERRORS = {
+  ...fallbackErrors('the Google Cloud Key Management Service'),
   notConfigured: { code: '65537721', message: 'The Google Cloud Key Management Service is not configured for the given SVM.' },
   keysInUse: { code: '65536867', message: 'Volume encryption keys (VEK) for one or more encrypted volumes are stored on the key manager configured for the given SVM.' },
-  rekeyFailed: { code: '65537919', message: 'External rekey failed on one or more nodes.' },
   restoreFailed: { code: '65537722', message: 'Failed to restore keys on the following nodes.' },
-  noInputs: { code: '65537541', message: 'No inputs were provided for the patch request.' },
-  invalidCredentials: { code: '65537921', message: 'Unable to connect to the Google Cloud Key Management Service using these credentials.' },
-  unreachable: { code: '65537915', message: 'The Google Cloud Key Management Service is not reachable from all nodes.' },
   unavailable: { code: '65537708', message: 'The Google Cloud Key Management Service key protection is unavailable on the following nodes:' },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -38,6 +38,20 @@ export interface FamilyErrors {
   readonly noInputs: ErrorSpec;
 }
 
+/**
+ * fallbackErrors are the codes the simulator answers for conditions whose Azure or GCP code it
+ * could not find in ONTAP's reference (only the aws-kms pages name them, ontap-rest.md): the
+ * aws-kms code for the same condition, worded for `cloud`. Change them here once known.
+ */
+export function fallbackErrors(cloud: string): { readonly rekeyFailed: ErrorSpec; readonly noInputs: ErrorSpec; readonly invalidCredentials: ErrorSpec; readonly unreachable: ErrorSpec } {
+  return {
+    rekeyFailed: { code: '65537919', message: 'External rekey failed on one or more nodes.' },
+    noInputs: { code: '65537541', message: 'No inputs were provided for the patch request.' },
+    invalidCredentials: { code: '65537921', message: `Unable to connect to ${cloud} using these credentials.` },
+    unreachable: { code: '65537915', message: `${cloud} is not reachable from all nodes.` },
+  };
+}
+
 /** SimKeyManagerFamily describes one endpoint family to the generic handlers. */
 export interface SimKeyManagerFamily<R extends StoredKeyManager> {
   /** base is the collection path, e.g. `/api/security/gcp-kms`. */

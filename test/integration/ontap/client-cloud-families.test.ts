@@ -6,26 +6,17 @@ import type { AzureKeyVaultCreateBody, AzureKeyVaultRecord } from '../../../src/
 import type { GcpKmsCreateBody, GcpKmsRecord } from '../../../src/ontap/wire-gcp.js';
 import { fingerprint } from '../../../src/simulator/fingerprint.js';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
+import { azureKeyVaultBody, gcpCredentials, gcpKmsBody } from '../../support/key-manager-bodies.js';
 import { createBody, newClient, rejection, SECRETS, startSim } from './fixtures.js';
 
-const GCP_CREDENTIALS = JSON.stringify({ client_email: 'ontap@integration.iam.gserviceaccount.com', private_key: SECRETS.gcpPrivateKey });
+const GCP_CREDENTIALS = gcpCredentials(SECRETS.gcpPrivateKey);
 
 function azureBody(svm: string): AzureKeyVaultCreateBody {
-  return {
-    svm: { name: svm },
-    client_id: 'aaaaaaaa-bbbb-aaaa-bbbb-aaaaaaaaaaaa',
-    tenant_id: 'zzzzzzzz-yyyy-zzzz-yyyy-zzzzzzzzzzzz',
-    name: 'https://integration.vault.azure.net/',
-    key_id: 'https://integration.vault.azure.net/keys/key1/1',
-    client_secret: SECRETS.azureSecret,
-    proxy_type: 'http',
-    proxy_host: 'proxy.corp',
-    proxy_port: 3128,
-  };
+  return { ...azureKeyVaultBody(svm, SECRETS.azureSecret), proxy_type: 'http', proxy_host: 'proxy.corp', proxy_port: 3128 };
 }
 
 function gcpBody(svm: string): GcpKmsCreateBody {
-  return { svm: { name: svm }, project_id: 'integration', key_ring_name: 'ring', key_ring_location: 'global', key_name: 'key1', application_credentials: GCP_CREDENTIALS };
+  return gcpKmsBody(svm, GCP_CREDENTIALS);
 }
 
 /**
@@ -48,7 +39,7 @@ const azureCase: FamilyCase<AzureKeyVaultRecord> = {
   secret: { field: 'client_secret', value: SECRETS.azureSecret },
   patch: { body: { client_id: 'new-client', client_secret: `${SECRETS.azureSecret}-2`, verify_ip: true }, read: (r) => [r.client_id, r.verify_ip], expected: ['new-client', true] },
   reachability: 'azure_reachability',
-  rekey: { body: { key_id: 'https://integration.vault.azure.net/keys/key2/2' }, read: (r) => r.key_id, expected: 'https://integration.vault.azure.net/keys/key2/2' },
+  rekey: { body: { key_id: 'https://sim-vault.vault.azure.net/keys/key2/2' }, read: (r) => r.key_id, expected: 'https://sim-vault.vault.azure.net/keys/key2/2' },
   keysInUseCode: '65536867',
 };
 

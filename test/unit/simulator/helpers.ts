@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
+import { azureKeyVaultBody, gcpCredentials, gcpKmsBody } from '../../support/key-manager-bodies.js';
 import { simRequest, type SimResponse } from '../../support/sim.js';
 
 /** KMS is the aws-kms collection path. */
@@ -57,32 +58,16 @@ export const GCKMS = '/api/security/gcp-kms';
 export const AZURE_SECRET = 'azure-sim-unit-client-secret-5521';
 
 /** GCP_CREDENTIALS is a test service-account JSON; it must never come back from the simulator. */
-export const GCP_CREDENTIALS = JSON.stringify({ client_email: 'ontap@sim-project.iam.gserviceaccount.com', private_key: 'gcp-sim-unit-private-key-8830' });
+export const GCP_CREDENTIALS = gcpCredentials('gcp-sim-unit-private-key-8830');
 
 /** azureBody is a valid azure-key-vaults POST body for `svm` (client-secret authentication). */
 export function azureBody(svm = 'svm1', extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    svm: { name: svm },
-    client_id: 'aaaaaaaa-bbbb-aaaa-bbbb-aaaaaaaaaaaa',
-    tenant_id: 'zzzzzzzz-yyyy-zzzz-yyyy-zzzzzzzzzzzz',
-    name: 'https://sim-vault.vault.azure.net/',
-    key_id: 'https://sim-vault.vault.azure.net/keys/key1/a8e619fd8f234db3b0b95c59540e2a74',
-    client_secret: AZURE_SECRET,
-    ...extra,
-  };
+  return { ...azureKeyVaultBody(svm, AZURE_SECRET), ...extra };
 }
 
 /** gcpBody is a valid gcp-kms POST body for `svm`. */
 export function gcpBody(svm = 'svm1', extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    svm: { name: svm },
-    project_id: 'sim-project',
-    key_ring_name: 'sim-ring',
-    key_ring_location: 'global',
-    key_name: 'key1',
-    application_credentials: GCP_CREDENTIALS,
-    ...extra,
-  };
+  return { ...gcpKmsBody(svm, GCP_CREDENTIALS), ...extra };
 }
 
 /** createAt POSTs `body` to a collection and returns the new uuid (from Location). */
