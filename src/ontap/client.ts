@@ -1,6 +1,7 @@
 /**
  * OntapClient: typed calls for the ONTAP endpoints the operator uses (cluster, SVMs, and the
- * whole aws-kms family) over one Transport. Writes that ONTAP answers with 202 are followed to
+ * cloud key-manager families AWS_KMS, AZURE_KEY_VAULT and GCP_KMS through one set of generic
+ * calls) over one Transport. Writes that ONTAP answers with 202 are followed to
  * the job's end, so every write either resolves or throws a typed error. Every call takes an
  * optional AbortSignal as its last parameter; an aborted call throws OntapAbortedError.
  */
@@ -45,7 +46,7 @@ export type Filters = Readonly<Record<string, string>>;
 /** ListAwsKmsOptions select records and fields of a key-manager collection (aws-kms and the others). */
 export interface ListAwsKmsOptions {
   readonly filters?: Filters | undefined;
-  /** fields to return; name the advanced ones (`state`, `amazon_reachability`, `ekmip_reachability`) explicitly. */
+  /** fields to return; name the advanced ones (`state`, `amazon_reachability` / `azure_reachability` / `google_reachability`, `ekmip_reachability`) explicitly. */
   readonly fields?: readonly string[] | undefined;
   /** maxRecords is the page size; every page is fetched by following `_links.next`. */
   readonly maxRecords?: number | undefined;
