@@ -1,6 +1,7 @@
 /**
  * OntapClient: typed calls for the ONTAP endpoints the operator uses (cluster, SVMs, and the
- * whole aws-kms family) over one Transport. Writes that ONTAP answers with 202 are followed to
+ * cloud key-manager families AWS_KMS, AZURE_KEY_VAULT and GCP_KMS through one set of generic
+ * calls) over one Transport. Writes that ONTAP answers with 202 are followed to
  * the job's end, so every write either resolves or throws a typed error. Every call takes an
  * optional AbortSignal as its last parameter; an aborted call throws OntapAbortedError.
  */
@@ -9,6 +10,8 @@ import { type JobWaitOptions, waitForJob } from './jobs.js';
 import type { KeyManagerAction, KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
 import { ParseError } from './parse.js';
 import { clip, isApiPath, type RawResponse, Transport, type TransportOptions } from './transport.js';
+import { type AzureKeyVaultRecord, parseAzureKeyVaultRecord } from './wire-azure.js';
+import { type GcpKmsRecord, parseGcpKmsRecord } from './wire-gcp.js';
 import {
   type AwsKmsCreateBody,
   type AwsKmsPatchBody,
@@ -43,7 +46,7 @@ export type Filters = Readonly<Record<string, string>>;
 /** ListAwsKmsOptions select records and fields of a key-manager collection (aws-kms and the others). */
 export interface ListAwsKmsOptions {
   readonly filters?: Filters | undefined;
-  /** fields to return; name the advanced ones (`state`, `amazon_reachability`, `ekmip_reachability`) explicitly. */
+  /** fields to return; name the advanced ones (`state`, `amazon_reachability` / `azure_reachability` / `google_reachability`, `ekmip_reachability`) explicitly. */
   readonly fields?: readonly string[] | undefined;
   /** maxRecords is the page size; every page is fetched by following `_links.next`. */
   readonly maxRecords?: number | undefined;
@@ -54,6 +57,16 @@ export const AWS_KMS_PATH = '/api/security/aws-kms';
 
 /** AWS_KMS is the aws-kms key-manager family. */
 export const AWS_KMS: KeyManagerFamily<AwsKmsRecord> = { noun: 'aws-kms', path: AWS_KMS_PATH, parse: parseAwsKmsRecord };
+
+/** AZURE_KEY_VAULT is the azure-key-vaults key-manager family (rekey-external takes `{key_id}`). */
+export const AZURE_KEY_VAULT: KeyManagerFamily<AzureKeyVaultRecord> = {
+  noun: 'azure-key-vault',
+  path: '/api/security/azure-key-vaults',
+  parse: parseAzureKeyVaultRecord,
+};
+
+/** GCP_KMS is the gcp-kms key-manager family (rekey-external takes `{key_name, ...}`). */
+export const GCP_KMS: KeyManagerFamily<GcpKmsRecord> = { noun: 'gcp-kms', path: '/api/security/gcp-kms', parse: parseGcpKmsRecord };
 
 /** OntapClient talks to one ONTAP cluster. */
 export class OntapClient {

@@ -5,7 +5,7 @@
  * write-only credentials, `rekey-external`, `rekey-internal` and `restore` actions, jobs), so one
  * set of client calls serves them all; the family says where and how to read its records.
  */
-import type { SvmRef } from './wire.js';
+import type { SvmRef } from './wire-key-manager.js';
 
 /** KeyManagerRecord is what every family's record has: its uuid and its scope. */
 export interface KeyManagerRecord {

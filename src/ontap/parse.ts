@@ -101,3 +101,46 @@ export function optObject<T>(
 export function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
+
+/** ScalarKeys name a record's optional string, number and boolean members. */
+export interface ScalarKeys<S extends string, N extends string, B extends string> {
+  readonly strings?: readonly S[];
+  readonly numbers?: readonly N[];
+  readonly booleans?: readonly B[];
+}
+
+/** scalars reads the optional scalar members named in `keys`; absent ones stay absent. */
+export function scalars<S extends string = never, N extends string = never, B extends string = never>(
+  o: JsonObject,
+  path: string,
+  keys: ScalarKeys<S, N, B>,
+): { [K in S]?: string } & { [K in N]?: number } & { [K in B]?: boolean } {
+  const out: Record<string, string | number | boolean> = {};
+  for (const k of keys.strings ?? []) {
+    const v = optString(o, k, path);
+    if (v !== undefined) out[k] = v;
+  }
+  for (const k of keys.numbers ?? []) {
+    const v = optNumber(o, k, path);
+    if (v !== undefined) out[k] = v;
+  }
+  for (const k of keys.booleans ?? []) {
+    const v = optBoolean(o, k, path);
+    if (v !== undefined) out[k] = v;
+  }
+  return out as { [K in S]?: string } & { [K in N]?: number } & { [K in B]?: boolean };
+}
+
+/** optEnum reads an optional string member that must be one of `values`; another value is left out, as ONTAP adds values over releases. */
+export function optEnum<T extends string>(o: JsonObject, key: string, path: string, values: readonly T[]): T | undefined {
+  const v = optString(o, key, path);
+  return values.find((x) => x === v);
+}
+
+/**
+ * defined returns `{[key]: value}` or `{}`: spreading it keeps absent members absent instead of
+ * present-but-undefined, so a record compares equal to what ONTAP sent.
+ */
+export function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}

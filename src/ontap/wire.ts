@@ -5,8 +5,8 @@
 import {
   asArray,
   asObject,
+  defined,
   type JsonObject,
-  optBoolean,
   optCode,
   optNumber,
   optObject,
@@ -14,46 +14,32 @@ import {
   ParseError,
   reqNumber,
   reqString,
+  scalars,
 } from './parse.js';
+import {
+  type KeyManagerIdentity,
+  type KeyManagerState,
+  type KeyManagerStatus,
+  parseIdentity,
+  parseReachability,
+  parseStatus,
+  type Reachability,
+} from './wire-key-manager.js';
 
 export type { AwsKmsCreateBody, AwsKmsPatchBody } from './request-bodies.js';
+export type { EkmipReachability, KeyManagerState, Reachability, SvmRef } from './wire-key-manager.js';
 
-/** SvmRef is the `svm` member of an SVM-scoped record. */
-export interface SvmRef {
-  readonly name: string;
-  readonly uuid: string;
-}
-
-/** AwsKmsState is the advanced `state` member: is key protection available cluster-wide. */
-export interface AwsKmsState {
-  readonly cluster_state?: boolean;
-  readonly code?: string;
-  readonly message?: string;
-}
+/** AwsKmsState is the advanced `state` member of an aws-kms record. */
+export type AwsKmsState = KeyManagerState;
 
 /** AmazonReachability is the advanced `amazon_reachability` member. */
-export interface AmazonReachability {
-  readonly reachable?: boolean;
-  readonly code?: string;
-  readonly message?: string;
-}
-
-/** EkmipReachability is one node's entry of the advanced `ekmip_reachability` array. */
-export interface EkmipReachability {
-  readonly node?: { readonly name?: string; readonly uuid?: string };
-  readonly reachable?: boolean;
-  readonly code?: string;
-  readonly message?: string;
-}
+export type AmazonReachability = Reachability;
 
 /**
  * AwsKmsRecord is one `/security/aws-kms` record as GET returns it. Every member is optional
  * because ONTAP returns only the fields asked for; write-only fields are absent by design.
  */
-export interface AwsKmsRecord {
-  readonly uuid?: string;
-  readonly svm?: SvmRef;
-  readonly scope?: 'svm' | 'cluster';
+export interface AwsKmsRecord extends KeyManagerIdentity, KeyManagerStatus {
   readonly key_id?: string;
   readonly region?: string;
   readonly access_key_id?: string;
@@ -72,9 +58,7 @@ export interface AwsKmsRecord {
   readonly verify_host?: boolean;
   readonly verify_ip?: boolean;
   readonly skip_verify?: boolean;
-  readonly state?: AwsKmsState;
   readonly amazon_reachability?: AmazonReachability;
-  readonly ekmip_reachability?: readonly EkmipReachability[];
 }
 
 /** ClusterVersion is `version` of GET /cluster. */
@@ -133,64 +117,18 @@ export interface JobLink {
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'paused', 'success', 'failure'];
 
-function parseStatusLike(o: JsonObject, path: string): { reachable?: boolean; code?: string; message?: string } {
-  return {
-    ...defined('reachable', optBoolean(o, 'reachable', path)),
-    ...defined('code', optCode(o, 'code', path)),
-    ...defined('message', optString(o, 'message', path)),
-  };
-}
-
 /** parseAwsKmsRecord validates one aws-kms record. */
 export function parseAwsKmsRecord(v: unknown, path = 'record'): AwsKmsRecord {
   const o = asObject(v, path);
-  const rawScope = optString(o, 'scope', path);
-  const scope: 'svm' | 'cluster' | undefined = rawScope === 'svm' || rawScope === 'cluster' ? rawScope : undefined;
-  const ekmip = o['ekmip_reachability'];
   return {
-    ...defined('uuid', optString(o, 'uuid', path)),
-    ...defined('svm', optObject(o, 'svm', path, (s, p) => ({ name: reqString(s, 'name', p), uuid: reqString(s, 'uuid', p) }))),
-    ...defined('scope', scope),
-    ...defined('key_id', optString(o, 'key_id', path)),
-    ...defined('region', optString(o, 'region', path)),
-    ...defined('access_key_id', optString(o, 'access_key_id', path)),
-    ...defined('service', optString(o, 'service', path)),
-    ...defined('default_domain', optString(o, 'default_domain', path)),
-    ...defined('host', optString(o, 'host', path)),
-    ...defined('port', optNumber(o, 'port', path)),
-    ...defined('proxy_type', optString(o, 'proxy_type', path)),
-    ...defined('proxy_host', optString(o, 'proxy_host', path)),
-    ...defined('proxy_port', optNumber(o, 'proxy_port', path)),
-    ...defined('proxy_username', optString(o, 'proxy_username', path)),
-    ...defined('polling_period', optNumber(o, 'polling_period', path)),
-    ...defined('encryption_context', optString(o, 'encryption_context', path)),
-    ...defined('timeout', optNumber(o, 'timeout', path)),
-    ...defined('verify', optBoolean(o, 'verify', path)),
-    ...defined('verify_host', optBoolean(o, 'verify_host', path)),
-    ...defined('verify_ip', optBoolean(o, 'verify_ip', path)),
-    ...defined('skip_verify', optBoolean(o, 'skip_verify', path)),
-    ...defined('state', optObject(o, 'state', path, (s, p) => ({
-      ...defined('cluster_state', optBoolean(s, 'cluster_state', p)),
-      ...defined('code', optCode(s, 'code', p)),
-      ...defined('message', optString(s, 'message', p)),
-    }))),
-    ...defined('amazon_reachability', optObject(o, 'amazon_reachability', path, parseStatusLike)),
-    ...defined(
-      'ekmip_reachability',
-      ekmip === undefined || ekmip === null
-        ? undefined
-        : asArray(ekmip, `${path}.ekmip_reachability`).map((e, i) => {
-            const p = `${path}.ekmip_reachability[${i}]`;
-            const eo = asObject(e, p);
-            return {
-              ...parseStatusLike(eo, p),
-              ...defined('node', optObject(eo, 'node', p, (n, np) => ({
-                ...defined('name', optString(n, 'name', np)),
-                ...defined('uuid', optString(n, 'uuid', np)),
-              }))),
-            };
-          }),
-    ),
+    ...parseIdentity(o, path),
+    ...scalars(o, path, {
+      strings: ['key_id', 'region', 'access_key_id', 'service', 'default_domain', 'host', 'proxy_type', 'proxy_host', 'proxy_username', 'encryption_context'],
+      numbers: ['port', 'proxy_port', 'polling_period', 'timeout'],
+      booleans: ['verify', 'verify_host', 'verify_ip', 'skip_verify'],
+    }),
+    ...parseStatus(o, path),
+    ...defined('amazon_reachability', optObject(o, 'amazon_reachability', path, parseReachability)),
   };
 }
 
@@ -280,12 +218,4 @@ export function parseCollection(v: unknown): Collection {
     }
   }
   return { records, numRecords, ...defined('nextHref', nextHref) };
-}
-
-/**
- * defined returns `{[key]: value}` or `{}`: spreading it keeps absent members absent instead of
- * present-but-undefined, so a record compares equal to what ONTAP sent.
- */
-function defined<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
 }

@@ -2,7 +2,7 @@
  * The simulator's HTTP control API under `/_sim/` (JSON, unauthenticated, test-only). Each
  * route is a thin parse-and-call over SimControl.
  */
-import type { AsyncUpdate, AwsUpdate, SimControl } from './control.js';
+import type { AsyncUpdate, AwsUpdate, CloudUpdate, SimControl } from './control.js';
 import { parseFaultRule } from './faults.js';
 import type { JsonBody } from './http.js';
 import type { Reply } from './reply.js';
@@ -39,6 +39,15 @@ function dispatch(control: SimControl, method: string, path: string, b: JsonBody
       return control.clearFaults(name) ? ok() : { status: 404, body: { error: `no fault ${name}` } };
     case 'PUT /aws':
       control.setAws(parseAws(b));
+      return ok();
+    case 'PUT /azure':
+      control.setAzure(parseCloud(b));
+      return ok();
+    case 'PUT /gcp':
+      control.setGcp(parseCloud(b));
+      return ok();
+    case 'PUT /svms/:name/kmip':
+      control.setKmip(name, bool(b, 'configured'));
       return ok();
     case 'PUT /nodes/:name/ekmip':
       return control.setEkmip(name, bool(b, 'reachable')) ? ok() : { status: 404, body: { error: `no node ${name}` } };
@@ -78,6 +87,18 @@ function num(b: JsonBody, key: string): number {
   const v = b[key];
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ControlError(`${key} must be a non-negative number`);
   return v;
+}
+
+function parseCloud(b: JsonBody): CloudUpdate {
+  const out: { accepted?: CloudUpdate['accepted']; reachable?: boolean } = {};
+  if (b['reachable'] !== undefined) out.reachable = bool(b, 'reachable');
+  const list = b['accepted'];
+  if (list === null) out.accepted = null;
+  else if (list !== undefined) {
+    if (!Array.isArray(list) || !list.every((x): x is string => typeof x === 'string')) throw new ControlError('accepted must be an array of strings or null');
+    out.accepted = list;
+  }
+  return out;
 }
 
 function parseAws(b: JsonBody): AwsUpdate {

@@ -3,11 +3,20 @@
  * `/_sim/` and the in-process handle both call these, so the two cannot drift apart.
  */
 import { type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.js';
-import type { AwsCredentials, RequestLogEntry, SimState } from './state.js';
+import type { AwsCredentials, CloudSettings, RequestLogEntry, SimState } from './state.js';
 
 /** AwsUpdate changes what simulated AWS accepts; `acceptedCredentials: null` means "any pair". */
 export interface AwsUpdate {
   readonly acceptedCredentials?: readonly AwsCredentials[] | null;
+  readonly reachable?: boolean;
+}
+
+/**
+ * CloudUpdate changes what simulated Azure or Google Cloud accepts: `accepted` lists the client
+ * secrets / certificates (Azure) or application-credentials JSON (Google); null means "any".
+ */
+export interface CloudUpdate {
+  readonly accepted?: readonly string[] | null;
   readonly reachable?: boolean;
 }
 
@@ -55,6 +64,22 @@ export class SimControl {
       this.state.aws.acceptedCredentials = update.acceptedCredentials === null ? undefined : [...update.acceptedCredentials];
     }
     if (update.reachable !== undefined) this.state.aws.reachable = update.reachable;
+  }
+
+  /** setAzure changes the simulated Azure Key Vault service. */
+  setAzure(update: CloudUpdate): void {
+    applyCloud(this.state.azure, update);
+  }
+
+  /** setGcp changes the simulated Google Cloud KMS. */
+  setGcp(update: CloudUpdate): void {
+    applyCloud(this.state.gcp, update);
+  }
+
+  /** setKmip marks an SVM (or, by the cluster's name, the admin SVM) as having a KMIP key manager configured. */
+  setKmip(svm: string, configured: boolean): void {
+    if (configured) this.state.kmip.add(svm);
+    else this.state.kmip.delete(svm);
   }
 
   /** setEkmip sets one node's embedded-KMIP reachability; false when there is no such node. */
@@ -112,4 +137,9 @@ export class SimControl {
   reset(): void {
     this.state.reset();
   }
+}
+
+function applyCloud(cloud: CloudSettings, update: CloudUpdate): void {
+  if (update.accepted !== undefined) cloud.accepted = update.accepted === null ? undefined : [...update.accepted];
+  if (update.reachable !== undefined) cloud.reachable = update.reachable;
 }

@@ -4,8 +4,14 @@
  */
 import { createHash } from 'node:crypto';
 
-/** WRITE_ONLY_FIELDS are the aws-kms fields ONTAP accepts but never returns. */
-export const WRITE_ONLY_FIELDS: ReadonlySet<string> = new Set(['secret_access_key', 'proxy_password']);
+/** WRITE_ONLY_FIELDS are the key-manager fields (every family) ONTAP accepts but never returns. */
+export const WRITE_ONLY_FIELDS: ReadonlySet<string> = new Set([
+  'secret_access_key',
+  'proxy_password',
+  'client_secret',
+  'client_certificate',
+  'application_credentials',
+]);
 
 /** fingerprint returns `sha256:` and the first 12 hex digits of the value's SHA-256. */
 export function fingerprint(value: string): string {

@@ -12,14 +12,17 @@ import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { sleep } from '../runtime/backoff.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
-import { AWS_KMS_BASE, routeAwsKms } from './aws-kms-handlers.js';
+import { AWS_KMS_FAMILY } from './aws-kms.js';
+import { AZURE_KEY_VAULT_FAMILY } from './azure-key-vault.js';
 import { routeCluster } from './cluster-handlers.js';
 import { SimControl } from './control.js';
 import { routeControl } from './control-api.js';
 import { type FaultAction, withNextHref } from './faults.js';
 import { maskWriteOnly } from './fingerprint.js';
+import { GCP_KMS_FAMILY } from './gcp-kms.js';
 import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, streamFiller } from './http.js';
-import type { Reply } from './reply.js';
+import { routeKeyManager } from './key-manager-handlers.js';
+import type { Ctx, Reply } from './reply.js';
 import { type RequestLogEntry, SimState } from './state.js';
 import { generateTlsMaterial } from './tls.js';
 
@@ -182,7 +185,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
         throw new SimError(401, '6', 'Authentication failed: not authorized for that command.');
       }
       const ctx = { state, method, path, params: url.searchParams, body: parseJsonBody(text) };
-      const routed = path.startsWith(AWS_KMS_BASE) ? await routeAwsKms(ctx) : routeCluster(ctx);
+      const routed = await route(ctx);
       if (routed === undefined) throw new SimError(404, '3', `API not found: ${method} ${path}`);
       reply = fault?.nextHref === undefined ? routed : { ...routed, body: withNextHref(routed.body, fault.nextHref === 'self' ? `${url.pathname}${url.search}` : fault.nextHref) };
     } catch (err) {
@@ -196,6 +199,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
   } finally {
     state.inFlight--;
   }
+}
+
+/** route dispatches an authenticated /api request to a key-manager family or the cluster endpoints. */
+function route(ctx: Ctx): Promise<Reply | undefined> {
+  const under = (base: string): boolean => ctx.path === base || ctx.path.startsWith(`${base}/`);
+  if (under(AWS_KMS_FAMILY.base)) return routeKeyManager(AWS_KMS_FAMILY, ctx);
+  if (under(AZURE_KEY_VAULT_FAMILY.base)) return routeKeyManager(AZURE_KEY_VAULT_FAMILY, ctx);
+  if (under(GCP_KMS_FAMILY.base)) return routeKeyManager(GCP_KMS_FAMILY, ctx);
+  return Promise.resolve(routeCluster(ctx));
 }
 
 /**

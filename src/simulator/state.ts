@@ -4,9 +4,13 @@
  * handler or the control API reads or changes lives here.
  */
 import { randomUUID } from 'node:crypto';
-import { fingerprint } from './fingerprint.js';
+import { fingerprint, maskWriteOnly } from './fingerprint.js';
 import { FaultSet } from './faults.js';
 import { JobStore } from './jobs.js';
+import type { StoredKeyManager } from './key-manager-family.js';
+import type { StoredAwsKms, StoredAzureKeyVault, StoredGcpKms } from './key-manager-records.js';
+
+export type { StoredAwsKms, StoredAzureKeyVault, StoredGcpKms } from './key-manager-records.js';
 
 /** SimSvm is one SVM. */
 export interface SimSvm {
@@ -21,33 +25,6 @@ export interface SimNode {
   ekmipReachable: boolean;
 }
 
-/** StoredAwsKms is an aws-kms record as the cluster keeps it, write-only values included. */
-export interface StoredAwsKms {
-  uuid: string;
-  svm: SimSvm | undefined;
-  scope: 'svm' | 'cluster';
-  key_id: string;
-  region: string;
-  access_key_id: string;
-  secret_access_key: string;
-  service: string;
-  default_domain: string;
-  host: string;
-  port: number;
-  proxy_type?: string;
-  proxy_host?: string;
-  proxy_port?: number;
-  proxy_username?: string;
-  proxy_password?: string;
-  polling_period: number;
-  encryption_context?: string;
-  timeout: number;
-  verify: boolean;
-  verify_host: boolean;
-  verify_ip: boolean;
-  skip_verify: boolean;
-}
-
 /** AwsCredentials is an access key pair "AWS" accepts. */
 export interface AwsCredentials {
   readonly accessKeyId: string;
@@ -58,6 +35,16 @@ export interface AwsCredentials {
 export interface AwsSettings {
   /** acceptedCredentials: when undefined, any non-empty pair is accepted. */
   acceptedCredentials: AwsCredentials[] | undefined;
+  reachable: boolean;
+}
+
+/**
+ * CloudSettings describe simulated Azure or Google Cloud: which credentials (an Azure client
+ * secret or certificate, a Google application-credentials JSON) it accepts, and whether it is reachable.
+ */
+export interface CloudSettings {
+  /** accepted: when undefined, any non-empty credential is accepted. */
+  accepted: string[] | undefined;
   reachable: boolean;
 }
 
@@ -101,9 +88,16 @@ export class SimState {
   readonly clusterUuid: string;
   svms: SimSvm[] = [];
   nodes: SimNode[] = [];
+  /** records are the aws-kms records (the name predates the other families). */
   readonly records = new Map<string, StoredAwsKms>();
+  readonly azureKeyVaults = new Map<string, StoredAzureKeyVault>();
+  readonly gcpKms = new Map<string, StoredGcpKms>();
+  /** kmip names the SVMs (the cluster name: the admin SVM) with a KMIP or onboard key manager configured. */
+  readonly kmip = new Set<string>();
   readonly keysInUse = new Set<string>();
   aws: AwsSettings = { acceptedCredentials: undefined, reachable: true };
+  azure: CloudSettings = { accepted: undefined, reachable: true };
+  gcp: CloudSettings = { accepted: undefined, reachable: true };
   async: AsyncSettings = { enabled: false, delayMs: 200, fail: undefined };
   readonly faults = new FaultSet();
   readonly requestLog: RequestLogEntry[] = [];
@@ -129,8 +123,13 @@ export class SimState {
     const n = this.options.nodes ?? 2;
     this.nodes = Array.from({ length: n }, (_, i) => ({ name: `node${i + 1}`, uuid: randomUUID(), ekmipReachable: true }));
     this.records.clear();
+    this.azureKeyVaults.clear();
+    this.gcpKms.clear();
+    this.kmip.clear();
     this.keysInUse.clear();
     this.aws = { acceptedCredentials: undefined, reachable: true };
+    this.azure = { accepted: undefined, reachable: true };
+    this.gcp = { accepted: undefined, reachable: true };
     this.async = { enabled: false, delayMs: 200, fail: undefined };
     this.faults.clear();
     this.requestLog.length = 0;
@@ -145,12 +144,28 @@ export class SimState {
     return this.svms.find((s) => (ref.name === undefined || s.name === ref.name) && (ref.uuid === undefined || s.uuid === ref.uuid));
   }
 
-  /** recordFor returns the record configured for an SVM (undefined svm = cluster scope). */
-  recordFor(svm: SimSvm | undefined): StoredAwsKms | undefined {
-    for (const r of this.records.values()) {
-      if (svm === undefined ? r.scope === 'cluster' : r.svm?.uuid === svm.uuid) return r;
+  /**
+   * keyManagerFor names the enabled key manager of an SVM (undefined svm = cluster scope) in any
+   * family, or KMIP, or returns undefined when there is none: ONTAP allows one per SVM.
+   */
+  keyManagerFor(svm: SimSvm | undefined): string | undefined {
+    const families: ReadonlyArray<readonly [string, ReadonlyMap<string, StoredKeyManager>]> = [
+      ['aws-kms', this.records],
+      ['azure-key-vault', this.azureKeyVaults],
+      ['gcp-kms', this.gcpKms],
+    ];
+    for (const [noun, records] of families) {
+      for (const r of records.values()) {
+        if (r.enabled && (svm === undefined ? r.scope === 'cluster' : r.svm?.uuid === svm.uuid)) return noun;
+      }
     }
-    return undefined;
+    return this.kmip.has(svm?.name ?? this.clusterName) ? 'kmip' : undefined;
+  }
+
+  /** cloudAccepts tells whether simulated Azure or Google Cloud takes this credential. */
+  cloudAccepts(cloud: CloudSettings, credential: string | undefined): boolean {
+    if (!cloud.reachable || credential === undefined || credential === '') return false;
+    return cloud.accepted === undefined || cloud.accepted.includes(credential);
   }
 
   /** credentialsAccepted tells whether "AWS" takes this key pair. */
@@ -162,7 +177,7 @@ export class SimState {
   }
 
   /** keysInUseFor tells whether DELETE must refuse: keys stored for the record's SVM (cluster scope: the cluster name). */
-  keysInUseFor(record: StoredAwsKms): boolean {
+  keysInUseFor(record: StoredKeyManager): boolean {
     return this.keysInUse.has(record.svm?.name ?? this.clusterName);
   }
 
@@ -172,11 +187,10 @@ export class SimState {
       cluster: { name: this.clusterName, uuid: this.clusterUuid },
       svms: this.svms,
       nodes: this.nodes,
-      records: [...this.records.values()].map((r) => ({
-        ...r,
-        secret_access_key: fingerprint(r.secret_access_key),
-        ...(r.proxy_password !== undefined ? { proxy_password: fingerprint(r.proxy_password) } : {}),
-      })),
+      records: [...this.records.values()].map((r) => maskWriteOnly(r)),
+      azureKeyVaults: [...this.azureKeyVaults.values()].map((r) => maskWriteOnly(r)),
+      gcpKms: [...this.gcpKms.values()].map((r) => maskWriteOnly(r)),
+      kmip: [...this.kmip],
       keysInUse: [...this.keysInUse],
       aws: {
         reachable: this.aws.reachable,
@@ -185,6 +199,8 @@ export class SimState {
           secretAccessKey: fingerprint(c.secretAccessKey),
         })),
       },
+      azure: { reachable: this.azure.reachable, accepted: this.azure.accepted?.map(fingerprint) },
+      gcp: { reachable: this.gcp.reachable, accepted: this.gcp.accepted?.map(fingerprint) },
       async: this.async,
       faults: this.faults.list(),
       jobs: this.jobs.list().map((j) => ({ uuid: j.uuid, state: j.state, description: j.description })),

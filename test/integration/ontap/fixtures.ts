@@ -13,6 +13,8 @@ export const SECRETS = {
   awsSecret: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCY-integration-aws-secret',
   proxyPassword: 'pr0xy-integration-password-7741',
   ontapPassword: 'ontap-integration-password-9913',
+  azureSecret: 'azure-integration-client-secret-3307',
+  gcpPrivateKey: 'gcp-integration-private-key-6142',
 } as const;
 
 /** ONTAP_USER is the simulator's user in these tests. */

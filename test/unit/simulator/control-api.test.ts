@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
 import { simRequest, startTestSim } from '../../support/sim.js';
-import { createBody, createKms, expectOntapError, KMS, SECRET } from './helpers.js';
+import { AKV, AZURE_SECRET, azureBody, createBody, createKms, expectOntapError, GCKMS, GCP_CREDENTIALS, gcpBody, KMS, SECRET } from './helpers.js';
 
 describe('ontap-sim: control API under /_sim/', () => {
   let sim: SimulatorHandle;
@@ -63,6 +63,30 @@ describe('ontap-sim: control API under /_sim/', () => {
     await simRequest(sim, 'PUT', '/_sim/aws', { body: { acceptedCredentials: [{ accessKeyId: 'A1', secretAccessKey: 'S1' }] } });
     expectOntapError(await simRequest(sim, 'POST', KMS, { body: createBody() }), 400, '65537921');
     await simRequest(sim, 'PUT', '/_sim/aws', { body: { acceptedCredentials: null } });
+    expect((await simRequest(sim, 'POST', KMS, { body: createBody() })).status).to.equal(201);
+  });
+
+  it('PUT /_sim/azure and /_sim/gcp set the accepted credentials and reachability; null accepts any again', async () => {
+    await simRequest(sim, 'PUT', '/_sim/azure', { body: { accepted: ['other-secret'] } });
+    await simRequest(sim, 'PUT', '/_sim/gcp', { body: { reachable: false } });
+    expectOntapError(await simRequest(sim, 'POST', AKV, { body: azureBody() }), 400, '65537921');
+    expectOntapError(await simRequest(sim, 'POST', GCKMS, { body: gcpBody('svm1') }), 400, '65537921');
+    await simRequest(sim, 'PUT', '/_sim/azure', { body: { accepted: null } });
+    expect((await simRequest(sim, 'POST', AKV, { body: azureBody() })).status).to.equal(201);
+    const state = (await simRequest(sim, 'GET', '/_sim/state')).json;
+    expect(state['gcp']).to.deep.include({ reachable: false });
+    expect(JSON.stringify(state)).to.not.include(AZURE_SECRET).and.not.include(GCP_CREDENTIALS);
+  });
+
+  it('refuses a malformed PUT /_sim/azure with 400', async () => {
+    expect((await simRequest(sim, 'PUT', '/_sim/azure', { body: { accepted: 'one' } })).status).to.equal(400);
+    expect((await simRequest(sim, 'PUT', '/_sim/svms/svm1/kmip', { body: {} })).status).to.equal(400);
+  });
+
+  it('PUT /_sim/svms/{name}/kmip gives the SVM a KMIP key manager, so cloud ones are refused', async () => {
+    await simRequest(sim, 'PUT', '/_sim/svms/svm1/kmip', { body: { configured: true } });
+    expectOntapError(await simRequest(sim, 'POST', KMS, { body: createBody() }), 400, '65537910');
+    await simRequest(sim, 'PUT', '/_sim/svms/svm1/kmip', { body: { configured: false } });
     expect((await simRequest(sim, 'POST', KMS, { body: createBody() })).status).to.equal(201);
   });
 

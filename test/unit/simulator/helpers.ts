@@ -4,6 +4,7 @@
  */
 import { expect } from 'chai';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
+import { azureKeyVaultBody, gcpCredentials, gcpKmsBody } from '../../support/key-manager-bodies.js';
 import { simRequest, type SimResponse } from '../../support/sim.js';
 
 /** KMS is the aws-kms collection path. */
@@ -45,4 +46,34 @@ export function expectOntapError(res: SimResponse, status: number, code: string,
 /** records returns the records array of a collection answer. */
 export function records(res: SimResponse): Array<Record<string, unknown>> {
   return (res.json['records'] ?? []) as Array<Record<string, unknown>>;
+}
+
+/** AKV is the azure-key-vaults collection path. */
+export const AKV = '/api/security/azure-key-vaults';
+
+/** GCKMS is the gcp-kms collection path. */
+export const GCKMS = '/api/security/gcp-kms';
+
+/** AZURE_SECRET is a test Azure client secret; it must never come back from the simulator. */
+export const AZURE_SECRET = 'azure-sim-unit-client-secret-5521';
+
+/** GCP_CREDENTIALS is a test service-account JSON; it must never come back from the simulator. */
+export const GCP_CREDENTIALS = gcpCredentials('gcp-sim-unit-private-key-8830');
+
+/** azureBody is a valid azure-key-vaults POST body for `svm` (client-secret authentication). */
+export function azureBody(svm = 'svm1', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...azureKeyVaultBody(svm, AZURE_SECRET), ...extra };
+}
+
+/** gcpBody is a valid gcp-kms POST body for `svm`. */
+export function gcpBody(svm = 'svm1', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { ...gcpKmsBody(svm, GCP_CREDENTIALS), ...extra };
+}
+
+/** createAt POSTs `body` to a collection and returns the new uuid (from Location). */
+export async function createAt(sim: SimulatorHandle, base: string, body: Record<string, unknown>, query = ''): Promise<string> {
+  const res = await simRequest(sim, 'POST', `${base}${query}`, { body });
+  expect(res.status, JSON.stringify(res.json)).to.equal(201);
+  const location = String(res.headers['location']);
+  return location.slice(location.lastIndexOf('/') + 1);
 }
