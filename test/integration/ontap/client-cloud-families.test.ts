@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AZURE_KEY_VAULT, GCP_KMS, type OntapClient } from '../../../src/ontap/index.js';
+import { AZURE_KEY_VAULT, GCP_KMS, type OntapClient } from '../../../src/ontap/client.js';
 import { OntapApiError } from '../../../src/ontap/errors.js';
 import type { KeyManagerFamily, KeyManagerRecord } from '../../../src/ontap/key-manager-family.js';
 import type { AzureKeyVaultCreateBody, AzureKeyVaultRecord } from '../../../src/ontap/wire-azure.js';
