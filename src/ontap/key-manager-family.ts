@@ -5,14 +5,10 @@
  * write-only credentials, `rekey-external`, `rekey-internal` and `restore` actions, jobs), so one
  * set of client calls serves them all; the family says where and how to read its records.
  */
-import type { SvmRef } from './wire-key-manager.js';
+import type { KeyManagerIdentity, KeyManagerStatus } from './wire-key-manager.js';
 
-/** KeyManagerRecord is what every family's record has: its uuid and its scope. */
-export interface KeyManagerRecord {
-  readonly uuid?: string;
-  readonly svm?: SvmRef;
-  readonly scope?: 'svm' | 'cluster';
-}
+/** KeyManagerRecord is what every family's record has: its uuid and scope, its state and ekmip reachability. */
+export type KeyManagerRecord = KeyManagerIdentity & KeyManagerStatus;
 
 /** KeyManagerFamily is one endpoint family: its collection path, its name in messages, its parser. */
 export interface KeyManagerFamily<R extends KeyManagerRecord> {

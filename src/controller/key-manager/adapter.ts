@@ -27,6 +27,12 @@ export interface SecretRef {
   readonly keys: readonly string[];
 }
 
+/** withProxy lists `credentials` (if any) and the proxy password's Secret (if any): a spec's Secret references. */
+export function withProxy(spec: KeyManagerSpec, credentials: SecretRef | undefined): SecretRef[] {
+  const proxy = spec.proxy?.passwordSecretRef;
+  return [...(credentials ? [credentials] : []), ...(proxy ? [{ name: proxy.name, keys: [proxy.key] }] : [])];
+}
+
 /** FieldDiff is one managed field whose ONTAP value differs from the spec. Never a secret. */
 export interface FieldDiff {
   readonly path: string;
@@ -73,8 +79,10 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
   readonly label: string;
   /** keyName names the key in the Rekeyed event: `keyId`. */
   readonly keyName: string;
-  /** secretRefs lists the Secrets the spec references; the first holds the credentials. */
+  /** secretRefs lists every Secret the spec references (credentials, proxy password). */
   secretRefs(spec: O['spec']): SecretRef[];
+  /** credentialsRef is the Secret holding the credentials, when there is one (a GCP attached service account needs none). */
+  credentialsRef(spec: O['spec']): SecretRef | undefined;
   /** readSecrets reads and validates every referenced Secret (SecretNotFound / SecretInvalid). */
   readSecrets(reader: SecretReader, namespace: string, spec: O['spec']): Promise<S>;
   /**

@@ -238,7 +238,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const read = this.adapter.readSecrets(this.deps.secrets, obj.metadata.namespace, obj.spec);
     const secrets = observeOnly ? await read.catch(() => undefined) : await read;
     const fp = this.adapter.fingerprint;
-    const credentials = this.adapter.secretRefs(obj.spec)[0];
+    const credentials = this.adapter.credentialsRef(obj.spec);
     if (secrets !== undefined && fp && credentials) {
       this.fingerprints.set(this.fingerprintKey(obj, credentials.name, credentials.keys), fp.ofSecrets(secrets));
     }
@@ -264,7 +264,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       const rv = version(namespace, ref.name);
       if (rv === undefined || sentState(applied, ref.name, rv, ref.keys) !== 'sent') return undefined;
     }
-    const credentials = refs[0];
+    const credentials = this.adapter.credentialsRef(obj.spec);
     if (!this.adapter.fingerprint || !credentials) return { fingerprint: undefined };
     const known = this.fingerprints.get(this.fingerprintKey(obj, credentials.name, credentials.keys));
     if (known === undefined || known.resourceVersion !== version(namespace, credentials.name)) return undefined;

@@ -7,6 +7,7 @@
 import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
 import type { AppliedSecret, KeyManagerStatus, NodeReachability, ObjectMeta, Reachability } from '../../api/v1alpha1/types.js';
 import { type ConditionInput, setConditions } from '../conditions.js';
+import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ReconcileError } from '../errors.js';
 
 /** Outcome is what one reconcile learnt. */
@@ -29,16 +30,16 @@ export interface Outcome<R> {
 export interface StatusParts<R, St extends KeyManagerStatus> {
   /** label names the key manager in messages: `AWS KMS`, `Azure Key Vault`, `Google Cloud KMS`. */
   readonly label: string;
-  /** recordFields maps the ONTAP record onto the status. */
+  /** recordFields maps the kind's own members of the ONTAP record onto the status (uuid, scope, svm, state and ekmip are shared). */
   recordFields(record: R): Partial<St>;
-  /** recordKeys are the status fields that describe ONTAP's record: kept when no fresh record was read. */
+  /** recordKeys are the kind's status fields that describe ONTAP's record: kept when no fresh record was read. */
   readonly recordKeys: readonly (keyof St)[];
   /** reachability returns the kind's reachability conditions. */
   reachability(status: St): ConditionInput[];
 }
 
 /** keyManagerStatus returns the next status of a resource given the outcome of a reconcile. */
-export function keyManagerStatus<R, St extends KeyManagerStatus>(
+export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManagerStatus>(
   obj: { readonly metadata: ObjectMeta; readonly status?: St | undefined },
   outcome: Outcome<R>,
   now: Date,
@@ -50,10 +51,13 @@ export function keyManagerStatus<R, St extends KeyManagerStatus>(
     appliedSecrets: outcome.applied ? [...outcome.applied] : prev.appliedSecrets,
     drift: [...outcome.drift],
   } as St;
-  const fromRecord = outcome.record && outcome.owned ? parts.recordFields(outcome.record) : {};
+  const fromRecord = outcome.record && outcome.owned ? { ...commonFields(outcome.record), ...parts.recordFields(outcome.record) } : {};
   // Without a fresh record, keep what was last seen of ONTAP rather than blanking it.
   const kept: Partial<St> = {};
-  if (!outcome.record) for (const k of parts.recordKeys) kept[k] = prev[k];
+  if (!outcome.record) {
+    const keys: readonly (keyof St)[] = [...COMMON_KEYS, ...parts.recordKeys];
+    for (const k of keys) kept[k] = prev[k];
+  }
   const seen: St = { ...base, ...fromRecord, ...kept };
 
   const err = outcome.error;
@@ -85,6 +89,20 @@ export function keyManagerStatus<R, St extends KeyManagerStatus>(
 
   const conditions = setConditions(prev.conditions, [ready, synced, ...parts.reachability(seen)], obj.metadata.generation, now);
   return dropUndefined({ ...seen, conditions });
+}
+
+/** COMMON_KEYS are the status fields every kind fills from its record. */
+const COMMON_KEYS = ['uuid', 'scope', 'svm', 'state', 'ekmipReachability'] as const;
+
+/** commonFields maps the members every family's record has onto the status. */
+function commonFields(r: KeyManagerRecord): Partial<KeyManagerStatus> {
+  return {
+    uuid: r.uuid,
+    scope: r.scope,
+    svm: r.svm ? { name: r.svm.name, uuid: r.svm.uuid } : undefined,
+    state: r.state ? { clusterState: r.state.cluster_state ?? false, code: r.state.code ?? '', message: r.state.message ?? '' } : undefined,
+    ekmipReachability: toNodeReachability(r.ekmip_reachability),
+  };
 }
 
 /** ReachabilityLike is ONTAP's `{reachable, code, message}` as a record carries it (members optional). */

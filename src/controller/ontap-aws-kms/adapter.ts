@@ -3,16 +3,21 @@
  * Everything here is the pure functions of this folder (fields, delta, secrets, status) put
  * together; the engine decides when to call what.
  */
-import type { OntapAwsKms } from '../../api/v1alpha1/types.js';
+import type { OntapAwsKms, OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
 import { AWS_KMS } from '../../ontap/client.js';
 import { OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
-import type { KeyManagerAdapter } from '../key-manager/adapter.js';
+import { type KeyManagerAdapter, type SecretRef, withProxy } from '../key-manager/adapter.js';
 import { OntapAwsKmsType } from '../resources.js';
 import { appliedAfter, computeDelta, createBody, patchOnlyBody } from './delta.js';
 import { OBSERVED_FIELDS } from './fields.js';
 import { type ResolvedSecrets, resolveSecrets } from './secrets.js';
 import { computeStatus } from './status.js';
+
+function awsCredentials(spec: OntapAwsKmsSpec): SecretRef {
+  const c = spec.credentialsSecretRef;
+  return { name: c.name, keys: [c.accessKeyIdKey, c.secretAccessKeyKey] };
+}
 
 /** awsKmsAdapter drives OntapAwsKms resources. */
 export const awsKmsAdapter: KeyManagerAdapter<OntapAwsKms, AwsKmsRecord, ResolvedSecrets> = {
@@ -22,11 +27,8 @@ export const awsKmsAdapter: KeyManagerAdapter<OntapAwsKms, AwsKmsRecord, Resolve
   label: 'AWS KMS configuration',
   keyName: 'keyId',
   alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
-  secretRefs: (spec) => {
-    const c = spec.credentialsSecretRef;
-    const proxy = spec.proxy?.passwordSecretRef;
-    return [{ name: c.name, keys: [c.accessKeyIdKey, c.secretAccessKeyKey] }, ...(proxy ? [{ name: proxy.name, keys: [proxy.key] }] : [])];
-  },
+  secretRefs: (spec) => withProxy(spec, awsCredentials(spec)),
+  credentialsRef: awsCredentials,
   readSecrets: resolveSecrets,
   // ONTAP shows the access key id (never the secret key): a different one there is drift.
   fingerprint: {

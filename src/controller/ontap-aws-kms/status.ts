@@ -6,7 +6,7 @@
 import { ConditionType } from '../../api/v1alpha1/constants.js';
 import type { OntapAwsKms, OntapAwsKmsStatus } from '../../api/v1alpha1/types.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
-import { ekmipCondition, keyManagerStatus, type Outcome as KmOutcome, reachabilityCondition, type StatusParts, toNodeReachability, toReachability } from '../key-manager/status.js';
+import { ekmipCondition, keyManagerStatus, type Outcome as KmOutcome, reachabilityCondition, type StatusParts, toReachability } from '../key-manager/status.js';
 
 /** Outcome is what one reconcile of an OntapAwsKms learnt. */
 export type Outcome = KmOutcome<AwsKmsRecord>;
@@ -14,16 +14,8 @@ export type Outcome = KmOutcome<AwsKmsRecord>;
 /** AWS_STATUS is what OntapAwsKms adds to the shared key-manager status. */
 export const AWS_STATUS: StatusParts<AwsKmsRecord, OntapAwsKmsStatus> = {
   label: 'AWS KMS',
-  recordFields: (r) => ({
-    uuid: r.uuid,
-    scope: r.scope,
-    svm: r.svm ? { name: r.svm.name, uuid: r.svm.uuid } : undefined,
-    keyId: r.key_id,
-    state: r.state ? { clusterState: r.state.cluster_state ?? false, code: r.state.code ?? '', message: r.state.message ?? '' } : undefined,
-    amazonReachability: toReachability(r.amazon_reachability),
-    ekmipReachability: toNodeReachability(r.ekmip_reachability),
-  }),
-  recordKeys: ['uuid', 'scope', 'svm', 'keyId', 'state', 'amazonReachability', 'ekmipReachability'],
+  recordFields: (r) => ({ keyId: r.key_id, amazonReachability: toReachability(r.amazon_reachability) }),
+  recordKeys: ['keyId', 'amazonReachability'],
   reachability: (s) => [
     reachabilityCondition(ConditionType.AmazonReachable, s.amazonReachability, 'AWS KMS', 'amazon_reachability'),
     ekmipCondition(s.ekmipReachability),

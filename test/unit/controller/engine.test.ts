@@ -61,6 +61,7 @@ const fakeAdapter: KeyManagerAdapter<FakeObject, FakeRecord, FakeSecrets> = {
   keyName: 'key',
   alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
   secretRefs: (spec) => [{ name: spec.secretName, keys: ['login', 'password'] }],
+  credentialsRef: (spec) => ({ name: spec.secretName, keys: ['login', 'password'] }),
   readSecrets: async (reader, namespace, spec) => {
     const s = await reader.getSecret(namespace, spec.secretName);
     if (!s) throw new ReconcileError(Reason.SecretNotFound, `Secret ${namespace}/${spec.secretName} not found`, 'wait');
