@@ -26,7 +26,7 @@ import type { EndpointAllowList } from '../ontap/endpoint-policy.js';
 import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
 import { ClusterReconciler } from './ontap-cluster/reconciler.js';
 import { ClusterOntapClusterType, OntapClusterType } from './resources.js';
-import { registerResourceMetrics, SyncTimes } from './resource-metrics.js';
+import { registerResourceMetrics } from './resource-metrics.js';
 import type { OntapClientOptions } from '../ontap/client.js';
 import type { AwsKmsRecord } from '../ontap/wire.js';
 import type { ResolvedSecrets } from './ontap-aws-kms/secrets.js';
@@ -152,7 +152,6 @@ export class Manager {
       },
     });
 
-    const syncTimes = new SyncTimes();
     const workers = opts.maxConcurrentReconciles ?? 4;
     const context = {
       api,
@@ -166,7 +165,6 @@ export class Manager {
       shared,
       namespaceMeta,
       secretVersion,
-      onSynced: (ns: string, name: string) => syncTimes.record(ns, name, Date.now()),
       workers,
       baseDelayMs: opts.baseDelayMs,
       maxDelayMs: opts.maxDelayMs,
@@ -174,14 +172,10 @@ export class Manager {
     };
     this.kms = new KeyManagerKind(awsKmsAdapter, parseOntapAwsKms, context);
     this.kinds = [this.kms, new KeyManagerKind(azureKeyVaultAdapter, parseOntapAzureKeyVault, context), new KeyManagerKind(gcpKmsAdapter, parseOntapGcpKms, context)];
-    registerResourceMetrics(
-      metrics.registry,
-      {
-        awsKms: () => this.kms.list(),
-        clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
-      },
-      syncTimes,
-    );
+    registerResourceMetrics(metrics.registry, {
+      keyManagers: this.kinds.map((k) => k.metrics),
+      clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
+    });
     const clusterReconciler = new ClusterReconciler({
       kube: writerFor(clusterWrites),
       connections: this.connections,

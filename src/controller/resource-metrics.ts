@@ -1,8 +1,9 @@
 /**
  * Per-resource metrics platform teams alert on, in the manner of cert-manager's
  * `certmanager_certificate_ready_status`: one gauge series per condition and status of every
- * OntapAwsKms and OntapCluster, AWS and per-node EKMIP reachability, whether ONTAP's key
- * protection is available, and when each OntapAwsKms last synced.
+ * OntapCluster and key-manager resource, and per key-manager kind (`ontap_kms_awskms_*`,
+ * `ontap_kms_azurekeyvault_*`, `ontap_kms_gcpkms_*`) the cloud service's and every node's EKMIP
+ * reachability, whether ONTAP's key protection is available, and when each resource last synced.
  *
  * The values are read from the informer caches at scrape time, so a deleted resource's series
  * are gone at the next scrape and nothing has to be remembered or cleaned up. Every replica
@@ -11,13 +12,27 @@
  * Labels are namespaces, names, condition types and ONTAP node names: never a secret.
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { Condition, OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
+import type { Condition, KeyManagerStatus, ObjectMeta, OntapCluster, Reachability } from '../api/v1alpha1/types.js';
 import { objectKey } from '../runtime/keys.js';
+
+/** KindMetrics says how one key-manager kind is exported. */
+export interface KindMetrics {
+  /** prefix is the metric name's kind part: `awskms` gives `ontap_kms_awskms_condition`. */
+  readonly prefix: string;
+  /** kind is the resource kind, for help texts. */
+  readonly kind: string;
+  /** reachability names the cloud service's reachability: metric `amazon_reachable`, ONTAP field, service. */
+  readonly reachability: { readonly metric: string; readonly ontapField: string; readonly service: string; read(status: KeyManagerStatus): Reachability | undefined };
+  /** list lists the cached resources (those that parse). */
+  list(): readonly { readonly metadata: ObjectMeta; readonly status?: KeyManagerStatus | undefined }[];
+  /** syncs holds when each resource last synced on this replica. */
+  readonly syncs: SyncTimes;
+}
 
 /** ResourceSource is what the metrics read at scrape time. */
 export interface ResourceSource {
-  /** awsKms lists the cached OntapAwsKms (those that parse). */
-  awsKms(): readonly OntapAwsKms[];
+  /** keyManagers are the key-manager kinds. */
+  readonly keyManagers: readonly KindMetrics[];
   /** clusters lists the cached OntapClusters (those that parse). */
   clusters(): readonly OntapCluster[];
 }
@@ -31,7 +46,7 @@ function setConditions(gauge: Gauge<'namespace' | 'name' | 'condition' | 'status
   }
 }
 
-/** SyncTimes remembers when each OntapAwsKms last synced (ms since the epoch), by `namespace/name`. */
+/** SyncTimes remembers when each resource of one kind last synced (ms since the epoch), by `namespace/name`. */
 export class SyncTimes {
   private readonly times = new Map<string, number>();
 
@@ -51,8 +66,8 @@ export class SyncTimes {
   }
 }
 
-/** registerResourceMetrics adds the per-resource gauges to `registry`, read from `source` and `syncs`. */
-export function registerResourceMetrics(registry: Registry, source: ResourceSource, syncs: SyncTimes): void {
+/** registerResourceMetrics adds the per-resource gauges to `registry`, read from `source` at scrape time. */
+export function registerResourceMetrics(registry: Registry, source: ResourceSource): void {
   // Each gauge fills itself from the caches when scraped; no gauge depends on another's collect.
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>) => void): void => {
     new Gauge<L>({
@@ -66,40 +81,44 @@ export function registerResourceMetrics(registry: Registry, source: ResourceSour
       },
     });
   };
-  const kmsLabels = ['namespace', 'name'] as const;
+  const labels = ['namespace', 'name'] as const;
   const conditionLabels = ['namespace', 'name', 'condition', 'status'] as const;
 
-  gauge('ontap_kms_awskms_condition', 'The status of each OntapAwsKms condition: 1 for the current status, 0 for the others', conditionLabels, (g) => {
-    for (const k of source.awsKms()) setConditions(g, k.metadata.namespace, k.metadata.name, k.status?.conditions);
-  });
   gauge('ontap_kms_ontapcluster_condition', 'The status of each OntapCluster condition: 1 for the current status, 0 for the others', conditionLabels, (g) => {
     for (const c of source.clusters()) setConditions(g, c.metadata.namespace, c.metadata.name, c.status?.conditions);
   });
-  gauge('ontap_kms_awskms_amazon_reachable', "Whether ONTAP last reached AWS KMS for this OntapAwsKms (ONTAP's amazon_reachability): 1 or 0", kmsLabels, (g) => {
-    for (const k of source.awsKms()) {
-      const r = k.status?.amazonReachability;
-      if (r !== undefined) g.set({ namespace: k.metadata.namespace, name: k.metadata.name }, r.reachable ? 1 : 0);
-    }
-  });
-  gauge('ontap_kms_awskms_ekmip_reachable', "Whether each ONTAP node last reached the key manager (ONTAP's ekmip_reachability): 1 or 0", [...kmsLabels, 'node'], (g) => {
-    for (const k of source.awsKms()) {
-      for (const n of k.status?.ekmipReachability ?? []) g.set({ namespace: k.metadata.namespace, name: k.metadata.name, node: n.node }, n.reachable ? 1 : 0);
-    }
-  });
-  gauge('ontap_kms_awskms_key_protection_available', "Whether ONTAP reports key protection available for this OntapAwsKms (ONTAP's state.cluster_state): 1 or 0", kmsLabels, (g) => {
-    for (const k of source.awsKms()) {
-      const state = k.status?.state;
-      if (state !== undefined) g.set({ namespace: k.metadata.namespace, name: k.metadata.name }, state.clusterState ? 1 : 0);
-    }
-  });
-  gauge('ontap_kms_awskms_last_sync_timestamp_seconds', 'When this replica last reconciled the OntapAwsKms without error, in seconds since the epoch', kmsLabels, (g) => {
-    const present = new Set<string>();
-    for (const k of source.awsKms()) {
-      const { namespace, name } = k.metadata;
-      present.add(objectKey(namespace, name));
-      const at = syncs.get(namespace, name);
-      if (at !== undefined) g.set({ namespace, name }, at / 1000);
-    }
-    syncs.retain(present);
-  });
+  for (const kind of source.keyManagers) {
+    const name = (what: string): string => `ontap_kms_${kind.prefix}_${what}`;
+    const { reachability } = kind;
+    gauge(name('condition'), `The status of each ${kind.kind} condition: 1 for the current status, 0 for the others`, conditionLabels, (g) => {
+      for (const k of kind.list()) setConditions(g, k.metadata.namespace, k.metadata.name, k.status?.conditions);
+    });
+    gauge(name(reachability.metric), `Whether ONTAP last reached ${reachability.service} for this ${kind.kind} (ONTAP's ${reachability.ontapField}): 1 or 0`, labels, (g) => {
+      for (const k of kind.list()) {
+        const r = k.status ? reachability.read(k.status) : undefined;
+        if (r !== undefined) g.set({ namespace: k.metadata.namespace, name: k.metadata.name }, r.reachable ? 1 : 0);
+      }
+    });
+    gauge(name('ekmip_reachable'), "Whether each ONTAP node last reached the key manager (ONTAP's ekmip_reachability): 1 or 0", [...labels, 'node'], (g) => {
+      for (const k of kind.list()) {
+        for (const n of k.status?.ekmipReachability ?? []) g.set({ namespace: k.metadata.namespace, name: k.metadata.name, node: n.node }, n.reachable ? 1 : 0);
+      }
+    });
+    gauge(name('key_protection_available'), `Whether ONTAP reports key protection available for this ${kind.kind} (ONTAP's state.cluster_state): 1 or 0`, labels, (g) => {
+      for (const k of kind.list()) {
+        const state = k.status?.state;
+        if (state !== undefined) g.set({ namespace: k.metadata.namespace, name: k.metadata.name }, state.clusterState ? 1 : 0);
+      }
+    });
+    gauge(name('last_sync_timestamp_seconds'), `When this replica last reconciled the ${kind.kind} without error, in seconds since the epoch`, labels, (g) => {
+      const present = new Set<string>();
+      for (const k of kind.list()) {
+        const { namespace, name: n } = k.metadata;
+        present.add(objectKey(namespace, n));
+        const at = kind.syncs.get(namespace, n);
+        if (at !== undefined) g.set({ namespace, name: n }, at / 1000);
+      }
+      kind.syncs.retain(present);
+    });
+  }
 }

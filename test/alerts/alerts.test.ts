@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { parse as parseYaml, stringify } from 'yaml';
-import { registerResourceMetrics, SyncTimes } from '../../src/controller/resource-metrics.js';
+import { kindMetrics } from '../../src/controller/key-manager/kind.js';
+import { awsKmsAdapter } from '../../src/controller/ontap-aws-kms/adapter.js';
+import { azureKeyVaultAdapter } from '../../src/controller/ontap-azure-key-vault/adapter.js';
+import { gcpKmsAdapter } from '../../src/controller/ontap-gcp-kms/adapter.js';
+import { registerResourceMetrics } from '../../src/controller/resource-metrics.js';
 import { Metrics } from '../../src/runtime/metrics.js';
 import { at, find, renderChart } from '../integration/deploy/render.js';
 import { lastLineOf } from '../support/image.js';
@@ -144,7 +148,7 @@ describe('alerts and dashboard in the chart', function () {
 
   it('and the dashboard use only metrics the operator exports', async function () {
     const metrics = new Metrics();
-    registerResourceMetrics(metrics.registry, { awsKms: () => [], clusters: () => [] }, new SyncTimes());
+    registerResourceMetrics(metrics.registry, { keyManagers: [kindMetrics(awsKmsAdapter, () => []), kindMetrics(azureKeyVaultAdapter, () => []), kindMetrics(gcpKmsAdapter, () => [])], clusters: () => [] });
     const exported = new Set<string>();
     for (const m of await metrics.registry.getMetricsAsJSON()) {
       exported.add(m.name);

@@ -6,7 +6,7 @@
  * what was sent. The adapter holds no state and calls nothing itself: its functions are pure, so
  * each is table-tested, and the engine is tested with fake adapters.
  */
-import type { AppliedSecret, KeyManagerSpec, KeyManagerStatus, ObjectMeta } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, KeyManagerSpec, KeyManagerStatus, ObjectMeta, Reachability } from '../../api/v1alpha1/types.js';
 import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ResourceType } from '../../runtime/kube-types.js';
 import type { SecretReader } from '../secrets.js';
@@ -77,6 +77,17 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
   readonly observedFields: readonly string[];
   /** label names a record in events: `AWS KMS configuration`. */
   readonly label: string;
+  /** reachability names the cloud service's reachability in status and metrics. */
+  readonly reachability: {
+    /** metric is the gauge's last part: `amazon_reachable` gives `ontap_kms_awskms_amazon_reachable`. */
+    readonly metric: string;
+    /** ontapField is ONTAP's advanced field: `amazon_reachability`. */
+    readonly ontapField: string;
+    /** service names the cloud service: `AWS KMS`. */
+    readonly service: string;
+    /** read returns it from the status. */
+    read(status: NonNullable<O['status']>): Reachability | undefined;
+  };
   /** keyName names the key in the Rekeyed event: `keyId`. */
   readonly keyName: string;
   /** secretRefs lists every Secret the spec references (credentials, proxy password). */

@@ -22,6 +22,7 @@ import { KeyManagerReconciler, type Recorder } from './engine.js';
 import { scopeKey } from './observer.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 import { conditionOf } from '../conditions.js';
+import { type KindMetrics, SyncTimes } from '../resource-metrics.js';
 import { keyOf, objectKey, splitKey } from '../../runtime/keys.js';
 
 const SECRET_REFS = 'secretRefs';
@@ -63,6 +64,21 @@ export function changed(e: InformerEvent): boolean {
   );
 }
 
+/** kindMetrics says how a kind's resources are exported: `ontap_kms_<kind without "Ontap">_*`. */
+export function kindMetrics<O extends KeyManagerObject>(
+  adapter: Pick<KeyManagerAdapter<O, KeyManagerRecord, unknown>, 'type' | 'reachability'>,
+  list: () => readonly O[],
+  syncs = new SyncTimes(),
+): KindMetrics {
+  return {
+    prefix: adapter.type.kind.toLowerCase().replace(/^ontap/, ''),
+    kind: adapter.type.kind,
+    reachability: adapter.reachability,
+    list,
+    syncs,
+  };
+}
+
 /** KindContext is what every kind shares: the API, caches of clusters and namespaces, events, metrics. */
 export interface KindContext {
   readonly api: KubeApi;
@@ -77,7 +93,6 @@ export interface KindContext {
   readonly shared: (name: string) => ClusterOntapCluster | undefined;
   readonly namespaceMeta: (name: string) => NamespaceMeta | undefined;
   readonly secretVersion: (namespace: string, name: string) => string | undefined;
-  readonly onSynced: (namespace: string, name: string) => void;
   readonly workers: number;
   readonly baseDelayMs?: number | undefined;
   readonly maxDelayMs?: number | undefined;
@@ -92,6 +107,8 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
   readonly typed: (o: KubeObject) => O | undefined;
   /** noun is the ONTAP family's name, e.g. `aws-kms`. */
   readonly noun: string;
+  /** metrics is how the kind's resources are exported (see resource-metrics.ts). */
+  readonly metrics: KindMetrics;
 
   constructor(
     readonly adapter: KeyManagerAdapter<O, R, S>,
@@ -102,6 +119,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
     this.noun = adapter.family.noun;
     const typed = memoParse(parse);
     this.typed = typed;
+    this.metrics = kindMetrics(adapter, () => this.list());
     const name = adapter.type.kind.toLowerCase();
     this.informer = new Informer(api, { type: adapter.type, namespaces, logger, transform: trimForCache });
     const writes = new MutationCache();
@@ -132,7 +150,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       recorder: ctx.recorder,
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
       secretVersion: ctx.secretVersion,
-      onSynced: ctx.onSynced,
+      onSynced: (ns, n) => this.metrics.syncs.record(ns, n, Date.now()),
     });
     this.controller = new Controller<O>({
       name,
@@ -224,6 +242,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
 /** KindHandle is what the manager needs of a kind, whatever its adapter's types. */
 export interface KindHandle {
   readonly noun: string;
+  readonly metrics: KindMetrics;
   readonly informer: Informer;
   readonly controller: { start(workers: number): void; stop(): Promise<void> };
   managedKeys(namespace: string, cluster: string): string[];

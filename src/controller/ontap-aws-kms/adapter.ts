@@ -25,6 +25,7 @@ export const awsKmsAdapter: KeyManagerAdapter<OntapAwsKms, AwsKmsRecord, Resolve
   family: AWS_KMS,
   observedFields: OBSERVED_FIELDS,
   label: 'AWS KMS configuration',
+  reachability: { metric: 'amazon_reachable', ontapField: 'amazon_reachability', service: 'AWS KMS', read: (s) => s.amazonReachability },
   keyName: 'keyId',
   alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
   secretRefs: (spec) => withProxy(spec, awsCredentials(spec)),

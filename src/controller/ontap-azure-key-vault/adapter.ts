@@ -134,6 +134,7 @@ export const azureKeyVaultAdapter: KeyManagerAdapter<OntapAzureKeyVault, AzureKe
   family: AZURE_KEY_VAULT,
   observedFields: AZURE_OBSERVED_FIELDS,
   label: 'Azure Key Vault configuration',
+  reachability: { metric: 'azure_reachable', ontapField: 'azure_reachability', service: 'Azure Key Vault', read: (s) => s.azureReachability },
   keyName: 'keyId',
   alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
   secretRefs: (spec) => withProxy(spec, credentialsSecret(spec)),

@@ -153,6 +153,7 @@ export const gcpKmsAdapter: KeyManagerAdapter<OntapGcpKms, GcpKmsRecord, GcpSecr
   family: GCP_KMS,
   observedFields: GCP_OBSERVED_FIELDS,
   label: 'Google Cloud KMS configuration',
+  reachability: { metric: 'google_reachable', ontapField: 'google_reachability', service: 'Google Cloud KMS', read: (s) => s.googleReachability },
   keyName: 'key',
   alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
   secretRefs: (spec) => withProxy(spec, credentialsSecret(spec)),

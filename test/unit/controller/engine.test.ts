@@ -59,6 +59,7 @@ const fakeAdapter: KeyManagerAdapter<FakeObject, FakeRecord, FakeSecrets> = {
   observedFields: ['uuid', 'key', 'setting', 'login', 'state'],
   label: 'fake configuration',
   keyName: 'key',
+  reachability: { metric: 'fake_reachable', ontapField: 'fake_reachability', service: 'Fake', read: () => undefined },
   alreadyConfiguredCodes: [OntapCode.AlreadyConfigured],
   secretRefs: (spec) => [{ name: spec.secretName, keys: ['login', 'password'] }],
   credentialsRef: (spec) => ({ name: spec.secretName, keys: ['login', 'password'] }),

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { Registry } from 'prom-client';
-import type { OntapAwsKms, OntapCluster } from '../../../src/api/v1alpha1/types.js';
+import type { OntapAwsKms, OntapAzureKeyVault, OntapCluster, OntapGcpKms } from '../../../src/api/v1alpha1/types.js';
+import { kindMetrics } from '../../../src/controller/key-manager/kind.js';
+import { awsKmsAdapter } from '../../../src/controller/ontap-aws-kms/adapter.js';
+import { azureKeyVaultAdapter } from '../../../src/controller/ontap-azure-key-vault/adapter.js';
+import { gcpKmsAdapter } from '../../../src/controller/ontap-gcp-kms/adapter.js';
 import { registerResourceMetrics, SyncTimes } from '../../../src/controller/resource-metrics.js';
 import { awsKms, ontapCluster, withStatus } from '../../support/builders.js';
 
@@ -41,7 +45,7 @@ describe('per-resource metrics', () => {
     clusters = [cl];
     registry = new Registry();
     syncs = new SyncTimes();
-    registerResourceMetrics(registry, { awsKms: () => kms, clusters: () => clusters }, syncs);
+    registerResourceMetrics(registry, { keyManagers: [kindMetrics(awsKmsAdapter, () => kms, syncs)], clusters: () => clusters });
   });
 
   it('has a series per condition and status, 1 on the current status (like certmanager_certificate_ready_status)', async () => {
@@ -79,5 +83,29 @@ describe('per-resource metrics', () => {
     expect(text).to.not.match(/name="svm1-kms"/);
     expect(text).to.not.match(/name="prod-a"/);
     expect(syncs.get('default', 'svm1-kms'), 'its sync time forgotten too').to.equal(undefined);
+  });
+
+  it('exports each key-manager kind under its own names, so resources of two kinds with one name never mix', async () => {
+    const reg = new Registry();
+    const meta = { name: 'svm1-kms', namespace: 'default', uid: 'u', generation: 1, resourceVersion: '1' };
+    const azureSyncs = new SyncTimes();
+    const azure = [{ metadata: meta, status: { azureReachability: { reachable: true, code: '0', message: '' }, state: { clusterState: true, code: '0', message: '' } } }];
+    const gcp = [{ metadata: meta, status: { googleReachability: { reachable: false, code: '1', message: 'down' } } }];
+    registerResourceMetrics(reg, {
+      keyManagers: [
+        kindMetrics(awsKmsAdapter, () => kms, syncs),
+        kindMetrics(azureKeyVaultAdapter, () => azure as unknown as OntapAzureKeyVault[], azureSyncs),
+        kindMetrics(gcpKmsAdapter, () => gcp as unknown as OntapGcpKms[]),
+      ],
+      clusters: () => [],
+    });
+    expect(await series(reg, 'ontap_kms_azurekeyvault_azure_reachable')).to.deep.equal(['ontap_kms_azurekeyvault_azure_reachable{namespace="default",name="svm1-kms"} 1']);
+    expect(await series(reg, 'ontap_kms_azurekeyvault_key_protection_available')).to.deep.equal(['ontap_kms_azurekeyvault_key_protection_available{namespace="default",name="svm1-kms"} 1']);
+    expect(await series(reg, 'ontap_kms_gcpkms_google_reachable')).to.deep.equal(['ontap_kms_gcpkms_google_reachable{namespace="default",name="svm1-kms"} 0']);
+    expect(await series(reg, 'ontap_kms_awskms_amazon_reachable')).to.deep.equal(['ontap_kms_awskms_amazon_reachable{namespace="default",name="svm1-kms"} 0']);
+    // One kind's sync times are its own: an Azure sync is not an AWS one of the same name.
+    azureSyncs.record('default', 'svm1-kms', 2_000);
+    expect(await series(reg, 'ontap_kms_azurekeyvault_last_sync_timestamp_seconds')).to.deep.equal(['ontap_kms_azurekeyvault_last_sync_timestamp_seconds{namespace="default",name="svm1-kms"} 2']);
+    expect(await series(reg, 'ontap_kms_awskms_last_sync_timestamp_seconds')).to.deep.equal([]);
   });
 });
