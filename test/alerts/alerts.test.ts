@@ -168,6 +168,15 @@ describe('alerts and dashboard in the chart', function () {
     expect([...used].filter((n) => !exported.has(n)), 'metrics used but not exported').to.deep.equal([]);
   });
 
+  it('and the dashboard have queries that parse as PromQL', async function () {
+    // Recording rules are the one thing promtool parses offline; the record names are throwaway.
+    const dashboard = JSON.parse(dashboardJson) as { panels: { id: number; targets?: { refId: string; expr: string }[] }[] };
+    const records = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ record: `dashboard:panel_${p.id}_${t.refId}`, expr: t.expr })));
+    await writeFile(join(dir, 'dashboard.yaml'), stringify({ groups: [{ name: 'dashboard', rules: records }] }));
+    const { stdout } = await run(promtool, ['check', 'rules', 'dashboard.yaml'], { cwd: dir });
+    expect(stdout).to.include(`SUCCESS: ${records.length} rules found`);
+  });
+
   it('ship the dashboard in a ConfigMap with the Grafana sidecar label', async function () {
     const cm = find(await renderChart(['--set', 'grafanaDashboard.enabled=true']), 'ConfigMap', 'ontap-kms-operator-dashboard');
     expect(cm.metadata.labels).to.include({ grafana_dashboard: '1' });
