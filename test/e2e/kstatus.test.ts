@@ -69,9 +69,8 @@ interface Sample {
  * change whose arrival on ONTAP the simulator shows.
  */
 interface KeyManagerCase {
-  readonly kind: string;
+  /** type is the kind; its health check is docs/argocd/<lowercased kind>-health.lua. */
   readonly type: ResourceType;
-  readonly script: string;
   /** label is how the Ready message names the key manager. */
   readonly label: string;
   /** svms are this kind's own SVMs: ONTAP allows one key manager per SVM. */
@@ -97,11 +96,12 @@ const keyManager = (kind: string, defaults: Record<string, unknown>) => (ns: str
   spec: { clusterRef: { name: 'sim' }, driftCheckIntervalSeconds: 10, ...defaults, ...spec },
 });
 
+/** scriptOf names a kind's Argo CD health check in docs/argocd/. */
+const scriptOf = (k: KeyManagerCase): string => `${k.type.kind.toLowerCase()}-health.lua`;
+
 const KEY_MANAGERS: readonly KeyManagerCase[] = [
   {
-    kind: 'OntapAwsKms',
     type: OntapAwsKmsType,
-    script: 'ontapawskms-health.lua',
     label: 'AWS KMS',
     svms: ['svm1', 'svm2', 'svm3'],
     secret: (ns) => awsSecret(ns),
@@ -114,9 +114,7 @@ const KEY_MANAGERS: readonly KeyManagerCase[] = [
     applied: (r) => (r as { polling_period?: number }).polling_period === 30,
   },
   {
-    kind: 'OntapAzureKeyVault',
     type: OntapAzureKeyVaultType,
-    script: 'ontapazurekeyvault-health.lua',
     label: 'Azure Key Vault',
     svms: ['svm4', 'svm5', 'svm6'],
     secret: (ns) => secret(ns, 'azure', { client_secret: TEST_SECRETS.azureClientSecret }),
@@ -135,9 +133,7 @@ const KEY_MANAGERS: readonly KeyManagerCase[] = [
     applied: (r) => (r as { port?: number }).port === 8443,
   },
   {
-    kind: 'OntapGcpKms',
     type: OntapGcpKmsType,
-    script: 'ontapgcpkms-health.lua',
     label: 'Google Cloud KMS',
     svms: ['svm7', 'svm8', 'svm9'],
     secret: (ns) => secret(ns, 'gcp', { application_credentials: gcpCredentials(TEST_SECRETS.gcpPrivateKey) }),
@@ -188,7 +184,7 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
 
   it('docs/deploy.md shows the Argo CD health checks exactly as they are tested here', async () => {
     const doc = await readFile(fileURLToPath(new URL('../../docs/deploy.md', import.meta.url)), 'utf8');
-    for (const script of [...KEY_MANAGERS.map((k) => k.script), 'ontapcluster-health.lua']) {
+    for (const script of [...KEY_MANAGERS.map(scriptOf), 'ontapcluster-health.lua']) {
       const lua = await readFile(fileURLToPath(new URL(`../../docs/argocd/${script}`, import.meta.url)), 'utf8');
       const indented = lua.split('\n').map((l) => (l === '' ? '' : `    ${l}`)).join('\n');
       expect(doc, script).to.include(indented.trimEnd());
@@ -197,13 +193,15 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
 
   for (const k of KEY_MANAGERS) {
     const [svm, svmNoSecret, svmPaused] = k.svms;
+    const kind = k.type.kind;
+    const script = scriptOf(k);
 
-    it(`${k.kind}: InProgress until the new spec is on ONTAP, then Current with every condition at the new generation`, async () => {
+    it(`${kind}: InProgress until the new spec is on ONTAP, then Current with every condition at the new generation`, async () => {
       await w.api.create(k.type, w.ns, k.object(w.ns, 'gitops', { svm: { name: svm }, ...k.initial }));
       const read = (): Promise<KubeObject | undefined> => w.api.get(k.type, w.ns, 'gitops');
       await waitFor('Current at generation 1', async () => kstatusOf(await read()) === 'Current');
       const uuid = [...k.records(w.sim)].find((r) => r.svm?.name === svm)?.uuid;
-      expect(uuid, `the ${k.kind} record on ${svm}`).to.be.a('string');
+      expect(uuid, `the ${kind} record on ${svm}`).to.be.a('string');
       const record = (): StoredKeyManager | undefined => [...k.records(w.sim)].find((r) => r.uuid === uuid);
 
       // ONTAP takes 3 s to answer the PATCH that applies the change.
@@ -222,13 +220,13 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
       expect(conditions.map((c) => `${c.type}=${c.status}@${c.observedGeneration ?? '?'}`).filter((c) => /^(Ready|Synced)=/.test(c))).to.have.members(['Ready=True@2', 'Synced=True@2']);
 
       // Argo CD, with the documented health check: Progressing throughout, Healthy once reconciled.
-      const pending = await argoHealth(argo, k.script, before.filter((s) => s.generation === 2).map((s) => s.object));
+      const pending = await argoHealth(argo, script, before.filter((s) => s.generation === 2).map((s) => s.object));
       expect(pending.length).to.be.greaterThan(0);
       expect([...new Set(pending.map((h) => h.status))]).to.deep.equal(['Progressing']);
-      expect(await argoHealth(argo, k.script, [o])).to.deep.equal([{ status: 'Healthy', message: `${k.label} key protection is available on all nodes` }]);
+      expect(await argoHealth(argo, script, [o])).to.deep.equal([{ status: 'Healthy', message: `${k.label} key protection is available on all nodes` }]);
     });
 
-    it(`${k.kind}: Argo CD health check Degraded with the reason when a Secret is missing, Suspended when suspended`, async () => {
+    it(`${kind}: Argo CD health check Degraded with the reason when a Secret is missing, Suspended when suspended`, async () => {
       await w.api.create(k.type, w.ns, k.object(w.ns, 'no-secret', { svm: { name: svmNoSecret }, ...k.missingSecret }));
       await w.api.create(k.type, w.ns, k.object(w.ns, 'paused', { svm: { name: svmPaused }, suspend: true }));
       const observed = async (name: string): Promise<KubeObject | undefined> =>
@@ -236,7 +234,7 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
           const o = await w.api.get(k.type, w.ns, name);
           return (o?.status as { observedGeneration?: number } | undefined)?.observedGeneration === o?.metadata.generation ? o : undefined;
         });
-      const [missing, paused] = await argoHealth(argo, k.script, [await observed('no-secret'), await observed('paused')]);
+      const [missing, paused] = await argoHealth(argo, script, [await observed('no-secret'), await observed('paused')]);
       expect(missing?.status).to.equal('Degraded');
       expect(missing?.message).to.match(/^SecretNotFound: .*missing/);
       expect(paused?.status).to.equal('Suspended');
