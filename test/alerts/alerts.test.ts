@@ -119,10 +119,15 @@ describe('alerts and dashboard in the chart', function () {
   });
 
   const breakages: { reason: string; alert: string; edit: (expr: string) => string }[] = [
-    { reason: 'a typo in the metric name', alert: 'OntapAwsKmsNotReady', edit: (e) => e.replace('ontap_kms_awskms_condition', 'ontap_kms_awskms_conditions') },
-    { reason: 'no max by: one alert per replica', alert: 'OntapAwsKmsNotReady', edit: (e) => e.replace('max by (namespace, name) ', '') },
-    { reason: 'the comparison flipped', alert: 'OntapAwsKmsKeyProtectionUnavailable', edit: (e) => e.replace('== 0', '== 1') },
-    { reason: 'the node label dropped', alert: 'OntapAwsKmsEkmipUnreachable', edit: (e) => e.replace(', node)', ')') },
+    { reason: 'a typo in the metric name', alert: 'OntapKeyManagerNotReady', edit: (e) => e.replace('ontap_kms_awskms_condition', 'ontap_kms_awskms_conditions') },
+    { reason: 'a typo in the Azure metric name', alert: 'OntapKeyManagerNotReady', edit: (e) => e.replace('ontap_kms_azurekeyvault_condition', 'ontap_kms_azurekeyvault_conditions') },
+    { reason: 'no max by: one alert per replica', alert: 'OntapKeyManagerNotReady', edit: (e) => e.replace('max by (kind, namespace, name) ', '') },
+    { reason: 'the kind label dropped', alert: 'OntapKeyManagerNotReady', edit: (e) => e.replace('by (kind, ', 'by (') },
+    { reason: 'Google Cloud KMS left out', alert: 'OntapKeyManagerCloudUnreachable', edit: (e) => e.replace('ontap_kms_gcpkms_google_reachable', 'ontap_kms_gcpkms_amazon_reachable') },
+    { reason: 'the comparison flipped', alert: 'OntapKeyManagerKeyProtectionUnavailable', edit: (e) => e.replace('== 0', '== 1') },
+    { reason: 'another kind named', alert: 'OntapKeyManagerKeyProtectionUnavailable', edit: (e) => e.replace('"kind", "OntapGcpKms"', '"kind", "OntapAwsKms"') },
+    { reason: 'the node label dropped', alert: 'OntapKeyManagerEkmipUnreachable', edit: (e) => e.replace(', node)', ')') },
+    { reason: 'a new controller left out', alert: 'OntapKmsOperatorReconcileErrors', edit: (e) => e.replace('|ontapgcpkms', '') },
     { reason: '4xx counted as errors, 5xx not', alert: 'OntapKmsOntapRequestErrors', edit: (e) => e.replace('status=~"0|5.."', 'status=~"4.."') },
     { reason: 'another Lease name', alert: 'OntapKmsOperatorNoLeader', edit: (e) => e.replace('name="ontap-kms-operator"', 'name="ontap-kms"') },
   ];
@@ -161,6 +166,15 @@ describe('alerts and dashboard in the chart', function () {
     const used = new Set(exprs.flatMap(names));
     expect(used.size).to.be.greaterThan(10);
     expect([...used].filter((n) => !exported.has(n)), 'metrics used but not exported').to.deep.equal([]);
+  });
+
+  it('and the dashboard have queries that parse as PromQL', async function () {
+    // Recording rules are the one thing promtool parses offline; the record names are throwaway.
+    const dashboard = JSON.parse(dashboardJson) as { panels: { id: number; targets?: { refId: string; expr: string }[] }[] };
+    const records = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => ({ record: `dashboard:panel_${p.id}_${t.refId}`, expr: t.expr })));
+    await writeFile(join(dir, 'dashboard.yaml'), stringify({ groups: [{ name: 'dashboard', rules: records }] }));
+    const { stdout } = await run(promtool, ['check', 'rules', 'dashboard.yaml'], { cwd: dir });
+    expect(stdout).to.include(`SUCCESS: ${records.length} rules found`);
   });
 
   it('ship the dashboard in a ConfigMap with the Grafana sidecar label', async function () {

@@ -1,10 +1,11 @@
 /**
  * GitOps health: Argo CD and Flux judge a custom resource by kstatus, from
- * `status.observedGeneration` and the `Ready` condition. After a spec change, neither kind may
+ * `status.observedGeneration` and the `Ready` condition. After a spec change, no kind
+ * (OntapCluster, and each key-manager kind: OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) may
  * look Current (Ready for the new generation) before the operator has reconciled that
  * generation against ONTAP. The reconcile is held back by a slow ONTAP answer, and the object
- * is sampled all the while. The Argo CD health checks documented in docs/argocd/ are run on the
- * sampled objects the way Argo CD runs them (tools/argocd-health).
+ * is sampled all the while. The Argo CD health checks documented in docs/argocd/, one per kind,
+ * are run on the sampled objects the way Argo CD runs them (tools/argocd-health).
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -12,11 +13,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { Condition } from '../../src/api/v1alpha1/types.js';
-import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
-import { isRecord, type KubeObject, SecretType } from '../../src/runtime/kube.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType } from '../../src/controller/resources.js';
+import type { StoredKeyManager } from '../../src/simulator/key-manager-family.js';
+import type { SimulatorHandle } from '../../src/simulator/server.js';
+import { isRecord, type KubeObject, type ResourceType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
-import { awsSecret, type E2E, kmsObject, startE2E, waitFor } from '../support/e2e.js';
+import { awsSecret, type E2E, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
 import { lastLineOf } from '../support/image.js';
+import { gcpCredentials } from '../support/key-manager-bodies.js';
+import { TEST_SECRETS } from '../support/log-capture.js';
 
 const run = promisify(execFile);
 
@@ -58,6 +63,96 @@ interface Sample {
   readonly reconciled: boolean;
 }
 
+/**
+ * KeyManagerCase is one key-manager kind as this test drives it: its Argo CD health check, a
+ * manifest and the Secret it names, the ONTAP collection the operator PATCHes, and a spec
+ * change whose arrival on ONTAP the simulator shows.
+ */
+interface KeyManagerCase {
+  /** type is the kind; its health check is docs/argocd/<lowercased kind>-health.lua. */
+  readonly type: ResourceType;
+  /** label is how the Ready message names the key manager. */
+  readonly label: string;
+  /** svms are this kind's own SVMs: ONTAP allows one key manager per SVM. */
+  readonly svms: readonly [string, string, string];
+  secret(ns: string): KubeObject;
+  object(ns: string, name: string, spec: Record<string, unknown>): KubeObject;
+  /** missingSecret is the spec that names a Secret that does not exist. */
+  readonly missingSecret: Record<string, unknown>;
+  readonly path: string;
+  /** initial is set on create; change then alters it. */
+  readonly initial: Record<string, unknown>;
+  readonly change: Record<string, unknown>;
+  /** records are the simulator's records of this kind; applied says whether `change` reached one. */
+  records(sim: SimulatorHandle): Iterable<StoredKeyManager>;
+  applied(record: StoredKeyManager): boolean;
+}
+
+/** keyManager builds a manifest of `kind` in the e2e namespace, on the simulator's cluster. */
+const keyManager = (kind: string, defaults: Record<string, unknown>) => (ns: string, name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: 'kms.ontap.dev/v1alpha1',
+  kind,
+  metadata: { name, namespace: ns },
+  spec: { clusterRef: { name: 'sim' }, driftCheckIntervalSeconds: 10, ...defaults, ...spec },
+});
+
+/** scriptOf names a kind's Argo CD health check in docs/argocd/. */
+const scriptOf = (k: KeyManagerCase): string => `${k.type.kind.toLowerCase()}-health.lua`;
+
+const KEY_MANAGERS: readonly KeyManagerCase[] = [
+  {
+    type: OntapAwsKmsType,
+    label: 'AWS KMS',
+    svms: ['svm1', 'svm2', 'svm3'],
+    secret: (ns) => awsSecret(ns),
+    object: kmsObject,
+    missingSecret: { credentialsSecretRef: { name: 'missing' } },
+    path: '/api/security/aws-kms/',
+    initial: { pollingPeriodMinutes: 60 },
+    change: { pollingPeriodMinutes: 30 },
+    records: (sim) => sim.state.records.values(),
+    applied: (r) => (r as { polling_period?: number }).polling_period === 30,
+  },
+  {
+    type: OntapAzureKeyVaultType,
+    label: 'Azure Key Vault',
+    svms: ['svm4', 'svm5', 'svm6'],
+    secret: (ns) => secret(ns, 'azure', { client_secret: TEST_SECRETS.azureClientSecret }),
+    object: keyManager('OntapAzureKeyVault', {
+      clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+      tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+      vaultName: 'https://kv-e2e.vault.azure.net/',
+      keyId: 'https://kv-e2e.vault.azure.net/keys/e2e/a8e619fd8f234db3b0b95c59540e2a74',
+      clientSecretRef: { name: 'azure' },
+    }),
+    missingSecret: { clientSecretRef: { name: 'missing' } },
+    path: '/api/security/azure-key-vaults/',
+    initial: { port: 443 },
+    change: { port: 8443 },
+    records: (sim) => sim.state.azureKeyVaults.values(),
+    applied: (r) => (r as { port?: number }).port === 8443,
+  },
+  {
+    type: OntapGcpKmsType,
+    label: 'Google Cloud KMS',
+    svms: ['svm7', 'svm8', 'svm9'],
+    secret: (ns) => secret(ns, 'gcp', { application_credentials: gcpCredentials(TEST_SECRETS.gcpPrivateKey) }),
+    object: keyManager('OntapGcpKms', {
+      projectId: 'e2e-project',
+      keyRingName: 'e2e-ring',
+      keyRingLocation: 'global',
+      keyName: 'e2e-key',
+      applicationCredentialsSecretRef: { name: 'gcp' },
+    }),
+    missingSecret: { applicationCredentialsSecretRef: { name: 'missing' } },
+    path: '/api/security/gcp-kms/',
+    initial: { port: 443 },
+    change: { port: 8443 },
+    records: (sim) => sim.state.gcpKms.values(),
+    applied: (r) => (r as { port?: number }).port === 8443,
+  },
+];
+
 describe('e2e: GitOps health (kstatus) after a spec change', function () {
   this.timeout(90_000);
   let w: E2E;
@@ -65,9 +160,9 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
     argo = await lastLineOf('tools/argocd-health/build.sh');
-    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3'] });
+    w = await startE2E({ svms: KEY_MANAGERS.flatMap((k) => k.svms) });
     await w.startOperator();
-    await w.api.create(SecretType, w.ns, awsSecret(w.ns));
+    for (const k of KEY_MANAGERS) await w.api.create(SecretType, w.ns, k.secret(w.ns));
   });
   after(async () => w?.close());
 
@@ -89,52 +184,62 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
 
   it('docs/deploy.md shows the Argo CD health checks exactly as they are tested here', async () => {
     const doc = await readFile(fileURLToPath(new URL('../../docs/deploy.md', import.meta.url)), 'utf8');
-    for (const script of ['ontapawskms-health.lua', 'ontapcluster-health.lua']) {
+    for (const script of [...KEY_MANAGERS.map(scriptOf), 'ontapcluster-health.lua']) {
       const lua = await readFile(fileURLToPath(new URL(`../../docs/argocd/${script}`, import.meta.url)), 'utf8');
       const indented = lua.split('\n').map((l) => (l === '' ? '' : `    ${l}`)).join('\n');
       expect(doc, script).to.include(indented.trimEnd());
     }
   });
 
-  it('OntapAwsKms: InProgress until the new spec is on ONTAP, then Current with every condition at the new generation', async () => {
-    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'gitops', { svm: { name: 'svm1' }, pollingPeriodMinutes: 60 }));
-    const read = (): Promise<KubeObject | undefined> => w.api.get(OntapAwsKmsType, w.ns, 'gitops');
-    await waitFor('Current at generation 1', async () => kstatusOf(await read()) === 'Current');
-    const uuid = [...w.sim.state.records.values()][0]?.uuid ?? '';
+  for (const k of KEY_MANAGERS) {
+    const [svm, svmNoSecret, svmPaused] = k.svms;
+    const kind = k.type.kind;
+    const script = scriptOf(k);
 
-    // ONTAP takes 3 s to answer the PATCH that applies the change.
-    w.sim.control.addFault({ method: 'PATCH', path: '/api/security/aws-kms/', latencyMs: 3_000, count: 1 });
-    await w.api.mergePatch(OntapAwsKmsType, w.ns, 'gitops', { spec: { pollingPeriodMinutes: 30 } });
-    const samples = await sampleUntilCurrent(read, 2, () => w.sim.state.records.get(uuid)?.polling_period === 30);
+    it(`${kind}: InProgress until the new spec is on ONTAP, then Current with every condition at the new generation`, async () => {
+      await w.api.create(k.type, w.ns, k.object(w.ns, 'gitops', { svm: { name: svm }, ...k.initial }));
+      const read = (): Promise<KubeObject | undefined> => w.api.get(k.type, w.ns, 'gitops');
+      await waitFor('Current at generation 1', async () => kstatusOf(await read()) === 'Current');
+      const uuid = [...k.records(w.sim)].find((r) => r.svm?.name === svm)?.uuid;
+      expect(uuid, `the ${kind} record on ${svm}`).to.be.a('string');
+      const record = (): StoredKeyManager | undefined => [...k.records(w.sim)].find((r) => r.uuid === uuid);
 
-    const before = samples.filter((s) => !s.reconciled);
-    expect(before.length, 'samples taken while ONTAP had not the change yet').to.be.greaterThan(10);
-    expect(before.filter((s) => s.kstatus === 'Current'), 'Current before the change reached ONTAP').to.deep.equal([]);
-    const o = await read();
-    const conditions = ((o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []);
-    expect(conditions.map((c) => `${c.type}=${c.status}@${c.observedGeneration ?? '?'}`).filter((c) => /^(Ready|Synced)=/.test(c))).to.have.members(['Ready=True@2', 'Synced=True@2']);
-
-    // Argo CD, with the documented health check: Progressing throughout, Healthy once reconciled.
-    const pending = await argoHealth(argo, 'ontapawskms-health.lua', before.filter((s) => s.generation === 2).map((s) => s.object));
-    expect(pending.length).to.be.greaterThan(0);
-    expect([...new Set(pending.map((h) => h.status))]).to.deep.equal(['Progressing']);
-    expect(await argoHealth(argo, 'ontapawskms-health.lua', [o])).to.deep.equal([{ status: 'Healthy', message: 'AWS KMS key protection is available on all nodes' }]);
-  });
-
-  it('Argo CD health check: Degraded with the reason when a Secret is missing, Suspended when suspended', async () => {
-    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'no-secret', { svm: { name: 'svm2' }, credentialsSecretRef: { name: 'missing' } }));
-    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'paused', { svm: { name: 'svm3' }, suspend: true }));
-    const read = (name: string) => (): Promise<KubeObject | undefined> => w.api.get(OntapAwsKmsType, w.ns, name);
-    const observed = async (name: string): Promise<KubeObject | undefined> =>
-      waitFor(`${name} observed`, async () => {
-        const o = await read(name)();
-        return (o?.status as { observedGeneration?: number } | undefined)?.observedGeneration === o?.metadata.generation ? o : undefined;
+      // ONTAP takes 3 s to answer the PATCH that applies the change.
+      w.sim.control.addFault({ method: 'PATCH', path: k.path, latencyMs: 3_000, count: 1 });
+      await w.api.mergePatch(k.type, w.ns, 'gitops', { spec: k.change });
+      const samples = await sampleUntilCurrent(read, 2, () => {
+        const r = record();
+        return r !== undefined && k.applied(r);
       });
-    const [missing, paused] = await argoHealth(argo, 'ontapawskms-health.lua', [await observed('no-secret'), await observed('paused')]);
-    expect(missing?.status).to.equal('Degraded');
-    expect(missing?.message).to.match(/^SecretNotFound: .*missing/);
-    expect(paused?.status).to.equal('Suspended');
-  });
+
+      const before = samples.filter((s) => !s.reconciled);
+      expect(before.length, 'samples taken while ONTAP had not the change yet').to.be.greaterThan(10);
+      expect(before.filter((s) => s.kstatus === 'Current'), 'Current before the change reached ONTAP').to.deep.equal([]);
+      const o = await read();
+      const conditions = ((o?.status as { conditions?: Condition[] } | undefined)?.conditions ?? []);
+      expect(conditions.map((c) => `${c.type}=${c.status}@${c.observedGeneration ?? '?'}`).filter((c) => /^(Ready|Synced)=/.test(c))).to.have.members(['Ready=True@2', 'Synced=True@2']);
+
+      // Argo CD, with the documented health check: Progressing throughout, Healthy once reconciled.
+      const pending = await argoHealth(argo, script, before.filter((s) => s.generation === 2).map((s) => s.object));
+      expect(pending.length).to.be.greaterThan(0);
+      expect([...new Set(pending.map((h) => h.status))]).to.deep.equal(['Progressing']);
+      expect(await argoHealth(argo, script, [o])).to.deep.equal([{ status: 'Healthy', message: `${k.label} key protection is available on all nodes` }]);
+    });
+
+    it(`${kind}: Argo CD health check Degraded with the reason when a Secret is missing, Suspended when suspended`, async () => {
+      await w.api.create(k.type, w.ns, k.object(w.ns, 'no-secret', { svm: { name: svmNoSecret }, ...k.missingSecret }));
+      await w.api.create(k.type, w.ns, k.object(w.ns, 'paused', { svm: { name: svmPaused }, suspend: true }));
+      const observed = async (name: string): Promise<KubeObject | undefined> =>
+        waitFor(`${name} observed`, async () => {
+          const o = await w.api.get(k.type, w.ns, name);
+          return (o?.status as { observedGeneration?: number } | undefined)?.observedGeneration === o?.metadata.generation ? o : undefined;
+        });
+      const [missing, paused] = await argoHealth(argo, script, [await observed('no-secret'), await observed('paused')]);
+      expect(missing?.status).to.equal('Degraded');
+      expect(missing?.message).to.match(/^SecretNotFound: .*missing/);
+      expect(paused?.status).to.equal('Suspended');
+    });
+  }
 
   it('OntapCluster: InProgress until the changed connection has been probed, then Current', async () => {
     const read = (): Promise<KubeObject | undefined> => w.api.get(OntapClusterType, w.ns, 'sim');

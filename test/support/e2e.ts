@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parseOntapAwsKms } from '../../src/api/v1alpha1/parse.js';
 import type { OntapAwsKms } from '../../src/api/v1alpha1/types.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
 import type { RequestLogEntry } from '../../src/simulator/state.js';
@@ -84,8 +84,10 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
       await world.stopOperator();
       await sim.close();
       // Objects with finalizers would hold the namespace: drop them, then the namespace.
-      for (const o of (await api.list(OntapAwsKmsType, ns)).items) {
-        await api.mergePatch(OntapAwsKmsType, ns, o.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+      for (const type of [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType]) {
+        for (const o of (await api.list(type, ns)).items) {
+          await api.mergePatch(type, ns, o.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+        }
       }
       await api.delete(NamespaceType, '', ns).catch(() => undefined);
     },

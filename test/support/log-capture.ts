@@ -24,5 +24,7 @@ export const TEST_SECRETS = {
   awsSecret: 'e2e-aws-SECRET-value-0001',
   awsSecretRotated: 'e2e-aws-SECRET-value-0002',
   proxyPassword: 'e2e-proxy-PASSWORD-0001',
+  azureClientSecret: 'e2e-azure-SECRET-value-0001',
+  gcpPrivateKey: 'e2e-gcp-PRIVATE-key-0001',
   ontapPassword: 'netapp1!',
 } as const;
