@@ -2,9 +2,11 @@ import { expect } from 'chai';
 import { OntapAwsKmsType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { fingerprint } from '../../src/simulator/fingerprint.js';
+import { minimalGcpKmsSpec } from '../support/builders.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor, writesTo } from '../support/e2e.js';
 import { GCP_EMAIL, gcpKey, gcpKmsObject, gcpSecret, getGcp } from '../support/gcp.js';
+import { gcpKmsBody } from '../support/key-manager-bodies.js';
 import { TEST_SECRETS } from '../support/log-capture.js';
 import { simRequest } from '../support/sim.js';
 
@@ -39,7 +41,8 @@ describe('e2e: OntapGcpKms on the real API server and ontap-sim', function () {
     });
     const record = recordOf('svm1');
     expect(g.status?.uuid).to.equal(record?.uuid).and.to.be.a('string');
-    expect(g.status).to.include({ projectId: 'kms-e2e-4711', keyRingName: 'ring-1', keyRingLocation: 'us-east1', keyName: 'kek-1', callerAccount: GCP_EMAIL });
+    const { projectId, keyRingName, keyRingLocation, keyName } = minimalGcpKmsSpec;
+    expect(g.status).to.include({ projectId, keyRingName, keyRingLocation, keyName, callerAccount: GCP_EMAIL });
     expect(condition(g, 'GoogleReachable')).to.match(/^True\//);
     const writes = gcpWrites();
     expect(writes.map((r) => r.method)).to.deep.equal(['POST']);
@@ -120,7 +123,7 @@ describe('e2e: OntapGcpKms on the real API server and ontap-sim', function () {
 
   it('Observe reports drift in status.drift and writes nothing', async () => {
     const created = await simRequest(w.sim, 'POST', GCP, {
-      body: { svm: { name: 'svm5' }, project_id: 'kms-e2e-4711', key_ring_name: 'ring-1', key_ring_location: 'us-east1', key_name: 'other', application_credentials: gcpKey() },
+      body: { ...gcpKmsBody('svm5', gcpKey()), project_id: minimalGcpKmsSpec.projectId, key_ring_name: minimalGcpKmsSpec.keyRingName, key_ring_location: minimalGcpKmsSpec.keyRingLocation, key_name: 'other' },
     });
     expect(created.status).to.equal(201);
     w.sim.control.clearRequests();

@@ -7,6 +7,7 @@ import { parseOntapGcpKms } from '../../src/api/v1alpha1/parse.js';
 import type { OntapGcpKms } from '../../src/api/v1alpha1/types.js';
 import { OntapGcpKmsType } from '../../src/controller/resources.js';
 import type { KubeObject } from '../../src/runtime/kube.js';
+import { minimalGcpKmsSpec } from './builders.js';
 import { type E2E, getResource, secret } from './e2e.js';
 import { TEST_SECRETS } from './log-capture.js';
 
@@ -34,16 +35,8 @@ export function gcpKmsObject(ns: string, name: string, spec: Record<string, unkn
     apiVersion: 'kms.ontap.dev/v1alpha1',
     kind: 'OntapGcpKms',
     metadata: { name, namespace: ns },
-    spec: {
-      clusterRef: { name: 'sim' },
-      projectId: 'kms-e2e-4711',
-      keyRingName: 'ring-1',
-      keyRingLocation: 'us-east1',
-      keyName: 'kek-1',
-      applicationCredentialsSecretRef: { name: 'gcp', key: 'application_credentials' },
-      driftCheckIntervalSeconds: 10,
-      ...spec,
-    },
+    // The key of minimalGcpKmsSpec, on the sim, with the Secret of gcpSecret.
+    spec: { ...minimalGcpKmsSpec, clusterRef: { name: 'sim' }, applicationCredentialsSecretRef: { name: 'gcp', key: 'application_credentials' }, driftCheckIntervalSeconds: 10, ...spec },
   };
 }
 

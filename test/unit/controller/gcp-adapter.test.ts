@@ -5,36 +5,24 @@ import { ReconcileError } from '../../../src/controller/errors.js';
 import { gcpCreateBody, gcpDelta, gcpKmsAdapter, type GcpSecrets, readGcpSecrets } from '../../../src/controller/ontap-gcp-kms/adapter.js';
 import type { SecretData, SecretReader } from '../../../src/controller/secrets.js';
 import type { GcpKmsRecord } from '../../../src/ontap/wire-gcp.js';
+import { keyManagerPolicies, minimalGcpKmsSpec } from '../../support/builders.js';
 
 // Values no message, body of a non-credentials call or status may ever contain.
 const PRIVATE_KEY = '-----BEGIN PRIVATE KEY-----\nUNIT-GCP-PRIVATE-KEY-0001\n-----END PRIVATE KEY-----\n';
 const PROXY_PASSWORD = 'unit-proxy-PASSWORD-0001';
-const EMAIL = 'ontap@proj-4711.iam.gserviceaccount.com';
+const EMAIL = 'ontap@storage-prod-4711.iam.gserviceaccount.com';
 const keyJson = (o: Record<string, unknown> = {}): string => JSON.stringify({ type: 'service_account', client_email: EMAIL, private_key: PRIVATE_KEY, ...o });
 
 function spec(s: Partial<OntapGcpKmsSpec> = {}): OntapGcpKmsSpec {
-  return {
-    clusterRef: { kind: 'OntapCluster', name: 'prod' },
-    svm: { name: 'svm1' },
-    deletionPolicy: 'Retain',
-    managementPolicy: 'Manage',
-    driftCheckIntervalSeconds: 300,
-    suspend: false,
-    projectId: 'proj-4711',
-    keyRingName: 'ring',
-    keyRingLocation: 'us-east1',
-    keyName: 'kek',
-    applicationCredentialsSecretRef: { name: 'gcp', key: 'application_credentials' },
-    ...s,
-  };
+  return { ...minimalGcpKmsSpec, ...keyManagerPolicies, clusterRef: { kind: 'OntapCluster', name: 'prod' }, svm: { name: 'svm1' }, keyRingLocation: 'us-east1', applicationCredentialsSecretRef: { name: 'gcp', key: 'application_credentials' }, ...s };
 }
 
 const record = (r: Partial<GcpKmsRecord> = {}): GcpKmsRecord => ({
   uuid: 'u-1',
-  project_id: 'proj-4711',
-  key_ring_name: 'ring',
+  project_id: 'storage-prod-4711',
+  key_ring_name: 'ontap-keyring',
   key_ring_location: 'us-east1',
-  key_name: 'kek',
+  key_name: 'svm4-kek',
   authentication_method: 'application_credentials_key',
   caller_account: EMAIL,
   port: 443,
@@ -75,10 +63,10 @@ describe('gcp-kms adapter', () => {
       {
         reason: 'the key ring moved: rekey-external with key_name and the moved coordinates, nothing else',
         spec: { keyRingName: 'ring-2', keyRingLocation: 'europe-west1' },
-        rekey: { key_name: 'kek', key_ring_name: 'ring-2', key_ring_location: 'europe-west1' },
+        rekey: { key_name: 'svm4-kek', key_ring_name: 'ring-2', key_ring_location: 'europe-west1' },
         drift: ['spec.keyRingName', 'spec.keyRingLocation'],
       },
-      { reason: 'the project moved: key_name and project_id', spec: { projectId: 'proj-9' }, rekey: { key_name: 'kek', project_id: 'proj-9' }, drift: ['spec.projectId'] },
+      { reason: 'the project moved: key_name and project_id', spec: { projectId: 'proj-9' }, rekey: { key_name: 'svm4-kek', project_id: 'proj-9' }, drift: ['spec.projectId'] },
       { reason: 'the Secret was never sent (adoption): the key is sent', applied: [], credentialsPatch: { application_credentials: keyJson() }, credentials: 'never-applied', drift: [] },
       { reason: 'the Secret changed since: the key is sent', secrets: secrets(keyJson(), EMAIL, '8'), credentialsPatch: { application_credentials: keyJson() }, credentials: 'secret-changed', drift: [] },
       {
@@ -121,7 +109,7 @@ describe('gcp-kms adapter', () => {
     }
 
     it('names the whole key path in the rekey, for the Rekeyed event', () => {
-      expect(gcpDelta(spec({ keyName: 'kek-2' }), record(), secrets(), sentAt7).rekey?.to).to.equal('projects/proj-4711/locations/us-east1/keyRings/ring/cryptoKeys/kek-2');
+      expect(gcpDelta(spec({ keyName: 'kek-2' }), record(), secrets(), sentAt7).rekey?.to).to.equal('projects/storage-prod-4711/locations/us-east1/keyRings/ontap-keyring/cryptoKeys/kek-2');
     });
 
     it('sends the proxy password in the config PATCH when its Secret was never sent', () => {
@@ -137,10 +125,10 @@ describe('gcp-kms adapter', () => {
       const s: GcpSecrets = { ...secrets(), proxyPassword: { name: 'proxy', resourceVersion: '3', key: 'password', value: PROXY_PASSWORD } };
       expect(gcpCreateBody(spec({ port: 443, verifyIp: false, proxy: { host: 'p', port: 3128, passwordSecretRef: { name: 'proxy', key: 'password' } } }), s)).to.deep.equal({
         svm: { name: 'svm1' },
-        project_id: 'proj-4711',
-        key_ring_name: 'ring',
+        project_id: 'storage-prod-4711',
+        key_ring_name: 'ontap-keyring',
         key_ring_location: 'us-east1',
-        key_name: 'kek',
+        key_name: 'svm4-kek',
         port: 443,
         verify_ip: false,
         proxy_host: 'p',
@@ -153,10 +141,10 @@ describe('gcp-kms adapter', () => {
     it('an attached service account: the method, no application_credentials; the cluster scope: no svm', () => {
       const body = gcpCreateBody(spec({ svm: undefined, authenticationMethod: 'sa_credentials_attachment', applicationCredentialsSecretRef: undefined, gceMetadataServer: 'http://metadata.internal' }), {});
       expect(body).to.deep.equal({
-        project_id: 'proj-4711',
-        key_ring_name: 'ring',
+        project_id: 'storage-prod-4711',
+        key_ring_name: 'ontap-keyring',
         key_ring_location: 'us-east1',
-        key_name: 'kek',
+        key_name: 'svm4-kek',
         authentication_method: 'sa_credentials_attachment',
         gce_metadata_server: 'http://metadata.internal',
       });
@@ -217,7 +205,7 @@ describe('gcp-kms adapter', () => {
     it('Ready, Synced and GoogleReachable from a reachable record; the key and caller account', () => {
       const r = record({ google_reachability: { reachable: true, code: '0', message: '' }, state: { cluster_state: true, code: '0', message: '' } });
       const st = gcpKmsAdapter.status(obj(), { record: r, owned: true, drift: [], observeOnly: false, applied: sentAt7 }, now);
-      expect(st).to.include({ uuid: 'u-1', projectId: 'proj-4711', keyRingName: 'ring', keyRingLocation: 'us-east1', keyName: 'kek', callerAccount: EMAIL });
+      expect(st).to.include({ uuid: 'u-1', projectId: 'storage-prod-4711', keyRingName: 'ontap-keyring', keyRingLocation: 'us-east1', keyName: 'svm4-kek', callerAccount: EMAIL });
       expect(st.googleReachability).to.deep.equal({ reachable: true, code: '0', message: '' });
       expect(cond(st, 'Ready')).to.equal('True/Available');
       expect(cond(st, 'Synced')).to.equal('True/ReconcileSuccess');
@@ -235,7 +223,7 @@ describe('gcp-kms adapter', () => {
       const prev = gcpKmsAdapter.status(obj(), { record: record(), owned: true, drift: [], observeOnly: false }, now);
       const st = gcpKmsAdapter.status({ ...obj(), status: prev }, { owned: false, drift: [], observeOnly: false, error: new ReconcileError(Reason.AnotherKeyManager, 'SVM svm1 already has another key manager', 'wait') }, now);
       expect(cond(st, 'Synced')).to.equal('False/AnotherKeyManager');
-      expect(st.keyName).to.equal('kek');
+      expect(st.keyName).to.equal('svm4-kek');
       expect(st.callerAccount).to.equal(EMAIL);
     });
   });
