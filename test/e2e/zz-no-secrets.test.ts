@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { OntapAwsKmsType } from '../../src/controller/resources.js';
+import { OntapAwsKmsType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
 import { awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { gcpKey, gcpKmsObject, gcpSecret, getGcp } from '../support/gcp.js';
 
 // Named zz- so that, in a full run, it also scans the log lines of every e2e file before it.
 describe('e2e: no secret in logs, events, status or metrics', function () {
@@ -26,8 +27,21 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
     await w.api.mergePatch(SecretType, w.ns, 'aws', { stringData: { secret_access_key: TEST_SECRETS.awsSecretRotated } });
     await waitFor('InvalidCredentials', async () => condition(await getKms(w, 'k'), 'Synced') === 'False/InvalidCredentials');
 
+    // Google Cloud KMS: a create with a JSON key and the proxy password, a rotation to a key Google
+    // refuses, and a Secret that is not JSON but holds the private key (SecretInvalid must not quote it).
+    // client_email is no secret: ONTAP shows it as caller_account, and so does status.
+    w.sim.control.setGcp({ accepted: [gcpKey()] });
+    await w.api.create(SecretType, w.ns, gcpSecret(w.ns));
+    await w.api.create(OntapGcpKmsType, w.ns, gcpKmsObject(w.ns, 'g', { svm: { name: 'svm2' }, proxy: { host: 'p', passwordSecretRef: { name: 'proxy', key: 'password' } } }));
+    await waitFor('GCP Ready', async () => condition(await getGcp(w, 'g'), 'Ready') === 'True/Available');
+    await w.api.mergePatch(SecretType, w.ns, 'gcp', { stringData: { application_credentials: gcpKey('rotated@kms-e2e-4711.iam.gserviceaccount.com', TEST_SECRETS.gcpPrivateKeyRotated) } });
+    await waitFor('GCP InvalidCredentials', async () => condition(await getGcp(w, 'g'), 'Synced') === 'False/InvalidCredentials');
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'gcp-broken', { application_credentials: `{"private_key": "${TEST_SECRETS.gcpPrivateKey}", broken` }));
+    await w.api.create(OntapGcpKmsType, w.ns, gcpKmsObject(w.ns, 'g-broken', { svm: { name: 'svm3' }, applicationCredentialsSecretRef: { name: 'gcp-broken', key: 'application_credentials' } }));
+    await waitFor('GCP SecretInvalid', async () => condition(await getGcp(w, 'g-broken'), 'Synced') === 'False/SecretInvalid');
+
     const events = (await w.api.list(EventType, w.ns)).items;
-    const statuses = (await w.api.list(OntapAwsKmsType, w.ns)).items.map((o) => o.status);
+    const statuses = [...(await w.api.list(OntapAwsKmsType, w.ns)).items, ...(await w.api.list(OntapGcpKmsType, w.ns)).items].map((o) => o.status);
     const metrics = (await w.operator?.metrics.render())?.body ?? '';
     expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
     expect(events.length, 'events recorded').to.be.greaterThan(0);

@@ -104,7 +104,7 @@ export const fullAwsKmsStatus: DeepRequired<OntapAwsKmsStatus> = {
 };
 
 /** keyManagerPolicies are the schema's defaults of the policy fields every key-manager kind has. */
-const keyManagerPolicies = { deletionPolicy: 'Retain', managementPolicy: 'Manage', driftCheckIntervalSeconds: 300, suspend: false } as const;
+export const keyManagerPolicies = { deletionPolicy: 'Retain', managementPolicy: 'Manage', driftCheckIntervalSeconds: 300, suspend: false } as const;
 
 /** fullAzureKeyVaultSpec sets every OntapAzureKeyVault spec field (both credential refs, so invalid for CEL). */
 export const fullAzureKeyVaultSpec: DeepRequired<OntapAzureKeyVaultSpec> = {

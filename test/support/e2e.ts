@@ -5,16 +5,19 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseOntapAwsKms } from '../../src/api/v1alpha1/parse.js';
-import type { OntapAwsKms } from '../../src/api/v1alpha1/types.js';
+import type { Condition, OntapAwsKms } from '../../src/api/v1alpha1/types.js';
 import { parseConfig, type Config } from '../../src/config.js';
 import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
-import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
+import { KubeApi, type KubeObject, NamespaceType, type ResourceType, SecretType } from '../../src/runtime/kube.js';
 import type { RequestLogEntry } from '../../src/simulator/state.js';
 import type { SimulatorHandle } from '../../src/simulator/server.js';
 import { getControlPlane, type TestControlPlane } from './control-plane.js';
 import { capturingLogger, TEST_SECRETS } from './log-capture.js';
 import { SIM_PASSWORD, SIM_USER, startTestSim } from './sim.js';
+
+/** KEY_MANAGER_TYPES are every key-manager kind, whose finalizers close() drops. */
+const KEY_MANAGER_TYPES: readonly ResourceType[] = [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType];
 
 /** E2E is one test file's world. */
 export interface E2E {
@@ -84,7 +87,7 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
       await world.stopOperator();
       await sim.close();
       // Objects with finalizers would hold the namespace: drop them, then the namespace.
-      for (const type of [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType]) {
+      for (const type of KEY_MANAGER_TYPES) {
         for (const o of (await api.list(type, ns)).items) {
           await api.mergePatch(type, ns, o.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
         }
@@ -110,21 +113,31 @@ export function awsSecret(ns: string, name = 'aws', secretAccessKey: string = TE
   return secret(ns, name, { access_key_id: accessKeyId, secret_access_key: secretAccessKey });
 }
 
-/** getKms reads an OntapAwsKms, typed. */
-export async function getKms(w: E2E, name: string): Promise<OntapAwsKms | undefined> {
-  const o = await w.api.get(OntapAwsKmsType, w.ns, name);
-  return o ? parseOntapAwsKms(o) : undefined;
+/** getResource reads one object of `type` in the e2e namespace, typed by `parse` (e.g. parseOntapGcpKms). */
+export async function getResource<T>(w: E2E, type: ResourceType, name: string, parse: (o: unknown) => T): Promise<T | undefined> {
+  const o = await w.api.get(type, w.ns, name);
+  return o ? parse(o) : undefined;
 }
 
-/** condition returns `type`'s status and reason, e.g. "True/Available". */
-export function condition(k: OntapAwsKms | undefined, type: string): string | undefined {
+/** getKms reads an OntapAwsKms, typed. */
+export function getKms(w: E2E, name: string): Promise<OntapAwsKms | undefined> {
+  return getResource(w, OntapAwsKmsType, name, parseOntapAwsKms);
+}
+
+/** condition returns `type`'s status and reason, e.g. "True/Available", of any key-manager resource. */
+export function condition(k: { status?: { conditions?: readonly Condition[] } } | undefined, type: string): string | undefined {
   const c = k?.status?.conditions?.find((x) => x.type === type);
   return c ? `${c.status}/${c.reason}` : undefined;
 }
 
+/** writesTo lists the writes (not GETs) the simulator saw under `pathPrefix`, e.g. '/api/security/gcp-kms'. */
+export function writesTo(sim: SimulatorHandle, pathPrefix: string): RequestLogEntry[] {
+  return sim.control.requests().filter((r) => r.path.startsWith(pathPrefix) && r.method !== 'GET');
+}
+
 /** awsKmsWrites lists the writes (not GETs) the simulator saw on the aws-kms API. */
 export function awsKmsWrites(sim: SimulatorHandle): RequestLogEntry[] {
-  return sim.control.requests().filter((r) => r.path.startsWith('/api/security/aws-kms') && r.method !== 'GET');
+  return writesTo(sim, '/api/security/aws-kms');
 }
 
 /** awsKmsReads lists the GETs the simulator saw on the aws-kms API. */

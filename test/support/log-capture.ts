@@ -25,6 +25,8 @@ export const TEST_SECRETS = {
   awsSecretRotated: 'e2e-aws-SECRET-value-0002',
   proxyPassword: 'e2e-proxy-PASSWORD-0001',
   azureClientSecret: 'e2e-azure-SECRET-value-0001',
-  gcpPrivateKey: 'e2e-gcp-PRIVATE-key-0001',
+  /** gcpPrivateKey is the body of a service account key's private_key (see test/support/gcp.ts). */
+  gcpPrivateKey: 'e2e-GCP-PRIVATE-KEY-0001',
+  gcpPrivateKeyRotated: 'e2e-GCP-PRIVATE-KEY-0002',
   ontapPassword: 'netapp1!',
 } as const;

@@ -177,8 +177,9 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     // Only this wait may be cut short by a change: a write once sent is seen through.
     const record = await abortable(observer.observe(key, notBefore, signal), cutShort, () => cutShort?.reason as Error);
     // A record first seen by another resource, or only observed until now (nothing ever sent to
-    // it), is taken over here.
-    const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0;
+    // it), is taken over here. A spec that references no Secret (a GCP attached service account)
+    // never sends one, so an empty appliedSecrets says nothing about it: only the uuid counts.
+    const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0 && adapter.secretRefs(spec).length > 0;
     const adopted = record !== undefined && (record.uuid !== obj.status?.uuid || neverManaged);
     if (unchanged !== undefined && (record === undefined || adopted || (unchanged.fingerprint !== undefined && adapter.fingerprint?.ofRecord(record) !== unchanged.fingerprint))) {
       secrets = await this.readSecrets(obj, false);

@@ -13,7 +13,7 @@ import type { GcpKmsCreateBody, GcpKmsRecord, GcpKmsRekeyExternalBody } from '..
 import { ReconcileError } from '../errors.js';
 import { type KeyManagerAdapter, type KeyManagerDelta, type SecretRef, withProxy } from '../key-manager/adapter.js';
 import { credentialsCause, markSent, proxyPasswordDue, proxySent, type SentSecret } from '../key-manager/applied.js';
-import { diffFields, managedField, nonEmpty, proxyFields, settings } from '../key-manager/fields.js';
+import { type ConfigValue, diffFields, managedField, nonEmpty, proxyFields, settings } from '../key-manager/fields.js';
 import { ekmipCondition, keyManagerStatus, reachabilityCondition, toReachability } from '../key-manager/status.js';
 import { OntapGcpKmsType } from '../resources.js';
 import { mustGet, PEM_VALUE_MAX_BYTES, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
@@ -113,7 +113,7 @@ export function gcpDelta(spec: OntapGcpKmsSpec, record: GcpKmsRecord, secrets: G
   // rekey-external takes the new key name, and the project, key ring and location when they move too.
   const rekeyBody: GcpKmsRekeyExternalBody = { key_name: spec.keyName, ...Object.fromEntries(movedKey.filter((k) => k.ontap !== 'key_name').map((k) => [k.ontap, spec[k.spec]])) };
   const rekey = movedKey.length > 0 ? { body: rekeyBody, to: keyPath(spec) } : undefined;
-  const creds: Record<string, string> = {};
+  const creds: Record<string, ConfigValue> = {};
   let credentials: string | undefined;
   let proxyPassword = false;
   const sa = secrets?.credentials;
@@ -121,7 +121,16 @@ export function gcpDelta(spec: OntapGcpKmsSpec, record: GcpKmsRecord, secrets: G
   if (secrets) {
     if (sa) {
       credentials = credentialsCause(applied, sa, otherAccount, 'caller-account-differs');
-      if (credentials) creds['application_credentials'] = sa.json;
+      if (credentials) {
+        creds['application_credentials'] = sa.json;
+        // ONTAP refuses application_credentials_key without a key it holds: switching from an
+        // attached service account, the method goes with the key, in the same PATCH.
+        const method = body['authentication_method'];
+        if (method !== undefined) {
+          creds['authentication_method'] = method;
+          delete body['authentication_method'];
+        }
+      }
     }
     const proxy = secrets.proxyPassword;
     if (proxy && proxyPasswordDue(applied, proxy)) {

@@ -168,7 +168,7 @@ interface Patch {
   readonly subresource: string | undefined;
 }
 
-function harness(opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string } = {}) {
+function harness(opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string; adapter?: typeof fakeAdapter } = {}) {
   const ontap = new FakeOntap();
   ontap.record = opts.record;
   const patches: Patch[] = [];
@@ -198,7 +198,7 @@ function harness(opts: { record?: FakeRecord; secretVersion?: string; peers?: Fa
     recorder: { event: (_o, _t, reason, message) => events.push({ reason, message }) },
     secretVersion: () => secretVersion,
   };
-  const engine = new KeyManagerReconciler(fakeAdapter, deps);
+  const engine = new KeyManagerReconciler(opts.adapter ?? fakeAdapter, deps);
   return {
     ontap,
     patches,
@@ -267,6 +267,22 @@ describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () =>
     expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Adopted, EventReason.CredentialsApplied]);
     expect(h.status()?.uuid).to.equal('u-9');
     expect(h.status()?.appliedSecrets).to.deep.equal(sentAt7);
+  });
+
+  it('a spec that references no Secret (a GCP attached service account) is not re-adopted on every pass', async () => {
+    // Nothing to send, so appliedSecrets stays empty: only the uuid tells whether the record is ours.
+    const secretless: typeof fakeAdapter = {
+      ...fakeAdapter,
+      secretRefs: () => [],
+      credentialsRef: () => undefined,
+      readSecrets: () => Promise.resolve({ name: '', resourceVersion: '', login: 'AKIA1', password: '' }),
+      delta: (spec, record, _secrets, applied) => fakeAdapter.delta(spec, record, undefined, applied),
+      appliedAfter: () => [],
+    };
+    const h = harness({ record: ours, adapter: secretless });
+    await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: [] }), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal([]);
+    expect(h.events).to.deep.equal([]);
   });
 
   it('re-keys first, then PATCHes the drifted setting, each once', async () => {
