@@ -6,6 +6,7 @@
 import { Reason } from '../api/v1alpha1/constants.js';
 import {
   describeOntapError,
+  isGone,
   OntapAbortedError,
   OntapApiError,
   OntapCode,
@@ -56,6 +57,8 @@ const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
   [OntapCode.InvalidCredentials, Reason.InvalidCredentials],
   [OntapCode.InvalidSecretAccessKey, Reason.InvalidCredentials],
   [OntapCode.NotConfigured, Reason.NotConfigured],
+  [OntapCode.AzureNotConfigured, Reason.NotConfigured],
+  [OntapCode.GcpNotConfigured, Reason.NotConfigured],
   [OntapCode.AlreadyConfigured, Reason.AlreadyConfigured],
   [OntapCode.KeysInUse, Reason.DeletionBlocked],
   [OntapCode.VeksStored, Reason.DeletionBlocked],
@@ -77,7 +80,7 @@ export function classifyError(err: unknown, action: string, signal?: AbortSignal
     const reason = CODE_REASONS.get(err.code) ?? Reason.OntapError;
     // 5xx and 429 are ONTAP being busy or broken: retry with backoff. A record that vanished
     // (404, NotConfigured) is re-read and re-created soon. Other 4xx need a change.
-    const vanished = err.httpStatus === 404 || err.code === OntapCode.NotConfigured;
+    const vanished = isGone(err);
     const retry: Retry = err.httpStatus >= 500 || err.httpStatus === 429 || vanished ? 'backoff' : 'wait';
     if (err.httpStatus === 401) {
       return new ReconcileError(Reason.InvalidCredentials, `${action}: ${err.context}: ONTAP refused the cluster credentials (HTTP 401)`, 'wait', { cause: err });

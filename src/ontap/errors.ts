@@ -48,6 +48,10 @@ export const OntapCode = {
   AccessKeyIdEmpty: '65537924',
   /** PATCH/DELETE: AWS KMS is not configured for the SVM. */
   NotConfigured: '65537926',
+  /** restore, rekey-internal, DELETE: Azure Key Vault is not configured for the SVM (REST reference 9.10+). */
+  AzureNotConfigured: '65537120',
+  /** restore, rekey, DELETE: Google Cloud KMS is not configured for the SVM (REST reference). */
+  GcpNotConfigured: '65537721',
   /** restore: unable to restore all keys. */
   RestoreFailed: '65536082',
 } as const;
@@ -232,6 +236,14 @@ export function isNotFound(err: unknown): boolean {
     err instanceof OntapApiError &&
     (err.httpStatus === 404 || err.code === OntapCode.EntryNotFound)
   );
+}
+
+/** NOT_CONFIGURED_CODES are each family's "not configured for the SVM". */
+export const NOT_CONFIGURED_CODES: ReadonlySet<string> = new Set([OntapCode.NotConfigured, OntapCode.AzureNotConfigured, OntapCode.GcpNotConfigured]);
+
+/** isGone tells whether an error says the record is not there: not found, or its family not configured for the SVM. */
+export function isGone(err: unknown): boolean {
+  return isNotFound(err) || (err instanceof OntapApiError && NOT_CONFIGURED_CODES.has(err.code));
 }
 
 /** hasCode tells whether `err` is an ONTAP API error carrying `code`. */

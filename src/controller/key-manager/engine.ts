@@ -9,7 +9,7 @@
  */
 import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
 import type { AppliedSecret, ClusterOntapCluster, OntapCluster } from '../../api/v1alpha1/types.js';
-import { OntapApiError, OntapCode } from '../../ontap/errors.js';
+import { isGone, OntapApiError } from '../../ontap/errors.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import { abortable } from '../../runtime/backoff.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -366,7 +366,8 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
         await conn.client.deleteKeyManager(adapter.family, uuid, signal);
         conn.observer(this.watched).forget(scopeKey(spec.svm));
       } catch (e) {
-        if (!(e instanceof OntapApiError && (e.code === OntapCode.EntryNotFound || e.httpStatus === 404))) {
+        // Already gone (not found, or the family no longer configured for the SVM): nothing to delete.
+        if (!isGone(e)) {
           const err = classifyError(e, `delete ${this.action(obj)}`, signal);
           // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
           const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });

@@ -413,6 +413,14 @@ describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () =>
       expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
     });
 
+    it('Delete answered "not configured for the SVM" (the record went another way) releases the finalizer', async () => {
+      const h = harness({ record: ours });
+      h.ontap.failures.set('delete', new OntapApiError({ context: 'test', message: 'Google Cloud KMS is not configured for the given SVM.', code: OntapCode.GcpNotConfigured, httpStatus: 400, method: 'DELETE', path: FAMILY.path }));
+      await h.engine.reconcile(deleting('Delete'), nullLogger);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+      expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Deleted]);
+    });
+
     it('Delete refused by ONTAP (keys in use) keeps the finalizer, says why, and backs off', async () => {
       const h = harness({ record: ours });
       h.ontap.failures.set('delete', new OntapApiError({ context: 'test', message: 'Volume encryption keys are still stored', code: OntapCode.KeysInUse, httpStatus: 400, method: 'DELETE', path: FAMILY.path }));

@@ -10,6 +10,8 @@ describe('classifyError', () => {
   const cases: Array<{ reason: string; err: unknown; want: string; retry: string; message?: RegExp }> = [
     { reason: '65537921: InvalidCredentials, wait for a change', err: api(400, '65537921', 'Unable to connect to AWS KMS using these credentials'), want: 'InvalidCredentials', retry: 'wait', message: /ONTAP error 65537921: Unable to connect/ },
     { reason: '65537926: NotConfigured, re-read soon', err: api(400, '65537926'), want: 'NotConfigured', retry: 'backoff' },
+    { reason: '65537120: Azure NotConfigured, re-read soon', err: api(400, '65537120'), want: 'NotConfigured', retry: 'backoff' },
+    { reason: '65537721: GCP NotConfigured, re-read soon', err: api(400, '65537721'), want: 'NotConfigured', retry: 'backoff' },
     { reason: '404 on a PATCH: the record vanished, re-read soon', err: api(404, '4'), want: 'OntapError', retry: 'backoff' },
     { reason: '65537910: AlreadyConfigured', err: api(400, '65537910'), want: 'AlreadyConfigured', retry: 'wait' },
     { reason: '65537106: DeletionBlocked', err: api(400, '65537106'), want: 'DeletionBlocked', retry: 'wait' },
