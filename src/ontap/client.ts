@@ -8,7 +8,7 @@
 import { OntapProtocolError, OntapResponseTooLargeError } from './errors.js';
 import { type JobWaitOptions, waitForJob } from './jobs.js';
 import type { KeyManagerAction, KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
-import { ParseError } from './parse.js';
+import { ParseError } from '../json/read.js';
 import { clip, isApiPath, type RawResponse, Transport, type TransportOptions } from './transport.js';
 import { type AzureKeyVaultRecord, parseAzureKeyVaultRecord } from './wire-azure.js';
 import { type GcpKmsRecord, parseGcpKmsRecord } from './wire-gcp.js';

@@ -5,7 +5,7 @@
  */
 import { sleep } from '../runtime/backoff.js';
 import { isNotFound, OntapAbortedError, OntapApiError, OntapProtocolError, OntapTimeoutError } from './errors.js';
-import { ParseError } from './parse.js';
+import { ParseError } from '../json/read.js';
 import { isAborted, type Transport } from './transport.js';
 import { type JobLink, type JobRecord, parseJob } from './wire.js';
 

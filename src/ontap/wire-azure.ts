@@ -3,7 +3,7 @@
  * returns it, its parser, and the POST and PATCH bodies. Fields, required POST properties and
  * PATCHable properties follow ONTAP's reference (netapp_ontap resources/azure_key_vault.py).
  */
-import { asObject, defined, optEnum, optObject, optString, scalars } from './parse.js';
+import { asObject, defined, optEnum, optObject, optString, scalars } from '../json/read.js';
 import type { ProxySettingsBody, SvmSelector } from './request-bodies.js';
 import { type KeyManagerIdentity, type KeyManagerStatus, parseIdentity, parseReachability, parseStatus, type Reachability } from './wire-key-manager.js';
 

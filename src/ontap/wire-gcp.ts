@@ -3,7 +3,7 @@
  * parser, and the POST, PATCH and rekey-external bodies. Fields, required POST properties and
  * PATCHable properties follow ONTAP's reference (netapp_ontap resources/gcp_kms.py).
  */
-import { asObject, defined, optEnum, optObject, scalars } from './parse.js';
+import { asObject, defined, optEnum, optObject, scalars } from '../json/read.js';
 import type { ProxySettingsBody, SvmSelector } from './request-bodies.js';
 import { type KeyManagerIdentity, type KeyManagerStatus, parseIdentity, parseReachability, parseStatus, type Reachability } from './wire-key-manager.js';
 

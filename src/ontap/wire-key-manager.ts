@@ -3,7 +3,7 @@
  * svm reference, the scope, the advanced `state`, `<cloud>_reachability` and
  * `ekmip_reachability` members, and their parsers, so each family's parser reads only its own fields.
  */
-import { asArray, asObject, defined, type JsonObject, optBoolean, optCode, optObject, optString, reqString } from './parse.js';
+import { asArray, asObject, defined, type JsonObject, optBoolean, optCode, optObject, optString, reqString } from '../json/read.js';
 
 /** SvmRef is the `svm` member of an SVM-scoped record. */
 export interface SvmRef {

@@ -15,7 +15,7 @@ import {
   reqNumber,
   reqString,
   scalars,
-} from './parse.js';
+} from '../json/read.js';
 import {
   type KeyManagerIdentity,
   type KeyManagerState,

@@ -2,6 +2,7 @@
  * The vocabulary of the Kubernetes client: resource types, the object shape it parses at the
  * edge, watch events, and the typed API error with its predicates.
  */
+import { isObject } from '../json/read.js';
 
 /** ResourceType names one API resource; `group` '' is the core group. */
 export interface ResourceType {
@@ -106,9 +107,9 @@ export function watchErrorCode(obj: KubeObject): number {
   return typeof obj.code === 'number' ? obj.code : 0;
 }
 
-/** isRecord tells whether `v` is a plain JSON object. */
+/** isRecord tells whether `v` is a plain JSON object (json/read.ts's isObject, as a mutable record). */
 export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
+  return isObject(v);
 }
 
 /** asRecord returns `v` when it is a plain JSON object, else an empty one. */

@@ -4,6 +4,7 @@
  * failure here means a schema/type mismatch or an object from an older schema: the error names
  * the field.
  */
+import { asObject, isObject, join, type JsonObject, optBoolean, optNumber, optString, ParseError, reqNumber, reqString } from '../../json/read.js';
 import { Defaults } from './constants.js';
 import type {
   ClusterOntapCluster,
@@ -30,31 +31,16 @@ import type {
   SecretKeySelector,
 } from './types.js';
 
-/** ParseError says which field of which object could not be read. */
-export class ParseError extends Error {
-  constructor(readonly path: string, expected: string) {
-    super(`${path}: expected ${expected}`);
-    this.name = 'ParseError';
-  }
-}
-
-type Json = Record<string, unknown>;
-
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Reader reads typed fields out of one JSON object, naming the path in any error. */
 class Reader {
-  constructor(private readonly value: Json, private readonly path: string) {}
+  constructor(private readonly value: JsonObject, private readonly path: string) {}
 
   static of(value: unknown, path: string): Reader {
-    if (!isObject(value)) throw new ParseError(path, 'an object');
-    return new Reader(value, path);
+    return new Reader(asObject(value, path), path);
   }
 
   private at(key: string): string {
-    return `${this.path}.${key}`;
+    return join(this.path, key);
   }
 
   has(key: string): boolean {
@@ -62,30 +48,23 @@ class Reader {
   }
 
   str(key: string): string {
-    const v = this.value[key];
-    if (typeof v !== 'string') throw new ParseError(this.at(key), 'a string');
-    return v;
+    return reqString(this.value, key, this.path);
   }
 
   optStr(key: string): string | undefined {
-    return this.has(key) ? this.str(key) : undefined;
+    return optString(this.value, key, this.path);
   }
 
   num(key: string): number {
-    const v = this.value[key];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ParseError(this.at(key), 'a number');
-    return v;
+    return reqNumber(this.value, key, this.path);
   }
 
   optNum(key: string): number | undefined {
-    return this.has(key) ? this.num(key) : undefined;
+    return optNumber(this.value, key, this.path);
   }
 
   optBool(key: string): boolean | undefined {
-    if (!this.has(key)) return undefined;
-    const v = this.value[key];
-    if (typeof v !== 'boolean') throw new ParseError(this.at(key), 'a boolean');
-    return v;
+    return optBoolean(this.value, key, this.path);
   }
 
   obj(key: string): Reader {
@@ -194,8 +173,8 @@ export function parseOntapCluster(value: unknown): OntapCluster {
   return {
     apiVersion: o.str('apiVersion'),
     kind: o.str('kind'),
-    metadata: parseMeta((value as Json).metadata),
-    spec: parseOntapClusterSpec((value as Json).spec),
+    metadata: parseMeta((value as JsonObject)['metadata']),
+    spec: parseOntapClusterSpec((value as JsonObject)['spec']),
     status: parseOntapClusterStatus(o.optObj('status')),
   };
 }
@@ -224,12 +203,12 @@ function parseTenancy(r: Reader | undefined): TenancyPolicy {
 /** parseClusterOntapCluster reads a whole ClusterOntapCluster. */
 export function parseClusterOntapCluster(value: unknown): ClusterOntapCluster {
   const o = Reader.of(value, 'ClusterOntapCluster');
-  const spec = Reader.of((value as Json).spec, 'spec');
+  const spec = Reader.of((value as JsonObject)['spec'], 'spec');
   return {
     apiVersion: o.str('apiVersion'),
     kind: o.str('kind'),
-    metadata: { ...parseMeta((value as Json).metadata), namespace: '' },
-    spec: { ...parseOntapClusterSpec((value as Json).spec), tenancy: parseTenancy(spec.optObj('tenancy')) },
+    metadata: { ...parseMeta((value as JsonObject)['metadata']), namespace: '' },
+    spec: { ...parseOntapClusterSpec((value as JsonObject)['spec']), tenancy: parseTenancy(spec.optObj('tenancy')) },
     status: parseOntapClusterStatus(o.optObj('status')),
   };
 }
@@ -390,8 +369,8 @@ function parseResource<Spec, Status>(
   return {
     apiVersion: o.str('apiVersion'),
     kind: o.str('kind'),
-    metadata: parseMeta((value as Json).metadata),
-    spec: spec((value as Json).spec),
+    metadata: parseMeta((value as JsonObject)['metadata']),
+    spec: spec((value as JsonObject)['spec']),
     status: st ? status(st) : undefined,
   };
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ParseError } from '../../../src/ontap/parse.js';
+import { ParseError } from '../../../src/json/read.js';
 import { parseAzureKeyVaultRecord } from '../../../src/ontap/wire-azure.js';
 import { parseGcpKmsRecord } from '../../../src/ontap/wire-gcp.js';
 

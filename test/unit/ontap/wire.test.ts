@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ParseError } from '../../../src/ontap/parse.js';
+import { ParseError } from '../../../src/json/read.js';
 import { parseAwsKmsRecord, parseCollection, parseErrorEnvelope, parseJob, parseJobLink } from '../../../src/ontap/wire.js';
 
 describe('ONTAP wire parsers', () => {

@@ -1,7 +1,8 @@
 /**
- * Small hand-written validators for JSON from the wire. Each takes `unknown` and either returns
- * a typed value or throws a ParseError naming the path that was wrong, so a malformed ONTAP
- * answer fails loudly at the edge instead of deep in the controller.
+ * The one JSON reader: small hand-written validators for JSON from the wire (ONTAP's answers, the
+ * API server's objects). Each takes `unknown` and either returns a typed value or throws a
+ * ParseError naming the path that was wrong, so a malformed answer or object fails loudly at the
+ * edge instead of deep in the controller.
  */
 
 /** ParseError is a JSON value that does not have the expected shape; `path` names where. */
