@@ -7,9 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { parseOntapAwsKms } from '../../src/api/v1alpha1/parse.js';
 import type { OntapAwsKms } from '../../src/api/v1alpha1/types.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
+import type { ResourceType } from '../../src/runtime/kube-types.js';
 import type { RequestLogEntry } from '../../src/simulator/state.js';
 import type { SimulatorHandle } from '../../src/simulator/server.js';
 import { getControlPlane, type TestControlPlane } from './control-plane.js';
@@ -28,6 +29,9 @@ export interface E2E {
   stopOperator(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** KEY_MANAGER_TYPES are every key-manager kind; close() releases their finalizers. */
+export const KEY_MANAGER_TYPES: readonly ResourceType[] = [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType];
 
 /** waitFor polls `fn` until it returns a value other than undefined/false, or fails with `what`. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
@@ -84,8 +88,10 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
       await world.stopOperator();
       await sim.close();
       // Objects with finalizers would hold the namespace: drop them, then the namespace.
-      for (const o of (await api.list(OntapAwsKmsType, ns)).items) {
-        await api.mergePatch(OntapAwsKmsType, ns, o.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+      for (const type of KEY_MANAGER_TYPES) {
+        for (const o of (await api.list(type, ns)).items) {
+          await api.mergePatch(type, ns, o.metadata.name, { metadata: { finalizers: null } }).catch(() => undefined);
+        }
       }
       await api.delete(NamespaceType, '', ns).catch(() => undefined);
     },
@@ -108,21 +114,31 @@ export function awsSecret(ns: string, name = 'aws', secretAccessKey: string = TE
   return secret(ns, name, { access_key_id: accessKeyId, secret_access_key: secretAccessKey });
 }
 
-/** getKms reads an OntapAwsKms, typed. */
-export async function getKms(w: E2E, name: string): Promise<OntapAwsKms | undefined> {
-  const o = await w.api.get(OntapAwsKmsType, w.ns, name);
-  return o ? parseOntapAwsKms(o) : undefined;
+/** getResource reads one resource of `type` in the e2e namespace, typed by `parse`. */
+export async function getResource<T>(w: E2E, type: ResourceType, name: string, parse: (o: unknown) => T): Promise<T | undefined> {
+  const o = await w.api.get(type, w.ns, name);
+  return o ? parse(o) : undefined;
 }
 
-/** condition returns `type`'s status and reason, e.g. "True/Available". */
-export function condition(k: OntapAwsKms | undefined, type: string): string | undefined {
+/** getKms reads an OntapAwsKms, typed. */
+export function getKms(w: E2E, name: string): Promise<OntapAwsKms | undefined> {
+  return getResource(w, OntapAwsKmsType, name, parseOntapAwsKms);
+}
+
+/** condition returns `type`'s status and reason, e.g. "True/Available", of any kind's status. */
+export function condition(k: { status?: { conditions?: readonly { type: string; status: string; reason: string }[] | undefined } | undefined } | undefined, type: string): string | undefined {
   const c = k?.status?.conditions?.find((x) => x.type === type);
   return c ? `${c.status}/${c.reason}` : undefined;
 }
 
+/** writesTo lists the writes (not GETs) the simulator saw on paths starting with `pathPrefix`. */
+export function writesTo(sim: SimulatorHandle, pathPrefix: string): RequestLogEntry[] {
+  return sim.control.requests().filter((r) => r.path.startsWith(pathPrefix) && r.method !== 'GET');
+}
+
 /** awsKmsWrites lists the writes (not GETs) the simulator saw on the aws-kms API. */
 export function awsKmsWrites(sim: SimulatorHandle): RequestLogEntry[] {
-  return sim.control.requests().filter((r) => r.path.startsWith('/api/security/aws-kms') && r.method !== 'GET');
+  return writesTo(sim, '/api/security/aws-kms');
 }
 
 /** awsKmsReads lists the GETs the simulator saw on the aws-kms API. */
