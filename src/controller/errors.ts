@@ -58,6 +58,7 @@ const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
   [OntapCode.NotConfigured, Reason.NotConfigured],
   [OntapCode.AlreadyConfigured, Reason.AlreadyConfigured],
   [OntapCode.KeysInUse, Reason.DeletionBlocked],
+  [OntapCode.VolumeKeysStored, Reason.DeletionBlocked],
 ]);
 
 /**

@@ -18,6 +18,8 @@ export const OntapCode = {
   SvmNotFound: '2621462',
   /** DELETE: volume encryption keys are still stored on this key manager. */
   KeysInUse: '65537106',
+  /** DELETE (azure-key-vaults, gcp-kms): volume encryption keys are still stored on the key manager. */
+  VolumeKeysStored: '65536867',
   /** PATCH: no inputs were provided. */
   NoInputs: '65537541',
   /** rekey-internal: no internal keys exist. */

@@ -13,6 +13,7 @@ describe('classifyError', () => {
     { reason: '404 on a PATCH: the record vanished, re-read soon', err: api(404, '4'), want: 'OntapError', retry: 'backoff' },
     { reason: '65537910: AlreadyConfigured', err: api(400, '65537910'), want: 'AlreadyConfigured', retry: 'wait' },
     { reason: '65537106: DeletionBlocked', err: api(400, '65537106'), want: 'DeletionBlocked', retry: 'wait' },
+    { reason: '65536867 (azure-key-vaults, gcp-kms): DeletionBlocked', err: api(400, '65536867'), want: 'DeletionBlocked', retry: 'wait' },
     { reason: 'any other 4xx code: OntapError, wait', err: api(400, '262179'), want: 'OntapError', retry: 'wait' },
     { reason: '5xx: OntapError, back off', err: api(500, '1'), want: 'OntapError', retry: 'backoff' },
     { reason: '401: the cluster credentials', err: api(401, '6'), want: 'InvalidCredentials', retry: 'wait', message: /HTTP 401/ },
