@@ -24,5 +24,9 @@ export const TEST_SECRETS = {
   awsSecret: 'e2e-aws-SECRET-value-0001',
   awsSecretRotated: 'e2e-aws-SECRET-value-0002',
   proxyPassword: 'e2e-proxy-PASSWORD-0001',
+  azureSecret: 'e2e-azure-SECRET-value-0001',
+  azureSecretRotated: 'e2e-azure-SECRET-value-0002',
+  // A PKCS#12 client certificate as ONTAP takes it: base64 text (this one is not a real certificate).
+  azureCertificate: 'MIIe2eAZURECERTIFICATEbase64value0001',
   ontapPassword: 'netapp1!',
 } as const;
