@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { OntapAwsKmsType } from '../../src/controller/resources.js';
+import { parseOntapAzureKeyVault } from '../../src/api/v1alpha1/parse.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType } from '../../src/controller/resources.js';
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
-import { awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { awsSecret, condition, type E2E, getKms, getResource, KEY_MANAGER_TYPES, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
 
 // Named zz- so that, in a full run, it also scans the log lines of every e2e file before it.
 describe('e2e: no secret in logs, events, status or metrics', function () {
@@ -26,11 +27,37 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
     await w.api.mergePatch(SecretType, w.ns, 'aws', { stringData: { secret_access_key: TEST_SECRETS.awsSecretRotated } });
     await waitFor('InvalidCredentials', async () => condition(await getKms(w, 'k'), 'Synced') === 'False/InvalidCredentials');
 
+    // Azure: a client secret with the proxy password, a rotation Azure refuses, then a certificate.
+    const akv = async () => getResource(w, OntapAzureKeyVaultType, 'akv', parseOntapAzureKeyVault);
+    w.sim.control.setAzure({ accepted: [TEST_SECRETS.azureSecret, TEST_SECRETS.azureCertificate] });
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'azure', { client_secret: TEST_SECRETS.azureSecret, client_certificate: TEST_SECRETS.azureCertificate }));
+    await w.api.create(OntapAzureKeyVaultType, w.ns, {
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'OntapAzureKeyVault',
+      metadata: { name: 'akv', namespace: w.ns },
+      spec: {
+        clusterRef: { name: 'sim' },
+        svm: { name: 'svm2' },
+        clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+        tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+        vaultName: 'https://kv-e2e.vault.azure.net/',
+        keyId: 'https://kv-e2e.vault.azure.net/keys/kek',
+        clientSecretRef: { name: 'azure', key: 'client_secret' },
+        proxy: { host: 'p', passwordSecretRef: { name: 'proxy', key: 'password' } },
+      },
+    });
+    await waitFor('Azure Ready', async () => condition(await akv(), 'Ready') === 'True/Available');
+    await w.api.mergePatch(SecretType, w.ns, 'azure', { stringData: { client_secret: TEST_SECRETS.azureSecretRotated } });
+    await waitFor('Azure InvalidCredentials', async () => condition(await akv(), 'Synced') === 'False/InvalidCredentials');
+    await w.api.mergePatch(OntapAzureKeyVaultType, w.ns, 'akv', { spec: { clientSecretRef: null, clientCertificateRef: { name: 'azure', key: 'client_certificate' } } });
+    await waitFor('Azure certificate', async () => (await akv())?.status?.authenticationMethod === 'certificate' && condition(await akv(), 'Synced') === 'True/ReconcileSuccess');
+
     const events = (await w.api.list(EventType, w.ns)).items;
-    const statuses = (await w.api.list(OntapAwsKmsType, w.ns)).items.map((o) => o.status);
+    const statuses = (await Promise.all(KEY_MANAGER_TYPES.map((t) => w.api.list(t, w.ns)))).flatMap((l) => l.items.map((o) => o.status));
     const metrics = (await w.operator?.metrics.render())?.body ?? '';
     expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
     expect(events.length, 'events recorded').to.be.greaterThan(0);
+    expect(statuses.map((st) => JSON.stringify(st ?? {}).includes('"uuid"')), 'an AWS and an Azure status, each with a record').to.deep.equal([true, true]);
     const haystacks = { logs: capturedLines.join('\n'), events: JSON.stringify(events), status: JSON.stringify(statuses), metrics };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [name, value] of Object.entries(TEST_SECRETS)) {
