@@ -202,4 +202,18 @@ describe('e2e: OntapAzureKeyVault', function () {
     expect(vaultOf('svm4')).to.equal(undefined);
     expect([...w.sim.state.records.values()].filter((r) => r.svm?.name === 'svm4')).to.have.length(1);
   });
+
+  it('one key manager per SVM: KMIP holds the SVM (AnotherKeyManager), and once removed the vault is created', async () => {
+    w.sim.control.setKmip('svm3', true);
+    await w.api.create(OntapAzureKeyVaultType, w.ns, akvObject(w.ns, 'after-kmip', { svm: { name: 'svm3' } }));
+    const k = await waitFor('AnotherKeyManager', async () => {
+      const o = await getAkv('after-kmip');
+      return condition(o, 'Synced') === 'False/AnotherKeyManager' ? o : undefined;
+    });
+    expect(k.status?.conditions?.find((c) => c.type === 'Synced')?.message).to.contain('svm3').and.contain('kmip');
+    w.sim.control.setKmip('svm3', false);
+    // Nothing is retried before the next drift check (every 10 s here).
+    await waitFor('created at the next drift check', () => synced('after-kmip'), 25_000);
+    expect(vaultOf('svm3')?.uuid).to.be.a('string');
+  });
 });
