@@ -2,37 +2,16 @@ import { expect } from 'chai';
 import { parseOntapAzureKeyVault } from '../../src/api/v1alpha1/parse.js';
 import type { OntapAzureKeyVault } from '../../src/api/v1alpha1/types.js';
 import { OntapAwsKmsType, OntapAzureKeyVaultType } from '../../src/controller/resources.js';
-import { EventType, type KubeObject, SecretType } from '../../src/runtime/kube.js';
+import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { fingerprint } from '../../src/simulator/fingerprint.js';
 import type { StoredAzureKeyVault } from '../../src/simulator/state.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
-import { awsSecret, condition, type E2E, getKms, getResource, kmsObject, secret, startE2E, waitFor, writesTo } from '../support/e2e.js';
+import { AKV_KEY, AKV_VAULT, akvObject, awsSecret, condition, type E2E, getKms, getResource, kmsObject, secret, startE2E, waitFor, writesTo } from '../support/e2e.js';
 import { TEST_SECRETS } from '../support/log-capture.js';
 import { simRequest } from '../support/sim.js';
 
 const AKV = '/api/security/azure-key-vaults';
-const VAULT = 'https://kv-e2e.vault.azure.net/';
-const KEY_1 = 'https://kv-e2e.vault.azure.net/keys/kek/a8e619fd8f234db3b0b95c59540e2a74';
 const KEY_2 = 'https://kv-e2e.vault.azure.net/keys/kek/0123456789abcdef0123456789abcdef';
-
-/** akvObject builds an OntapAzureKeyVault manifest authenticating with the client secret in Secret `azure`. */
-function akvObject(ns: string, name: string, spec: Record<string, unknown>): KubeObject {
-  return {
-    apiVersion: 'kms.ontap.dev/v1alpha1',
-    kind: 'OntapAzureKeyVault',
-    metadata: { name, namespace: ns },
-    spec: {
-      clusterRef: { name: 'sim' },
-      clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
-      tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
-      vaultName: VAULT,
-      keyId: KEY_1,
-      clientSecretRef: { name: 'azure', key: 'client_secret' },
-      driftCheckIntervalSeconds: 10,
-      ...spec,
-    },
-  };
-}
 
 describe('e2e: OntapAzureKeyVault', function () {
   this.timeout(90_000);
@@ -66,8 +45,8 @@ describe('e2e: OntapAzureKeyVault', function () {
     expect(condition(k, 'Synced')).to.equal('True/ReconcileSuccess');
     expect(condition(k, 'AzureReachable')).to.equal('True/Reachable');
     expect(k.status?.uuid).to.equal(record?.uuid);
-    expect(k.status?.keyId).to.equal(KEY_1);
-    expect(k.status?.vaultName).to.equal(VAULT);
+    expect(k.status?.keyId).to.equal(AKV_KEY);
+    expect(k.status?.vaultName).to.equal(AKV_VAULT);
     expect(k.status?.authenticationMethod).to.equal('client_secret');
     expect(k.status?.appliedSecrets?.map((a) => a.name)).to.deep.equal(['azure']);
     const posts = writes().filter((r) => r.method === 'POST');
@@ -75,7 +54,7 @@ describe('e2e: OntapAzureKeyVault', function () {
     // The request log holds fingerprints of write-only values, never the values.
     const body = posts[0]?.body as Record<string, unknown>;
     expect(body['client_secret']).to.equal(fingerprint(TEST_SECRETS.azureSecret));
-    expect(body).to.include({ name: VAULT, key_id: KEY_1 });
+    expect(body).to.include({ name: AKV_VAULT, key_id: AKV_KEY });
     expect(body).not.to.have.property('client_certificate');
     expect(await eventReasons('akv')).to.include('Created');
   });
@@ -140,7 +119,7 @@ describe('e2e: OntapAzureKeyVault', function () {
 
   it('Observe reports drift in status.drift and writes nothing', async () => {
     const created = await simRequest(w.sim, 'POST', AKV, {
-      body: { svm: { name: 'svm2' }, client_id: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', tenant_id: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0', name: VAULT, key_id: KEY_1, client_secret: 'other' },
+      body: { svm: { name: 'svm2' }, client_id: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', tenant_id: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0', name: AKV_VAULT, key_id: AKV_KEY, client_secret: 'other' },
     });
     expect(created.status).to.equal(201);
     w.sim.control.clearRequests();

@@ -4,7 +4,7 @@ import { OntapAwsKmsType, OntapAzureKeyVaultType } from '../../src/controller/re
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
-import { awsSecret, condition, type E2E, getKms, getResource, KEY_MANAGER_TYPES, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { akvObject, awsSecret, condition, type E2E, getKms, getResource, KEY_MANAGER_TYPES, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
 
 // Named zz- so that, in a full run, it also scans the log lines of every e2e file before it.
 describe('e2e: no secret in logs, events, status or metrics', function () {
@@ -31,21 +31,11 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
     const akv = async () => getResource(w, OntapAzureKeyVaultType, 'akv', parseOntapAzureKeyVault);
     w.sim.control.setAzure({ accepted: [TEST_SECRETS.azureSecret, TEST_SECRETS.azureCertificate] });
     await w.api.create(SecretType, w.ns, secret(w.ns, 'azure', { client_secret: TEST_SECRETS.azureSecret, client_certificate: TEST_SECRETS.azureCertificate }));
-    await w.api.create(OntapAzureKeyVaultType, w.ns, {
-      apiVersion: 'kms.ontap.dev/v1alpha1',
-      kind: 'OntapAzureKeyVault',
-      metadata: { name: 'akv', namespace: w.ns },
-      spec: {
-        clusterRef: { name: 'sim' },
-        svm: { name: 'svm2' },
-        clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
-        tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
-        vaultName: 'https://kv-e2e.vault.azure.net/',
-        keyId: 'https://kv-e2e.vault.azure.net/keys/kek',
-        clientSecretRef: { name: 'azure', key: 'client_secret' },
-        proxy: { host: 'p', passwordSecretRef: { name: 'proxy', key: 'password' } },
-      },
-    });
+    await w.api.create(
+      OntapAzureKeyVaultType,
+      w.ns,
+      akvObject(w.ns, 'akv', { svm: { name: 'svm2' }, driftCheckIntervalSeconds: 300, proxy: { host: 'p', passwordSecretRef: { name: 'proxy', key: 'password' } } }),
+    );
     await waitFor('Azure Ready', async () => condition(await akv(), 'Ready') === 'True/Available');
     await w.api.mergePatch(SecretType, w.ns, 'azure', { stringData: { client_secret: TEST_SECRETS.azureSecretRotated } });
     await waitFor('Azure InvalidCredentials', async () => condition(await akv(), 'Synced') === 'False/InvalidCredentials');

@@ -109,6 +109,29 @@ export function kmsObject(ns: string, name: string, spec: Record<string, unknown
   };
 }
 
+/** AKV_VAULT and AKV_KEY are the e2e tests' Azure key vault and key. */
+export const AKV_VAULT = 'https://kv-e2e.vault.azure.net/';
+export const AKV_KEY = 'https://kv-e2e.vault.azure.net/keys/kek/a8e619fd8f234db3b0b95c59540e2a74';
+
+/** akvObject builds an OntapAzureKeyVault manifest for the e2e namespace, with the client secret in Secret `azure`. */
+export function akvObject(ns: string, name: string, spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'kms.ontap.dev/v1alpha1',
+    kind: 'OntapAzureKeyVault',
+    metadata: { name, namespace: ns },
+    spec: {
+      clusterRef: { name: 'sim' },
+      clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+      tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+      vaultName: AKV_VAULT,
+      keyId: AKV_KEY,
+      clientSecretRef: { name: 'azure', key: 'client_secret' },
+      driftCheckIntervalSeconds: 10,
+      ...spec,
+    },
+  };
+}
+
 /** awsSecret is the default AWS key pair Secret of the e2e tests. */
 export function awsSecret(ns: string, name = 'aws', secretAccessKey: string = TEST_SECRETS.awsSecret, accessKeyId = 'AKIAE2E0000000000001'): KubeObject {
   return secret(ns, name, { access_key_id: accessKeyId, secret_access_key: secretAccessKey });
