@@ -135,6 +135,23 @@ describe('e2e: OntapAzureKeyVault', function () {
     expect(vaultOf('svm2')?.port).to.equal(443);
   });
 
+  it('Observe, then Manage: adopts the record (Adopted), re-keys, corrects it and sends the client secret once', async () => {
+    await w.api.mergePatch(OntapAzureKeyVaultType, w.ns, 'watcher', { spec: { managementPolicy: 'Manage' } });
+    const k = await waitFor('managed', async () => {
+      const o = await synced('watcher');
+      return o?.status?.keyId === KEY_2 && o.status.appliedSecrets?.length === 1 ? o : undefined;
+    });
+    expect(k.status?.drift ?? []).to.deep.equal([]);
+    expect(vaultOf('svm2')).to.include({ port: 8443, key_id: KEY_2, client_secret: TEST_SECRETS.azureSecretRotated });
+    const uuid = k.status?.uuid ?? '';
+    expect(writes().map((r) => [`${r.method} ${r.path.replace(uuid, '<uuid>')}`, r.body])).to.deep.equal([
+      [`POST ${AKV}/<uuid>/rekey-external`, { key_id: KEY_2 }],
+      [`PATCH ${AKV}/<uuid>`, { port: 8443 }],
+      [`PATCH ${AKV}/<uuid>`, { client_secret: fingerprint(TEST_SECRETS.azureSecretRotated) }],
+    ]);
+    expect(await eventReasons('watcher')).to.include.members(['Adopted', 'Rekeyed', 'DriftCorrected', 'CredentialsApplied']);
+  });
+
   it('Retain: deleting the resource leaves the ONTAP record (Orphaned)', async () => {
     const uuid = vaultOf('svm1')?.uuid;
     await w.api.delete(OntapAzureKeyVaultType, w.ns, 'akv');
@@ -195,5 +212,14 @@ describe('e2e: OntapAzureKeyVault', function () {
     // Nothing is retried before the next drift check (every 10 s here).
     await waitFor('created at the next drift check', () => synced('after-kmip'), 25_000);
     expect(vaultOf('svm3')?.uuid).to.be.a('string');
+  });
+
+  it('the cluster scope: no svm in the POST, scope cluster in status', async () => {
+    await w.api.create(OntapAzureKeyVaultType, w.ns, akvObject(w.ns, 'cluster-akv', {}));
+    const k = await waitFor('created', () => synced('cluster-akv'));
+    expect(k.status?.scope).to.equal('cluster');
+    const post = writes().find((r) => r.method === 'POST');
+    expect(post?.body).not.to.have.property('svm');
+    expect(w.sim.state.azureKeyVaults.get(k.status?.uuid ?? '')?.scope).to.equal('cluster');
   });
 });
