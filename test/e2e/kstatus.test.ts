@@ -117,7 +117,7 @@ const KEY_MANAGERS: readonly KeyManagerCase[] = [
     type: OntapAzureKeyVaultType,
     label: 'Azure Key Vault',
     svms: ['svm4', 'svm5', 'svm6'],
-    secret: (ns) => secret(ns, 'azure', { client_secret: TEST_SECRETS.azureClientSecret }),
+    secret: (ns) => secret(ns, 'azure', { client_secret: TEST_SECRETS.azureSecret }),
     object: keyManager('OntapAzureKeyVault', {
       clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
       tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',

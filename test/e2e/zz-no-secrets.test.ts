@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { OntapAwsKmsType, OntapGcpKmsType } from '../../src/controller/resources.js';
+import { parseOntapAzureKeyVault } from '../../src/api/v1alpha1/parse.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
-import { awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { akvObject, awsSecret, condition, type E2E, getKms, getResource, KEY_MANAGER_TYPES, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
 import { gcpKey, gcpKmsObject, gcpSecret, getGcp } from '../support/gcp.js';
 
 // Named zz- so that, in a full run, it also scans the log lines of every e2e file before it.
@@ -12,7 +13,7 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
   let w: E2E;
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E();
+    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4'] });
     await w.startOperator();
   });
   after(async () => w?.close());
@@ -40,11 +41,28 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
     await w.api.create(OntapGcpKmsType, w.ns, gcpKmsObject(w.ns, 'g-broken', { svm: { name: 'svm3' }, applicationCredentialsSecretRef: { name: 'gcp-broken', key: 'application_credentials' } }));
     await waitFor('GCP SecretInvalid', async () => condition(await getGcp(w, 'g-broken'), 'Synced') === 'False/SecretInvalid');
 
+    // Azure: a client secret with the proxy password, a rotation Azure refuses, then a certificate.
+    const akv = async () => getResource(w, OntapAzureKeyVaultType, 'akv', parseOntapAzureKeyVault);
+    w.sim.control.setAzure({ accepted: [TEST_SECRETS.azureSecret, TEST_SECRETS.azureCertificate] });
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'azure', { client_secret: TEST_SECRETS.azureSecret, client_certificate: TEST_SECRETS.azureCertificate }));
+    await w.api.create(
+      OntapAzureKeyVaultType,
+      w.ns,
+      akvObject(w.ns, 'akv', { svm: { name: 'svm4' }, driftCheckIntervalSeconds: 300, proxy: { host: 'p', passwordSecretRef: { name: 'proxy', key: 'password' } } }),
+    );
+    await waitFor('Azure Ready', async () => condition(await akv(), 'Ready') === 'True/Available');
+    await w.api.mergePatch(SecretType, w.ns, 'azure', { stringData: { client_secret: TEST_SECRETS.azureSecretRotated } });
+    await waitFor('Azure InvalidCredentials', async () => condition(await akv(), 'Synced') === 'False/InvalidCredentials');
+    await w.api.mergePatch(OntapAzureKeyVaultType, w.ns, 'akv', { spec: { clientSecretRef: null, clientCertificateRef: { name: 'azure', key: 'client_certificate' } } });
+    await waitFor('Azure certificate', async () => (await akv())?.status?.authenticationMethod === 'certificate' && condition(await akv(), 'Synced') === 'True/ReconcileSuccess');
+
     const events = (await w.api.list(EventType, w.ns)).items;
-    const statuses = [...(await w.api.list(OntapAwsKmsType, w.ns)).items, ...(await w.api.list(OntapGcpKmsType, w.ns)).items].map((o) => o.status);
+    const statuses = (await Promise.all(KEY_MANAGER_TYPES.map((t) => w.api.list(t, w.ns)))).flatMap((l) => l.items.map((o) => o.status));
     const metrics = (await w.operator?.metrics.render())?.body ?? '';
     expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
     expect(events.length, 'events recorded').to.be.greaterThan(0);
+    // AWS k, Azure akv, GCP g (with a record) and GCP g-broken (never created).
+    expect(statuses.map((st) => JSON.stringify(st ?? {}).includes('"uuid"')), 'a status per kind, each with a record but g-broken').to.deep.equal([true, true, true, false]);
     const haystacks = { logs: capturedLines.join('\n'), events: JSON.stringify(events), status: JSON.stringify(statuses), metrics };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [name, value] of Object.entries(TEST_SECRETS)) {

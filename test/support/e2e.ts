@@ -16,9 +16,6 @@ import { getControlPlane, type TestControlPlane } from './control-plane.js';
 import { capturingLogger, TEST_SECRETS } from './log-capture.js';
 import { SIM_PASSWORD, SIM_USER, startTestSim } from './sim.js';
 
-/** KEY_MANAGER_TYPES are every key-manager kind, whose finalizers close() drops. */
-const KEY_MANAGER_TYPES: readonly ResourceType[] = [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType];
-
 /** E2E is one test file's world. */
 export interface E2E {
   readonly cp: TestControlPlane;
@@ -31,6 +28,9 @@ export interface E2E {
   stopOperator(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** KEY_MANAGER_TYPES are every key-manager kind; close() releases their finalizers. */
+export const KEY_MANAGER_TYPES: readonly ResourceType[] = [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType];
 
 /** waitFor polls `fn` until it returns a value other than undefined/false, or fails with `what`. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {
@@ -105,6 +105,29 @@ export function kmsObject(ns: string, name: string, spec: Record<string, unknown
     kind: 'OntapAwsKms',
     metadata: { name, namespace: ns },
     spec: { clusterRef: { name: 'sim' }, keyId: 'arn:aws:kms:us-east-1:111122223333:key/e2e-1', region: 'us-east-1', credentialsSecretRef: { name: 'aws' }, driftCheckIntervalSeconds: 10, ...spec },
+  };
+}
+
+/** AKV_VAULT and AKV_KEY are the e2e tests' Azure key vault and key. */
+export const AKV_VAULT = 'https://kv-e2e.vault.azure.net/';
+export const AKV_KEY = 'https://kv-e2e.vault.azure.net/keys/kek/a8e619fd8f234db3b0b95c59540e2a74';
+
+/** akvObject builds an OntapAzureKeyVault manifest for the e2e namespace, with the client secret in Secret `azure`. */
+export function akvObject(ns: string, name: string, spec: Record<string, unknown>): KubeObject {
+  return {
+    apiVersion: 'kms.ontap.dev/v1alpha1',
+    kind: 'OntapAzureKeyVault',
+    metadata: { name, namespace: ns },
+    spec: {
+      clusterRef: { name: 'sim' },
+      clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+      tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+      vaultName: AKV_VAULT,
+      keyId: AKV_KEY,
+      clientSecretRef: { name: 'azure', key: 'client_secret' },
+      driftCheckIntervalSeconds: 10,
+      ...spec,
+    },
   };
 }
 

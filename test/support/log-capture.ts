@@ -24,7 +24,10 @@ export const TEST_SECRETS = {
   awsSecret: 'e2e-aws-SECRET-value-0001',
   awsSecretRotated: 'e2e-aws-SECRET-value-0002',
   proxyPassword: 'e2e-proxy-PASSWORD-0001',
-  azureClientSecret: 'e2e-azure-SECRET-value-0001',
+  azureSecret: 'e2e-azure-SECRET-value-0001',
+  azureSecretRotated: 'e2e-azure-SECRET-value-0002',
+  // A PKCS#12 client certificate as ONTAP takes it: base64 text (this one is not a real certificate).
+  azureCertificate: 'MIIe2eAZURECERTIFICATEbase64value0001',
   /** gcpPrivateKey is the body of a service account key's private_key (see test/support/gcp.ts). */
   gcpPrivateKey: 'e2e-GCP-PRIVATE-KEY-0001',
   gcpPrivateKeyRotated: 'e2e-GCP-PRIVATE-KEY-0002',

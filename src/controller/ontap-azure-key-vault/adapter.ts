@@ -4,6 +4,8 @@
  * certificate, the delta, and the status. The vault (`name`) is create-only; the key (`key_id`)
  * changes only through `rekey-external`; the credentials are write-only, and ONTAP shows only
  * which kind was sent (`authentication_method`), which is what a drift check can compare.
+ * ONTAP checks a new client or tenant id against Azure, so when the credential is sent the ids
+ * go in the same PATCH.
  */
 import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
 import type { AppliedSecret, OntapAzureKeyVault, OntapAzureKeyVaultSpec, OntapAzureKeyVaultStatus } from '../../api/v1alpha1/types.js';
@@ -35,6 +37,10 @@ export const AZURE_FIELDS = [
   managedField('spec.verifyHost', 'verify_host', (s: OntapAzureKeyVaultSpec) => s.verifyHost, true),
   managedField('spec.verifyIp', 'verify_ip', (s: OntapAzureKeyVaultSpec) => s.verifyIp, true),
 ] as const;
+
+/** IDENTITY_FIELDS are the application's ids: sent with the credential whenever it is sent. */
+const IDENTITY_FIELDS = ['client_id', 'tenant_id'] as const;
+const IDENTITY_PATHS: ReadonlySet<string> = new Set(['spec.clientId', 'spec.tenantId']);
 
 /** AZURE_OBSERVED_FIELDS is what the collection GET names: identity, managed fields and advanced state. */
 export const AZURE_OBSERVED_FIELDS: readonly string[] = [
@@ -84,7 +90,8 @@ export async function readAzureSecrets(reader: SecretReader, namespace: string, 
 
 /** azureDelta compares the spec with a record; without `secrets`, credentials are not compared. */
 export function azureDelta(spec: OntapAzureKeyVaultSpec, record: AzureKeyVaultRecord, secrets: AzureSecrets | undefined, applied: readonly AppliedSecret[]): KeyManagerDelta {
-  const { diffs: fields, body } = diffFields(AZURE_FIELDS, spec, record);
+  const { diffs, body } = diffFields(AZURE_FIELDS, spec, record);
+  let fields = diffs;
   const rekey = record.key_id !== undefined && record.key_id !== spec.keyId ? { body: { key_id: spec.keyId }, to: spec.keyId } : undefined;
   const creds: Record<string, ConfigValue> = {};
   let credentials: string | undefined;
@@ -96,6 +103,15 @@ export function azureDelta(spec: OntapAzureKeyVaultSpec, record: AzureKeyVaultRe
     if (credentials) {
       Object.assign(creds, ontapCredential(secrets));
       if (spec.skipVerification !== undefined) creds['skip_verification'] = spec.skipVerification;
+      // ONTAP verifies a new client or tenant id against Azure with the credential it holds: a
+      // new application's id goes with its new credential, or the first PATCH fails every time.
+      for (const id of IDENTITY_FIELDS) {
+        if (id in body) {
+          creds[id] = body[id] as ConfigValue;
+          delete body[id];
+        }
+      }
+      fields = fields.filter((f) => !IDENTITY_PATHS.has(f.path));
     }
     const proxy = secrets.proxyPassword;
     if (proxy && proxyPasswordDue(applied, proxy)) {
@@ -104,7 +120,7 @@ export function azureDelta(spec: OntapAzureKeyVaultSpec, record: AzureKeyVaultRe
     }
   }
   const drift = [
-    ...fields.map((f) => f.path),
+    ...diffs.map((f) => f.path),
     ...(rekey ? ['spec.keyId'] : []),
     // The vault is create-only: another one on ONTAP is drift no PATCH can fix.
     ...(record.name !== undefined && record.name !== spec.vaultName ? ['spec.vaultName'] : []),
