@@ -67,3 +67,27 @@ export function proxySent(p: ProxyPassword): SentSecret {
 export function proxyPasswordDue(applied: readonly AppliedSecret[], p: ProxyPassword): boolean {
   return sentState(applied, p.name, p.resourceVersion, [p.key]) !== 'sent';
 }
+
+/** addProxyPassword puts the proxy password into a PATCH body when it is due; it says whether it did. */
+export function addProxyPassword(body: Record<string, unknown>, applied: readonly AppliedSecret[], p: ProxyPassword | undefined): boolean {
+  if (!p || !proxyPasswordDue(applied, p)) return false;
+  body['proxy_password'] = p.value;
+  return true;
+}
+
+/**
+ * appliedAfterSend is status.appliedSecrets after a write that sent the credentials and/or the
+ * proxy password (per `sent`), keeping only the Secrets the spec still references.
+ */
+export function appliedAfterSend(
+  applied: readonly AppliedSecret[],
+  credentials: SentSecret | undefined,
+  proxy: ProxyPassword | undefined,
+  sent: { readonly credentials: boolean; readonly proxyPassword: boolean },
+): AppliedSecret[] {
+  return markSent(
+    applied,
+    [...(sent.credentials && credentials ? [credentials] : []), ...(sent.proxyPassword && proxy ? [proxySent(proxy)] : [])],
+    [...(credentials ? [credentials.name] : []), ...(proxy ? [proxy.name] : [])],
+  );
+}

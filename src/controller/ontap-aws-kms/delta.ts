@@ -5,7 +5,7 @@
  */
 import type { AppliedSecret, OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
 import type { AwsKmsCreateBody, AwsKmsPatchBody, AwsKmsRecord } from '../../ontap/wire.js';
-import { credentialsCause, markSent, proxyPasswordDue, proxySent } from '../key-manager/applied.js';
+import { addProxyPassword, appliedAfterSend, credentialsCause } from '../key-manager/applied.js';
 import type { FieldDiff } from '../key-manager/adapter.js';
 import { diffFields, nonEmpty, settings } from '../key-manager/fields.js';
 import { type ConfigValue, MANAGED_FIELDS } from './fields.js';
@@ -61,11 +61,7 @@ export function computeDelta(
       creds.secret_access_key = aws.secretAccessKey;
       if (spec.skipVerify !== undefined) creds.skip_verify = spec.skipVerify;
     }
-    const proxy = secrets.proxyPassword;
-    if (proxy && proxyPasswordDue(applied, proxy)) {
-      proxyPassword = true;
-      body.proxy_password = proxy.value;
-    }
+    proxyPassword = addProxyPassword(body, applied, secrets.proxyPassword);
   }
 
   const drift = [
@@ -109,6 +105,5 @@ export function appliedAfter(
   secrets: ResolvedSecrets,
   sent: { credentials: boolean; proxyPassword: boolean },
 ): AppliedSecret[] {
-  const proxy = secrets.proxyPassword;
-  return markSent(applied, [...(sent.credentials ? [secrets.aws] : []), ...(sent.proxyPassword && proxy ? [proxySent(proxy)] : [])], [secrets.aws.name, ...(proxy ? [proxy.name] : [])]);
+  return appliedAfterSend(applied, secrets.aws, secrets.proxyPassword, sent);
 }

@@ -14,7 +14,7 @@ import { OntapCode } from '../../ontap/errors.js';
 import type { AzureAuthenticationMethod, AzureKeyVaultCreateBody, AzureKeyVaultRecord } from '../../ontap/wire-azure.js';
 import { ReconcileError } from '../errors.js';
 import { type KeyManagerAdapter, type KeyManagerDelta, type SecretRef, withProxy } from '../key-manager/adapter.js';
-import { credentialsCause, markSent, proxyPasswordDue, proxySent } from '../key-manager/applied.js';
+import { addProxyPassword, appliedAfterSend, credentialsCause } from '../key-manager/applied.js';
 import { type ConfigValue, diffFields, managedField, nonEmpty, proxyFields, settings } from '../key-manager/fields.js';
 import { ekmipCondition, keyManagerStatus, reachabilityCondition, toReachability } from '../key-manager/status.js';
 import { OntapAzureKeyVaultType } from '../resources.js';
@@ -113,11 +113,7 @@ export function azureDelta(spec: OntapAzureKeyVaultSpec, record: AzureKeyVaultRe
       }
       fields = fields.filter((f) => !IDENTITY_PATHS.has(f.path));
     }
-    const proxy = secrets.proxyPassword;
-    if (proxy && proxyPasswordDue(applied, proxy)) {
-      proxyPassword = true;
-      body['proxy_password'] = proxy.value;
-    }
+    proxyPassword = addProxyPassword(body, applied, secrets.proxyPassword);
   }
   const drift = [
     ...diffs.map((f) => f.path),
@@ -164,12 +160,7 @@ export const azureKeyVaultAdapter: KeyManagerAdapter<OntapAzureKeyVault, AzureKe
   createBody: azureCreateBody,
   afterCreate: (spec) => nonEmpty(settings(AZURE_FIELDS, spec, true)),
   delta: azureDelta,
-  appliedAfter: (applied, s, sent) =>
-    markSent(
-      applied,
-      [...(sent.credentials ? [s.credential] : []), ...(sent.proxyPassword && s.proxyPassword ? [proxySent(s.proxyPassword)] : [])],
-      [s.credential.name, ...(s.proxyPassword ? [s.proxyPassword.name] : [])],
-    ),
+  appliedAfter: (applied, s, sent) => appliedAfterSend(applied, s.credential, s.proxyPassword, sent),
   describeSent: (s, what, cause) =>
     what === 'credentials'
       ? `sent the Azure ${s.credential.method === 'client_secret' ? 'client secret' : 'client certificate'} from Secret ${s.credential.name} (${cause ?? ''})`

@@ -12,7 +12,7 @@ import { OntapCode } from '../../ontap/errors.js';
 import type { GcpKmsCreateBody, GcpKmsRecord, GcpKmsRekeyExternalBody } from '../../ontap/wire-gcp.js';
 import { ReconcileError } from '../errors.js';
 import { type KeyManagerAdapter, type KeyManagerDelta, type SecretRef, withProxy } from '../key-manager/adapter.js';
-import { credentialsCause, markSent, proxyPasswordDue, proxySent, type SentSecret } from '../key-manager/applied.js';
+import { addProxyPassword, appliedAfterSend, credentialsCause, type SentSecret } from '../key-manager/applied.js';
 import { type ConfigValue, diffFields, managedField, nonEmpty, proxyFields, settings } from '../key-manager/fields.js';
 import { ekmipCondition, keyManagerStatus, reachabilityCondition, toReachability } from '../key-manager/status.js';
 import { OntapGcpKmsType } from '../resources.js';
@@ -132,11 +132,7 @@ export function gcpDelta(spec: OntapGcpKmsSpec, record: GcpKmsRecord, secrets: G
         }
       }
     }
-    const proxy = secrets.proxyPassword;
-    if (proxy && proxyPasswordDue(applied, proxy)) {
-      proxyPassword = true;
-      body['proxy_password'] = proxy.value;
-    }
+    proxyPassword = addProxyPassword(body, applied, secrets.proxyPassword);
   }
   const drift = [...fields.map((f) => f.path), ...movedKey.map((k) => `spec.${k.spec}`), ...(otherAccount ? ['spec.applicationCredentialsSecretRef'] : [])];
   return { fields, rekey, credentials, proxyPassword, configPatch: nonEmpty(body), credentialsPatch: nonEmpty(creds), drift };
@@ -176,12 +172,7 @@ export const gcpKmsAdapter: KeyManagerAdapter<OntapGcpKms, GcpKmsRecord, GcpSecr
   createBody: gcpCreateBody,
   afterCreate: () => undefined,
   delta: gcpDelta,
-  appliedAfter: (applied, s, sent) =>
-    markSent(
-      applied,
-      [...(sent.credentials && s.credentials ? [s.credentials] : []), ...(sent.proxyPassword && s.proxyPassword ? [proxySent(s.proxyPassword)] : [])],
-      [...(s.credentials ? [s.credentials.name] : []), ...(s.proxyPassword ? [s.proxyPassword.name] : [])],
-    ),
+  appliedAfter: (applied, s, sent) => appliedAfterSend(applied, s.credentials, s.proxyPassword, sent),
   describeSent: (s, what, cause) =>
     what === 'credentials'
       ? `sent the service account key of ${s.credentials?.clientEmail ?? ''} from Secret ${s.credentials?.name ?? ''} (${cause ?? ''})`
