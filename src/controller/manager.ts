@@ -25,6 +25,7 @@ import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connecti
 import { ClusterReconciler } from './ontap-cluster/reconciler.js';
 import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from './resources.js';
 import { registerResourceMetrics, SyncTimes } from './resource-metrics.js';
+import { internAwsKms, typedCache } from './typed-cache.js';
 import type { OntapClientOptions } from '../ontap/client.js';
 
 /** ManagerOptions configure the operator's controllers. */
@@ -120,11 +121,13 @@ export class Manager {
 
   constructor(private readonly opts: ManagerOptions) {
     const { api, logger, namespaces, metrics } = opts;
-    const kmsOf = memoParse(parseOntapAwsKms);
+    // OntapAwsKms, the kind with thousands of objects, is cached once, typed (see typedCache).
+    const kmsCache = typedCache(parseOntapAwsKms, internAwsKms);
+    const kmsOf = kmsCache.of;
     const clusterOf = memoParse(parseOntapCluster);
     const sharedOf = memoParse(parseClusterOntapCluster);
     const clusterResourceNamespace = opts.clusterResourceNamespace ?? 'default';
-    this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger, transform: trimForCache });
+    this.kmsInformer = new Informer(api, { type: OntapAwsKmsType, namespaces, logger, transform: kmsCache.transform });
     this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger, transform: trimForCache });
     // Secrets: metadata only (their data is read on demand), and of that only name and version.
     // The Secrets of ClusterOntapClusters live in the cluster resource namespace, watched or not.
