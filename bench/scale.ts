@@ -19,7 +19,9 @@ import { parseArgs, promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { OntapAwsKmsType, OntapClusterType } from '../src/controller/resources.js';
 import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../src/runtime/kube.js';
-import { startSimulator, type SimulatorHandle } from '../src/simulator/server.js';
+import type { RequestLogEntry } from '../src/simulator/state.js';
+import { startSimulator } from '../src/simulator/server.js';
+import { simRequest, spawnSim } from '../test/support/sim.js';
 import { startControlPlane } from '../src/testenv/index.js';
 
 const run = promisify(execFile);
@@ -39,6 +41,12 @@ const { values: args } = parseArgs({
     'heap-snapshot': { type: 'string' },
     /** node-options are passed to the operator's node, e.g. --node-options=--max-semi-space-size=2. */
     'node-options': { type: 'string', default: '' },
+    /**
+     * sims: 'process' runs each ontap-sim as its own process (the default: the bench's own
+     * process then holds no simulator, so the sims' CPU does not delay the bench's clock or the
+     * API calls it makes); 'inline' runs them inside the bench, as the first versions did.
+     */
+    sims: { type: 'string', default: 'process' },
     /** operator-env adds KEY=VALUE pairs (comma-separated) to the operator's environment, e.g. MALLOC_ARENA_MAX=2. */
     'operator-env': { type: 'string', default: '' },
   },
@@ -50,6 +58,37 @@ const INTERVAL_S = Number(args.interval);
 const ROTATIONS = Math.min(Number(args.rotations), N);
 
 const rows: Array<[string, string]> = [];
+
+/** Sim is what the bench needs of one ontap-sim, wherever it runs. */
+interface Sim {
+  readonly url: string;
+  readonly caPem: string;
+  requests(): Promise<RequestLogEntry[]>;
+  clearRequests(): Promise<void>;
+  close(): Promise<unknown>;
+}
+
+/** startSim starts one ontap-sim with `svms`, in its own process or in this one (see --sims). */
+async function startSim(svms: string[], dir: string): Promise<Sim> {
+  if (args.sims === 'inline') {
+    const sim = await startSimulator({ username: 'admin', password: 'pw', svms });
+    return { url: sim.url, caPem: sim.caPem, requests: () => Promise.resolve(sim.control.requests()), clearRequests: () => Promise.resolve(sim.control.clearRequests()), close: () => sim.close() };
+  }
+  const caFile = join(dir, `sim-ca-${Math.random().toString(16).slice(2)}.crt`);
+  const spawned = await spawnSim(['--username', 'admin', '--password', 'pw', '--ca-file', caFile, ...svms.flatMap((s) => ['--svm', s])], 60_000);
+  const sim = { url: spawned.url, caPem: await readFile(spawned.caFile, 'utf8') };
+  const control = async (method: string): Promise<Record<string, unknown>> => {
+    const res = await simRequest(sim, method, '/_sim/requests', { auth: 'none' });
+    if (res.status !== 200) throw new Error(`ontap-sim ${method} /_sim/requests: ${res.status}`);
+    return res.json;
+  };
+  return {
+    ...sim,
+    requests: async () => (await control('GET')).requests as RequestLogEntry[],
+    clearRequests: async () => void (await control('DELETE')),
+    close: () => spawned.stop(),
+  };
+}
 const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
 const row = (what: string, value: string): void => {
   rows.push([what, value]);
@@ -137,7 +176,7 @@ async function podIdentity(binDir: string, kubeconfig: string, dir: string): Pro
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'ontap-kms-bench-'));
   const cp = await startControlPlane({ dir: join(dir, 'cp') });
-  const sims: SimulatorHandle[] = [];
+  const sims: Sim[] = [];
   let operator: ChildProcess | undefined;
   try {
     await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', join(ROOT, 'crds')]);
@@ -147,7 +186,7 @@ async function main(): Promise<void> {
     const perCluster = Math.ceil(N / M);
     const svm = (i: number): string => `svm-${String(i % perCluster).padStart(5, '0')}`;
     for (let c = 0; c < M; c++) {
-      sims.push(await startSimulator({ username: 'admin', password: 'pw', svms: Array.from({ length: perCluster }, (_, i) => svm(i)) }));
+      sims.push(await startSim(Array.from({ length: perCluster }, (_, i) => svm(i)), dir));
     }
     const secret = (name: string, data: Record<string, string>, type = 'Opaque'): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS, labels: { app: 'unrelated', team: 'storage' }, annotations: { note: 'x'.repeat(100) } }, type, stringData: data });
     process.stderr.write(`creating ${UNRELATED} unrelated Secrets ...\n`);
@@ -235,7 +274,7 @@ async function main(): Promise<void> {
     const idleRss = await stats.rss();
     const cpuBefore = await stats.cpuSeconds();
     const loadAtPass = load();
-    for (const s of sims) s.control.clearRequests();
+    await Promise.all(sims.map((s) => s.clearRequests()));
     await sleep(next + 200 - Date.now());
     const rotatedAt = new Map<string, number>();
     // One rotation every 100 ms while the pass runs: the latency of each, not of a burst.
@@ -250,7 +289,7 @@ async function main(): Promise<void> {
     const latencies: number[] = [];
     let gets = 0;
     for (const s of sims) {
-      for (const r of s.control.requests()) {
+      for (const r of await s.requests()) {
         if (r.method === 'GET' && r.path === '/api/security/aws-kms') gets++;
         const uuid = r.path.split('/').pop() ?? '';
         const at = rotatedAt.get(uuid);
@@ -285,7 +324,7 @@ async function main(): Promise<void> {
     await rm(dir, { recursive: true, force: true });
   }
   const width = Math.max(...rows.map(([w]) => w.length));
-  process.stdout.write(`\nscale benchmark: ${N} OntapAwsKms, ${M} clusters, ${UNRELATED} unrelated Secrets, drift interval ${INTERVAL_S} s${args['node-options'] ? `, node ${args['node-options']}` : ''}\n`);
+  process.stdout.write(`\nscale benchmark: ${N} OntapAwsKms, ${M} clusters, ${UNRELATED} unrelated Secrets, drift interval ${INTERVAL_S} s, sims ${args.sims === 'inline' ? 'in the bench process' : 'as processes'}${args['node-options'] ? `, node ${args['node-options']}` : ''}\n`);
   for (const [what, value] of rows) process.stdout.write(`| ${what.padEnd(width)} | ${value} |\n`);
 }
 
