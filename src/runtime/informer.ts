@@ -30,6 +30,14 @@ export interface InformerOptions {
    * the operator never reads (managedFields, last-applied annotations) takes no memory. @default none
    */
   transform?: (o: KubeObject) => KubeObject;
+  /**
+   * versionsOnly keeps of each object only its resourceVersion, under its namespace/name key:
+   * get, list, indexes and events give objects with namespace, name and resourceVersion alone,
+   * made when asked. For the Secret metadata cache, where the operator reads nothing else and
+   * a cluster may hold tens of thousands: an object and its metadata per Secret cost about
+   * 100 bytes more each (6 MB at 60,000 Secrets). @default false
+   */
+  versionsOnly?: boolean;
 }
 
 /** InformerEvent is one change to the cache; `old` is the previous object on update and delete. */
@@ -63,7 +71,8 @@ export class Informer {
   private readonly api: KubeApi;
   private readonly opts: InformerOptions;
   private readonly logger: Logger;
-  private readonly cache = new Map<string, KubeObject>();
+  /** cache holds each object, or only its resourceVersion (versionsOnly). */
+  private readonly cache = new Map<string, KubeObject | string>();
   private readonly handlers: Array<(e: InformerEvent) => void> = [];
   private readonly indexes = new Map<string, Index>();
   private readonly abort = new AbortController();
@@ -113,25 +122,26 @@ export class Informer {
 
   /** get returns the cached object, or undefined. */
   get(namespace: string, name: string): KubeObject | undefined {
-    return this.cache.get(cacheKey(namespace, name));
+    const key = cacheKey(namespace, name);
+    return this.object(key, this.cache.get(key));
   }
 
   /** list returns the cached objects, of one namespace if given. */
   list(namespace?: string): KubeObject[] {
-    const all = [...this.cache.values()];
+    const all = [...this.cache].map(([key, v]) => this.object(key, v) as KubeObject);
     return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
   }
 
   /** addIndex adds a secondary index, e.g. 'secretRefs' → ['ns/secretName', ...]; call before start. */
   addIndex(name: string, fn: (o: KubeObject) => string[]): void {
     this.indexes.set(name, { fn, byValue: new Map(), byKey: new Map() });
-    for (const [key, obj] of this.cache) this.reindex(key, obj);
+    for (const [key, v] of this.cache) this.reindex(key, this.object(key, v));
   }
 
   /** byIndex returns the cached objects whose index `name` includes `value`. */
   byIndex(name: string, value: string): KubeObject[] {
     const keys = this.indexes.get(name)?.byValue.get(value);
-    return [...each(keys)].flatMap((k) => this.cache.get(k) ?? []);
+    return [...each(keys)].flatMap((k) => this.object(k, this.cache.get(k)) ?? []);
   }
 
   /** loop lists and watches one scope until stop, never throwing. */
@@ -202,12 +212,13 @@ export class Informer {
   /** replaceScope makes the cache of one scope equal `items`, emitting what changed. */
   replaceScope(namespace: string | undefined, items: KubeObject[]): void {
     const fresh = new Map(items.map((o) => [keyOf(o), o]));
-    for (const [key, old] of [...this.cache]) {
+    for (const [key, v] of [...this.cache]) {
+      const old = this.object(key, v) as KubeObject;
       if (namespace !== undefined && old.metadata.namespace !== namespace) continue;
       if (!fresh.has(key)) this.apply('delete', key, old);
     }
     for (const [key, obj] of fresh) {
-      const old = this.cache.get(key);
+      const old = this.object(key, this.cache.get(key));
       if (old === undefined) this.apply('add', key, obj);
       else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion) this.apply('update', key, obj);
     }
@@ -284,9 +295,9 @@ export class Informer {
 
   /** apply changes the cache and indexes, then tells the handlers. */
   private apply(type: InformerEvent['type'], key: string, obj: KubeObject): void {
-    const old = this.cache.get(key);
+    const old = this.object(key, this.cache.get(key));
     if (type === 'delete') this.cache.delete(key);
-    else this.cache.set(key, obj);
+    else this.cache.set(key, this.opts.versionsOnly ? (obj.metadata.resourceVersion ?? '') : obj);
     this.reindex(key, type === 'delete' ? undefined : obj);
     const event: InformerEvent = old === undefined ? { type, object: obj } : { type, object: obj, old };
     for (const h of this.handlers) {
@@ -325,6 +336,15 @@ export class Informer {
         else keys.add(key);
       }
     }
+  }
+
+  /** object is what the cache holds under `key` as an object: itself, or one made from its version. */
+  private object(key: string, v: KubeObject | string | undefined): KubeObject | undefined {
+    if (typeof v !== 'string') return v;
+    const slash = key.indexOf('/');
+    const metadata: KubeObject['metadata'] = slash < 0 ? { name: key } : { name: key.slice(slash + 1), namespace: key.slice(0, slash) };
+    if (v !== '') metadata.resourceVersion = v;
+    return { metadata };
   }
 
   private watchdogSeconds(): number {

@@ -172,6 +172,32 @@ describe('Informer (fake API)', () => {
   });
 });
 
+describe('Informer versionsOnly (fake API)', () => {
+  it('keeps only versions, and gives objects with namespace, name and version to get, list, indexes and events', async () => {
+    const api = new FakeApi();
+    api.items = [obj('a', '1', { ref: 'x' }), obj('b', '2')];
+    api.rv = '5';
+    const informer = new Informer(api as unknown as KubeApi, { type: SecretType, namespaces: ['ns'], logger: nullLogger, versionsOnly: true });
+    informer.addIndex('name', (o) => [o.metadata.name]);
+    const events: string[] = [];
+    informer.on((e) => events.push(`${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}${e.old ? ` was ${e.old.metadata.resourceVersion}` : ''}`));
+    try {
+      await informer.start();
+      expect(informer.get('ns', 'a')).to.deep.equal({ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } });
+      expect(informer.list('ns').map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`)).to.deep.equal(['ns/a@1', 'ns/b@2']);
+      expect(informer.byIndex('name', 'b')).to.deep.equal([{ metadata: { name: 'b', namespace: 'ns', resourceVersion: '2' } }]);
+      await waitFor(() => api.watches.length === 1);
+      api.current().emit({ type: 'MODIFIED', object: obj('a', '7', { ref: 'y' }) });
+      api.current().emit({ type: 'DELETED', object: obj('b', '8') });
+      expect(events).to.deep.equal(['add a@1', 'add b@2', 'update a@7 was 1', 'delete b@8 was 2']);
+      expect(informer.get('ns', 'a')?.metadata.resourceVersion).to.equal('7');
+      expect(informer.get('ns', 'b')).to.equal(undefined);
+    } finally {
+      await informer.stop();
+    }
+  });
+});
+
 describe('Informer reconnect backoff (fake API)', () => {
   it('starts the backoff afresh after a watch that delivered events, even if it then broke', async function () {
     this.timeout(10_000);
