@@ -56,7 +56,11 @@ export function typedCache<T extends object>(parse: (o: KubeObject) => T, intern
   };
 }
 
-/** MAX_INTERNED bounds the intern table: past it, new strings are kept as they are. */
+/**
+ * MAX_INTERNED bounds the intern table. A full table starts afresh: objects keep sharing what
+ * they share, and the strings in use now (today's timestamps, a new message) are interned
+ * again, where a table that only stopped growing would hold yesterday's for ever.
+ */
 const MAX_INTERNED = 10_000;
 const interned = new Map<string, string>();
 
@@ -64,7 +68,8 @@ const interned = new Map<string, string>();
 export function intern(s: string): string {
   const known = interned.get(s);
   if (known !== undefined) return known;
-  if (interned.size < MAX_INTERNED) interned.set(s, s);
+  if (interned.size >= MAX_INTERNED) interned.clear();
+  interned.set(s, s);
   return s;
 }
 
@@ -72,7 +77,11 @@ export function intern(s: string): string {
 export function internAwsKms(k: OntapAwsKms, i: (s: string) => string): void {
   k.apiVersion = i(k.apiVersion);
   k.kind = i(k.kind);
-  k.metadata.namespace = i(k.metadata.namespace);
+  const meta = k.metadata;
+  meta.namespace = i(meta.namespace);
+  // Times have second resolution: resources created or changed together share them.
+  if (meta.creationTimestamp !== undefined) meta.creationTimestamp = i(meta.creationTimestamp);
+  if (meta.finalizers !== undefined) meta.finalizers = meta.finalizers.map(i);
   const spec = k.spec;
   spec.clusterRef.name = i(spec.clusterRef.name);
   spec.region = i(spec.region);
@@ -81,6 +90,8 @@ export function internAwsKms(k: OntapAwsKms, i: (s: string) => string): void {
   const status = k.status;
   if (status === undefined) return;
   if (status.scope !== undefined) status.scope = i(status.scope);
+  // The key ONTAP reports is, but while re-keying, the spec's: one string for both.
+  if (status.keyId === spec.keyId) status.keyId = spec.keyId;
   for (const r of [status.state, status.amazonReachability]) {
     if (r === undefined) continue;
     r.code = i(r.code);
@@ -96,5 +107,6 @@ export function internAwsKms(k: OntapAwsKms, i: (s: string) => string): void {
     c.type = i(c.type);
     c.reason = i(c.reason);
     c.message = i(c.message);
+    c.lastTransitionTime = i(c.lastTransitionTime);
   }
 }
