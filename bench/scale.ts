@@ -107,9 +107,24 @@ async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) =>
 /** ProcessStats samples one process's RSS and CPU from /proc. */
 class ProcessStats {
   peakRss = 0;
+  /** phasePeak is the peak since the last phase() call. */
+  private phasePeak = 0;
   private readonly timer: NodeJS.Timeout;
   constructor(private readonly pid: number) {
-    this.timer = setInterval(() => void this.rss().then((r) => (this.peakRss = Math.max(this.peakRss, r))), 250);
+    this.timer = setInterval(
+      () =>
+        void this.rss().then((r) => {
+          this.peakRss = Math.max(this.peakRss, r);
+          this.phasePeak = Math.max(this.phasePeak, r);
+        }),
+      250,
+    );
+  }
+  /** phase returns the peak RSS since the last call (or the start) and starts a new phase. */
+  async phase(): Promise<number> {
+    const peak = Math.max(this.phasePeak, await this.rss());
+    this.phasePeak = 0;
+    return peak;
   }
   async rss(): Promise<number> {
     const status = await readFile(`/proc/${this.pid}/status`, 'utf8').catch(() => '');
@@ -227,11 +242,13 @@ async function main(): Promise<void> {
       if (i > 600) throw new Error('operator not ready in 60 s');
       await sleep(100);
     }
-    row('operator RSS at start (caches synced)', mib(await stats.rss()));
+    row('operator RSS at start (caches synced)', `${mib(await stats.rss())} (V8 heap used ${mib(await metricSum(metrics, 'nodejs_heap_size_used_bytes', ''))}; ${await rssByRegion(pid)})`);
 
     process.stderr.write(`creating ${N} OntapAwsKms ...\n`);
     const writesBefore = await metricSum(metrics, 'rest_client_requests_total', 'method="PATCH"');
+    const peakAtStart = await stats.phase();
     const started = Date.now();
+    const cpuAtApply = await stats.cpuSeconds();
     await inBatches(Array.from({ length: N }, (_, i) => i), 32, (i) =>
       api.create(OntapAwsKmsType, NS, {
         apiVersion: 'kms.ontap.dev/v1alpha1',
@@ -258,7 +275,9 @@ async function main(): Promise<void> {
       await sleep(1000);
     }
     const convergeS = (Date.now() - started) / 1000;
-    row(`converge ${N} new resources (warm, 4 workers)`, `${convergeS.toFixed(1)} s (${load()})`);
+    // The operator's CPU time to converge does not depend on what else the machine runs, as
+    // the wall time does.
+    row(`converge ${N} new resources (warm, 4 workers)`, `${convergeS.toFixed(1)} s (${load()}; operator CPU ${((await stats.cpuSeconds()) - cpuAtApply).toFixed(1)} s)`);
     const reconciles = await metricSum(metrics, 'controller_runtime_reconcile_total', 'controller="ontapawskms"');
     const writes = (await metricSum(metrics, 'rest_client_requests_total', 'method="PATCH"')) - writesBefore;
     // Drift checks of resources already done count too when a boundary passed meanwhile.
@@ -272,6 +291,7 @@ async function main(): Promise<void> {
     const next = boundary(Date.now() + 5000);
     await sleep(next - 300 - Date.now());
     const idleRss = await stats.rss();
+    const peakConverge = await stats.phase();
     const cpuBefore = await stats.cpuSeconds();
     const loadAtPass = load();
     await Promise.all(sims.map((s) => s.clearRequests()));
@@ -279,13 +299,16 @@ async function main(): Promise<void> {
     const rotatedAt = new Map<string, number>();
     // One rotation every 100 ms while the pass runs: the latency of each, not of a burst.
     for (let r = 0; r < ROTATIONS; r++) {
-      const i = Math.floor((r * N) / ROTATIONS);
+      // Spread over the clusters: resource i is on cluster i % M (N / ROTATIONS alone is
+      // often a multiple of M, which put every rotation on one cluster, in one queue).
+      const i = (Math.floor((r * N) / ROTATIONS) + r) % N;
       rotatedAt.set(uuids.get(`kms-${i}`) ?? '', Date.now());
       await api.mergePatch(SecretType, NS, `aws-${i}`, { stringData: { access_key_id: `AKIAROTATED${String(i).padStart(9, '0')}` } });
       await sleep(100);
     }
     await sleep(next + INTERVAL_S * 1000 - 300 - Date.now());
     const cpuPass = (await stats.cpuSeconds()) - cpuBefore;
+    const peakPass = await stats.phase();
     const latencies: number[] = [];
     let gets = 0;
     for (const s of sims) {
@@ -301,7 +324,7 @@ async function main(): Promise<void> {
     }
     latencies.sort((a, b) => a - b);
     const pct = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
-    row('RSS idle / peak', `${mib(idleRss)} / ${mib(stats.peakRss)}`);
+    row('RSS idle / peak', `${mib(idleRss)} / ${mib(stats.peakRss)} (peak while listing ${mib(peakAtStart)}, converging ${mib(peakConverge)}, in the pass ${mib(peakPass)})`);
     const heap = await metricSum(metrics, 'nodejs_heap_size_used_bytes', '');
     const heapTotal = await metricSum(metrics, 'nodejs_heap_size_total_bytes', '');
     const external = await metricSum(metrics, 'nodejs_external_memory_bytes', '');
