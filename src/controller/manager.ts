@@ -82,7 +82,7 @@ export class Manager {
     // Secrets: metadata only (their data is read on demand), and of that only name and version.
     // The Secrets of ClusterOntapClusters live in the cluster resource namespace, watched or not.
     const secretNamespaces = namespaces && !namespaces.includes(clusterResourceNamespace) ? [...namespaces, clusterResourceNamespace] : namespaces;
-    this.secretInformer = new Informer(api, { type: SecretType, namespaces: secretNamespaces, logger, metadataOnly: true, transform: identityOnly });
+    this.secretInformer = new Informer(api, { type: SecretType, namespaces: secretNamespaces, logger, metadataOnly: true, transform: identityOnly, versionsOnly: true });
     this.sharedInformer = new Informer(api, { type: ClusterOntapClusterType, namespaces: undefined, logger, transform: trimForCache });
     this.namespaceInformer = new Informer(api, { type: NamespaceType, namespaces: undefined, logger, metadataOnly: true, transform: trimForCache });
     this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });

@@ -3,9 +3,9 @@
  * returns it, its parser, and the POST and PATCH bodies. Fields, required POST properties and
  * PATCHable properties follow ONTAP's reference (netapp_ontap resources/azure_key_vault.py).
  */
-import { asObject, defined, optEnum, optObject, optString, scalars } from '../json/read.js';
+import { asObject, type Mutable, optEnum, optObject, optString, put, scalars } from '../json/read.js';
 import type { ProxySettingsBody, SvmSelector } from './request-bodies.js';
-import { type KeyManagerIdentity, type KeyManagerStatus, parseIdentity, parseReachability, parseStatus, type Reachability } from './wire-key-manager.js';
+import { type KeyManagerIdentity, type KeyManagerStatus, parseReachability, readIdentity, readStatus, type Reachability } from './wire-key-manager.js';
 
 /** AzureAuthenticationMethod is how ONTAP proves its identity to the vault. */
 export type AzureAuthenticationMethod = 'client_secret' | 'certificate';
@@ -33,21 +33,28 @@ type WriteOnly = 'client_secret' | 'client_certificate' | 'proxy_password';
 /** parseAzureKeyVaultRecord validates one azure-key-vaults record. */
 export function parseAzureKeyVaultRecord(v: unknown, path = 'record'): AzureKeyVaultRecord {
   const o = asObject(v, path);
-  return {
-    ...parseIdentity(o, path),
-    ...scalars(o, path, {
+  const r: Mutable<AzureKeyVaultRecord> = {};
+  readIdentity(o, path, r);
+  scalars(
+    o,
+    path,
+    {
       strings: ['client_id', 'tenant_id', 'name', 'key_id', 'oauth_host', 'vault_host', 'proxy_type', 'proxy_host', 'proxy_username'],
       numbers: ['port', 'proxy_port'],
       booleans: ['enabled', 'skip_verification', 'verify_host', 'verify_ip'],
-    }),
-    ...defined('authentication_method', optEnum(o, 'authentication_method', path, ['client_secret', 'certificate'] as const)),
-    ...defined('configuration', optObject(o, 'configuration', path, (c, p) => ({
-      ...defined('name', optString(c, 'name', p)),
-      ...defined('uuid', optString(c, 'uuid', p)),
-    }))),
-    ...parseStatus(o, path),
-    ...defined('azure_reachability', optObject(o, 'azure_reachability', path, parseReachability)),
-  };
+    },
+    r,
+  );
+  put(r, 'authentication_method', optEnum(o, 'authentication_method', path, ['client_secret', 'certificate'] as const));
+  put(r, 'configuration', optObject(o, 'configuration', path, (c, p) => {
+    const configuration: { name?: string; uuid?: string } = {};
+    put(configuration, 'name', optString(c, 'name', p));
+    put(configuration, 'uuid', optString(c, 'uuid', p));
+    return configuration;
+  }));
+  readStatus(o, path, r);
+  put(r, 'azure_reachability', optObject(o, 'azure_reachability', path, parseReachability));
+  return r;
 }
 
 /** AzureKeyVaultSettings are the settings both POST and PATCH accept. */

@@ -3,9 +3,9 @@
  * parser, and the POST, PATCH and rekey-external bodies. Fields, required POST properties and
  * PATCHable properties follow ONTAP's reference (netapp_ontap resources/gcp_kms.py).
  */
-import { asObject, defined, optEnum, optObject, scalars } from '../json/read.js';
+import { asObject, type Mutable, optEnum, optObject, put, scalars } from '../json/read.js';
 import type { ProxySettingsBody, SvmSelector } from './request-bodies.js';
-import { type KeyManagerIdentity, type KeyManagerStatus, parseIdentity, parseReachability, parseStatus, type Reachability } from './wire-key-manager.js';
+import { type KeyManagerIdentity, type KeyManagerStatus, parseReachability, readIdentity, readStatus, type Reachability } from './wire-key-manager.js';
 
 /** GcpAuthenticationMethod: a service account key (application_credentials) or the attached service account. */
 export type GcpAuthenticationMethod = 'application_credentials_key' | 'sa_credentials_attachment';
@@ -31,20 +31,25 @@ type WriteOnly = 'application_credentials' | 'proxy_password';
 /** parseGcpKmsRecord validates one gcp-kms record. */
 export function parseGcpKmsRecord(v: unknown, path = 'record'): GcpKmsRecord {
   const o = asObject(v, path);
-  return {
-    ...parseIdentity(o, path),
-    ...scalars(o, path, {
+  const r: Mutable<GcpKmsRecord> = {};
+  readIdentity(o, path, r);
+  scalars(
+    o,
+    path,
+    {
       strings: [
         'project_id', 'key_ring_name', 'key_ring_location', 'key_name', 'caller_account', 'privileged_account', 'gce_metadata_server',
         'cloudkms_host', 'oauth_host', 'oauth_url', 'proxy_type', 'proxy_host', 'proxy_username',
       ],
       numbers: ['port', 'proxy_port'],
       booleans: ['verify_host', 'verify_ip'],
-    }),
-    ...defined('authentication_method', optEnum(o, 'authentication_method', path, ['application_credentials_key', 'sa_credentials_attachment'] as const)),
-    ...parseStatus(o, path),
-    ...defined('google_reachability', optObject(o, 'google_reachability', path, parseReachability)),
-  };
+    },
+    r,
+  );
+  put(r, 'authentication_method', optEnum(o, 'authentication_method', path, ['application_credentials_key', 'sa_credentials_attachment'] as const));
+  readStatus(o, path, r);
+  put(r, 'google_reachability', optObject(o, 'google_reachability', path, parseReachability));
+  return r;
 }
 
 /** GcpKmsSettings are the settings both POST and PATCH accept. */

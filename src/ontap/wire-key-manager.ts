@@ -3,7 +3,7 @@
  * svm reference, the scope, the advanced `state`, `<cloud>_reachability` and
  * `ekmip_reachability` members, and their parsers, so each family's parser reads only its own fields.
  */
-import { asArray, asObject, defined, type JsonObject, optBoolean, optCode, optObject, optString, reqString } from '../json/read.js';
+import { asArray, asObject, type JsonObject, type Mutable, optBoolean, optCode, optObject, optString, put, reqString } from '../json/read.js';
 
 /** SvmRef is the `svm` member of an SVM-scoped record. */
 export interface SvmRef {
@@ -48,48 +48,42 @@ export interface KeyManagerStatus {
 
 /** parseReachability reads `{reachable, code, message}`. */
 export function parseReachability(o: JsonObject, path: string): Reachability {
-  return {
-    ...defined('reachable', optBoolean(o, 'reachable', path)),
-    ...defined('code', optCode(o, 'code', path)),
-    ...defined('message', optString(o, 'message', path)),
-  };
+  const r: Mutable<Reachability> = {};
+  put(r, 'reachable', optBoolean(o, 'reachable', path));
+  put(r, 'code', optCode(o, 'code', path));
+  put(r, 'message', optString(o, 'message', path));
+  return r;
 }
 
-/** parseIdentity reads uuid, svm and scope (an unknown scope is left out). */
-export function parseIdentity(o: JsonObject, path: string): KeyManagerIdentity {
+/** readIdentity reads uuid, svm and scope into `r` (an unknown scope is left out). */
+export function readIdentity(o: JsonObject, path: string, r: Mutable<KeyManagerIdentity>): void {
   const rawScope = optString(o, 'scope', path);
-  const scope: 'svm' | 'cluster' | undefined = rawScope === 'svm' || rawScope === 'cluster' ? rawScope : undefined;
-  return {
-    ...defined('uuid', optString(o, 'uuid', path)),
-    ...defined('svm', optObject(o, 'svm', path, (s, p) => ({ name: reqString(s, 'name', p), uuid: reqString(s, 'uuid', p) }))),
-    ...defined('scope', scope),
-  };
+  put(r, 'uuid', optString(o, 'uuid', path));
+  put(r, 'svm', optObject(o, 'svm', path, (s, p) => ({ name: reqString(s, 'name', p), uuid: reqString(s, 'uuid', p) })));
+  put(r, 'scope', rawScope === 'svm' || rawScope === 'cluster' ? rawScope : undefined);
 }
 
-/** parseStatus reads the advanced `state` and `ekmip_reachability` members. */
-export function parseStatus(o: JsonObject, path: string): KeyManagerStatus {
+/** readStatus reads the advanced `state` and `ekmip_reachability` members into `r`. */
+export function readStatus(o: JsonObject, path: string, r: Mutable<KeyManagerStatus>): void {
+  put(r, 'state', optObject(o, 'state', path, (s, p) => {
+    const state: Mutable<KeyManagerState> = {};
+    put(state, 'cluster_state', optBoolean(s, 'cluster_state', p));
+    put(state, 'code', optCode(s, 'code', p));
+    put(state, 'message', optString(s, 'message', p));
+    return state;
+  }));
   const ekmip = o['ekmip_reachability'];
-  return {
-    ...defined('state', optObject(o, 'state', path, (s, p) => ({
-      ...defined('cluster_state', optBoolean(s, 'cluster_state', p)),
-      ...defined('code', optCode(s, 'code', p)),
-      ...defined('message', optString(s, 'message', p)),
-    }))),
-    ...defined(
-      'ekmip_reachability',
-      ekmip === undefined || ekmip === null
-        ? undefined
-        : asArray(ekmip, `${path}.ekmip_reachability`).map((e, i) => {
-            const p = `${path}.ekmip_reachability[${i}]`;
-            const eo = asObject(e, p);
-            return {
-              ...parseReachability(eo, p),
-              ...defined('node', optObject(eo, 'node', p, (n, np) => ({
-                ...defined('name', optString(n, 'name', np)),
-                ...defined('uuid', optString(n, 'uuid', np)),
-              }))),
-            };
-          }),
-    ),
-  };
+  if (ekmip === undefined || ekmip === null) return;
+  r.ekmip_reachability = asArray(ekmip, `${path}.ekmip_reachability`).map((e, i) => {
+    const p = `${path}.ekmip_reachability[${i}]`;
+    const eo = asObject(e, p);
+    const entry: Mutable<EkmipReachability> = parseReachability(eo, p);
+    put(entry, 'node', optObject(eo, 'node', p, (n, np) => {
+      const node: { name?: string; uuid?: string } = {};
+      put(node, 'name', optString(n, 'name', np));
+      put(node, 'uuid', optString(n, 'uuid', np));
+      return node;
+    }));
+    return entry;
+  });
 }

@@ -5,13 +5,14 @@
 import {
   asArray,
   asObject,
-  defined,
   type JsonObject,
+  type Mutable,
   optCode,
   optNumber,
   optObject,
   optString,
   ParseError,
+  put,
   reqNumber,
   reqString,
   scalars,
@@ -20,9 +21,9 @@ import {
   type KeyManagerIdentity,
   type KeyManagerState,
   type KeyManagerStatus,
-  parseIdentity,
   parseReachability,
-  parseStatus,
+  readIdentity,
+  readStatus,
   type Reachability,
 } from './wire-key-manager.js';
 
@@ -117,19 +118,27 @@ export interface JobLink {
 
 const JOB_STATES: readonly JobState[] = ['queued', 'running', 'paused', 'success', 'failure'];
 
-/** parseAwsKmsRecord validates one aws-kms record. */
+/**
+ * parseAwsKmsRecord validates one aws-kms record, built by assignment in one order (see scalars):
+ * the observer keeps thousands of them.
+ */
 export function parseAwsKmsRecord(v: unknown, path = 'record'): AwsKmsRecord {
   const o = asObject(v, path);
-  return {
-    ...parseIdentity(o, path),
-    ...scalars(o, path, {
+  const r: Mutable<AwsKmsRecord> = {};
+  readIdentity(o, path, r);
+  scalars(
+    o,
+    path,
+    {
       strings: ['key_id', 'region', 'access_key_id', 'service', 'default_domain', 'host', 'proxy_type', 'proxy_host', 'proxy_username', 'encryption_context'],
       numbers: ['port', 'proxy_port', 'polling_period', 'timeout'],
       booleans: ['verify', 'verify_host', 'verify_ip', 'skip_verify'],
-    }),
-    ...parseStatus(o, path),
-    ...defined('amazon_reachability', optObject(o, 'amazon_reachability', path, parseReachability)),
-  };
+    },
+    r,
+  );
+  readStatus(o, path, r);
+  put(r, 'amazon_reachability', optObject(o, 'amazon_reachability', path, parseReachability));
+  return r;
 }
 
 /** parseCluster validates GET /cluster. */
@@ -160,18 +169,17 @@ export function parseJob(v: unknown): JobRecord {
   const state = reqString(o, 'state', 'job');
   const known = JOB_STATES.find((s) => s === state);
   if (known === undefined) throw new ParseError('job.state', `one of ${JOB_STATES.join(', ')}`);
-  return {
-    uuid: reqString(o, 'uuid', 'job'),
-    state: known,
-    ...defined('description', optString(o, 'description', 'job')),
-    ...defined('message', optString(o, 'message', 'job')),
-    ...defined('code', optCode(o, 'code', 'job')),
-    ...defined('error', optObject(o, 'error', 'job', (e, p) => ({
-      ...defined('code', optCode(e, 'code', p)),
-      ...defined('message', optString(e, 'message', p)),
-      ...defined('target', optString(e, 'target', p)),
-    }))),
-  };
+  const job: Mutable<JobRecord> = { uuid: reqString(o, 'uuid', 'job'), state: known };
+  scalars(o, 'job', { strings: ['description', 'message'] }, job);
+  put(job, 'code', optCode(o, 'code', 'job'));
+  put(job, 'error', optObject(o, 'error', 'job', (e, p) => {
+    const error: Mutable<NonNullable<JobRecord['error']>> = {};
+    put(error, 'code', optCode(e, 'code', p));
+    put(error, 'message', optString(e, 'message', p));
+    put(error, 'target', optString(e, 'target', p));
+    return error;
+  }));
+  return job;
 }
 
 /** parseJobLink validates a 202 body `{job:{uuid,_links:{self:{href}}}}`. */
@@ -194,11 +202,9 @@ export function parseErrorEnvelope(v: unknown): ErrorBody | undefined {
   if (typeof e !== 'object' || e === null || Array.isArray(e)) return undefined;
   const eo = e as JsonObject;
   try {
-    return {
-      code: optCode(eo, 'code', 'error') ?? '',
-      message: optString(eo, 'message', 'error') ?? '',
-      ...defined('target', optString(eo, 'target', 'error')),
-    };
+    const body: Mutable<ErrorBody> = { code: optCode(eo, 'code', 'error') ?? '', message: optString(eo, 'message', 'error') ?? '' };
+    put(body, 'target', optString(eo, 'target', 'error'));
+    return body;
   } catch {
     return undefined;
   }
@@ -217,5 +223,7 @@ export function parseCollection(v: unknown): Collection {
       nextHref = reqString(asObject(next, 'collection._links.next'), 'href', 'collection._links.next');
     }
   }
-  return { records, numRecords, ...defined('nextHref', nextHref) };
+  const collection: Mutable<Collection> = { records, numRecords };
+  put(collection, 'nextHref', nextHref);
+  return collection;
 }

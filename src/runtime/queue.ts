@@ -394,6 +394,13 @@ export class WorkQueue {
       } finally {
         this.done(key);
       }
+      // Give the event loop a turn before the next key. A reconcile that finds nothing to do
+      // (a drift check answered from the cluster's shared snapshot) never waits on I/O, so the
+      // workers would otherwise run thousands of them back to back in one microtask queue, and
+      // no socket would be read meanwhile: a Secret rotation's watch event, and the requests of
+      // the change it queues, waited for the whole drift pass (p50 626 ms at 10,000 resources).
+      // After the turn, the next key picked is a change if one arrived.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -121,6 +121,8 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
   appliedAfter(applied: readonly AppliedSecret[], secrets: S, sent: Sent): AppliedSecret[];
   /** describeSent names, for events, what was sent and from which Secret (never a value). */
   describeSent(secrets: S, what: 'credentials' | 'proxyPassword', cause?: string): string;
+  /** intern interns what a fleet of this kind repeats in its cached objects (see typed-cache.ts). @default the fields every kind has */
+  readonly intern?: (obj: O, intern: (s: string) => string) => void;
   /** status is the next status: keyManagerStatus with the kind's fields. */
   status(obj: O, outcome: Outcome<R>, now: Date): NonNullable<O['status']>;
 }

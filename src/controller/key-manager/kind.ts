@@ -8,7 +8,7 @@ import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
 import type { ClusterOntapCluster, OntapCluster } from '../../api/v1alpha1/types.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import { Informer, type InformerEvent } from '../../runtime/informer.js';
-import { type KubeApi, type KubeObject, trimForCache } from '../../runtime/kube.js';
+import type { KubeApi, KubeObject } from '../../runtime/kube.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { MutationCache } from '../../runtime/mutation-cache.js';
@@ -23,6 +23,7 @@ import { scopeKey } from './observer.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 import { conditionOf } from '../conditions.js';
 import { type KindMetrics, SyncTimes } from '../resource-metrics.js';
+import { internKeyManager, typedCache } from '../typed-cache.js';
 import { keyOf, objectKey, splitKey } from '../../runtime/keys.js';
 
 const SECRET_REFS = 'secretRefs';
@@ -117,11 +118,13 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
   ) {
     const { api, logger, namespaces, metrics } = ctx;
     this.noun = adapter.family.noun;
-    const typed = memoParse(parse);
+    // Thousands of objects: each is cached once, typed and interned (see typed-cache.ts).
+    const cache = typedCache(parse, adapter.intern ?? ((o, i) => internKeyManager(o, i, o.status ? adapter.reachability.read(o.status) : undefined)));
+    const typed = cache.of;
     this.typed = typed;
     this.metrics = kindMetrics(adapter, () => this.list());
     const name = adapter.type.kind.toLowerCase();
-    this.informer = new Informer(api, { type: adapter.type, namespaces, logger, transform: trimForCache });
+    this.informer = new Informer(api, { type: adapter.type, namespaces, logger, transform: cache.transform });
     const writes = new MutationCache();
 
     this.informer.addIndex(SECRET_REFS, (o) => {

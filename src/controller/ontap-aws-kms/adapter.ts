@@ -9,6 +9,7 @@ import { OntapCode } from '../../ontap/errors.js';
 import type { AwsKmsRecord } from '../../ontap/wire.js';
 import { type KeyManagerAdapter, type SecretRef, withProxy } from '../key-manager/adapter.js';
 import { OntapAwsKmsType } from '../resources.js';
+import { internAwsKms } from '../typed-cache.js';
 import { appliedAfter, computeDelta, createBody, patchOnlyBody } from './delta.js';
 import { OBSERVED_FIELDS } from './fields.js';
 import { type ResolvedSecrets, resolveSecrets } from './secrets.js';
@@ -48,4 +49,5 @@ export const awsKmsAdapter: KeyManagerAdapter<OntapAwsKms, AwsKmsRecord, Resolve
       ? `sent the AWS credentials from Secret ${s.aws.name} (${cause ?? ''})`
       : `sent the proxy password from Secret ${s.proxyPassword?.name ?? ''}`,
   status: computeStatus,
+  intern: internAwsKms,
 };

@@ -106,6 +106,25 @@ describe('Informer (fake API)', () => {
     expect(informer.byIndex('ref', 'y').map((o) => o.metadata.name)).to.deep.equal(['a']);
   });
 
+  it('indexes objects sharing a value, and an object with several values, through every change', async () => {
+    await waitFor(() => api.watches.length === 1);
+    informer.addIndex('refs', (o) => (o.metadata.labels?.refs ?? '').split(',').filter((r) => r !== ''));
+    const names = (v: string): string[] => informer.byIndex('refs', v).map((o) => o.metadata.name).sort();
+    const w = api.current();
+    w.emit({ type: 'ADDED', object: obj('p', '20', { refs: 's1,s2,s1' }) });
+    w.emit({ type: 'ADDED', object: obj('q', '21', { refs: 's2' }) });
+    w.emit({ type: 'ADDED', object: obj('r', '22', { refs: 's2' }) });
+    expect([names('s1'), names('s2')]).to.deep.equal([['p'], ['p', 'q', 'r']]);
+    w.emit({ type: 'DELETED', object: obj('q', '23', { refs: 's2' }) });
+    w.emit({ type: 'MODIFIED', object: obj('r', '24', { refs: 's3' }) });
+    expect([names('s1'), names('s2'), names('s3')]).to.deep.equal([['p'], ['p'], ['r']]);
+    w.emit({ type: 'MODIFIED', object: obj('p', '25', { refs: 's3' }) });
+    expect([names('s1'), names('s2'), names('s3')]).to.deep.equal([[], [], ['p', 'r']]);
+    w.emit({ type: 'DELETED', object: obj('p', '26', { refs: 's3' }) });
+    w.emit({ type: 'DELETED', object: obj('r', '27', { refs: 's3' }) });
+    expect(names('s3')).to.deep.equal([]);
+  });
+
   it('re-watches from the last resourceVersion when the server ends the watch', async () => {
     await waitFor(() => api.watches.length === 1);
     api.current().emit({ type: 'MODIFIED', object: obj('a', '9') });
@@ -150,6 +169,32 @@ describe('Informer (fake API)', () => {
     expect(informer.get('ns', 'e')?.metadata.resourceVersion).to.equal('30');
     api.current().emit({ type: 'ADDED', object: obj('f', '31') });
     expect(informer.get('ns', 'f')).not.to.equal(undefined);
+  });
+});
+
+describe('Informer versionsOnly (fake API)', () => {
+  it('keeps only versions, and gives objects with namespace, name and version to get, list, indexes and events', async () => {
+    const api = new FakeApi();
+    api.items = [obj('a', '1', { ref: 'x' }), obj('b', '2')];
+    api.rv = '5';
+    const informer = new Informer(api as unknown as KubeApi, { type: SecretType, namespaces: ['ns'], logger: nullLogger, versionsOnly: true });
+    informer.addIndex('name', (o) => [o.metadata.name]);
+    const events: string[] = [];
+    informer.on((e) => events.push(`${e.type} ${e.object.metadata.name}@${e.object.metadata.resourceVersion}${e.old ? ` was ${e.old.metadata.resourceVersion}` : ''}`));
+    try {
+      await informer.start();
+      expect(informer.get('ns', 'a')).to.deep.equal({ metadata: { name: 'a', namespace: 'ns', resourceVersion: '1' } });
+      expect(informer.list('ns').map((o) => `${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`)).to.deep.equal(['ns/a@1', 'ns/b@2']);
+      expect(informer.byIndex('name', 'b')).to.deep.equal([{ metadata: { name: 'b', namespace: 'ns', resourceVersion: '2' } }]);
+      await waitFor(() => api.watches.length === 1);
+      api.current().emit({ type: 'MODIFIED', object: obj('a', '7', { ref: 'y' }) });
+      api.current().emit({ type: 'DELETED', object: obj('b', '8') });
+      expect(events).to.deep.equal(['add a@1', 'add b@2', 'update a@7 was 1', 'delete b@8 was 2']);
+      expect(informer.get('ns', 'a')?.metadata.resourceVersion).to.equal('7');
+      expect(informer.get('ns', 'b')).to.equal(undefined);
+    } finally {
+      await informer.stop();
+    }
   });
 });
 

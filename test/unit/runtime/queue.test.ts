@@ -294,6 +294,20 @@ describe('WorkQueue priorities (changes ahead of drift checks, without starving 
     expect(seen[0]).to.equal('rotation');
   });
 
+  it('lets I/O in between keys: a change arriving while instant drift checks run goes next, not after all of them', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    for (let i = 0; i < 1000; i++) queue.add(`drift-${i}`, 'low');
+    const seen: string[] = [];
+    // The change arrives from outside the microtask queue, as a watch event does: a timer.
+    setTimeout(() => queue.add('rotation'), 0);
+    queue.run(2, (key) => {
+      seen.push(key);
+      return Promise.resolve();
+    });
+    await waitFor(() => seen.length === 1001);
+    expect(seen.indexOf('rotation')).to.be.lessThan(100);
+  });
+
   it('keeps one worker for changes: low keys never take them all', async () => {
     queue = new WorkQueue({ name: 'test' });
     const gate = deferred();
