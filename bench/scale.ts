@@ -4,6 +4,7 @@
  * of unrelated Secrets. Reported, never asserted:
  *
  *   npm run bench:scale -- --resources 1000 --clusters 10 [--secrets 50000] [--interval 60] [--rotations 20] [--cpu-prof DIR]
+ *     [--heap-snapshot DIR] [--node-options="--max-old-space-size=128 --max-semi-space-size=4"] [--sims process|inline]
  *
  * It prints one table: converge time, reconciles and Kubernetes writes per new resource, RSS idle
  * and peak, operator CPU per drift pass, Secret rotation -> ONTAP PATCH latency during a pass,
