@@ -93,7 +93,8 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
     if (obj.metadata.deletionTimestamp) return this.finalize(obj, log, signal);
     if (!obj.metadata.finalizers?.includes(FINALIZER)) {
-      obj.metadata.resourceVersion = await setFinalizer(this.deps.kube, this.adapter.type, obj.metadata, FINALIZER, true);
+      // `obj` is the cache's own copy: it is read, never written (the write lands in the mutation cache).
+      await setFinalizer(this.deps.kube, this.adapter.type, obj.metadata, FINALIZER, true);
     }
 
     const observeOnly = obj.spec.managementPolicy === 'Observe';

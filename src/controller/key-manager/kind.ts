@@ -159,7 +159,9 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       name,
       informer: this.informer,
       writes,
-      parse,
+      // The cached object is already typed: a reconcile reads it as it is (the engine never
+      // mutates it); only an object that does not parse is parsed again, for its error.
+      parse: (o) => typed(o) ?? parse(o),
       reconcile: (obj, log, signal, trigger, cutShort) => reconciler.reconcile(obj, log, signal, trigger, cutShort),
       logger: logger.child({ controller: name }),
       metrics,
