@@ -7,7 +7,7 @@
  * reconcile runs past its deadline, so no worker waits on a dead ONTAP for long and nothing is
  * written once the controller has stopped. Metrics carry controller-runtime's names.
  */
-import type { Informer } from '../runtime/informer.js';
+import type { Informer, InformerEvent } from '../runtime/informer.js';
 import { isConflict, type KubeObject } from '../runtime/kube.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
@@ -65,6 +65,19 @@ export const DEFAULT_RECONCILE_TIMEOUT_MS = 180_000;
 const reconcileIDs = { prefix: Math.floor(Math.random() * 0xffffff).toString(16).padStart(6, '0'), seq: 0 };
 function nextReconcileID(): string {
   return `${reconcileIDs.prefix}${(++reconcileIDs.seq).toString(16).padStart(6, '0')}`;
+}
+
+/** changed is true for an update a reconcile must see: not our own status writes. */
+export function changed(e: InformerEvent): boolean {
+  if (e.type !== 'update' || !e.old) return true;
+  const a = e.old.metadata;
+  const b = e.object.metadata;
+  return (
+    a.generation !== b.generation ||
+    a.deletionTimestamp !== b.deletionTimestamp ||
+    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
+  );
 }
 
 /** keyOf is the queue key of an object: namespace/name (see runtime/keys.ts). */

@@ -15,9 +15,10 @@ import type { Metrics } from '../runtime/metrics.js';
 import { MutationCache } from '../runtime/mutation-cache.js';
 import type { Priority } from '../runtime/queue.js';
 import { conditionOf } from './conditions.js';
-import { Controller } from './controller.js';
+import { changed, Controller } from './controller.js';
 import type { KubeWriter } from './kube-writes.js';
-import { changed, type KindHandle, KeyManagerKind, memoParse } from './key-manager/kind.js';
+import { type KindHandle, KeyManagerKind } from './key-manager/kind.js';
+import { typedCache } from './typed-cache.js';
 import type { NamespaceMeta } from './key-manager/tenancy.js';
 import { awsKmsAdapter } from './ontap-aws-kms/adapter.js';
 import { azureKeyVaultAdapter } from './ontap-azure-key-vault/adapter.js';
@@ -75,15 +76,17 @@ export class Manager {
 
   constructor(private readonly opts: ManagerOptions) {
     const { api, logger, namespaces, metrics } = opts;
-    const clusterOf = memoParse(parseOntapCluster);
-    const sharedOf = memoParse(parseClusterOntapCluster);
+    const clusterCache = typedCache(parseOntapCluster);
+    const sharedCache = typedCache(parseClusterOntapCluster);
+    const clusterOf = clusterCache.of;
+    const sharedOf = sharedCache.of;
     const clusterResourceNamespace = opts.clusterResourceNamespace ?? 'default';
-    this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger, transform: trimForCache });
+    this.clusterInformer = new Informer(api, { type: OntapClusterType, namespaces, logger, transform: clusterCache.transform });
     // Secrets: metadata only (their data is read on demand), and of that only name and version.
     // The Secrets of ClusterOntapClusters live in the cluster resource namespace, watched or not.
     const secretNamespaces = namespaces && !namespaces.includes(clusterResourceNamespace) ? [...namespaces, clusterResourceNamespace] : namespaces;
     this.secretInformer = new Informer(api, { type: SecretType, namespaces: secretNamespaces, logger, metadataOnly: true, transform: identityOnly, versionsOnly: true });
-    this.sharedInformer = new Informer(api, { type: ClusterOntapClusterType, namespaces: undefined, logger, transform: trimForCache });
+    this.sharedInformer = new Informer(api, { type: ClusterOntapClusterType, namespaces: undefined, logger, transform: sharedCache.transform });
     this.namespaceInformer = new Informer(api, { type: NamespaceType, namespaces: undefined, logger, metadataOnly: true, transform: trimForCache });
     this.recorder = new EventRecorder(api, { component: 'ontap-kms-operator', logger });
     // Every write to our own objects goes through a mutation cache, one per kind, so the next

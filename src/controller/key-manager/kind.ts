@@ -7,13 +7,13 @@
 import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
 import type { ClusterOntapCluster, OntapCluster } from '../../api/v1alpha1/types.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
-import { Informer, type InformerEvent } from '../../runtime/informer.js';
+import { Informer } from '../../runtime/informer.js';
 import type { KubeApi, KubeObject } from '../../runtime/kube.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { MutationCache } from '../../runtime/mutation-cache.js';
 import type { Priority } from '../../runtime/queue.js';
-import { Controller } from '../controller.js';
+import { changed, Controller } from '../controller.js';
 import type { KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections } from '../ontap-cluster/connections.js';
 import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
@@ -29,41 +29,6 @@ import { keyOf, objectKey, splitKey } from '../../runtime/keys.js';
 const SECRET_REFS = 'secretRefs';
 const CLUSTER_REF = 'clusterRef';
 const SCOPE = 'scope';
-
-/**
- * memoParse returns a parser that reads each cached object once: peers, indexes and the observer
- * ask for the typed form of every object on each reconcile, and the informer replaces (never
- * mutates) an object when it changes, so the object itself is the cache key. It returns
- * undefined for an object the controller cannot read (the controller logs that when reconciling).
- */
-export function memoParse<T extends object>(parse: (o: KubeObject) => T): (o: KubeObject) => T | undefined {
-  const parsed = new WeakMap<KubeObject, T | null>();
-  return (o) => {
-    let v = parsed.get(o);
-    if (v === undefined) {
-      try {
-        v = parse(o);
-      } catch {
-        v = null;
-      }
-      parsed.set(o, v);
-    }
-    return v ?? undefined;
-  };
-}
-
-/** changed is true for an update a reconcile must see: not our own status writes. */
-export function changed(e: InformerEvent): boolean {
-  if (e.type !== 'update' || !e.old) return true;
-  const a = e.old.metadata;
-  const b = e.object.metadata;
-  return (
-    a.generation !== b.generation ||
-    a.deletionTimestamp !== b.deletionTimestamp ||
-    JSON.stringify(a.finalizers ?? []) !== JSON.stringify(b.finalizers ?? []) ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {})
-  );
-}
 
 /** kindMetrics says how a kind's resources are exported: `ontap_kms_<kind without "Ontap">_*`. */
 export function kindMetrics<O extends KeyManagerObject>(
