@@ -81,7 +81,7 @@ describe('helm chart', function () {
       expect(args).to.include('--leader-elect');
       expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=4', '--cluster-resource-namespace=ontap-kms-system']);
       const env = at(d, 'spec', 'template', 'spec', 'containers', 0, 'env') as Array<{ name: string; value?: string }>;
-      expect(env.find((e) => e.name === 'NODE_OPTIONS')?.value, 'the V8 heap capped below the 256Mi limit').to.equal('--max-old-space-size=128 --max-semi-space-size=4');
+      expect(env.find((e) => e.name === 'NODE_OPTIONS')?.value, 'the V8 heap capped below the 256Mi limit').to.equal('--max-old-space-size=160 --max-semi-space-size=4');
       expect(args.filter((a) => a.startsWith('--metrics-secure') || a.startsWith('--allowed-ontap-endpoints')), 'HTTPS metrics, no allow-list by default').to.be.empty;
       expect(args.filter((a) => a.startsWith('--namespace')), 'all namespaces: no --namespace').to.be.empty;
       const term = at(d, 'spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm');
