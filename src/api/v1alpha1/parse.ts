@@ -255,8 +255,7 @@ function optSecretKeyRef(s: Reader, field: string, defaultKey: string): SecretKe
 export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
   const s = Reader.of(value, 'spec');
   const creds = s.obj('credentialsSecretRef');
-  return {
-    ...parseKeyManagerSpec(s),
+  return Object.assign(parseKeyManagerSpec(s), {
     keyId: s.str('keyId'),
     region: s.str('region'),
     credentialsSecretRef: {
@@ -275,14 +274,13 @@ export function parseOntapAwsKmsSpec(value: unknown): OntapAwsKmsSpec {
     verifyIp: s.optBool('verifyIp'),
     encryptionContext: s.optStr('encryptionContext'),
     skipVerify: s.optBool('skipVerify'),
-  };
+  });
 }
 
 /** parseOntapAzureKeyVaultSpec reads an OntapAzureKeyVault spec, with the schema's defaults applied. */
 export function parseOntapAzureKeyVaultSpec(value: unknown): OntapAzureKeyVaultSpec {
   const s = Reader.of(value, 'spec');
-  return {
-    ...parseKeyManagerSpec(s),
+  return Object.assign(parseKeyManagerSpec(s), {
     clientId: s.str('clientId'),
     tenantId: s.str('tenantId'),
     keyId: s.str('keyId'),
@@ -295,14 +293,13 @@ export function parseOntapAzureKeyVaultSpec(value: unknown): OntapAzureKeyVaultS
     verifyHost: s.optBool('verifyHost'),
     verifyIp: s.optBool('verifyIp'),
     skipVerification: s.optBool('skipVerification'),
-  };
+  });
 }
 
 /** parseOntapGcpKmsSpec reads an OntapGcpKms spec, with the schema's defaults applied. */
 export function parseOntapGcpKmsSpec(value: unknown): OntapGcpKmsSpec {
   const s = Reader.of(value, 'spec');
-  return {
-    ...parseKeyManagerSpec(s),
+  return Object.assign(parseKeyManagerSpec(s), {
     projectId: s.str('projectId'),
     keyRingName: s.str('keyRingName'),
     keyRingLocation: s.str('keyRingLocation'),
@@ -319,7 +316,7 @@ export function parseOntapGcpKmsSpec(value: unknown): OntapGcpKmsSpec {
     port: s.optNum('port'),
     verifyHost: s.optBool('verifyHost'),
     verifyIp: s.optBool('verifyIp'),
-  };
+  });
 }
 
 function reachability(r: Reader): Reachability {
@@ -343,7 +340,7 @@ function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
       ? { clusterState: state.optBool('clusterState') ?? false, code: state.optStr('code') ?? '', message: state.optStr('message') ?? '' }
       : undefined,
     ekmipReachability: r.has('ekmipReachability')
-      ? r.list('ekmipReachability').map((n) => ({ node: n.optStr('node') ?? '', ...reachability(n) }))
+      ? r.list('ekmipReachability').map((n) => Object.assign({ node: n.optStr('node') ?? '' }, reachability(n)))
       : undefined,
     appliedSecrets: r.has('appliedSecrets')
       ? r.list('appliedSecrets').map((a) => ({
@@ -377,33 +374,36 @@ function parseResource<Spec, Status>(
 
 /** parseOntapAwsKms reads a whole OntapAwsKms. */
 export function parseOntapAwsKms(value: unknown): OntapAwsKms {
-  return parseResource(value, 'OntapAwsKms', parseOntapAwsKmsSpec, (r): OntapAwsKmsStatus => ({
-    ...parseKeyManagerStatus(r),
-    keyId: r.optStr('keyId'),
-    amazonReachability: parseReachability(r.optObj('amazonReachability')),
-  }));
+  return parseResource(value, 'OntapAwsKms', parseOntapAwsKmsSpec, (r): OntapAwsKmsStatus =>
+    Object.assign(parseKeyManagerStatus(r), {
+      keyId: r.optStr('keyId'),
+      amazonReachability: parseReachability(r.optObj('amazonReachability')),
+    }),
+  );
 }
 
 /** parseOntapAzureKeyVault reads a whole OntapAzureKeyVault. */
 export function parseOntapAzureKeyVault(value: unknown): OntapAzureKeyVault {
-  return parseResource(value, 'OntapAzureKeyVault', parseOntapAzureKeyVaultSpec, (r): OntapAzureKeyVaultStatus => ({
-    ...parseKeyManagerStatus(r),
-    keyId: r.optStr('keyId'),
-    vaultName: r.optStr('vaultName'),
-    authenticationMethod: r.optStr('authenticationMethod'),
-    azureReachability: parseReachability(r.optObj('azureReachability')),
-  }));
+  return parseResource(value, 'OntapAzureKeyVault', parseOntapAzureKeyVaultSpec, (r): OntapAzureKeyVaultStatus =>
+    Object.assign(parseKeyManagerStatus(r), {
+      keyId: r.optStr('keyId'),
+      vaultName: r.optStr('vaultName'),
+      authenticationMethod: r.optStr('authenticationMethod'),
+      azureReachability: parseReachability(r.optObj('azureReachability')),
+    }),
+  );
 }
 
 /** parseOntapGcpKms reads a whole OntapGcpKms. */
 export function parseOntapGcpKms(value: unknown): OntapGcpKms {
-  return parseResource(value, 'OntapGcpKms', parseOntapGcpKmsSpec, (r): OntapGcpKmsStatus => ({
-    ...parseKeyManagerStatus(r),
-    projectId: r.optStr('projectId'),
-    keyRingName: r.optStr('keyRingName'),
-    keyRingLocation: r.optStr('keyRingLocation'),
-    keyName: r.optStr('keyName'),
-    callerAccount: r.optStr('callerAccount'),
-    googleReachability: parseReachability(r.optObj('googleReachability')),
-  }));
+  return parseResource(value, 'OntapGcpKms', parseOntapGcpKmsSpec, (r): OntapGcpKmsStatus =>
+    Object.assign(parseKeyManagerStatus(r), {
+      projectId: r.optStr('projectId'),
+      keyRingName: r.optStr('keyRingName'),
+      keyRingLocation: r.optStr('keyRingLocation'),
+      keyName: r.optStr('keyName'),
+      callerAccount: r.optStr('callerAccount'),
+      googleReachability: parseReachability(r.optObj('googleReachability')),
+    }),
+  );
 }
