@@ -1,5 +1,5 @@
 /**
- * Typing what went wrong below HTTP: Node and node-fetch report a failed exchange as an error
+ * Typing what went wrong below HTTP: Node reports a failed exchange as an error
  * chain with an errno-style code; the client needs to know which layer failed and whether the
  * request may have reached ONTAP (only then is a write unsafe to retry).
  */
@@ -10,7 +10,7 @@ const NOT_SENT_CONNECTION = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREAC
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NONAME']);
 const TLS_CODE_RE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|SELF_SIGNED_|DEPTH_ZERO_|EPROTO$|HOSTNAME_MISMATCH)/;
 
-/** toTransportError maps a node-fetch/Node failure to an OntapTransportError. */
+/** toTransportError maps a Node failure (http-exchange.ts) to an OntapTransportError. */
 export function toTransportError(err: unknown, context: string, method: string, path: string): OntapTransportError {
   const sysCode = errnoCode(err);
   let kind: TransportErrorKind = 'connection';
@@ -33,7 +33,7 @@ export function toTransportError(err: unknown, context: string, method: string, 
 function errnoCode(err: unknown): string | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
     const code = (e as Error & { code?: unknown }).code;
-    if (typeof code === 'string' && code !== '' && code !== 'FetchError') return code;
+    if (typeof code === 'string' && code !== '') return code;
     e = e.cause;
   }
   return undefined;
@@ -42,8 +42,5 @@ function errnoCode(err: unknown): string | undefined {
 function rootMessage(err: unknown): string {
   let e: unknown = err;
   while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  // node-fetch prefixes "request to <url> failed, reason:"; the reason is what a reader needs.
-  const msg = e instanceof Error ? e.message : String(e);
-  const i = msg.indexOf('reason: ');
-  return i >= 0 ? msg.slice(i + 'reason: '.length) : msg;
+  return e instanceof Error ? e.message : String(e);
 }

@@ -4,10 +4,11 @@
  * response size, the caller's AbortSignal, safe retries, and the mapping of every failure to a
  * typed error. Request bodies are never logged or quoted: debug lines list body field names only.
  */
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import fetch, { type Response } from 'node-fetch';
 import { backoffDelay, sleep } from '../runtime/backoff.js';
+import { exchange, header, readAll } from '../runtime/http-exchange.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
 import {
   OntapAbortedError,
@@ -203,28 +204,29 @@ export class Transport {
       const headers: Record<string, string> = { accept: 'application/json' };
       if (this.authHeader !== undefined) headers['authorization'] = this.authHeader;
       if (body !== undefined) headers['content-type'] = 'application/json';
-      let res: Response;
+      let res: IncomingMessage;
       let raw: Buffer;
       try {
-        res = await fetch(this.base + pathAndQuery, {
+        // ONTAP's REST API never redirects, and a redirect is not followed (exchange follows
+        // none): it would take the request, and a connection, to a host the endpoint
+        // allow-list never saw.
+        res = await exchange({
+          url: new URL(this.base + pathAndQuery),
           method,
           headers,
           agent: this.agent,
           signal: abort.signal,
-          // ONTAP's REST API never redirects; following one would take the request (and a
-          // connection) to a host the endpoint allow-list never saw.
-          redirect: 'manual',
-          ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+          body: body !== undefined ? JSON.stringify(body) : undefined,
         });
-        if (res.status >= 300 && res.status < 400) {
+        if (res.statusCode !== undefined && res.statusCode >= 300 && res.statusCode < 400) {
           abort.abort();
-          throw new OntapProtocolError(`${context}: HTTP ${res.status}, a redirect, which ONTAP's REST API never sends; not followed`, method, path);
+          throw new OntapProtocolError(`${context}: HTTP ${res.statusCode}, a redirect, which ONTAP's REST API never sends; not followed`, method, path);
         }
         raw = await this.readBody(res, abort, call);
       } catch (err) {
         throw this.failure(err, abort, call);
       }
-      status = res.status;
+      status = res.statusCode ?? 0;
       const parsed = parseBody(raw.toString('utf8'));
       this.logger.debug('ontap request', {
         method,
@@ -245,14 +247,14 @@ export class Transport {
           // Only ONTAP's error envelope is quoted. Anything else (an HTML page, a proxy's text, a
           // reason phrase) is the server's own text, which status must not carry: whoever chose
           // the endpoint could read another host's answers through it. Say what kind it was.
-          message: envelope !== undefined ? clip(envelope.message, 500) : describeForeignBody(res.headers.get('content-type'), raw.length, parsed.ok),
+          message: envelope !== undefined ? clip(envelope.message, 500) : describeForeignBody(header(res, 'content-type'), raw.length, parsed.ok),
           target: envelope?.target,
         });
       }
       if (!parsed.ok) {
         throw new OntapProtocolError(`${context}: HTTP ${status} with a body that is not JSON`, method, path);
       }
-      return { status, location: res.headers.get('location') ?? undefined, body: parsed.value, bytes: raw.length };
+      return { status, location: header(res, 'location'), body: parsed.value, bytes: raw.length };
     } finally {
       abort.dispose();
       this.onRequest?.({
@@ -271,23 +273,14 @@ export class Transport {
    * rather than drained. The per-request timeout covers the read, so a body that trickles ends
    * as a timeout.
    */
-  private async readBody(res: Response, abort: RequestAbort, call: Call): Promise<Buffer> {
+  private async readBody(res: IncomingMessage, abort: RequestAbort, call: Call): Promise<Buffer> {
     const limit = this.maxResponseBytes;
     const tooLarge = (): OntapResponseTooLargeError => {
       abort.abort();
       return new OntapResponseTooLargeError({ ...call, limitBytes: limit });
     };
-    if (Number(res.headers.get('content-length') ?? 0) > limit) throw tooLarge();
-    if (res.body === null) return Buffer.alloc(0);
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-      size += buf.length;
-      if (size > limit) throw tooLarge();
-      chunks.push(buf);
-    }
-    return Buffer.concat(chunks, size);
+    if (Number(header(res, 'content-length') ?? 0) > limit) throw tooLarge();
+    return readAll(res, limit, tooLarge);
   }
 
   /** failure types an exchange that produced no answer: our own bound, the caller's abort, the timeout, or the network. */
@@ -336,7 +329,7 @@ function parseBody(text: string): { ok: boolean; value: unknown } {
 }
 
 /** describeForeignBody names the kind of an error answer that is not ONTAP's error envelope, never its text. */
-export function describeForeignBody(contentType: string | null, bytes: number, json: boolean): string {
+export function describeForeignBody(contentType: string | undefined, bytes: number, json: boolean): string {
   if (bytes === 0) return 'an empty answer, not ONTAP\'s error envelope';
   const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   const kind = json ? 'JSON' : /^[\w.+-]+\/[\w.+-]+$/.test(type) ? type : 'a body of unknown type';

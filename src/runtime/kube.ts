@@ -2,14 +2,13 @@
  * A small Kubernetes API client over HTTP: get, list, create, merge-patch, replace, delete and
  * watch of any resource, with metadata-only list/watch so that Secret data stays out of caches.
  * client-node 1.4 is used only to load the kubeconfig and apply its TLS and auth to a request;
- * the requests themselves go through node-fetch so that content types, timeouts and the watch
- * stream are under our control.
+ * the requests themselves are Node's own (http-exchange.ts), so that content types, timeouts
+ * and the watch stream are under our control.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import fetch, { type Response } from 'node-fetch';
+import { exchange, readAll } from './http-exchange.js';
 import { asRecord, isNotFound, isRecord, KubeApiError, type KubeObject, parseKubeObject, resourcePath, type ResourceType, type SecretData, SecretType, type WatchEvent, type WatchEventType } from './kube-types.js';
 import { kubeConfigCredentials, type KubeCredentials, loadCredentials } from './kube-auth.js';
 import { type Logger, nullLogger } from './logger.js';
@@ -180,7 +179,7 @@ export class KubeApi {
       allowWatchBookmarks: opts.allowWatchBookmarks ?? true,
       timeoutSeconds: opts.timeoutSeconds,
     };
-    let res: Response;
+    let res: http.IncomingMessage;
     try {
       res = await this.send({
         method: 'GET',
@@ -194,8 +193,7 @@ export class KubeApi {
       if (opts.signal.aborted) return;
       throw err;
     }
-    const body = res.body as Readable | null;
-    if (body === null) return;
+    const body = res;
     let buffered = '';
     // The handler's own errors (e.g. "re-list now") reach the caller as they are, not as a broken stream.
     let handlerFailed: { error: unknown } | undefined;
@@ -248,7 +246,7 @@ export class KubeApi {
 
   private async json(spec: RequestSpec): Promise<unknown> {
     const res = await this.send(spec);
-    const text = await res.text();
+    const text = (await this.readBody(spec, res)).toString('utf8');
     if (text === '') return undefined;
     try {
       return JSON.parse(text) as unknown;
@@ -257,7 +255,7 @@ export class KubeApi {
     }
   }
 
-  private async send(spec: RequestSpec): Promise<Response> {
+  private async send(spec: RequestSpec): Promise<http.IncomingMessage> {
     const url = new URL(this.server + spec.path);
     for (const [k, v] of Object.entries(spec.query ?? {})) {
       if (v !== undefined && v !== '') url.searchParams.set(k, String(v));
@@ -279,31 +277,36 @@ export class KubeApi {
       body = JSON.stringify(spec.body);
       headers['Content-Type'] = spec.contentType ?? 'application/json';
     }
-    const signals = spec.noTimeout ? [] : [AbortSignal.timeout(this.timeoutMs)];
-    if (spec.signal) signals.push(spec.signal);
+    // A watch ends by the server's timeoutSeconds or its caller's signal; everything else also
+    // by the request timeout, which covers reading the body (the response holds the signal).
+    const signal = spec.noTimeout ? spec.signal : spec.signal ? AbortSignal.any([spec.signal, AbortSignal.timeout(this.timeoutMs)]) : AbortSignal.timeout(this.timeoutMs);
     const started = Date.now();
-    let res: Response;
+    let res: http.IncomingMessage;
     try {
-      res = await fetch(url, {
-        method: spec.method,
-        headers,
-        agent: this.agentFor(opts),
-        ...(body !== undefined ? { body } : {}),
-        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
-      });
+      res = await exchange({ url, method: spec.method, headers, agent: this.agentFor(opts), body, signal });
     } catch (err) {
       this.onRequest?.({ method: spec.method, status: 0 });
       throw new Error(`${spec.method} ${spec.path}: ${errorText(err)}`, { cause: err });
     }
-    this.onRequest?.({ method: spec.method, status: res.status });
+    const status = res.statusCode ?? 0;
+    this.onRequest?.({ method: spec.method, status });
     this.logger.debug('kube api request', {
       method: spec.method,
       path: spec.path,
-      status: res.status,
+      status,
       durationMs: Date.now() - started,
     });
-    if (res.status >= 400) throw await toApiError(spec, res);
+    if (status >= 400) throw await toApiError(spec, res, (r) => this.readBody(spec, r));
     return res;
+  }
+
+  /** readBody reads an answer's body whole; a connection that breaks midway fails the request. */
+  private async readBody(spec: RequestSpec, res: http.IncomingMessage): Promise<Buffer> {
+    try {
+      return await readAll(res);
+    } catch (err) {
+      throw new Error(`${spec.method} ${spec.path}: reading the answer: ${errorText(err)}`, { cause: err });
+    }
   }
 
   /** agentFor keeps one keep-alive agent for the kubeconfig's TLS settings (client-node makes one a call). */
@@ -345,11 +348,12 @@ function parseWatchLine(line: string, what: string): WatchEvent {
   return { type, object: parseKubeObject(object) };
 }
 
-async function toApiError(spec: RequestSpec, res: Response): Promise<KubeApiError> {
-  let reason = res.statusText || 'Unknown';
+async function toApiError(spec: RequestSpec, res: http.IncomingMessage, read: (res: http.IncomingMessage) => Promise<Buffer>): Promise<KubeApiError> {
+  const code = res.statusCode ?? 0;
+  let reason = res.statusMessage || 'Unknown';
   let message = '';
   try {
-    const status: unknown = JSON.parse(await res.text());
+    const status: unknown = JSON.parse((await read(res)).toString('utf8'));
     if (isRecord(status)) {
       if (typeof status.reason === 'string' && status.reason !== '') reason = status.reason;
       if (typeof status.message === 'string') message = status.message;
@@ -358,7 +362,7 @@ async function toApiError(spec: RequestSpec, res: Response): Promise<KubeApiErro
     // Not a Status body (a proxy, a plain-text 503): the HTTP status says enough.
   }
   const detail = message === '' ? reason : `${reason}: ${message}`;
-  return new KubeApiError(`${spec.method} ${spec.path}: ${res.status} ${detail}`, res.status, reason);
+  return new KubeApiError(`${spec.method} ${spec.path}: ${code} ${detail}`, code, reason);
 }
 
 function describe(type: ResourceType, namespace: string | undefined): string {
