@@ -123,8 +123,11 @@ export class WorkQueue {
     if (waiting !== undefined) {
       if (waiting === 'low' && priority === 'high') {
         this.dirty.set(key, 'high');
-        if (this.low.delete(key)) this.high.set(key, Date.now());
-        else this.upgradeParked(key);
+        if (this.low.delete(key)) {
+          this.high.set(key, Date.now());
+          // The worker kept for changes may be idle: hand it the key now, not when a drift check ends.
+          this.dispatch();
+        } else this.upgradeParked(key);
       }
       return;
     }

@@ -330,6 +330,30 @@ describe('WorkQueue priorities (changes ahead of drift checks, without starving 
     await waitFor(() => started.length === 6);
   });
 
+  it('a change to a key already waiting as a drift check runs at once on the worker kept for changes', async () => {
+    // At a drift-check boundary every key waits in the low lane while the other workers wait on
+    // their clusters' reads; a Secret rotation then adds one of those keys as high. Moved to the
+    // high lane, it must go to the idle worker, not wait until a drift check ends (which held
+    // the first rotations of a 10,000-resource pass for most of a second).
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(3, async (key) => {
+      started.push(key);
+      if (key !== 'drift-4') await gate.promise;
+    });
+    for (let i = 0; i < 5; i++) queue.add(`drift-${i}`, 'low');
+    try {
+      await waitFor(() => started.length === 2);
+      queue.add('drift-4');
+      await sleep(20);
+      expect(started, 'the change runs while both drift checks are still blocked').to.deep.equal(['drift-0', 'drift-1', 'drift-4']);
+    } finally {
+      gate.resolve();
+    }
+    await waitFor(() => started.length === 5);
+  });
+
   it('tells its owner when a key running as low is added as high, so the low run can be cut short', async () => {
     const promoted: string[] = [];
     queue = new WorkQueue({ name: 'test', onPromote: (key) => promoted.push(key) });
