@@ -12,7 +12,7 @@
  * load average beside it.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { type FileHandle, mkdir, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,8 @@ const { values: args } = parseArgs({
      * API calls it makes); 'inline' runs them inside the bench, as the first versions did.
      */
     sims: { type: 'string', default: 'process' },
+    /** operator-log FILE runs the operator at debug level and writes its log there (a diagnosis: it costs CPU). */
+    'operator-log': { type: 'string' },
     /** operator-env adds KEY=VALUE pairs (comma-separated) to the operator's environment, e.g. MALLOC_ARENA_MAX=2. */
     'operator-env': { type: 'string', default: '' },
   },
@@ -232,6 +234,7 @@ async function main(): Promise<void> {
   const cp = await startControlPlane({ dir: join(dir, 'cp') });
   const sims: Sim[] = [];
   let operator: ChildProcess | undefined;
+  let operatorLog: FileHandle | undefined;
   try {
     await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', join(ROOT, 'crds')]);
     await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
@@ -261,9 +264,10 @@ async function main(): Promise<void> {
       ...(args['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
       ...(args['heap-snapshot'] !== undefined ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
     ];
+    operatorLog = args['operator-log'] !== undefined ? await open(args['operator-log'], 'w') : undefined;
     const nodeOptions = (args['node-options'] ?? '').split(' ').filter((o) => o !== '');
-    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', 'warn'], {
-      stdio: ['ignore', 'ignore', 'inherit'],
+    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', args['operator-log'] !== undefined ? 'debug' : 'warn'], {
+      stdio: ['ignore', 'ignore', operatorLog?.fd ?? 'inherit'],
       env: {
         PATH: process.env.PATH,
         KUBERNETES_SERVICE_HOST: sa.host,
@@ -340,6 +344,8 @@ async function main(): Promise<void> {
     const cpuPass = (await stats.cpuSeconds()) - cpuBefore;
     const peakPass = await stats.phase();
     const latencies: number[] = [];
+    const order = [...rotatedAt.keys()];
+    const inOrder = new Map<string, number>();
     let gets = 0;
     for (const s of sims) {
       for (const r of await s.requests()) {
@@ -348,6 +354,7 @@ async function main(): Promise<void> {
         const at = rotatedAt.get(uuid);
         if (r.method === 'PATCH' && at !== undefined) {
           latencies.push(Date.parse(r.time) - at);
+          inOrder.set(uuid, Date.parse(r.time) - at);
           rotatedAt.delete(uuid);
         }
       }
@@ -362,7 +369,7 @@ async function main(): Promise<void> {
     row('V8 heap used / committed / external, after the pass', `${mib(heap)} / ${mib(heapTotal)} / ${mib(external)}`);
     row('where the RSS is (smaps)', await rssByRegion(pid));
     row('operator CPU per drift pass', `${cpuPass.toFixed(1)} s, ${((cpuPass * 1000) / N).toFixed(2)} ms per resource (${loadAtPass})`);
-    row('Secret rotation -> ONTAP PATCH during a pass, p50 / p99', `${pct(0.5)} / ${pct(0.99)} ms (${latencies.length}/${ROTATIONS} seen: ${latencies.join(' ')}; the API server's answer to the Secret PATCH took p50 ${pct(0.5, acked)} / p99 ${pct(0.99, acked)} ms of them; ${load()})`);
+    row('Secret rotation -> ONTAP PATCH during a pass, p50 / p99', `${pct(0.5)} / ${pct(0.99)} ms (${latencies.length}/${ROTATIONS} seen, in the order made: ${order.map((u) => inOrder.get(u) ?? '-').join(' ')}; the API server's answer to the Secret PATCH took p50 ${pct(0.5, acked)} / p99 ${pct(0.99, acked)} ms of them; ${load()})`);
     row('aws-kms GETs per cluster per interval', `${(gets / M).toFixed(1)} (a per-resource poller: ${(N / M).toFixed(0)}, ${(N / Math.max(gets, 1)).toFixed(0)}x more)`);
     if (args['heap-snapshot'] !== undefined) {
       operator.kill('SIGUSR2');
@@ -373,6 +380,7 @@ async function main(): Promise<void> {
     const exited = operator && operator.exitCode === null ? new Promise((r) => operator?.once('exit', r)) : Promise.resolve();
     operator?.kill('SIGTERM');
     await exited;
+    await operatorLog?.close();
     for (const s of sims) await s.close();
     await cp.stop();
     await rm(dir, { recursive: true, force: true });

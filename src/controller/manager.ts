@@ -40,7 +40,7 @@ export interface ManagerOptions {
   readonly metrics: Metrics;
   /** namespaces to watch; undefined watches all. */
   readonly namespaces: string[] | undefined;
-  /** maxConcurrentReconciles bounds each controller's workers. @default 2 */
+  /** maxConcurrentReconciles bounds each controller's workers. @default 4 */
   readonly maxConcurrentReconciles?: number;
   /** clientOptions adjusts every ONTAP client (tests shorten job polling). */
   readonly clientOptions?: Partial<OntapClientOptions>;
