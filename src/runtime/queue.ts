@@ -71,8 +71,12 @@ export class WorkQueue {
   /** the two lanes of keys waiting for a worker, each in order, with the time each key joined. */
   private readonly high = new Map<string, number>();
   private readonly low = new Map<string, number>();
-  /** front holds keys a full group released: they already waited their turn. */
-  private readonly front: string[] = [];
+  /**
+   * released holds, per lane, keys a full group let go: they already waited their turn, so they
+   * go first in their lane, but in their lane: a released drift check never goes ahead of a
+   * change, nor takes the worker kept for changes.
+   */
+  private readonly released = { high: new Set<string>(), low: new Set<string>() };
   /** dirty maps each key that needs processing (waiting, or to re-run after its handler) to its priority. */
   private readonly dirty = new Map<string, Priority>();
   /** ranWith is the priority a key last ran with, for its retry. */
@@ -123,7 +127,7 @@ export class WorkQueue {
     if (waiting !== undefined) {
       if (waiting === 'low' && priority === 'high') {
         this.dirty.set(key, 'high');
-        if (this.low.delete(key)) {
+        if (this.low.delete(key) || this.released.low.delete(key)) {
           this.high.set(key, Date.now());
           // The worker kept for changes may be idle: hand it the key now, not when a drift check ends.
           this.dispatch();
@@ -191,7 +195,7 @@ export class WorkQueue {
 
   /** len is the number of keys waiting for a worker, parked ones included (not those running or delayed). */
   len(): number {
-    return this.high.size + this.low.size + this.front.length + this.parkedCount;
+    return this.high.size + this.low.size + this.released.high.size + this.released.low.size + this.parkedCount;
   }
 
   /**
@@ -216,11 +220,12 @@ export class WorkQueue {
     for (const d of this.delayed.values()) clearTimeout(d.timer);
     this.delayed.clear();
     if (!this.draining) {
-      for (const key of [...this.high.keys(), ...this.low.keys(), ...this.front]) this.dirty.delete(key);
+      for (const key of [...this.high.keys(), ...this.low.keys(), ...this.released.high, ...this.released.low]) this.dirty.delete(key);
       for (const lanes of this.parked.values()) for (const key of [...lanes.high, ...lanes.low]) this.dirty.delete(key);
       this.high.clear();
       this.low.clear();
-      this.front.length = 0;
+      this.released.high.clear();
+      this.released.low.clear();
       this.parked.clear();
       this.parkedCount = 0;
       this.metrics?.setDepth(0);
@@ -255,8 +260,9 @@ export class WorkQueue {
       waiter(key);
       return;
     }
-    if (front) this.front.push(key);
-    else (this.dirty.get(key) === 'low' ? this.low : this.high).set(key, Date.now());
+    const lane = this.dirty.get(key) ?? 'high';
+    if (front) this.released[lane].add(key);
+    else (lane === 'low' ? this.low : this.high).set(key, Date.now());
     this.metrics?.setDepth(this.len());
   }
 
@@ -294,19 +300,24 @@ export class WorkQueue {
     this.running.set(group, { all: r.all + 1, low: r.low + (priority === 'low' ? 1 : 0) });
   }
 
-  /** shift takes the next waiting key: released ones first, then high, with low turns when low has aged. */
+  /** shift takes the next waiting key: high before low, with low turns when low has aged; released keys first in each lane. */
   private shift(): string | undefined {
-    const released = this.front.shift();
-    if (released !== undefined) return released;
     const lowHead = this.low.entries().next();
     const aged = !lowHead.done && Date.now() - lowHead.value[1] >= this.agingMs;
     this.lowTurn = aged && !this.lowTurn;
-    let lane = this.high.size === 0 || (aged && this.lowTurn) ? this.low : this.high;
+    const highWaiting = this.high.size + this.released.high.size;
+    let lane: Priority = highWaiting === 0 || (aged && this.lowTurn) ? 'low' : 'high';
     // Every worker but one is on a low key: the last one waits for a change.
-    if (lane === this.low && this.runningLow.size >= this.maxLow) lane = this.high;
-    const head = lane.keys().next();
+    if (lane === 'low' && this.runningLow.size >= this.maxLow) lane = 'high';
+    const released = this.released[lane].values().next();
+    if (!released.done) {
+      this.released[lane].delete(released.value);
+      return released.value;
+    }
+    const waiting = lane === 'low' ? this.low : this.high;
+    const head = waiting.keys().next();
     if (head.done) return undefined;
-    lane.delete(head.value);
+    waiting.delete(head.value);
     return head.value;
   }
 

@@ -256,6 +256,29 @@ describe('WorkQueue groups (one cluster cannot hold every worker)', () => {
     gate.resolve();
   });
 
+  it('a drift check its group lets go waits in the low lane: a change waiting meanwhile runs first', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2 });
+    const gates = new Map([['g:1', deferred()], ['g:h', deferred()], ['g:2', deferred()], ['x', deferred()]]);
+    const started: string[] = [];
+    queue.run(2, async (key) => {
+      started.push(key);
+      await gates.get(key)?.promise;
+    });
+    try {
+      queue.add('g:1', 'low');
+      queue.add('g:2', 'low'); // parked: g's low slot is taken
+      queue.add('g:h'); // g's slot for changes, on the second worker
+      await waitFor(() => started.length === 2);
+      queue.add('x'); // a change; both workers busy
+      gates.get('g:1')?.resolve(); // g:2 is let go while no worker waits
+      await waitFor(() => started.length === 3);
+      expect(started[2], 'the change goes before the released drift check').to.equal('x');
+    } finally {
+      for (const g of gates.values()) g.resolve();
+    }
+    await waitFor(() => started.length === 4);
+  });
+
   it('drops parked keys on shutdown without drain', async () => {
     queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 1 });
     const gate = deferred();
