@@ -175,7 +175,7 @@ export class Manager {
     };
     this.kms = new KeyManagerKind(awsKmsAdapter, parseOntapAwsKms, context);
     this.kinds = [this.kms, new KeyManagerKind(azureKeyVaultAdapter, parseOntapAzureKeyVault, context), new KeyManagerKind(gcpKmsAdapter, parseOntapGcpKms, context)];
-    registerResourceMetrics(metrics.registry, {
+    registerResourceMetrics(metrics, {
       keyManagers: this.kinds.map((k) => k.metrics),
       clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
     });

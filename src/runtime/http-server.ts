@@ -11,7 +11,8 @@ import type { Logger } from './logger.js';
 /** RouteResult is what a route answers. */
 export interface RouteResult {
   status: number;
-  body: string;
+  /** body is the whole answer, or chunks sent as they come (with backpressure, no Content-Length). */
+  body: string | Iterable<string>;
   /** @default 'text/plain; charset=utf-8' */
   contentType?: string;
 }
@@ -93,9 +94,42 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
     log.warn('http route failed', { path, error: err });
     result = { status: 500, body: 'internal error\n' };
   }
-  res.writeHead(result.status, {
-    'Content-Type': result.contentType ?? 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(result.body),
+  const contentType = result.contentType ?? 'text/plain; charset=utf-8';
+  if (typeof result.body === 'string') {
+    res.writeHead(result.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(result.body) });
+    res.end(req.method === 'HEAD' ? undefined : result.body);
+    return;
+  }
+  res.writeHead(result.status, { 'Content-Type': contentType });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  try {
+    // One chunk in the socket's buffer at a time: a slow reader holds a chunk, not the answer.
+    for (const chunk of result.body) {
+      if (res.write(chunk)) continue;
+      await drained(res);
+      // The client went away: make no more of the answer.
+      if (res.destroyed) return;
+    }
+    res.end();
+  } catch (err) {
+    // The status is sent: all that is left is to cut the answer short, so it is not taken whole.
+    log.warn('http route failed while sending', { path, error: err });
+    res.destroy();
+  }
+}
+
+/** drained resolves when `res` can take more, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
   });
-  res.end(req.method === 'HEAD' ? undefined : result.body);
 }

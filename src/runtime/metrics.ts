@@ -16,6 +16,17 @@ export interface QueueMetrics {
   incRetries(): void;
 }
 
+/**
+ * TextSource exports metric families the registry does not hold: it writes them in the text
+ * exposition format, a chunk at a time, when /metrics is read (see resource-metrics.ts).
+ */
+export interface TextSource {
+  /** names are the metric families it writes. */
+  readonly names: readonly string[];
+  /** chunks yields the families' text, in pieces of a few tens of KB. */
+  chunks(): Iterable<string>;
+}
+
 /** ReconcileResult is the `result` label of controller_runtime_reconcile_total. */
 export type ReconcileResult = 'success' | 'error' | 'requeue' | 'requeue_after';
 
@@ -145,8 +156,38 @@ export class Metrics {
     };
   }
 
-  /** render returns the registry in the Prometheus text exposition format. */
-  async render(): Promise<{ contentType: string; body: string }> {
-    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  private readonly textSources: TextSource[] = [];
+
+  /** addTextSource exports `source`'s families after the registry's. */
+  addTextSource(source: TextSource): void {
+    this.textSources.push(source);
+  }
+
+  /** names lists every metric family exported: the registry's and the text sources'. */
+  async names(): Promise<string[]> {
+    return [...(await this.registry.getMetricsAsJSON()).map((m) => m.name), ...this.textSources.flatMap((s) => s.names)];
+  }
+
+  /**
+   * render returns the metrics in the Prometheus text exposition format, as chunks to send one
+   * after another: the registry's text, then each text source's, made as they are read. At
+   * 10,000 resources the per-resource families are 13 MB of text; built whole, with a labels
+   * object per series, they were a 47 MB spike in a heap capped at 160 MB.
+   */
+  async render(): Promise<{ contentType: string; body: Iterable<string> }> {
+    const head = await this.registry.metrics();
+    const sources = this.textSources;
+    return {
+      contentType: this.registry.contentType,
+      body: (function* () {
+        yield head;
+        for (const s of sources) yield* s.chunks();
+      })(),
+    };
+  }
+
+  /** renderText is render's text in one string (tests, and registries known to be small). */
+  async renderText(): Promise<string> {
+    return [...(await this.render()).body].join('');
   }
 }

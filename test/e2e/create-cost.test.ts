@@ -29,12 +29,12 @@ describe('e2e: what a new resource costs', function () {
       const c = await w.api.get(OntapClusterType, w.ns, 'sim');
       return JSON.stringify(c?.status ?? {}).includes('"Connected"');
     });
-    const before = (await op.metrics.render()).body;
+    const before = await op.metrics.renderText();
     // No drift check during the test: every reconcile counted is caused by the creates.
     for (let i = 1; i <= N; i++) await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, `k${i}`, { svm: { name: `svm${i}` }, driftCheckIntervalSeconds: 86_400 }));
     for (let i = 1; i <= N; i++) await waitFor(`k${i} Ready`, async () => condition(await getKms(w, `k${i}`), 'Ready') === 'True/Available');
     await new Promise((r) => setTimeout(r, 1000)); // the informer delivers the operator's own writes
-    const after = (await op.metrics.render()).body;
+    const after = await op.metrics.renderText();
     const delta = (name: string, filter: string): number => metricSum(after, name, filter) - metricSum(before, name, filter);
     expect(delta('controller_runtime_reconcile_total', 'controller="ontapawskms"'), 'reconciles').to.equal(N);
     expect(delta('rest_client_requests_total', 'method="PATCH"'), 'PATCHes: finalizer and status').to.equal(2 * N);

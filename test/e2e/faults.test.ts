@@ -112,7 +112,7 @@ describe('e2e: faults and bad input', function () {
     await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'slow', { svm: { name: 'svm4' }, driftCheckIntervalSeconds: 86_400 }));
     await waitFor('Ready', async () => condition(await getKms(w, 'slow'), 'Ready') === 'True/Available');
     const reconciles = async (): Promise<number> => {
-      const m = (await op.metrics.render()).body;
+      const m = await op.metrics.renderText();
       return [...m.matchAll(/^controller_runtime_reconcile_total\{controller="ontapawskms",result="[a-z_]+"\} (\d+)/gm)].reduce((n, x) => n + Number(x[1]), 0);
     };
     const before = await reconciles();

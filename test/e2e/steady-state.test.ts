@@ -19,7 +19,7 @@ async function statuses(w: E2E): Promise<Record<string, unknown>> {
 }
 
 async function reconcileCount(w: E2E): Promise<number> {
-  const text = (await w.operator?.metrics.render())?.body ?? '';
+  const text = (await w.operator?.metrics.renderText()) ?? '';
   return text
     .split('\n')
     .filter((l) => l.startsWith('controller_runtime_reconcile_total{') && l.includes('controller="ontapawskms"'))

@@ -58,7 +58,7 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
 
     const events = (await w.api.list(EventType, w.ns)).items;
     const statuses = (await Promise.all(KEY_MANAGER_TYPES.map((t) => w.api.list(t, w.ns)))).flatMap((l) => l.items.map((o) => o.status));
-    const metrics = (await w.operator?.metrics.render())?.body ?? '';
+    const metrics = (await w.operator?.metrics.renderText()) ?? '';
     expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
     expect(events.length, 'events recorded').to.be.greaterThan(0);
     // AWS k, Azure akv, GCP g (with a record) and GCP g-broken (never created).

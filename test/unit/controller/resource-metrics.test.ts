@@ -1,24 +1,24 @@
 import { expect } from 'chai';
-import { Registry } from 'prom-client';
 import type { OntapAwsKms, OntapAzureKeyVault, OntapCluster, OntapGcpKms } from '../../../src/api/v1alpha1/types.js';
 import { kindMetrics } from '../../../src/controller/key-manager/kind.js';
 import { awsKmsAdapter } from '../../../src/controller/ontap-aws-kms/adapter.js';
 import { azureKeyVaultAdapter } from '../../../src/controller/ontap-azure-key-vault/adapter.js';
 import { gcpKmsAdapter } from '../../../src/controller/ontap-gcp-kms/adapter.js';
 import { registerResourceMetrics, SyncTimes } from '../../../src/controller/resource-metrics.js';
+import { Metrics } from '../../../src/runtime/metrics.js';
 import { awsKms, ontapCluster, withStatus } from '../../support/builders.js';
 
 const T = '2026-11-29T00:00:00Z';
 
 /** series returns the exposition lines of metric `name`, without HELP/TYPE. */
-async function series(registry: Registry, name: string): Promise<string[]> {
-  return (await registry.metrics()).split('\n').filter((l) => l.startsWith(`${name}{`));
+async function series(metrics: Metrics, name: string): Promise<string[]> {
+  return (await metrics.renderText()).split('\n').filter((l) => l.startsWith(`${name}{`));
 }
 
 describe('per-resource metrics', () => {
   let kms: OntapAwsKms[];
   let clusters: OntapCluster[];
-  let registry: Registry;
+  let metrics: Metrics;
   let syncs: SyncTimes;
 
   beforeEach(() => {
@@ -43,13 +43,13 @@ describe('per-resource metrics', () => {
     const cl = ontapCluster('prod-a');
     cl.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'Connected', message: '', lastTransitionTime: T }] };
     clusters = [cl];
-    registry = new Registry();
+    metrics = new Metrics();
     syncs = new SyncTimes();
-    registerResourceMetrics(registry, { keyManagers: [kindMetrics(awsKmsAdapter, () => kms, syncs)], clusters: () => clusters });
+    registerResourceMetrics(metrics, { keyManagers: [kindMetrics(awsKmsAdapter, () => kms, syncs)], clusters: () => clusters });
   });
 
   it('has a series per condition and status, 1 on the current status (like certmanager_certificate_ready_status)', async () => {
-    expect(await series(registry, 'ontap_kms_awskms_condition')).to.deep.equal([
+    expect(await series(metrics, 'ontap_kms_awskms_condition')).to.deep.equal([
       'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Ready",status="True"} 0',
       'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Ready",status="False"} 1',
       'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Ready",status="Unknown"} 0',
@@ -57,36 +57,36 @@ describe('per-resource metrics', () => {
       'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Synced",status="False"} 0',
       'ontap_kms_awskms_condition{namespace="default",name="svm1-kms",condition="Synced",status="Unknown"} 0',
     ]);
-    expect(await series(registry, 'ontap_kms_ontapcluster_condition')).to.include('ontap_kms_ontapcluster_condition{namespace="default",name="prod-a",condition="Ready",status="True"} 1');
+    expect(await series(metrics, 'ontap_kms_ontapcluster_condition')).to.include('ontap_kms_ontapcluster_condition{namespace="default",name="prod-a",condition="Ready",status="True"} 1');
   });
 
   it('reports AWS and per-node EKMIP reachability and key protection; nothing for a resource ONTAP has not answered for yet', async () => {
-    expect(await series(registry, 'ontap_kms_awskms_amazon_reachable')).to.deep.equal(['ontap_kms_awskms_amazon_reachable{namespace="default",name="svm1-kms"} 0']);
-    expect(await series(registry, 'ontap_kms_awskms_ekmip_reachable')).to.deep.equal([
+    expect(await series(metrics, 'ontap_kms_awskms_amazon_reachable')).to.deep.equal(['ontap_kms_awskms_amazon_reachable{namespace="default",name="svm1-kms"} 0']);
+    expect(await series(metrics, 'ontap_kms_awskms_ekmip_reachable')).to.deep.equal([
       'ontap_kms_awskms_ekmip_reachable{namespace="default",name="svm1-kms",node="node-01"} 1',
       'ontap_kms_awskms_ekmip_reachable{namespace="default",name="svm1-kms",node="node-02"} 0',
     ]);
-    expect(await series(registry, 'ontap_kms_awskms_key_protection_available')).to.deep.equal(['ontap_kms_awskms_key_protection_available{namespace="default",name="svm1-kms"} 0']);
+    expect(await series(metrics, 'ontap_kms_awskms_key_protection_available')).to.deep.equal(['ontap_kms_awskms_key_protection_available{namespace="default",name="svm1-kms"} 0']);
   });
 
   it('reports the last successful sync in seconds', async () => {
     syncs.record('default', 'fresh', 1_764_374_400_500);
-    expect(await series(registry, 'ontap_kms_awskms_last_sync_timestamp_seconds')).to.deep.equal(['ontap_kms_awskms_last_sync_timestamp_seconds{namespace="default",name="fresh"} 1764374400.5']);
+    expect(await series(metrics, 'ontap_kms_awskms_last_sync_timestamp_seconds')).to.deep.equal(['ontap_kms_awskms_last_sync_timestamp_seconds{namespace="default",name="fresh"} 1764374400.5']);
   });
 
   it('drops every series of a deleted resource at the next scrape', async () => {
     syncs.record('default', 'svm1-kms', 1_000);
-    expect((await registry.metrics()).match(/name="svm1-kms"/g)?.length).to.be.greaterThan(5);
+    expect((await metrics.renderText()).match(/name="svm1-kms"/g)?.length).to.be.greaterThan(5);
     kms = kms.filter((k) => k.metadata.name !== 'svm1-kms');
     clusters = [];
-    const text = await registry.metrics();
+    const text = await metrics.renderText();
     expect(text).to.not.match(/name="svm1-kms"/);
     expect(text).to.not.match(/name="prod-a"/);
     expect(syncs.get('default', 'svm1-kms'), 'its sync time forgotten too').to.equal(undefined);
   });
 
   it('exports each key-manager kind under its own names, so resources of two kinds with one name never mix', async () => {
-    const reg = new Registry();
+    const reg = new Metrics();
     const meta = { name: 'svm1-kms', namespace: 'default', uid: 'u', generation: 1, resourceVersion: '1' };
     const azureSyncs = new SyncTimes();
     const azure = [{ metadata: meta, status: { azureReachability: { reachable: true, code: '0', message: '' }, state: { clusterState: true, code: '0', message: '' } } }];

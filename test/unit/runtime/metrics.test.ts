@@ -1,3 +1,4 @@
+import { get, type IncomingMessage } from 'node:http';
 import { expect } from 'chai';
 import { Metrics } from '../../../src/runtime/metrics.js';
 import { startHttpServer } from '../../../src/runtime/http-server.js';
@@ -17,7 +18,8 @@ describe('Metrics', () => {
     m.leaderStatus.set({ name: 'ontap-kms-operator' }, 1);
     m.restClientRequests.inc({ method: 'PATCH', code: '200' });
 
-    const { body, contentType } = await m.render();
+    const { contentType } = await m.render();
+    const body = await m.renderText();
     expect(contentType).to.match(/^text\/plain/);
     for (const line of [
       'controller_runtime_reconcile_total{controller="ontapawskms",result="success"} 1',
@@ -87,6 +89,44 @@ describe('startHttpServer', () => {
     } finally {
       await all.close();
       await one.close();
+    }
+  });
+
+  it('streams a chunked answer as the client reads it: an unread answer is not made ahead', async () => {
+    const MB = 'x'.repeat(1024 * 1024);
+    let made = 0;
+    const server = await startHttpServer({
+      address: '127.0.0.1:0',
+      logger: nullLogger,
+      routes: {
+        '/big': () =>
+          Promise.resolve({
+            status: 200,
+            body: (function* () {
+              for (let i = 0; i < 100; i++) {
+                made++;
+                yield MB;
+              }
+            })(),
+          }),
+      },
+    });
+    try {
+      // A client that asks and does not read: the server stops at what the sockets buffer.
+      const stalled = await new Promise<IncomingMessage>((resolve, reject) => {
+        get(`${server.url}/big`, resolve).on('error', reject);
+      });
+      stalled.pause();
+      await new Promise((r) => setTimeout(r, 300));
+      expect(made, 'chunks made for a client that reads none').to.be.lessThan(40);
+      stalled.destroy();
+      // One that reads gets all of it.
+      made = 0;
+      const body = await (await fetch(`${server.url}/big`)).text();
+      expect(body.length).to.equal(100 * MB.length);
+      expect(made).to.equal(100);
+    } finally {
+      await server.close();
     }
   });
 
