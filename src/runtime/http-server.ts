@@ -122,7 +122,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
 }
 
 /** drained resolves when `res` can take more, or is closed. */
-function drained(res: ServerResponse): Promise<void> {
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);

@@ -4,6 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sleep } from '../runtime/backoff.js';
+import { drained } from '../runtime/http-server.js';
 import type { FaultBody } from './faults.js';
 
 /** SimError is an ONTAP-style failure: HTTP status plus the `{error:{message,code,target}}` envelope. */
@@ -105,7 +106,7 @@ export async function streamFiller(res: ServerResponse, body: FaultBody): Promis
   let sent = 0;
   const write = async (chunk: string | Buffer): Promise<void> => {
     sent += Buffer.byteLength(chunk);
-    if (!res.write(chunk) && !closed) await drainOrClose(res);
+    if (!res.write(chunk) && !closed) await drained(res);
   };
   await write(FILLER_HEAD);
   const filler = Buffer.alloc(body.chunkBytes, 'x');
@@ -119,16 +120,4 @@ export async function streamFiller(res: ServerResponse, body: FaultBody): Promis
   if (closed) return { bytesSent: sent, clientClosed: true };
   res.end(FILLER_TAIL);
   return { bytesSent: sent + FILLER_TAIL.length, clientClosed: false };
-}
-
-function drainOrClose(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
