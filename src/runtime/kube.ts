@@ -193,7 +193,6 @@ export class KubeApi {
       if (opts.signal.aborted) return;
       throw err;
     }
-    const body = res;
     let buffered = '';
     // The handler's own errors (e.g. "re-list now") reach the caller as they are, not as a broken stream.
     let handlerFailed: { error: unknown } | undefined;
@@ -208,8 +207,8 @@ export class KubeApi {
       }
     };
     try {
-      body.setEncoding('utf8');
-      for await (const chunk of body) {
+      res.setEncoding('utf8');
+      for await (const chunk of res) {
         buffered += String(chunk);
         let nl: number;
         while ((nl = buffered.indexOf('\n')) >= 0) {
