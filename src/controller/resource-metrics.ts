@@ -50,8 +50,6 @@ interface Family<T> {
   items(): Iterable<T>;
   /** lines returns `text` with the item's sample lines appended (see `sample`). */
   lines(text: string, item: T): string;
-  /** done runs once every item was written. */
-  done?(): void;
 }
 
 /** label escapes a label value as the text format requires: backslash, double quote, newline. */
@@ -83,7 +81,6 @@ function* chunksOf(families: readonly Family<never>[]): Generator<string> {
         text = '';
       }
     }
-    f.done?.();
     if (text !== '') yield text;
   }
 }
@@ -168,23 +165,20 @@ export function registerResourceMetrics(metrics: { addTextSource(source: TextSou
       },
     });
     const lastSync = name('last_sync_timestamp_seconds');
-    const present = new Set<string>();
     add<Listed>({
       name: lastSync,
       help: `When this replica last reconciled the ${kind.kind} without error, in seconds since the epoch`,
       items: () => {
-        present.clear();
-        return kind.list();
+        // Each scrape forgets the times of resources no longer listed, from its own list: scrapes
+        // are sent a chunk at a time, so two may be under way at once and share nothing.
+        const listed = kind.list();
+        kind.syncs.retain(new Set(listed.map((k) => objectKey(k.metadata.namespace, k.metadata.name))));
+        return listed;
       },
       lines: (text, k) => {
         const { namespace, name: n } = k.metadata;
-        present.add(objectKey(namespace, n));
         const at = kind.syncs.get(namespace, n);
         return at === undefined ? text : text + sample(lastSync, namespace, n, '', at / 1000);
-      },
-      done: () => {
-        kind.syncs.retain(present);
-        present.clear();
       },
     });
   }

@@ -85,6 +85,20 @@ describe('per-resource metrics', () => {
     expect(syncs.get('default', 'svm1-kms'), 'its sync time forgotten too').to.equal(undefined);
   });
 
+  it('keeps every sync time when two scrapes are sent at once (each is made a chunk at a time)', async () => {
+    const many = Array.from({ length: 1000 }, (_, i) => awsKms(`kms-${i}`));
+    const own = new Metrics();
+    const times = new SyncTimes();
+    for (const k of many) times.record('default', k.metadata.name, 1_000);
+    registerResourceMetrics(own, { keyManagers: [kindMetrics(awsKmsAdapter, () => many, times)], clusters: () => [] });
+    const first = (await own.render()).body[Symbol.iterator]();
+    // Into the sync-time family, which is more than one chunk long.
+    for (let r = first.next(); !r.done && !r.value.includes('last_sync_timestamp_seconds{'); r = first.next());
+    await own.renderText(); // a second scrape, whole, meanwhile
+    for (let r = first.next(); !r.done; r = first.next());
+    expect(await series(own, 'ontap_kms_awskms_last_sync_timestamp_seconds')).to.have.length(1000);
+  });
+
   it('exports each key-manager kind under its own names, so resources of two kinds with one name never mix', async () => {
     const reg = new Metrics();
     const meta = { name: 'svm1-kms', namespace: 'default', uid: 'u', generation: 1, resourceVersion: '1' };
