@@ -74,9 +74,9 @@ export class WorkQueue {
   /**
    * released holds, per lane, keys a full group let go: they already waited their turn, so they
    * go first in their lane, but in their lane: a released drift check never goes ahead of a
-   * change, nor takes the worker kept for changes.
+   * change, nor takes the worker kept for changes. Each with the time it was let go, for aging.
    */
-  private readonly released = { high: new Set<string>(), low: new Set<string>() };
+  private readonly released = { high: new Map<string, number>(), low: new Map<string, number>() };
   /** dirty maps each key that needs processing (waiting, or to re-run after its handler) to its priority. */
   private readonly dirty = new Map<string, Priority>();
   /** ranWith is the priority a key last ran with, for its retry. */
@@ -220,7 +220,7 @@ export class WorkQueue {
     for (const d of this.delayed.values()) clearTimeout(d.timer);
     this.delayed.clear();
     if (!this.draining) {
-      for (const key of [...this.high.keys(), ...this.low.keys(), ...this.released.high, ...this.released.low]) this.dirty.delete(key);
+      for (const lane of [this.high, this.low, this.released.high, this.released.low]) for (const key of lane.keys()) this.dirty.delete(key);
       for (const lanes of this.parked.values()) for (const key of [...lanes.high, ...lanes.low]) this.dirty.delete(key);
       this.high.clear();
       this.low.clear();
@@ -261,8 +261,7 @@ export class WorkQueue {
       return;
     }
     const lane = this.dirty.get(key) ?? 'high';
-    if (front) this.released[lane].add(key);
-    else (lane === 'low' ? this.low : this.high).set(key, Date.now());
+    (front ? this.released[lane] : lane === 'low' ? this.low : this.high).set(key, Date.now());
     this.metrics?.setDepth(this.len());
   }
 
@@ -302,23 +301,21 @@ export class WorkQueue {
 
   /** shift takes the next waiting key: high before low, with low turns when low has aged; released keys first in each lane. */
   private shift(): string | undefined {
-    const lowHead = this.low.entries().next();
-    const aged = !lowHead.done && Date.now() - lowHead.value[1] >= this.agingMs;
+    // The low lane's oldest key is at the head of its released keys or of the rest.
+    const lowSince = Math.min(this.released.low.values().next().value ?? Infinity, this.low.values().next().value ?? Infinity);
+    const aged = Date.now() - lowSince >= this.agingMs;
     this.lowTurn = aged && !this.lowTurn;
     const highWaiting = this.high.size + this.released.high.size;
     let lane: Priority = highWaiting === 0 || (aged && this.lowTurn) ? 'low' : 'high';
     // Every worker but one is on a low key: the last one waits for a change.
     if (lane === 'low' && this.runningLow.size >= this.maxLow) lane = 'high';
-    const released = this.released[lane].values().next();
-    if (!released.done) {
-      this.released[lane].delete(released.value);
-      return released.value;
+    for (const waiting of lane === 'low' ? [this.released.low, this.low] : [this.released.high, this.high]) {
+      const head = waiting.keys().next();
+      if (head.done) continue;
+      waiting.delete(head.value);
+      return head.value;
     }
-    const waiting = lane === 'low' ? this.low : this.high;
-    const head = waiting.keys().next();
-    if (head.done) return undefined;
-    waiting.delete(head.value);
-    return head.value;
+    return undefined;
   }
 
   /** pick takes the next key a worker may run now, parking those whose group is full; undefined if none. */

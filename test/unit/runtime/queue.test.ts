@@ -279,6 +279,32 @@ describe('WorkQueue groups (one cluster cannot hold every worker)', () => {
     await waitFor(() => started.length === 4);
   });
 
+  it('a drift check its group lets go ages too: a steady stream of changes does not starve it', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2, agingMs: 20 });
+    const gates = new Map([['g:1', deferred()], ['g:h', deferred()]]);
+    const started: string[] = [];
+    let n = 0;
+    queue.run(2, async (key) => {
+      started.push(key);
+      await gates.get(key)?.promise;
+      // Every change brings another, for a while: the high lane is never empty meanwhile.
+      if (key.startsWith('event') && n < 300) queue.add(`event-${++n}`);
+      await sleep(5);
+    });
+    try {
+      queue.add('g:1', 'low');
+      queue.add('g:2', 'low'); // parked: g's low slot is taken
+      queue.add('g:h'); // holds the second worker
+      await waitFor(() => started.length === 2);
+      queue.add('event-0');
+      gates.get('g:1')?.resolve(); // g:2 is let go while no worker waits, then events keep coming
+      await waitFor(() => started.includes('g:2'), 1000);
+      expect(started.indexOf('g:2'), 'it runs after a few changes, not after all of them').to.be.lessThan(30);
+    } finally {
+      for (const g of gates.values()) g.resolve();
+    }
+  });
+
   it('drops parked keys on shutdown without drain', async () => {
     queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 1 });
     const gate = deferred();
