@@ -60,11 +60,57 @@ export function readKey(secret: SecretData, namespace: string, key: string, maxB
   return value;
 }
 
-/** mustGet reads a Secret or throws SecretNotFound. */
-export async function mustGet(reader: SecretReader, namespace: string, name: string): Promise<SecretData> {
+/**
+ * SecretUse says what a reference expects of the Secret it names: the field that names it (for
+ * messages) and the Secret types it takes. Anyone who may create a resource may name any Secret of
+ * its namespace, including ones they may not read: a ServiceAccount token, a registry login, a Helm
+ * release. The type keeps those from ever being sent: they are refused before a key is read.
+ */
+export interface SecretUse {
+  readonly field: string;
+  readonly types: readonly string[];
+}
+
+/** OPAQUE_ONLY: cloud credentials (AWS keys, Azure client secrets, GCP keys) and passwords. */
+const OPAQUE_ONLY = ['Opaque'] as const;
+
+/** cloudCredentials is the use of a Secret that holds cloud credentials or a password: Opaque only. */
+export function cloudCredentials(field: string): SecretUse {
+  return { field, types: OPAQUE_ONLY };
+}
+
+/** ontapCredentials is the use of an ONTAP user's Secret: kubernetes.io/basic-auth or Opaque. */
+export function ontapCredentials(field: string): SecretUse {
+  return { field, types: ['kubernetes.io/basic-auth', 'Opaque'] };
+}
+
+/** certificates is the use of a Secret that holds certificates or a key: kubernetes.io/tls or Opaque. */
+export function certificates(field: string): SecretUse {
+  return { field, types: ['kubernetes.io/tls', 'Opaque'] };
+}
+
+/**
+ * mustGet reads a Secret for `use`, or throws SecretNotFound, or SecretInvalid (naming the Secret,
+ * its type and the field, never a value) when its type is not one the reference takes: then no
+ * key of it is read.
+ */
+export async function mustGet(reader: SecretReader, namespace: string, name: string, use: SecretUse): Promise<SecretData> {
   const secret = await reader.getSecret(namespace, name);
   if (!secret) throw new ReconcileError(Reason.SecretNotFound, `Secret ${namespace}/${name} not found`, 'wait');
+  checkType(secret, namespace, use);
   return secret;
+}
+
+/** checkType throws SecretInvalid when `secret` is not of a type `use` takes. */
+export function checkType(secret: SecretData, namespace: string, use: SecretUse): void {
+  // The API server defaults an empty type to Opaque; a Secret read some other way may lack it.
+  const type = secret.type === '' ? 'Opaque' : secret.type;
+  if (use.types.includes(type)) return;
+  throw new ReconcileError(
+    Reason.SecretInvalid,
+    `Secret ${namespace}/${secret.name} is of type ${type}, which ${use.field} does not take (it takes ${use.types.join(' or ')}); nothing was read from it or sent`,
+    'wait',
+  );
 }
 
 /** ProxyPassword is a proxy password as read: which Secret and key, at which version. */
@@ -83,9 +129,14 @@ export async function readProxyPassword(
   reader: SecretReader,
   namespace: string,
   ref: { readonly name: string; readonly key: string } | undefined,
-  known: SecretData,
+  known: SecretData | undefined,
 ): Promise<ProxyPassword | undefined> {
   if (!ref) return undefined;
-  const s = ref.name === known.name ? known : await mustGet(reader, namespace, ref.name);
+  const use = cloudCredentials('spec.proxy.passwordSecretRef');
+  let s: SecretData;
+  if (ref.name === known?.name) {
+    s = known;
+    checkType(s, namespace, use);
+  } else s = await mustGet(reader, namespace, ref.name, use);
   return { name: s.name, resourceVersion: s.resourceVersion, key: ref.key, value: readKey(s, namespace, ref.key) };
 }

@@ -3,7 +3,7 @@
  * validated with the shared readers of ../secrets.ts before anything is sent to ONTAP.
  */
 import type { OntapAwsKmsSpec } from '../../api/v1alpha1/types.js';
-import { mustGet, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
+import { cloudCredentials, mustGet, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
 
 /** ResolvedSecrets are the values an OntapAwsKms sends, with the Secret versions they came from. */
 export interface ResolvedSecrets {
@@ -14,7 +14,7 @@ export interface ResolvedSecrets {
 /** resolveSecrets reads and validates every Secret the spec references. */
 export async function resolveSecrets(reader: SecretReader, namespace: string, spec: OntapAwsKmsSpec): Promise<ResolvedSecrets> {
   const ref = spec.credentialsSecretRef;
-  const aws = await mustGet(reader, namespace, ref.name);
+  const aws = await mustGet(reader, namespace, ref.name, cloudCredentials('spec.credentialsSecretRef'));
   const resolved: ResolvedSecrets = {
     aws: {
       name: aws.name,

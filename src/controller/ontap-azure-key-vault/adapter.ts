@@ -18,7 +18,7 @@ import { addProxyPassword, appliedAfterSend, credentialsCause } from '../key-man
 import { type ConfigValue, diffFields, managedField, nonEmpty, proxyFields, settings } from '../key-manager/fields.js';
 import { ekmipCondition, keyManagerStatus, reachabilityCondition, toReachability } from '../key-manager/status.js';
 import { OntapAzureKeyVaultType } from '../resources.js';
-import { mustGet, PEM_VALUE_MAX_BYTES, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
+import { certificates, cloudCredentials, mustGet, PEM_VALUE_MAX_BYTES, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
 
 /** AzureSecrets are the credential (client secret or certificate) and proxy password as read. */
 export interface AzureSecrets {
@@ -79,7 +79,7 @@ export async function readAzureSecrets(reader: SecretReader, namespace: string, 
   const c = credentialRef(spec);
   // The CRD requires exactly one; an object from before that rule is told what is wrong.
   if (!c) throw new ReconcileError(Reason.SecretInvalid, 'spec names neither clientSecretRef nor clientCertificateRef', 'wait');
-  const secret = await mustGet(reader, namespace, c.ref.name);
+  const secret = await mustGet(reader, namespace, c.ref.name, c.method === 'certificate' ? certificates('spec.clientCertificateRef') : cloudCredentials('spec.clientSecretRef'));
   // A PKCS#12 certificate as base64 text is far larger than a client secret.
   const value = readKey(secret, namespace, c.ref.key, c.method === 'certificate' ? PEM_VALUE_MAX_BYTES : undefined);
   return {

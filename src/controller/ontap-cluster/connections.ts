@@ -14,7 +14,7 @@ import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager
 import type { Logger } from '../../runtime/logger.js';
 import { ReconcileError } from '../errors.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../key-manager/observer.js';
-import { mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
+import { certificates, mustGet, ontapCredentials, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
 import { keyOf, objectKey } from '../../runtime/keys.js';
 
 /** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout (120 s) plus a job's wait (120 s). */
@@ -230,17 +230,17 @@ export class ClusterConnections {
     const spec = cluster.spec;
     let auth: OntapAuth;
     if (spec.credentialsSecretRef) {
-      const s = await mustGet(this.opts.secrets, ns, spec.credentialsSecretRef.name);
+      const s = await mustGet(this.opts.secrets, ns, spec.credentialsSecretRef.name, ontapCredentials('spec.credentialsSecretRef'));
       auth = { kind: 'basic', username: readKey(s, ns, 'username'), password: readKey(s, ns, 'password') };
     } else if (spec.clientCertificateSecretRef) {
-      const s = await mustGet(this.opts.secrets, ns, spec.clientCertificateSecretRef.name);
+      const s = await mustGet(this.opts.secrets, ns, spec.clientCertificateSecretRef.name, certificates('spec.clientCertificateSecretRef'));
       auth = { kind: 'cert', cert: readKey(s, ns, 'tls.crt', PEM_VALUE_MAX_BYTES), key: readKey(s, ns, 'tls.key', PEM_VALUE_MAX_BYTES) };
     } else {
       throw new ReconcileError(Reason.SecretInvalid, `${label} names no credentials Secret`, 'wait');
     }
     let caBundle: string | undefined;
     if (spec.caBundleSecretRef) {
-      const s = await mustGet(this.opts.secrets, ns, spec.caBundleSecretRef.name);
+      const s = await mustGet(this.opts.secrets, ns, spec.caBundleSecretRef.name, certificates('spec.caBundleSecretRef'));
       caBundle = readKey(s, ns, spec.caBundleSecretRef.key, PEM_VALUE_MAX_BYTES);
     }
     const onRequest = this.opts.onRequest;

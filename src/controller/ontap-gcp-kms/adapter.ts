@@ -16,7 +16,7 @@ import { addProxyPassword, appliedAfterSend, credentialsCause, type SentSecret }
 import { type ConfigValue, diffFields, managedField, nonEmpty, proxyFields, settings } from '../key-manager/fields.js';
 import { ekmipCondition, keyManagerStatus, reachabilityCondition, toReachability } from '../key-manager/status.js';
 import { OntapGcpKmsType } from '../resources.js';
-import { mustGet, PEM_VALUE_MAX_BYTES, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
+import { cloudCredentials, mustGet, PEM_VALUE_MAX_BYTES, type ProxyPassword, readKey, readProxyPassword, type SecretReader } from '../secrets.js';
 
 /** GcpSecrets are the service account key (absent with an attached service account) and the proxy password. */
 export interface GcpSecrets {
@@ -75,9 +75,9 @@ export async function readGcpSecrets(reader: SecretReader, namespace: string, sp
   if (!ref) {
     const proxyRef = spec.proxy?.passwordSecretRef;
     if (!proxyRef) return {};
-    return { proxyPassword: await readProxyPassword(reader, namespace, proxyRef, await mustGet(reader, namespace, proxyRef.name)) };
+    return { proxyPassword: await readProxyPassword(reader, namespace, proxyRef, undefined) };
   }
-  const secret = await mustGet(reader, namespace, ref.name);
+  const secret = await mustGet(reader, namespace, ref.name, cloudCredentials('spec.applicationCredentialsSecretRef'));
   const json = readKey(secret, namespace, ref.key, PEM_VALUE_MAX_BYTES);
   return {
     credentials: { name: secret.name, resourceVersion: secret.resourceVersion, keys: [ref.key], json, clientEmail: clientEmailOf(json, `Secret ${namespace}/${secret.name} key "${ref.key}"`) },

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Reason } from '../../../src/api/v1alpha1/constants.js';
 import { ReconcileError } from '../../../src/controller/errors.js';
 import { resolveSecrets } from '../../../src/controller/ontap-aws-kms/secrets.js';
-import { PEM_VALUE_MAX_BYTES, readKey, SECRET_VALUE_MAX_BYTES, type SecretData, type SecretReader } from '../../../src/controller/secrets.js';
+import { certificates, checkType, cloudCredentials, ontapCredentials, PEM_VALUE_MAX_BYTES, readKey, SECRET_VALUE_MAX_BYTES, type SecretData, type SecretReader, type SecretUse } from '../../../src/controller/secrets.js';
 import { fullAwsKmsSpec } from '../../support/builders.js';
 
 // A value no message may ever contain; the invalid byte sits in the middle of it.
@@ -103,5 +103,76 @@ describe('resolveSecrets', () => {
     );
     expect(e.reason).to.equal(Reason.SecretInvalid);
     expect(e.message).to.equal(`Secret storage/svm1-proxy key "password" is ${SECRET_VALUE_MAX_BYTES + 1} bytes; the limit is ${SECRET_VALUE_MAX_BYTES}`);
+  });
+});
+
+describe('Secret types (the confused deputy: a reference may name a Secret its author cannot read)', () => {
+  /** A reader that counts which keys were read out of the Secrets it hands out. */
+  const counting = (secrets: SecretData[]) => {
+    const reads: string[] = [];
+    const watched = secrets.map((s) => ({ ...s, data: new Proxy(s.data, { get: (t, p) => (p === 'get' ? (k: string) => (reads.push(`${s.name}/${k}`), t.get(k)) : Reflect.get(t, p, t)) }) }));
+    const reader: SecretReader = { getSecret: (_ns, name) => Promise.resolve(watched.find((s) => s.name === name)) };
+    return { reader, reads };
+  };
+  const typed = (name: string, type: string, data: Record<string, string>): SecretData => ({
+    name,
+    resourceVersion: '1',
+    type,
+    data: new Map(Object.entries(data).map(([k, v]) => [k, Buffer.from(v)])),
+  });
+  const foreign = [
+    ['kubernetes.io/service-account-token', { token: SECRET, 'ca.crt': 'x', namespace: 'storage' }],
+    ['kubernetes.io/dockerconfigjson', { '.dockerconfigjson': SECRET }],
+    ['helm.sh/release.v1', { release: SECRET }],
+    ['bootstrap.kubernetes.io/token', { 'token-secret': SECRET }],
+    ['kubernetes.io/basic-auth', { username: 'u', password: SECRET }],
+    ['kubernetes.io/tls', { 'tls.crt': 'c', 'tls.key': SECRET }],
+  ] as const;
+
+  for (const [type, data] of foreign) {
+    it(`an AWS key pair from a ${type} Secret is SecretInvalid naming the Secret and its type, and no key is read`, async () => {
+      const spec = { ...fullAwsKmsSpec, credentialsSecretRef: { name: 'stolen', accessKeyIdKey: 'token', secretAccessKeyKey: Object.keys(data)[0] ?? 'token' }, proxy: undefined };
+      const { reader, reads } = counting([typed('stolen', type, data)]);
+      const e = await resolveSecrets(reader, 'storage', spec).then(
+        () => expect.fail('resolved'),
+        (err: unknown) => err as ReconcileError,
+      );
+      expect(e.reason).to.equal(Reason.SecretInvalid);
+      expect(e.message).to.equal(
+        `Secret storage/stolen is of type ${type}, which spec.credentialsSecretRef does not take (it takes Opaque); nothing was read from it or sent`,
+      );
+      expect(reads, 'keys read').to.deep.equal([]);
+      expect(e.message).not.to.contain(SECRET);
+    });
+  }
+
+  it('a proxy password from a ServiceAccount token Secret is refused too, naming spec.proxy.passwordSecretRef', async () => {
+    const good = secret({ access_key_id: Buffer.from('AKIAIOSFODNN7EXAMPLE'), secret_access_key: Buffer.from(SECRET) });
+    const { reader, reads } = counting([good, typed('svm1-proxy', 'kubernetes.io/service-account-token', { password: SECRET })]);
+    const e = await resolveSecrets(reader, 'storage', fullAwsKmsSpec).then(
+      () => expect.fail('resolved'),
+      (err: unknown) => err as ReconcileError,
+    );
+    expect(e.message).to.contain('Secret storage/svm1-proxy is of type kubernetes.io/service-account-token, which spec.proxy.passwordSecretRef does not take');
+    expect(reads.filter((r) => r.startsWith('svm1-proxy/'))).to.deep.equal([]);
+  });
+
+  it('each use takes its own types: ONTAP logins basic-auth or Opaque, certificates tls or Opaque, cloud keys Opaque only', () => {
+    const cases: Array<[SecretUse, string, boolean]> = [
+      [ontapCredentials('spec.credentialsSecretRef'), 'kubernetes.io/basic-auth', true],
+      [ontapCredentials('spec.credentialsSecretRef'), 'Opaque', true],
+      [ontapCredentials('spec.credentialsSecretRef'), 'kubernetes.io/tls', false],
+      [certificates('spec.caBundleSecretRef'), 'kubernetes.io/tls', true],
+      [certificates('spec.caBundleSecretRef'), 'Opaque', true],
+      [certificates('spec.caBundleSecretRef'), 'kubernetes.io/service-account-token', false],
+      [cloudCredentials('spec.clientSecretRef'), 'Opaque', true],
+      [cloudCredentials('spec.clientSecretRef'), 'kubernetes.io/basic-auth', false],
+      [cloudCredentials('spec.clientSecretRef'), '', true],
+    ];
+    for (const [use, type, ok] of cases) {
+      const check = () => checkType(typed('s', type, {}), 'storage', use);
+      if (ok) expect(check, `${use.field} ${type}`).not.to.throw();
+      else expect(check, `${use.field} ${type}`).to.throw(ReconcileError, `is of type ${type}, which ${use.field} does not take`);
+    }
   });
 });
