@@ -20,7 +20,7 @@ import type { ClusterConnections, Connection, Watched } from '../ontap-cluster/c
 import type { SecretReader } from '../secrets.js';
 import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
-import { type ClusterObserver, lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
+import { CLUSTER_SCOPE, type ClusterObserver, lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
 import { sentState } from './applied.js';
 import type { Outcome } from './status.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
@@ -196,7 +196,9 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const delta = adapter.delta(spec, record, secrets, applied);
     if (observeOnly || (!secrets && unchanged === undefined)) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
 
-    const uuid = requireUuid(record, adapter.family.noun);
+    // Every write below goes by the uuid of the record this connection has just read for spec.svm,
+    // never by status.uuid, which anyone who may write the status subresource can set.
+    const uuid = confirmTarget(record, spec.svm, adapter.family.noun);
     if (delta.rekey || delta.configPatch || delta.credentialsPatch) {
       // From here ONTAP may change under us: if any step fails, the next pass reads it again.
       observer.forget(key);
@@ -352,39 +354,106 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     return record;
   }
 
-  /** finalize handles deletion per deletionPolicy, then releases the finalizer. */
+  /**
+   * finalize handles deletion per deletionPolicy, then releases the finalizer. Only a record this
+   * resource created or adopted is ever deleted, only when asked, and only when this connection's
+   * own read confirms it: status.uuid says which record that was, but a tenant may write their
+   * status (roles with `resources: ["*"]` include it), so the record is read by that uuid first
+   * and deleted only when ONTAP shows it on spec.svm (or the cluster scope) and the grant still
+   * holds. Otherwise nothing is sent to ONTAP, an event and a log line say why, and the finalizer
+   * is released so that the resource (and its namespace) can go: a record is left, never lost.
+   */
   private async finalize(obj: O, log: Logger, signal: AbortSignal | undefined): Promise<ReconcileResult> {
     if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
     const { spec } = obj;
     const adapter = this.adapter;
     const uuid = obj.status?.uuid;
-    const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
-    // Only a record this resource created or adopted is ever deleted, and only when asked.
-    const mayDelete = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined && winner.metadata.uid === obj.metadata.uid;
-    if (mayDelete) {
-      try {
-        const conn = await this.connect(obj);
-        await conn.client.deleteKeyManager(adapter.family, uuid, signal);
-        conn.observer(this.watched).forget(scopeKey(spec.svm));
-      } catch (e) {
-        // Already gone (not found, or the family no longer configured for the SVM): nothing to delete.
-        if (!isGone(e)) {
-          const err = classifyError(e, `delete ${this.action(obj)}`, signal);
-          // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
-          const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
-          await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
-          this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
-          throw blocked;
-        }
+    const asked = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined;
+    if (!asked) {
+      if (uuid !== undefined) this.deps.recorder.event(obj, 'Normal', EventReason.Orphaned, `left ${adapter.label} ${uuid} on ONTAP (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+    } else {
+      const leftBecause = await this.deleteOwned(obj, uuid, log, signal);
+      if (leftBecause === undefined) {
+        log.info('deleted ONTAP record', { uuid });
+        this.deps.recorder.event(obj, 'Normal', EventReason.Deleted, `deleted ${adapter.label} ${uuid}`);
+      } else {
+        log.warn('left the ONTAP record and released the finalizer', { uuid, why: leftBecause });
+        this.deps.recorder.event(obj, 'Warning', EventReason.Orphaned, `left ${adapter.label} ${uuid} on ONTAP, nothing was sent: ${leftBecause}`);
       }
-      log.info('deleted ONTAP record', { uuid });
-      this.deps.recorder.event(obj, 'Normal', EventReason.Deleted, `deleted ${adapter.label} ${uuid}`);
-    } else if (uuid !== undefined) {
-      this.deps.recorder.event(obj, 'Normal', EventReason.Orphaned, `left ${adapter.label} ${uuid} on ONTAP (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
     }
     await setFinalizer(this.deps.kube, adapter.type, obj.metadata, FINALIZER, false);
     return { requeueAfterMs: undefined };
   }
+
+  /**
+   * deleteOwned deletes the record `uuid` once confirmed as this resource's: it returns undefined
+   * when the record is gone (deleted now or before), or why it was left alone. A refusal by ONTAP
+   * (keys in use) or an unreachable cluster keeps the finalizer: DeletionBlocked, with backoff.
+   */
+  private async deleteOwned(obj: O, uuid: string, log: Logger, signal: AbortSignal | undefined): Promise<string | undefined> {
+    const { spec } = obj;
+    const adapter = this.adapter;
+    try {
+      // A revoked grant: the platform team took this SVM away. Deleting with their credentials
+      // is no longer this namespace's to ask, and waiting would hold the namespace for ever.
+      if (spec.clusterRef.kind === 'ClusterOntapCluster') {
+        try {
+          this.checkPermitted(obj);
+        } catch (e) {
+          if (e instanceof ReconcileError && e.reason === Reason.NotPermitted) return `ClusterOntapCluster ${spec.clusterRef.name} no longer permits it (${e.message})`;
+          throw e;
+        }
+      }
+      const conn = await this.connect(obj);
+      let record: R;
+      try {
+        record = await conn.client.getKeyManager(adapter.family, uuid, adapter.observedFields, signal);
+      } catch (e) {
+        if (isGone(e)) return undefined;
+        throw e;
+      }
+      const where = recordScope(record);
+      if (where !== scopeKey(spec.svm) || record.uuid !== uuid) {
+        return `ONTAP shows ${uuid} on ${where === CLUSTER_SCOPE ? 'the cluster scope' : `SVM ${where}`}, not on ${describeScope(spec.svm)}: it is not the record this resource created or adopted`;
+      }
+      const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
+      if (winner.metadata.uid !== obj.metadata.uid) return conflictMessage(obj, winner);
+      try {
+        await conn.client.deleteKeyManager(adapter.family, uuid, signal);
+      } catch (e) {
+        // Already gone (not found, or the family no longer configured for the SVM): nothing to delete.
+        if (!isGone(e)) throw e;
+      }
+      conn.observer(this.watched).forget(scopeKey(spec.svm));
+      return undefined;
+    } catch (e) {
+      const err = classifyError(e, `delete ${this.action(obj)}`, signal);
+      // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
+      const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
+      log.info('deletion blocked', { uuid, reason: blocked.reason });
+      await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
+      this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
+      throw blocked;
+    }
+  }
+}
+
+/** recordScope is the scope key ONTAP shows a record under: its SVM's name, or CLUSTER_SCOPE. */
+function recordScope(record: KeyManagerRecord): string {
+  return record.scope === 'cluster' ? CLUSTER_SCOPE : (record.svm?.name ?? CLUSTER_SCOPE);
+}
+
+/**
+ * confirmTarget returns the uuid of a record this connection read, after checking that ONTAP shows
+ * it on `svm` (or the cluster scope): the only uuid a write (PATCH, rekey, restore, DELETE) takes.
+ */
+function confirmTarget(record: KeyManagerRecord, svm: { name: string } | undefined, noun: string): string {
+  const uuid = requireUuid(record, noun);
+  const where = recordScope(record);
+  if (where !== scopeKey(svm)) {
+    throw new ReconcileError(Reason.OntapError, `ONTAP answered the read of ${describeScope(svm)} with ${noun} ${uuid} of ${where === CLUSTER_SCOPE ? 'the cluster scope' : `SVM ${where}`}; nothing was sent to it`, 'backoff');
+  }
+  return uuid;
 }
 
 function requireUuid(record: KeyManagerRecord, noun: string): string {

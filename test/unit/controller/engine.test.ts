@@ -11,6 +11,7 @@ import type { KeyManagerAdapter, KeyManagerObject } from '../../../src/controlle
 import { markSent, sentState } from '../../../src/controller/key-manager/applied.js';
 import { KeyManagerReconciler, type KeyManagerDeps } from '../../../src/controller/key-manager/engine.js';
 import { ClusterObserver } from '../../../src/controller/key-manager/observer.js';
+import type { NamespaceMeta } from '../../../src/controller/key-manager/tenancy.js';
 import { keyManagerStatus } from '../../../src/controller/key-manager/status.js';
 import type { Connection } from '../../../src/controller/ontap-cluster/connections.js';
 import { OntapApiError, OntapCode } from '../../../src/ontap/errors.js';
@@ -105,6 +106,8 @@ interface Call {
 
 class FakeOntap {
   record: FakeRecord | undefined;
+  /** others are records of other SVMs on the same cluster, read only by uuid. */
+  others: FakeRecord[] = [];
   readonly calls: Call[] = [];
   /** failures makes the next call of an op fail with this error (or the error a function returns, after its side effects). */
   readonly failures = new Map<string, Error | (() => Error)>();
@@ -123,9 +126,10 @@ class FakeOntap {
         this.calls.push({ op: 'list', body: opts.filters });
         return Promise.resolve(this.record ? [{ ...this.record }] : []);
       },
-      getKeyManager: () => {
+      getKeyManager: (_f: unknown, uuid: string) => {
         this.calls.push({ op: 'get' });
-        return this.record ? Promise.resolve({ ...this.record }) : Promise.reject(new OntapApiError({ context: 'test', message: 'entry not found', code: OntapCode.EntryNotFound, httpStatus: 404, method: 'GET', path: FAMILY.path }));
+        const found = [this.record, ...this.others].find((r) => r?.uuid === uuid);
+        return found ? Promise.resolve({ ...found }) : Promise.reject(new OntapApiError({ context: 'test', message: 'entry not found', code: OntapCode.EntryNotFound, httpStatus: 404, method: 'GET', path: FAMILY.path }));
       },
       createKeyManager: (_f: unknown, body: Record<string, unknown>) => {
         this.calls.push({ op: 'create', body });
@@ -146,10 +150,11 @@ class FakeOntap {
         if (this.record) this.record = { ...this.record, key: body['key'] as string };
         return Promise.resolve();
       },
-      deleteKeyManager: () => {
-        this.calls.push({ op: 'delete' });
+      deleteKeyManager: (_f: unknown, uuid: string) => {
+        this.calls.push({ op: 'delete', body: uuid });
         this.fail('delete');
-        this.record = undefined;
+        if (this.record?.uuid === uuid) this.record = undefined;
+        this.others = this.others.filter((r) => r.uuid !== uuid);
         return Promise.resolve();
       },
     };
@@ -168,7 +173,9 @@ interface Patch {
   readonly subresource: string | undefined;
 }
 
-function harness(opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string; adapter?: typeof fakeAdapter } = {}) {
+function harness(
+  opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string; adapter?: typeof fakeAdapter; clusterScoped?: ClusterOntapCluster; namespace?: NamespaceMeta } = {},
+) {
   const ontap = new FakeOntap();
   ontap.record = opts.record;
   const patches: Patch[] = [];
@@ -193,7 +200,8 @@ function harness(opts: { record?: FakeRecord; secretVersion?: string; peers?: Fa
     },
     connections: { get: () => Promise.resolve(conn) },
     cluster: (ns, name) => ({ metadata: { namespace: ns, name } }) as OntapCluster,
-    clusterScoped: () => undefined as ClusterOntapCluster | undefined,
+    clusterScoped: () => opts.clusterScoped,
+    namespace: () => opts.namespace,
     peers: () => opts.peers ?? [],
     recorder: { event: (_o, _t, reason, message) => events.push({ reason, message }) },
     secretVersion: () => secretVersion,
@@ -405,12 +413,46 @@ describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () =>
       expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Deleted]);
     });
 
-    it('Delete of a record already gone releases the finalizer', async () => {
+    it('Delete of a record already gone sends no DELETE and releases the finalizer', async () => {
       const h = harness();
+      await h.engine.reconcile(deleting('Delete'), nullLogger);
+      expect(h.ontap.calls.map((c) => c.op)).to.deep.equal(['get']);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+    });
+
+    it('Delete of a record gone between the read and the DELETE releases the finalizer', async () => {
+      const h = harness({ record: ours });
       h.ontap.failures.set('delete', new OntapApiError({ context: 'test', message: 'entry not found', code: OntapCode.EntryNotFound, httpStatus: 404, method: 'DELETE', path: FAMILY.path }));
       await h.engine.reconcile(deleting('Delete'), nullLogger);
       expect(h.ontap.writes()).to.deep.equal(['delete']);
       expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+    });
+
+    it('a status.uuid written to name another SVM\'s record: nothing is deleted, the finalizer goes, a Warning says why', async () => {
+      // The tenant granted svm1 writes svm-a's record uuid into its own status, then deletes.
+      const h = harness({ record: ours });
+      h.ontap.others = [{ uuid: 'u-victim', svm: { name: 'svm-a', uuid: 's-a' }, key: 'key-a', setting: 'on' }];
+      const obj = resource({ deletionPolicy: 'Delete' }, { uuid: 'u-victim', appliedSecrets: sentAt7 }, { deletionTimestamp: '2026-01-03T00:00:00Z' });
+      await h.engine.reconcile(obj, nullLogger);
+      expect(h.ontap.writes(), 'no write to ONTAP').to.deep.equal([]);
+      expect(h.ontap.others.map((r) => r.uuid)).to.deep.equal(['u-victim']);
+      expect(h.ontap.record?.uuid, 'its own SVM\'s record is not deleted either: status named another').to.equal('u-1');
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+      expect(h.events).to.have.length(1);
+      expect(h.events[0]?.reason).to.equal(EventReason.Orphaned);
+      expect(h.events[0]?.message).to.contain('ONTAP shows u-victim on SVM svm-a, not on SVM svm1');
+    });
+
+    it('Delete through a ClusterOntapCluster whose grant was revoked: nothing is sent, the finalizer goes, a Warning says why', async () => {
+      // The policy admits namespaces labelled tenant=yes; team-a's label was taken away.
+      const shared = { kind: 'ClusterOntapCluster', metadata: { name: 'shared', namespace: '' }, spec: { tenancy: { namespaceSelector: { matchLabels: { tenant: 'yes' } }, svms: [] } } } as unknown as ClusterOntapCluster;
+      const h = harness({ record: ours, clusterScoped: shared, namespace: { name: 'team-a', labels: {}, annotations: {} } });
+      const obj = resource({ deletionPolicy: 'Delete', clusterRef: { kind: 'ClusterOntapCluster', name: 'shared' } }, { uuid: 'u-1', appliedSecrets: sentAt7 }, { deletionTimestamp: '2026-01-03T00:00:00Z' });
+      await h.engine.reconcile(obj, nullLogger);
+      expect(h.ontap.calls, 'not even a read').to.deep.equal([]);
+      expect(finalizersOf(h.patches.at(-1))).to.deep.equal([]);
+      expect(h.events.map((e) => e.reason)).to.deep.equal([EventReason.Orphaned]);
+      expect(h.events[0]?.message).to.match(/ClusterOntapCluster shared no longer permits it/);
     });
 
     it('Delete answered "not configured for the SVM" (the record went another way) releases the finalizer', async () => {
