@@ -5,9 +5,14 @@
  *
  * A rival only counts when this resource's own connection vouches for its claim: it uses the
  * very same connection (same OntapCluster, or same ClusterOntapCluster), or it created or adopted
- * the record (its status.uuid) that this resource's connection sees on ONTAP right now. What a
- * rival's own OntapCluster reports (its cluster uuid, say) is never trusted: a tenant can point
- * an OntapCluster at a fake ONTAP that claims to be any cluster.
+ * the record (its status.uuid) that this resource's connection sees on ONTAP right now, and that
+ * uuid came through a connection the rival's tenant does not control. What a rival's own
+ * OntapCluster reports (its cluster uuid, a record uuid) is never trusted from another namespace:
+ * a tenant can point an OntapCluster at a fake ONTAP that reports the victim's record uuid (or
+ * write it into their own status), and so put the victim in Conflict, stopping its rotation and
+ * drift repair. A claim counts across connections only from a ClusterOntapCluster (the platform
+ * team's endpoint and credentials, and a grant the tenant cannot widen), or from the same
+ * namespace, whose tenant could only hurt itself.
  */
 import type { ClusterReference, ManagementPolicy, ObjectMeta } from '../../api/v1alpha1/types.js';
 import { scopeKey } from './observer.js';
@@ -30,8 +35,9 @@ export function connectionKey(obj: Claimant): string {
 /**
  * rivals lists the resources whose claim on `obj`'s target this resource can confirm: same SVM
  * (or cluster scope) and either the same connection, or (when `recordUuid` is known: the uuid
- * of the record `obj`'s connection sees) a Manage resource that holds that very record. Observe
- * resources claim nothing over another connection: they only read.
+ * of the record `obj`'s connection sees) a Manage resource that holds that very record through a
+ * ClusterOntapCluster or from `obj`'s own namespace. Observe resources claim nothing over another
+ * connection: they only read.
  */
 export function rivals<T extends Claimant>(obj: T, peers: readonly T[], recordUuid: string | undefined, mayClaim: (p: T) => boolean = () => true): T[] {
   const scope = scopeKey(obj.spec.svm);
@@ -42,8 +48,18 @@ export function rivals<T extends Claimant>(obj: T, peers: readonly T[], recordUu
       mayClaim(p) &&
       scopeKey(p.spec.svm) === scope &&
       (connectionKey(p) === conn ||
-        (recordUuid !== undefined && p.spec.managementPolicy === 'Manage' && p.status?.uuid === recordUuid)),
+        (recordUuid !== undefined && p.spec.managementPolicy === 'Manage' && p.status?.uuid === recordUuid && vouched(obj, p))),
   );
+}
+
+/**
+ * vouched tells whether a rival's claim on a record may count over another connection: it came
+ * through the platform's ClusterOntapCluster, or from `obj`'s own namespace. A namespaced
+ * OntapCluster of another namespace is that tenant's own endpoint: what it reported is theirs to
+ * make up.
+ */
+function vouched(obj: Claimant, rival: Claimant): boolean {
+  return rival.spec.clusterRef.kind === 'ClusterOntapCluster' || rival.metadata.namespace === obj.metadata.namespace;
 }
 
 /**
