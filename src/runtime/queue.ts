@@ -15,8 +15,17 @@
  * `maxPerGroup` keys of one group run at once. A key whose group is full is parked, in order,
  * and the next key of another group runs instead, so one slow or dead cluster cannot hold every
  * worker while the other tenants' keys wait. Low keys leave one of a group's slots to changes.
+ *
+ * And tenants (the namespace of an object): one tenant with several dead clusters is several
+ * groups, so groups alone let it hold every worker. Each tenant has a share of the workers
+ * (`maxPerTenant`, half of them by default) and may go past it only while a worker stays idle for
+ * a newcomer; see queue-limits.ts. The two limits are checked in turn, each parking what it holds
+ * back: a group's parked keys are let go when a key of that group ends, a tenant's when a key of
+ * that tenant ends or a second worker falls idle (a borrow, looked for only after the lanes hold
+ * nothing else that may run).
  */
 import { backoffDelay } from './backoff.js';
+import { TenantShares } from './queue-limits.js';
 import { type Logger, nullLogger } from './logger.js';
 import { safeTimeout, timerDelay } from './timers.js';
 import type { QueueMetrics } from './metrics.js';
@@ -39,6 +48,10 @@ export interface WorkQueueOptions {
   readonly groupOf?: (key: string) => string | undefined;
   /** maxPerGroup bounds the keys of one group processed at once. @default unbounded */
   readonly maxPerGroup?: number;
+  /** tenantOf names a key's tenant (undefined: none, never held back). @default no tenants */
+  readonly tenantOf?: (key: string) => string | undefined;
+  /** maxPerTenant is a tenant's share of the workers (see queue-limits.ts). @default half the workers, at least 1 */
+  readonly maxPerTenant?: number;
   /** agingMs: a low-priority key waiting this long gets every other turn. @default 5000 */
   readonly agingMs?: number;
   /** onPromote is told when a key running as low is added as high: the caller may cut the low run short. */
@@ -64,6 +77,13 @@ export class WorkQueue {
   private readonly logger: Logger;
   private readonly groupOf: ((key: string) => string | undefined) | undefined;
   private readonly maxPerGroup: number;
+  private readonly tenantOf: ((key: string) => string | undefined) | undefined;
+  private readonly maxPerTenant: number | undefined;
+  /** tenants counts and parks per tenant; set by run(), which knows the number of workers. */
+  private tenants: TenantShares | undefined;
+  /** tenantOfRunning remembers the tenant (and lane) a running key was counted in. */
+  private readonly tenantOfRunning = new Map<string, { tenant: string; priority: Priority }>();
+  private workerCount = 0;
 
   private readonly agingMs: number;
   private readonly onPromote: ((key: string) => void) | undefined;
@@ -112,6 +132,8 @@ export class WorkQueue {
     this.logger = (options.logger ?? nullLogger).child({ queue: options.name });
     this.groupOf = options.groupOf;
     this.maxPerGroup = options.maxPerGroup ?? Infinity;
+    this.tenantOf = options.tenantOf;
+    this.maxPerTenant = options.maxPerTenant;
     this.agingMs = options.agingMs ?? 5000;
     this.onPromote = options.onPromote;
   }
@@ -195,7 +217,7 @@ export class WorkQueue {
 
   /** len is the number of keys waiting for a worker, parked ones included (not those running or delayed). */
   len(): number {
-    return this.high.size + this.low.size + this.released.high.size + this.released.low.size + this.parkedCount;
+    return this.high.size + this.low.size + this.released.high.size + this.released.low.size + this.parkedCount + (this.tenants?.size ?? 0);
   }
 
   /**
@@ -207,6 +229,10 @@ export class WorkQueue {
     // Low keys leave one worker to changes: a drift pass whose reconciles all wait on slow
     // clusters never holds up a rotation.
     this.maxLow = workers > 1 ? workers - 1 : workers;
+    this.workerCount += workers;
+    if (this.tenantOf !== undefined && this.tenants === undefined) {
+      this.tenants = new TenantShares(this.maxPerTenant ?? Math.max(1, Math.floor(workers / 2)), this.agingMs);
+    }
     for (let i = 0; i < workers; i++) this.workers.push(this.worker(handler));
   }
 
@@ -222,6 +248,7 @@ export class WorkQueue {
     if (!this.draining) {
       for (const lane of [this.high, this.low, this.released.high, this.released.low]) for (const key of lane.keys()) this.dirty.delete(key);
       for (const lanes of this.parked.values()) for (const key of [...lanes.high, ...lanes.low]) this.dirty.delete(key);
+      for (const key of this.tenants?.clear() ?? []) this.dirty.delete(key);
       this.high.clear();
       this.low.clear();
       this.released.high.clear();
@@ -252,15 +279,21 @@ export class WorkQueue {
       this.park(group, key);
       return;
     }
-    const lowBlocked = this.dirty.get(key) === 'low' && this.runningLow.size >= this.maxLow;
-    const waiter = lowBlocked ? undefined : this.waiters.shift();
-    if (waiter !== undefined) {
+    const lane = this.dirty.get(key) ?? 'high';
+    const lowBlocked = lane === 'low' && this.runningLow.size >= this.maxLow;
+    if (!lowBlocked && this.waiters.length > 0) {
+      const tenant = this.tenantOf?.(key);
+      if (tenant !== undefined && this.tenants !== undefined && !this.tenants.allows(tenant, lane, this.idle())) {
+        this.tenants.park(tenant, key, lane);
+        this.metrics?.setDepth(this.len());
+        return;
+      }
       // An idle worker takes the key directly: it never sits in the queue.
+      const waiter = this.waiters.shift();
       this.take(key, group);
-      waiter(key);
+      waiter?.(key);
       return;
     }
-    const lane = this.dirty.get(key) ?? 'high';
     (front ? this.released[lane] : lane === 'low' ? this.low : this.high).set(key, Date.now());
     this.metrics?.setDepth(this.len());
   }
@@ -273,8 +306,19 @@ export class WorkQueue {
     this.metrics?.setDepth(this.len());
   }
 
-  /** upgradeParked moves a key parked in its group's low lane to the high lane, or on, when a change's slot is free. */
+  /** idle is the number of workers not processing a key (waiting for one, or between two). */
+  private idle(): number {
+    return this.workerCount - this.processing.size;
+  }
+
+  /** upgradeParked moves a key parked in its group's (or its tenant's) low lane to the high lane, or on, when a change's slot is free. */
   private upgradeParked(key: string): void {
+    const tenant = this.tenantOf?.(key);
+    if (tenant !== undefined && this.tenants?.upgrade(tenant, key)) {
+      // As a change it may take the worker kept for changes.
+      this.dispatch();
+      return;
+    }
     const group = this.groupOf?.(key);
     const lanes = group === undefined ? undefined : this.parked.get(group);
     if (group === undefined || lanes === undefined || !lanes.low.delete(key)) return;
@@ -293,6 +337,11 @@ export class WorkQueue {
     if (priority === 'low') this.runningLow.add(key);
     this.dirty.delete(key);
     this.processing.add(key);
+    const tenant = this.tenants !== undefined ? this.tenantOf?.(key) : undefined;
+    if (tenant !== undefined) {
+      this.tenants?.start(tenant, priority);
+      this.tenantOfRunning.set(key, { tenant, priority });
+    }
     if (group === undefined) return;
     this.groupOfRunning.set(key, { group, priority });
     const r = this.running.get(group) ?? { all: 0, low: 0 };
@@ -318,19 +367,52 @@ export class WorkQueue {
     return undefined;
   }
 
-  /** pick takes the next key a worker may run now, parking those whose group is full; undefined if none. */
+  /**
+   * pick takes the next key a worker may run now, parking those whose group is full or whose
+   * tenant is at its share; when the lanes hold nothing that may run, a tenant may borrow. Undefined if none.
+   */
   private pick(): string | undefined {
     for (let key = this.shift(); key !== undefined; key = this.shift()) {
       const group = this.groupOf?.(key);
+      const priority = this.dirty.get(key) ?? 'high';
       // The group filled up while this key waited: park it and look further.
-      if (group !== undefined && this.full(group, this.dirty.get(key) ?? 'high')) {
+      if (group !== undefined && this.full(group, priority)) {
         this.park(group, key);
+        continue;
+      }
+      // Its tenant holds its share: park it; keys of other tenants go first.
+      const tenant = this.tenantOf?.(key);
+      if (tenant !== undefined && this.tenants !== undefined && !this.tenants.allows(tenant, priority, this.idle())) {
+        this.tenants.park(tenant, key, priority);
         continue;
       }
       this.metrics?.setDepth(this.len());
       this.take(key, group);
       return key;
     }
+    return this.borrow();
+  }
+
+  /** borrow takes a key parked by its tenant that may run now (see queue-limits.ts), the tenant running the fewest first. */
+  private borrow(): string | undefined {
+    const tenants = this.tenants;
+    if (tenants === undefined || tenants.size === 0) return undefined;
+    for (const tenant of tenants.borrowers()) {
+      for (;;) {
+        const next = tenants.next(tenant, this.runningLow.size < this.maxLow);
+        if (next === undefined || !tenants.allows(tenant, next.priority, this.idle())) break;
+        tenants.unpark(tenant, next.key);
+        const group = this.groupOf?.(next.key);
+        if (group !== undefined && this.full(group, next.priority)) {
+          this.park(group, next.key);
+          continue;
+        }
+        this.metrics?.setDepth(this.len());
+        this.take(next.key, group);
+        return next.key;
+      }
+    }
+    this.metrics?.setDepth(this.len());
     return undefined;
   }
 
@@ -372,10 +454,25 @@ export class WorkQueue {
     this.push(first.value, true);
   }
 
+  /** releaseTenant frees the tenant slot of `key`, letting its tenant's first parked key that may now run go next. */
+  private releaseTenant(key: string): void {
+    const slot = this.tenantOfRunning.get(key);
+    const tenants = this.tenants;
+    if (slot === undefined || tenants === undefined) return;
+    this.tenantOfRunning.delete(key);
+    tenants.end(slot.tenant, slot.priority);
+    const next = tenants.next(slot.tenant, true);
+    if (next === undefined || !tenants.allows(slot.tenant, next.priority, this.idle())) return;
+    tenants.unpark(slot.tenant, next.key);
+    // It already waited its turn: it goes ahead of keys queued after it.
+    this.push(next.key, true);
+  }
+
   private done(key: string): void {
     this.processing.delete(key);
     this.runningLow.delete(key);
     this.release(key);
+    this.releaseTenant(key);
     if (this.dirty.has(key)) {
       if (this.shuttingDown && !this.draining) {
         this.dirty.delete(key);

@@ -324,6 +324,130 @@ describe('WorkQueue groups (one cluster cannot hold every worker)', () => {
   });
 });
 
+
+describe('WorkQueue tenants (one namespace cannot hold every worker)', () => {
+  let queue: WorkQueue;
+  afterEach(async () => {
+    await queue.shutdown();
+  });
+  // Keys are tenant/group:name here; tenantOf is the part before the slash, as the namespace of a key.
+  const groupOf = (key: string): string | undefined => key.split(':')[0];
+  const tenantOf = (key: string): string | undefined => key.split('/')[0];
+
+  for (const dead of [2, 4]) {
+    it(`a key of another tenant starts at once while one tenant's ${dead} dead clusters hang`, async () => {
+      queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2, tenantOf });
+      const gate = deferred();
+      const started = new Map<string, number>();
+      queue.run(4, async (key) => {
+        started.set(key, Date.now());
+        if (key.startsWith('a/')) await Promise.race([gate.promise, sleep(1500)]);
+      });
+      try {
+        // One resource on each dead cluster, and a few more behind them: the tenant has work for every worker.
+        for (let i = 0; i < dead; i++) for (const r of ['x', 'y']) queue.add(`a/dead-${i}:${r}`);
+        await waitFor(() => started.size >= Math.min(3, dead));
+        const added = Date.now();
+        queue.add('b/live:new');
+        await waitFor(() => started.has('b/live:new'), 3000);
+        const waited = (started.get('b/live:new') ?? 0) - added;
+        console.log(`      tenant b's key started ${waited} ms after it was added (tenant a: ${dead} dead clusters)`);
+        expect(waited, 'it found an idle worker').to.be.lessThan(50);
+      } finally {
+        gate.resolve();
+      }
+    });
+  }
+  it('one tenant alone borrows every worker but one, and a change of its own takes that one', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2, tenantOf });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(4, async (key) => {
+      started.push(key);
+      await gate.promise;
+    });
+    try {
+      // Drift checks on many clusters of one namespace, as the bench's: three run (the fourth worker is kept).
+      for (let i = 0; i < 8; i++) queue.add(`a/c${i}:drift`, 'low');
+      await waitFor(() => started.length === 3);
+      await sleep(10);
+      expect(started, 'past its share of 2, while a worker stays idle').to.have.length(3);
+      queue.add('a/c9:rotation');
+      await waitFor(() => started.includes('a/c9:rotation'));
+      expect(queue.len()).to.equal(5);
+    } finally {
+      gate.resolve();
+    }
+    await waitFor(() => started.length === 9);
+  });
+
+  it('changes of one tenant alone run on all workers but one: the last is kept for another tenant', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2, tenantOf });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(4, async (key) => {
+      started.push(key);
+      await gate.promise;
+    });
+    try {
+      for (let i = 0; i < 8; i++) queue.add(`a/c${i}:create`);
+      await waitFor(() => started.length === 3);
+      await sleep(10);
+      expect(started).to.have.length(3);
+      queue.add('b/c0:create');
+      await waitFor(() => started.includes('b/c0:create'));
+    } finally {
+      gate.resolve();
+    }
+    await waitFor(() => started.length === 9);
+  });
+
+  it('a key of a tenant under its share goes before a borrower waiting longer', async () => {
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2, tenantOf });
+    const gates = new Map<string, { promise: Promise<void>; resolve: () => void }>();
+    const started: string[] = [];
+    queue.run(4, async (key) => {
+      started.push(key);
+      const g = deferred();
+      gates.set(key, g);
+      await g.promise;
+    });
+    try {
+      for (let i = 0; i < 4; i++) queue.add(`a/c${i}:x`);
+      await waitFor(() => started.length === 3);
+      queue.add('b/c0:x'); // takes the idle worker
+      queue.add('b/c1:x'); // waits: no worker free
+      await waitFor(() => started.length === 4);
+      // A worker frees: a/c3 (parked first, a is over its share) and b/c1 (b under its share) both wait.
+      gates.get('a/c0:x')?.resolve();
+      await waitFor(() => started.length === 5);
+      expect(started[4]).to.equal('b/c1:x');
+    } finally {
+      for (const g of gates.values()) g.resolve();
+    }
+    await waitFor(() => started.length === 6);
+    for (const g of gates.values()) g.resolve();
+  });
+
+  it('drops keys parked by their tenant on shutdown without drain', async () => {
+    queue = new WorkQueue({ name: 'test', tenantOf, maxPerTenant: 1 });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(2, async (key) => {
+      started.push(key);
+      await gate.promise;
+    });
+    queue.add('a/1');
+    queue.add('a/2');
+    await waitFor(() => queue.len() === 1);
+    const stopped = queue.shutdown();
+    gate.resolve();
+    await stopped;
+    expect(started).to.deep.equal(['a/1']);
+    expect(queue.len()).to.equal(0);
+  });
+});
+
 describe('WorkQueue priorities (changes ahead of drift checks, without starving them)', () => {
   let queue: WorkQueue;
   afterEach(async () => {
