@@ -2,7 +2,8 @@
  * Controller is the generic loop around a reconciler: keys come from a work queue, the object from
  * an informer's cache, and the result goes back to the queue (forget and requeue after the drift
  * interval on success, per-key backoff on error). One reconcile per key at a time; a bounded
- * number of workers, of which one group (an ONTAP cluster) may hold only some. Every reconcile
+ * number of workers, of which one group (an ONTAP cluster) may hold only some, and one tenant (a
+ * namespace) only its share while another tenant waits (see WorkQueue). Every reconcile
  * gets an AbortSignal that fires when the controller stops (shutdown, lost lease) or the
  * reconcile runs past its deadline, so no worker waits on a dead ONTAP for long and nothing is
  * written once the controller has stopped. Metrics carry controller-runtime's names.
@@ -46,6 +47,17 @@ export interface ControllerOptions<T extends Reconciled> {
   /** groupOf names the group of a key (its ONTAP cluster); with maxPerGroup, see WorkQueue. */
   readonly groupOf?: (key: string) => string | undefined;
   readonly maxPerGroup?: number;
+  /**
+   * tenantOf names the tenant of a key; with maxPerTenant, see WorkQueue.
+   * @default the key's namespace (a cluster-scoped key has no tenant), with half the workers each
+   */
+  readonly tenantOf?: (key: string) => string | undefined;
+  readonly maxPerTenant?: number;
+}
+
+/** namespaceOf is a key's tenant: its namespace, none for a cluster-scoped object. */
+export function namespaceOf(key: string): string | undefined {
+  return splitKey(key).namespace || undefined;
 }
 
 /**
@@ -98,6 +110,10 @@ export class Controller<T extends Reconciled> {
       baseDelayMs: opts.baseDelayMs ?? 1000,
       maxDelayMs: opts.maxDelayMs ?? 300_000,
       ...(opts.groupOf !== undefined ? { groupOf: opts.groupOf, maxPerGroup: opts.maxPerGroup ?? 1 } : {}),
+      // One namespace holding several dead clusters is several groups: it gets a share of the
+      // workers too, so another namespace's key always finds one.
+      tenantOf: opts.tenantOf ?? namespaceOf,
+      ...(opts.maxPerTenant !== undefined ? { maxPerTenant: opts.maxPerTenant } : {}),
       // A change to a key whose drift check is running cuts that check short: it runs next.
       onPromote: (key) => this.cuts.get(key)?.abort(new SupersededError(key)),
     });
