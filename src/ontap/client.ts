@@ -10,14 +10,12 @@ import { type JobWaitOptions, waitForJob } from './jobs.js';
 import type { KeyManagerAction, KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
 import { ParseError } from '../json/read.js';
 import { clip, isApiPath, type RawResponse, Transport, type TransportOptions } from './transport.js';
-import { type AzureKeyVaultRecord, parseAzureKeyVaultRecord } from './wire-azure.js';
-import { type GcpKmsRecord, parseGcpKmsRecord } from './wire-gcp.js';
+import { AWS_KMS } from './families.js';
 import {
   type AwsKmsCreateBody,
   type AwsKmsPatchBody,
   type AwsKmsRecord,
   type ClusterInfo,
-  parseAwsKmsRecord,
   parseCluster,
   parseCollection,
   parseJobLink,
@@ -52,21 +50,8 @@ export interface ListAwsKmsOptions {
   readonly maxRecords?: number | undefined;
 }
 
-/** AWS_KMS_PATH is the collection path of the aws-kms resource. */
-export const AWS_KMS_PATH = '/api/security/aws-kms';
-
-/** AWS_KMS is the aws-kms key-manager family. */
-export const AWS_KMS: KeyManagerFamily<AwsKmsRecord> = { noun: 'aws-kms', path: AWS_KMS_PATH, parse: parseAwsKmsRecord };
-
-/** AZURE_KEY_VAULT is the azure-key-vaults key-manager family (rekey-external takes `{key_id}`). */
-export const AZURE_KEY_VAULT: KeyManagerFamily<AzureKeyVaultRecord> = {
-  noun: 'azure-key-vault',
-  path: '/api/security/azure-key-vaults',
-  parse: parseAzureKeyVaultRecord,
-};
-
-/** GCP_KMS is the gcp-kms key-manager family (rekey-external takes `{key_name, ...}`). */
-export const GCP_KMS: KeyManagerFamily<GcpKmsRecord> = { noun: 'gcp-kms', path: '/api/security/gcp-kms', parse: parseGcpKmsRecord };
+// The families (with their write-only fields) live in families.ts, which the logger imports.
+export { AWS_KMS, AWS_KMS_PATH, AZURE_KEY_VAULT, GCP_KMS } from './families.js';
 
 /** OntapClient talks to one ONTAP cluster. */
 export class OntapClient {

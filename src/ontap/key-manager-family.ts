@@ -18,6 +18,12 @@ export interface KeyManagerFamily<R extends KeyManagerRecord> {
   readonly path: string;
   /** parse validates one record as GET returns it. */
   readonly parse: (v: unknown, path?: string) => R;
+  /**
+   * writeOnly names the fields ONTAP takes and never returns: the secrets a body carries. The log
+   * redaction is built from them (see families.ts); declare every one, even for a family whose
+   * create body sends none today (then []).
+   */
+  readonly writeOnly: readonly string[];
 }
 
 /** KeyManagerAction is one of the POST actions every family has on a record. */

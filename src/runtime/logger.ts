@@ -4,6 +4,7 @@
  * passes one by mistake.
  */
 import winston from 'winston';
+import { KEY_MANAGER_FAMILIES } from '../ontap/families.js';
 
 /** Log levels the operator uses, most to least severe. */
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -24,31 +25,66 @@ export interface Logger {
   child(fields: LogFields): Logger;
 }
 
-/** Field names whose values are always replaced, wherever they appear in a line's fields. */
-const SENSITIVE_KEYS = new Set([
+/**
+ * FIXED_SENSITIVE_KEYS are the secret-bearing names that belong to no cloud key-manager family:
+ * - `password`: ONTAP's own credentials, a proxy's, the KMIP key-servers' (write-only, see
+ *   design/ontap-rest.md, "Beyond the cloud families").
+ * - `passphrase`, `existing_passphrase`, `new_passphrase`: the Onboard Key Manager's
+ *   `onboard.passphrase` and `onboard.existing_passphrase` (write-only) and key-manager-configs'
+ *   `passphrase` (design/ontap-rest.md); `new_passphrase` is the CLI's name for the new one.
+ * - `private_key`, `tls.key`: a client certificate's key as `/api/security/certificates` takes it
+ *   for KMIP, and as a Kubernetes TLS Secret holds it; also a GCP service account key's member.
+ * - `token`, `authorization`: bearer tokens and HTTP Authorization headers.
+ * - `access_key_id`: not write-only on ONTAP, but half of an AWS key pair; `data`, `stringData`:
+ *   a Secret's values.
+ */
+const FIXED_SENSITIVE_KEYS = [
   'password',
-  'secret_access_key',
-  'secretaccesskey',
-  'proxy_password',
-  'proxypassword',
-  'access_key_id',
-  'accesskeyid',
-  'authorization',
+  'passphrase',
+  'existing_passphrase',
+  'new_passphrase',
+  'private_key',
+  'tls.key',
   'token',
+  'authorization',
+  'access_key_id',
   'data',
-  'stringdata',
-]);
+  'stringData',
+];
+
+/** normalizeKey makes `client_secret`, `clientSecret`, `client-secret` and `CLIENT_SECRET` one name. */
+function normalizeKey(key: string): string {
+  return key.toLowerCase().replace(/[-_]/g, '');
+}
+
+/**
+ * SENSITIVE_KEYS are the field names whose values are always replaced, wherever they appear in a
+ * line's fields: the fixed ones and every key-manager family's write-only fields, so that a new
+ * family's secrets are redacted by declaring them (ontap/families.ts), not by a second list.
+ */
+const SENSITIVE_KEYS: ReadonlySet<string> = new Set(
+  [...FIXED_SENSITIVE_KEYS, ...KEY_MANAGER_FAMILIES.flatMap((f) => f.writeOnly)].map(normalizeKey),
+);
+
+/** isSensitiveKey says whether the logger replaces the value of a field named `key`. */
+export function isSensitiveKey(key: string): boolean {
+  return SENSITIVE_KEYS.has(normalizeKey(key));
+}
 
 const REDACTED = '[REDACTED]';
 
+/** MAX_DEPTH bounds the walk; anything deeper is dropped, not logged unredacted. */
+const MAX_DEPTH = 16;
+
 /** redact returns a copy of `value` with every sensitive field replaced, however deep. */
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_DEPTH) return '[TOO DEEP]';
   if (value instanceof Error) return { message: value.message, name: value.name };
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SENSITIVE_KEYS.has(k.toLowerCase()) ? REDACTED : redact(v, depth + 1);
+    out[k] = isSensitiveKey(k) ? REDACTED : redact(v, depth + 1);
   }
   return out;
 }
@@ -56,7 +92,7 @@ export function redact(value: unknown, depth = 0): unknown {
 const redactFormat = winston.format((info) => {
   for (const key of Object.keys(info)) {
     if (key === 'level' || key === 'message') continue;
-    info[key] = SENSITIVE_KEYS.has(key.toLowerCase()) ? REDACTED : redact(info[key]);
+    info[key] = isSensitiveKey(key) ? REDACTED : redact(info[key]);
   }
   return info;
 });

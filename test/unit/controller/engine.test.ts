@@ -50,7 +50,7 @@ interface FakeSecrets {
   password: string;
 }
 
-const FAMILY: KeyManagerFamily<FakeRecord> = { noun: 'fake-kms', path: '/api/security/fake-kms', parse: (v) => v as FakeRecord };
+const FAMILY: KeyManagerFamily<FakeRecord> = { noun: 'fake-kms', path: '/api/security/fake-kms', parse: (v) => v as FakeRecord, writeOnly: ['secret'] };
 const TYPE: ResourceType = { group: 'ontap.example', version: 'v1', plural: 'fakekms', kind: 'FakeKms' };
 const PASSWORD = 'never-shown-password-1234';
 

@@ -1,0 +1,44 @@
+/**
+ * The cloud key-manager families the operator drives, each with its write-only fields: ONTAP
+ * takes them and never returns them (design/ontap-rest.md, "Fields", and NetApp's reference for
+ * azure_key_vault and gcp_kms), so they are the secrets a body carries. The log redaction is built
+ * from KEY_MANAGER_FAMILIES (runtime/logger.ts): a family added here has its secrets redacted
+ * without another list to remember, and test/unit/runtime/logger.test.ts fails a family whose
+ * create body sends a Secret's value under a field it did not declare.
+ *
+ * This module imports only the wire parsers, so that the logger can import it.
+ */
+import type { KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
+import { type AzureKeyVaultRecord, parseAzureKeyVaultRecord } from './wire-azure.js';
+import { type GcpKmsRecord, parseGcpKmsRecord } from './wire-gcp.js';
+import { type AwsKmsRecord, parseAwsKmsRecord } from './wire.js';
+
+/** AWS_KMS_PATH is the collection path of the aws-kms resource. */
+export const AWS_KMS_PATH = '/api/security/aws-kms';
+
+/** AWS_KMS is the aws-kms key-manager family. */
+export const AWS_KMS: KeyManagerFamily<AwsKmsRecord> = {
+  noun: 'aws-kms',
+  path: AWS_KMS_PATH,
+  parse: parseAwsKmsRecord,
+  writeOnly: ['secret_access_key', 'proxy_password'],
+};
+
+/** AZURE_KEY_VAULT is the azure-key-vaults key-manager family (rekey-external takes `{key_id}`). */
+export const AZURE_KEY_VAULT: KeyManagerFamily<AzureKeyVaultRecord> = {
+  noun: 'azure-key-vault',
+  path: '/api/security/azure-key-vaults',
+  parse: parseAzureKeyVaultRecord,
+  writeOnly: ['client_secret', 'client_certificate', 'proxy_password'],
+};
+
+/** GCP_KMS is the gcp-kms key-manager family (rekey-external takes `{key_name, ...}`). */
+export const GCP_KMS: KeyManagerFamily<GcpKmsRecord> = {
+  noun: 'gcp-kms',
+  path: '/api/security/gcp-kms',
+  parse: parseGcpKmsRecord,
+  writeOnly: ['application_credentials', 'proxy_password'],
+};
+
+/** KEY_MANAGER_FAMILIES is every family; the log redaction covers each one's write-only fields. */
+export const KEY_MANAGER_FAMILIES: readonly KeyManagerFamily<KeyManagerRecord>[] = [AWS_KMS, AZURE_KEY_VAULT, GCP_KMS];
