@@ -32,7 +32,11 @@ export interface Config {
   readonly cacheSyncTimeoutSeconds: number;
   /** reconcileTimeoutSeconds aborts one reconcile that runs longer. @default 180 */
   readonly reconcileTimeoutSeconds: number;
-  /** allowedOntapEndpoints are CIDRs, IPs, host names and *.domains; empty allows every endpoint. @default [] */
+  /**
+   * allowedOntapEndpoints are CIDRs, IPs, host names and *.domains, each with an optional :PORT
+   * or :* (none: 443). Empty allows no endpoint; only --allow-any-ontap-endpoint allows every one.
+   * @default [] (nothing allowed)
+   */
   readonly allowedOntapEndpoints: EndpointAllowList;
   /** clusterResourceNamespace holds the Secrets of ClusterOntapClusters. @default $POD_NAMESPACE or 'default' */
   readonly clusterResourceNamespace: string;
@@ -63,8 +67,14 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
   --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
   --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
   --allowed-ontap-endpoints LIST     ONTAP endpoints the operator may contact: CIDRs, IPs, host
-                                     names, *.domains; comma-separated, repeatable. Outside it
-                                     nothing is sent (EndpointNotAllowed). Default: empty, any
+                                     names, *.domains, each with an optional :PORT or :* (any
+                                     port); without one, 443. IPv6 in brackets before a port:
+                                     [fd20::/64]:8443. Comma-separated, repeatable. Outside it
+                                     nothing is sent (EndpointNotAllowed). Default: empty, and
+                                     empty allows NO endpoint
+  --allow-any-ontap-endpoint         allow every host and port instead (any OntapCluster may
+                                     then make the operator connect anywhere, with any Secret it
+                                     names); logged as a warning at every start
   --cluster-resource-namespace NS    where ClusterOntapCluster Secrets live (default
                                      $POD_NAMESPACE or default)
   --log-level error|warn|info|debug  (default info)
@@ -101,6 +111,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'metrics-secure': { type: 'string', default: 'true' },
         'metrics-cert-dir': { type: 'string' },
         'allowed-ontap-endpoints': { type: 'string', multiple: true },
+        'allow-any-ontap-endpoint': { type: 'boolean', default: false },
         'cluster-resource-namespace': { type: 'string' },
         'health-probe-bind-address': { type: 'string', default: ':8081' },
         'leader-elect': { type: 'boolean', default: false },
@@ -120,8 +131,13 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
   if (values.help) return 'help';
   let allowList: EndpointAllowList;
   try {
-    allowList = EndpointAllowList.parse((values['allowed-ontap-endpoints'] ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== ''));
+    const entries = (values['allowed-ontap-endpoints'] ?? []).flatMap((e) => e.split(',')).map((e) => e.trim()).filter((e) => e !== '');
+    if (values['allow-any-ontap-endpoint'] && entries.length > 0) {
+      throw new ConfigError('--allow-any-ontap-endpoint and --allowed-ontap-endpoints contradict each other: give one or the other');
+    }
+    allowList = EndpointAllowList.parse(entries, { allowAny: values['allow-any-ontap-endpoint'] });
   } catch (e) {
+    if (e instanceof ConfigError) throw e;
     throw new ConfigError(`--allowed-ontap-endpoints: ${e instanceof Error ? e.message : String(e)}`);
   }
   const namespaces = values.namespace?.flatMap((n) => n.split(',')).map((n) => n.trim()).filter((n) => n !== '');

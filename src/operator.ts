@@ -75,8 +75,12 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     allowList: config.allowedOntapEndpoints,
     clusterResourceNamespace: config.clusterResourceNamespace,
   });
-  if (config.allowedOntapEndpoints.empty) {
-    logger.warn('no --allowed-ontap-endpoints: any OntapCluster may make the operator connect to any host and port');
+  if (config.allowedOntapEndpoints.allowsAny) {
+    logger.warn('WARNING: --allow-any-ontap-endpoint: every ONTAP endpoint is allowed, so anyone who may create an OntapCluster can make the operator connect to any host and port and send it the credentials and key-manager Secrets the resources name; list your ONTAP management addresses with --allowed-ontap-endpoints instead');
+  } else if (config.allowedOntapEndpoints.empty) {
+    logger.warn('no --allowed-ontap-endpoints: no ONTAP endpoint is allowed, so every OntapCluster and ClusterOntapCluster will be Ready=False/EndpointNotAllowed; set --allowed-ontap-endpoints (chart value allowedOntapEndpoints) to your ONTAP management addresses');
+  } else {
+    logger.info('allowed ONTAP endpoints', { allowedOntapEndpoints: config.allowedOntapEndpoints.entries });
   }
   const startedAt = Date.now();
   let syncStuckLogged = false;

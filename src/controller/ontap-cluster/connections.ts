@@ -247,8 +247,8 @@ export class ClusterConnections {
     const verdict = this.opts.allowList?.verdict(spec.endpoint);
     return {
       endpoint: spec.endpoint,
-      // A host name allowed only by address: every connection dials only the allowed addresses it resolves to.
-      lookup: verdict?.kind === 'resolve' ? this.opts.allowList?.lookup() : undefined,
+      // A host name allowed only by address: every connection dials only the addresses it resolves to that are allowed on its port.
+      lookup: verdict?.kind === 'resolve' ? this.opts.allowList?.lookup(verdict.port) : undefined,
       auth,
       caBundle,
       insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
