@@ -266,7 +266,7 @@ async function main(): Promise<void> {
     ];
     operatorLog = args['operator-log'] !== undefined ? await open(args['operator-log'], 'w') : undefined;
     const nodeOptions = (args['node-options'] ?? '').split(' ').filter((o) => o !== '');
-    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', args['operator-log'] !== undefined ? 'debug' : 'warn'], {
+    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--allowed-ontap-endpoints', '127.0.0.0/8:*', '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', args['operator-log'] !== undefined ? 'debug' : 'warn'], {
       stdio: ['ignore', 'ignore', operatorLog?.fd ?? 'inherit'],
       env: {
         PATH: process.env.PATH,

@@ -110,7 +110,11 @@ async function main(): Promise<number> {
     await applyExamples(stage);
 
     say.title('Starting the operator in this process');
-    const config = parseConfig(['--kubeconfig', running.cp.kubeconfig, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'warn']);
+    // The simulator listens on loopback at a random port; with no allow-list the operator would contact no endpoint at all.
+    const config = parseConfig([
+      '--kubeconfig', running.cp.kubeconfig, '--allowed-ontap-endpoints', '127.0.0.0/8:*',
+      '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', '--log-level', 'warn',
+    ]);
     if (config === 'help') throw new Error('unexpected --help');
     running.log = createWriteStream(stage.logFile, { flags: 'a' });
     running.operator = await startOperator(config, { logger: createLogger({ level: 'info', format: 'json', stream: running.log }) });

@@ -10,7 +10,7 @@ import { request } from 'node:https';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane, type TestControlPlane } from '../support/control-plane.js';
-import { waitFor } from '../support/e2e.js';
+import { LOOPBACK_ENDPOINTS, waitFor } from '../support/e2e.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { installChart, type InstalledChart } from '../integration/deploy/install.js';
 
@@ -54,7 +54,7 @@ describe('e2e: /metrics over HTTPS with TokenReview and SubjectAccessReview, wit
     // The operator as the chart runs it: its ServiceAccount's permissions, secure metrics (the default).
     const config = parseConfig([
       '--kubeconfig', release.serviceAccountKubeconfig, '--namespace', watched, '--cluster-resource-namespace', system,
-      '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0',
+      '--metrics-bind-address', '127.0.0.1:0', '--health-probe-bind-address', '127.0.0.1:0', `--allowed-ontap-endpoints=${LOOPBACK_ENDPOINTS}`,
     ]) as Config;
     op = await startOperator(config, { logger: capturingLogger().child({ test: 'metrics-auth' }) });
   });

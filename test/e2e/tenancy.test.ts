@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
-import { type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
+import { EventType, type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
 import { selfSignedCertificate } from '../../src/runtime/self-signed.js';
 import type { SimulatorHandle } from '../../src/simulator/server.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
@@ -74,23 +74,34 @@ describe('e2e: tenants cannot hurt each other', function () {
     let w: E2E;
     let fake: SimulatorHandle;
     const tenant = `e2e-spoof-${suffix}`;
+    // The owner manages svm3 through the platform's ClusterOntapCluster: a claim made there counts
+    // against every namespace. A claim made through a namespace's own OntapCluster counts only in
+    // that namespace, since its endpoint is that tenant's to choose (see the forged-claim test).
+    const platformShared = `owner-shared-${suffix}`;
 
     before(async function () {
       this.timeout(CONTROL_PLANE_TIMEOUT_MS);
       w = await startE2E();
-      // The tenant's own ONTAP: it claims the real cluster's uuid, and has an svm3 of its own.
-      fake = await startTestSim({ svms: ['svm3'], clusterUuid: w.sim.state.clusterUuid });
+      // The tenant's own ONTAP: it claims the real cluster's uuid, and has an svm3 and svm2 of its own.
+      fake = await startTestSim({ svms: ['svm3', 'svm2'], clusterUuid: w.sim.state.clusterUuid });
       await createNamespace(w, tenant);
       await w.api.create(SecretType, tenant, secret(tenant, 'ontap-admin', { username: SIM_USER, password: SIM_PASSWORD }, 'kubernetes.io/basic-auth'));
       await w.api.create(SecretType, tenant, secret(tenant, 'ontap-ca', { 'ca.crt': fake.caPem }));
       await w.api.create(SecretType, tenant, awsSecret(tenant));
       await w.api.create(SecretType, w.ns, awsSecret(w.ns));
       await w.api.create(OntapClusterType, tenant, ontapCluster(tenant, 'fake', fake.url, { caBundleSecretRef: { name: 'ontap-ca' } }));
-      await w.startOperator(['--namespace', tenant]);
+      await w.api.create(ClusterOntapClusterType, '', {
+        apiVersion: 'kms.ontap.dev/v1alpha1',
+        kind: 'ClusterOntapCluster',
+        metadata: { name: platformShared },
+        spec: { endpoint: w.sim.url, credentialsSecretRef: { name: 'ontap-admin' }, caBundleSecretRef: { name: 'ontap-ca' }, tenancy: { namespaceSelector: {}, svms: [{ namespace: w.ns, names: ['svm3'] }] } },
+      });
+      await w.startOperator(['--namespace', tenant, '--cluster-resource-namespace', w.ns]);
     });
     after(async () => {
       await w?.close();
       await fake?.close();
+      await w.api.delete(ClusterOntapClusterType, '', platformShared).catch(() => undefined);
       await dropNamespaces(w, [tenant]);
     });
 
@@ -103,7 +114,7 @@ describe('e2e: tenants cannot hurt each other', function () {
       await waitFor('the tenant resource Ready on its fake ONTAP', async () => condition(await kmsIn(w, tenant, 'grab'), 'Ready') === 'True/Available');
       w.sim.control.clearRequests();
 
-      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'owner', { svm: { name: 'svm3' } }));
+      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'owner', { clusterRef: { name: platformShared, kind: 'ClusterOntapCluster' }, svm: { name: 'svm3' } }));
       await waitFor('the owner Ready on the real ONTAP', async () => condition(await kmsIn(w, w.ns, 'owner'), 'Ready') === 'True/Available');
       expect(awsKmsWrites(w.sim).map((r) => r.method)).to.include('POST');
       const real = [...w.sim.state.records.values()].find((r) => r.svm?.name === 'svm3');
@@ -127,6 +138,40 @@ describe('e2e: tenants cannot hurt each other', function () {
       expect(awsKmsWrites(w.sim), 'no write to the real ONTAP').to.deep.equal([]);
       expect(condition(await kmsIn(w, w.ns, 'owner'), 'Ready')).to.equal('True/Available');
     });
+
+    it("a forged claim: the tenant's fake ONTAP reports the victim's record uuid, and the victim is not put in Conflict", async function () {
+      this.timeout(120_000);
+      // The tenant's resource on svm2 comes first (the older wins a confirmed conflict), on its fake ONTAP.
+      await w.api.create(OntapAwsKmsType, tenant, kmsObject(tenant, 'forger', { clusterRef: { name: 'fake' }, svm: { name: 'svm2' } }));
+      await waitFor('the forger Ready on its fake ONTAP', async () => condition(await kmsIn(w, tenant, 'forger'), 'Ready') === 'True/Available');
+      // The victim configures the real svm2 through its own namespace's OntapCluster.
+      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'victim', { svm: { name: 'svm2' } }));
+      const victim = await waitFor('the victim Ready', async () => {
+        const k = await kmsIn(w, w.ns, 'victim');
+        return condition(k, 'Ready') === 'True/Available' ? k : undefined;
+      });
+      const realUuid = victim.status?.uuid ?? '';
+      expect(realUuid).to.not.equal('');
+      // The fake ONTAP now shows its svm2 record under the victim's uuid: the forger adopts it as its own.
+      const forged = [...fake.state.records.values()].find((r) => r.svm?.name === 'svm2');
+      expect(forged, "the fake's svm2 record").to.not.equal(undefined);
+      if (forged) {
+        fake.state.records.delete(forged.uuid);
+        fake.state.records.set(realUuid, { ...forged, uuid: realUuid });
+      }
+      await waitFor('the forger claims the victim uuid', async () => (await kmsIn(w, tenant, 'forger'))?.status?.uuid === realUuid, 30_000);
+      // Through two of the victim's drift checks (10 s each) it keeps its record, and keeps managing it.
+      w.sim.control.clearRequests();
+      const until = Date.now() + 25_000;
+      while (Date.now() < until) {
+        const k = await kmsIn(w, w.ns, 'victim');
+        expect(condition(k, 'Synced'), 'the victim').to.equal('True/ReconcileSuccess');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(w.sim.control.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/api/security/aws-kms')).length, 'the victim kept reading its record').to.be.greaterThan(0);
+      const record = w.sim.state.records.get(realUuid);
+      expect(record?.svm?.name).to.equal('svm2');
+    });
   });
 
   describe('2. endpoints outside the allow-list, and answers that are not ONTAP', function () {
@@ -137,7 +182,7 @@ describe('e2e: tenants cannot hurt each other', function () {
     before(async function () {
       this.timeout(CONTROL_PLANE_TIMEOUT_MS);
       w = await startE2E();
-      // 127.0.0.2 is loopback too, but outside the allowed 127.0.0.1/32.
+      // 127.0.0.2 is loopback too, but outside the allowed 127.0.0.1/32 (any port: ontap-sim's is random).
       outside = await tcpCounter('127.0.0.2');
       // An in-cluster web service the tenant would like to read through the operator.
       const tls = selfSignedCertificate({ commonName: 'intranet', ipAddresses: ['127.0.0.1'] });
@@ -151,7 +196,7 @@ describe('e2e: tenants cannot hurt each other', function () {
         close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
       };
       await w.api.create(SecretType, w.ns, awsSecret(w.ns));
-      await w.startOperator(['--allowed-ontap-endpoints', '127.0.0.1/32']);
+      await w.startOperator(['--allowed-ontap-endpoints', '127.0.0.1/32:*']);
     });
     after(async () => {
       await w?.close();
@@ -173,10 +218,11 @@ describe('e2e: tenants cannot hurt each other', function () {
     });
 
     it('a host name is dialled only at addresses inside the list: one that resolves elsewhere gets no connection', async () => {
-      // localhost resolves to 127.0.0.1 (and ::1); an operator allowed only 10.255.255.0/24 must not dial either.
+      // localhost resolves to 127.0.0.1 (and ::1); an operator allowed only 10.255.255.0/24 must not
+      // dial either. Any port, so that the name passes to the socket's lookup, which refuses it.
       const local = await tcpCounter('127.0.0.1');
       await w.stopOperator();
-      await w.startOperator(['--allowed-ontap-endpoints', '10.255.255.0/24']);
+      await w.startOperator(['--allowed-ontap-endpoints', '10.255.255.0/24:*']);
       try {
         await w.api.create(OntapClusterType, w.ns, ontapCluster(w.ns, 'by-name', `https://localhost:${local.port}`, { insecureSkipTLSVerify: true }));
         const ready = await waitFor('EndpointNotAllowed', async () => {
@@ -190,7 +236,7 @@ describe('e2e: tenants cannot hurt each other', function () {
         await w.stopOperator();
         await w.api.delete(OntapClusterType, w.ns, 'by-name');
         await local.close();
-        await w.startOperator(['--allowed-ontap-endpoints', '127.0.0.1/32']);
+        await w.startOperator(['--allowed-ontap-endpoints', '127.0.0.1/32:*']);
       }
     });
 
@@ -324,5 +370,89 @@ describe('e2e: tenants cannot hurt each other', function () {
       });
       expect(condition(late, 'Synced')).to.equal('False/NotPermitted');
     });
+
+    const events = async (ns: string, name: string): Promise<Array<{ type: string; reason: string; message: string }>> =>
+      (await w.api.list(EventType, ns, { fieldSelector: `involvedObject.name=${name}` })).items.map((e) => ({ type: e.type as string, reason: e.reason as string, message: e.message as string }));
+    const gone = async (ns: string, name: string): Promise<boolean> => (await w.api.get(OntapAwsKmsType, ns, name)) === undefined;
+
+    it("a tenant writes another SVM's record uuid into its own status and deletes: nothing is deleted on ONTAP", async () => {
+      const victim = (await kmsIn(w, teamA, 'kms'))?.status?.uuid ?? '';
+      const own = (await kmsIn(w, teamB, 'kms'))?.status?.uuid ?? '';
+      expect(victim, "team-a's svm1 record").to.not.equal('');
+      expect(w.sim.state.records.get(victim)?.svm?.name).to.equal('svm1');
+      await w.api.mergePatch(OntapAwsKmsType, teamB, 'kms', { spec: { deletionPolicy: 'Delete' } });
+      await waitFor('team-b kms sees its Delete policy', async () => (await kmsIn(w, teamB, 'kms'))?.metadata.generation === (await kmsIn(w, teamB, 'kms'))?.status?.observedGeneration);
+      // The operator is down (an upgrade, a drain) while the tenant writes the status subresource
+      // (a role with resources ["*"] includes it) and then deletes the resource.
+      await w.stopOperator();
+      await w.api.mergePatch(OntapAwsKmsType, teamB, 'kms', { status: { uuid: victim } }, { subresource: 'status' });
+      expect((await kmsIn(w, teamB, 'kms'))?.status?.uuid).to.equal(victim);
+      await w.api.delete(OntapAwsKmsType, teamB, 'kms');
+      w.sim.control.clearRequests();
+      await w.startOperator(['--namespace', `${teamA},${teamB},${outsider}`, '--cluster-resource-namespace', platform]);
+      await waitFor('team-b kms deleted from Kubernetes', () => gone(teamB, 'kms'));
+      expect(awsKmsWrites(w.sim).filter((r) => r.method === 'DELETE'), 'DELETEs sent to ONTAP').to.deep.equal([]);
+      expect(w.sim.state.records.get(victim)?.svm?.name, "team-a's record").to.equal('svm1');
+      expect(w.sim.state.records.get(own)?.svm?.name, "team-b's own record: status named another, so it is left too").to.equal('svm2');
+      expect(condition(await kmsIn(w, teamA, 'kms'), 'Ready')).to.equal('True/Available');
+      const orphaned = (await events(teamB, 'kms')).find((e) => e.reason === 'Orphaned');
+      expect(orphaned?.type).to.equal('Warning');
+      expect(orphaned?.message).to.contain(`ONTAP shows ${victim} on SVM svm1, not on SVM svm2`);
+    });
+
+    it('a Delete-policy resource whose grant was revoked is released without touching ONTAP, so its namespace can go', async () => {
+      const own = (await kmsIn(w, teamB, 'other-svm'))?.status?.uuid ?? '';
+      expect(w.sim.state.records.get(own)?.svm?.name).to.equal('svm3');
+      await w.api.mergePatch(OntapAwsKmsType, teamB, 'other-svm', { spec: { deletionPolicy: 'Delete' } });
+      await waitFor('the Delete policy seen', async () => {
+        const k = await kmsIn(w, teamB, 'other-svm');
+        return k?.metadata.generation === k?.status?.observedGeneration;
+      });
+      // The platform team takes svm3 back from team-b.
+      await w.api.mergePatch(NamespaceType, '', teamB, { metadata: { annotations: { 'kms.ontap.dev/svms': 'svm2' } } });
+      await waitFor('NotPermitted', async () => condition(await kmsIn(w, teamB, 'other-svm'), 'Synced') === 'False/NotPermitted');
+      w.sim.control.clearRequests();
+      await w.api.delete(OntapAwsKmsType, teamB, 'other-svm');
+      await waitFor('released and gone', () => gone(teamB, 'other-svm'), 15_000);
+      expect(w.sim.control.requests().filter((r) => r.path.startsWith('/api/security/aws-kms')), 'requests to ONTAP').to.deep.equal([]);
+      expect(w.sim.state.records.get(own)?.svm?.name, 'the record is left on ONTAP').to.equal('svm3');
+      const orphaned = (await events(teamB, 'other-svm')).find((e) => e.reason === 'Orphaned');
+      expect(orphaned?.type).to.equal('Warning');
+      expect(orphaned?.message).to.contain(`ClusterOntapCluster ${shared} no longer permits it`);
+    });
+  });
+
+  describe('4. Secrets of a type the reference does not take', function () {
+    let w: E2E;
+
+    before(async function () {
+      this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+      w = await startE2E();
+      await w.startOperator();
+    });
+    after(async () => {
+      await w?.close();
+    });
+
+    const stolen: Array<{ name: string; type: string; data: Record<string, string>; annotations?: Record<string, string>; key: string }> = [
+      { name: 'sa-token', type: 'kubernetes.io/service-account-token', data: { token: 'eyJhbGciOiJSUzI1NiJ9.STOLEN-SA-TOKEN.sig' }, annotations: { 'kubernetes.io/service-account.name': 'default' }, key: 'token' },
+      { name: 'registry', type: 'kubernetes.io/dockerconfigjson', data: { '.dockerconfigjson': '{"auths":{"r.example":{"auth":"U1RPTEVO"}}}' }, key: '.dockerconfigjson' },
+    ];
+    for (const s of stolen) {
+      it(`an OntapAwsKms naming a ${s.type} Secret is SecretInvalid naming it and its type, and nothing reaches ONTAP`, async () => {
+        await w.api.create(SecretType, w.ns, { apiVersion: 'v1', kind: 'Secret', metadata: { name: s.name, namespace: w.ns, annotations: s.annotations ?? {} }, type: s.type, stringData: s.data });
+        w.sim.control.clearRequests();
+        const name = `via-${s.name}`;
+        await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, name, { svm: { name: 'svm1' }, credentialsSecretRef: { name: s.name, accessKeyIdKey: s.key, secretAccessKeyKey: s.key } }));
+        const k = await waitFor('SecretInvalid', async () => {
+          const o = await kmsIn(w, w.ns, name);
+          return condition(o, 'Synced') === 'False/SecretInvalid' ? o : undefined;
+        });
+        expect(syncedMessage(k)).to.contain(`Secret ${w.ns}/${s.name} is of type ${s.type}, which spec.credentialsSecretRef does not take (it takes Opaque)`);
+        expect(awsKmsWrites(w.sim), 'writes to ONTAP').to.deep.equal([]);
+        for (const v of Object.values(s.data)) expect(JSON.stringify(w.sim.control.requests())).to.not.contain(v);
+        await w.api.delete(OntapAwsKmsType, w.ns, name);
+      });
+    }
   });
 });

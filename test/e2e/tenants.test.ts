@@ -8,7 +8,7 @@ import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resource
 import { startOperator, type Operator } from '../../src/operator.js';
 import { NamespaceType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS, serviceAccount } from '../support/control-plane.js';
-import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, LOOPBACK_ENDPOINTS, secret, startE2E, waitFor } from '../support/e2e.js';
 import { capturingLogger } from '../support/log-capture.js';
 
 /** probe answers the HTTP status of a probe URL. */
@@ -81,7 +81,7 @@ describe('e2e: the operator in an unfriendly cluster (empty namespaces, no RBAC,
   it('fails /healthz when its caches cannot sync (no RBAC), instead of hanging on silently', async () => {
     const kubeconfig = await w.cp.kubeconfigFor(serviceAccount(w.ns, 'no-rbac'));
     const config = parseConfig([
-      '--kubeconfig', kubeconfig, '--namespace', w.ns, '--metrics-bind-address', '0',
+      '--kubeconfig', kubeconfig, '--namespace', w.ns, '--metrics-bind-address', '0', `--allowed-ontap-endpoints=${LOOPBACK_ENDPOINTS}`,
       '--health-probe-bind-address', '127.0.0.1:0', '--cache-sync-timeout', '2',
     ]) as Config;
     const op: Operator = await startOperator(config, { logger: capturingLogger().child({ test: 'no-rbac' }) });

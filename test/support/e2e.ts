@@ -23,8 +23,13 @@ export interface E2E {
   readonly ns: string;
   readonly sim: SimulatorHandle;
   operator: Operator | undefined;
-  /** startOperator (re)starts the operator on this namespace. */
-  startOperator(extraArgs?: string[]): Promise<Operator>;
+  /**
+   * startOperator (re)starts the operator on this namespace. Unless extraArgs name an allow-list
+   * flag, it passes `--allowed-ontap-endpoints=127.0.0.0/8:*` (LOOPBACK_ENDPOINTS): ontap-sim
+   * listens on loopback at a random port. `{ allowList: 'none' }` passes no allow-list flag at
+   * all, the operator's default (which allows no endpoint).
+   */
+  startOperator(extraArgs?: string[], options?: { readonly allowList?: 'loopback' | 'none' }): Promise<Operator>;
   stopOperator(): Promise<void>;
   close(): Promise<void>;
 }
@@ -47,6 +52,9 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined |
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/** LOOPBACK_ENDPOINTS is the allow-list entry of the tests, the demo and the benchmarks: loopback, any port (ontap-sim's is random). */
+export const LOOPBACK_ENDPOINTS = '127.0.0.0/8:*';
 
 /** secret builds an Opaque Secret. */
 export function secret(ns: string, name: string, data: Record<string, string>, type = 'Opaque'): KubeObject {
@@ -74,8 +82,10 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
     ns,
     sim,
     operator: undefined,
-    async startOperator(extraArgs = []) {
-      const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', ...extraArgs]) as Config;
+    async startOperator(extraArgs = [], options = {}) {
+      const ownList = extraArgs.some((a) => a.startsWith('--allowed-ontap-endpoints') || a.startsWith('--allow-any-ontap-endpoint'));
+      const allowList = options.allowList === 'none' || ownList ? [] : [`--allowed-ontap-endpoints=${LOOPBACK_ENDPOINTS}`];
+      const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', ...allowList, ...extraArgs]) as Config;
       world.operator = await startOperator(config, { logger: capturingLogger().child({ test: ns }), clientOptions: { jobPollIntervalMs: 100 } });
       return world.operator;
     },
