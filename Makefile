@@ -4,6 +4,17 @@ SHELL := /bin/bash
 
 NODE_MODULES := node_modules/.package-lock.json
 
+# Every target but help and clean runs on the project's Node.js (tools/node/versions.sh: 24 LTS),
+# installed into the cache on first use, whatever node this machine has, or none: its bin dir goes
+# first on PATH, for the recipes and the scripts they start.
+ifneq ($(filter-out help clean,$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+NODE_BIN := $(shell bash tools/node/install.sh)
+ifneq ($(.SHELLSTATUS),0)
+$(error tools/node/install.sh failed (its messages are above))
+endif
+export PATH := $(NODE_BIN):$(PATH)
+endif
+
 .PHONY: help
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'

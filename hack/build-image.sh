@@ -2,7 +2,8 @@
 # Builds the operator image with whichever of docker, podman or buildah works here (in that
 # order; ENGINE=... picks one). Environment:
 #   IMAGE       the tag            (default ontap-kms-operator:<package.json version>)
-#   NODE_IMAGE  the base image     (default: the Dockerfile's, node:20-bookworm-slim)
+#   NODE_IMAGE  the base image     (default: the Dockerfile's, node:24-trixie-slim; where no registry
+#               is reachable, the stand-in: NODE_IMAGE=$(bash tools/node-base/build.sh))
 #   CA_BUNDLE   a CA bundle for npm behind a TLS-intercepting proxy, passed as the build secret
 #               `ca` so that it never lands in a layer (default: the system bundle, if any;
 #               empty: none)
