@@ -249,7 +249,7 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
 
     // The probe of the changed connection takes 3 s.
     w.sim.control.addFault({ method: 'GET', path: '/api/cluster', latencyMs: 3_000, count: 1 });
-    await w.api.mergePatch(OntapClusterType, w.ns, 'sim', { spec: { requestTimeoutSeconds: 45 } });
+    await w.api.mergePatch(OntapClusterType, w.ns, 'sim', { spec: { requestTimeoutSeconds: 25 } });
     const probed = (): boolean => w.sim.control.requests().filter((r) => r.method === 'GET' && r.path === '/api/cluster').length > probesBefore;
     const samples = await sampleUntilCurrent(read, generation + 1, probed);
 

@@ -98,12 +98,12 @@ describe('e2e: the operator in an unfriendly cluster (empty namespaces, no RBAC,
     this.timeout(120_000);
     await w.api.create(SecretType, dead, secret(dead, 'admin', { username: 'u', password: 'p' }, 'kubernetes.io/basic-auth'));
     await w.api.create(SecretType, dead, awsSecret(dead));
-    // The worst a tenant may set: the longest request timeout admission allows.
+    // The worst a tenant may set: the longest request timeout admission allows a namespace's own OntapCluster (30 s).
     await w.api.create(OntapClusterType, dead, {
       apiVersion: 'kms.ontap.dev/v1alpha1',
       kind: 'OntapCluster',
       metadata: { name: 'dead', namespace: dead },
-      spec: { endpoint: hole.url, credentialsSecretRef: { name: 'admin' }, insecureSkipTLSVerify: true, requestTimeoutSeconds: 120 },
+      spec: { endpoint: hole.url, credentialsSecretRef: { name: 'admin' }, insecureSkipTLSVerify: true, requestTimeoutSeconds: 30 },
     });
     for (const svm of ['a', 'b', 'c', 'd']) {
       await w.api.create(OntapAwsKmsType, dead, kmsObject(dead, `dead-${svm}`, { clusterRef: { name: 'dead' }, svm: { name: svm } }));

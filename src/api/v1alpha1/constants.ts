@@ -147,8 +147,13 @@ export const Defaults = {
  * keeps a typo (1e15 minutes, a 100,000-character region) out of ONTAP and out of the queue.
  */
 export const Limits = {
-  /** ONTAP's REST `return_timeout` tops out at 120 s; a dead cluster must not hold a worker longer. */
+  /** ONTAP's REST `return_timeout` tops out at 120 s; a dead cluster must not hold a worker longer. A ClusterOntapCluster's bound. */
   maxRequestTimeoutSeconds: 120,
+  /**
+   * A namespace's own OntapCluster: a tenant chooses its endpoint, and each call to it holds one
+   * of the workers every namespace shares, so a tenant may make one wait at most the default.
+   */
+  maxTenantRequestTimeoutSeconds: 30,
   minMaxConcurrentRequests: 1,
   maxMaxConcurrentRequests: 64,
   /** One day: ONTAP documents no maximum for `polling_period`. */

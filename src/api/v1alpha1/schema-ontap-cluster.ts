@@ -38,17 +38,17 @@ export const ontapClusterSpec: JSONSchema = obj(
       },
     ),
     credentialsSecretRef: obj(
-      'CredentialsSecretRef names a kubernetes.io/basic-auth Secret (keys username and password) of an ONTAP user. Exactly one of credentialsSecretRef and clientCertificateSecretRef must be set.',
+      'CredentialsSecretRef names a kubernetes.io/basic-auth (or Opaque) Secret (keys username and password) of an ONTAP user; a Secret of any other type is SecretInvalid and nothing of it is read. Exactly one of credentialsSecretRef and clientCertificateSecretRef must be set.',
       { name: name('basic-auth Secret') },
       { required: ['name'] },
     ),
     clientCertificateSecretRef: obj(
-      'ClientCertificateSecretRef names a kubernetes.io/tls Secret (keys tls.crt and tls.key) for certificate authentication. Exactly one of credentialsSecretRef and clientCertificateSecretRef must be set.',
+      'ClientCertificateSecretRef names a kubernetes.io/tls (or Opaque) Secret (keys tls.crt and tls.key) for certificate authentication; a Secret of any other type is SecretInvalid. Exactly one of credentialsSecretRef and clientCertificateSecretRef must be set.',
       { name: name('kubernetes.io/tls Secret') },
       { required: ['name'] },
     ),
     caBundleSecretRef: obj(
-      'CABundleSecretRef names a Secret key holding the PEM CA bundle that signed the cluster\'s certificate. Unset: the system roots.',
+      'CABundleSecretRef names a Secret key (type Opaque or kubernetes.io/tls) holding the PEM CA bundle that signed the cluster\'s certificate. Unset: the system roots.',
       {
         name: name('Secret holding the CA bundle'),
         key: secretKey('Key of the PEM bundle in the Secret.', { default: Defaults.caBundleKey }),
@@ -60,8 +60,8 @@ export const ontapClusterSpec: JSONSchema = obj(
       { default: false },
     ),
     requestTimeoutSeconds: int(
-      `RequestTimeoutSeconds bounds each REST call to the cluster: 1..${Limits.maxRequestTimeoutSeconds} seconds. ONTAP's own return_timeout stops at 120, and a cluster that does not answer must not hold a worker for longer.`,
-      { default: Defaults.requestTimeoutSeconds, minimum: 1, maximum: Limits.maxRequestTimeoutSeconds },
+      `RequestTimeoutSeconds bounds each REST call to the cluster: 1..${Limits.maxTenantRequestTimeoutSeconds} seconds. Each call holds one of the operator's workers, which every namespace shares, so a namespace's own cluster may make one wait at most this long; a ClusterOntapCluster, the platform team's, may set up to ${Limits.maxRequestTimeoutSeconds}.`,
+      { default: Defaults.requestTimeoutSeconds, minimum: 1, maximum: Limits.maxTenantRequestTimeoutSeconds },
     ),
     maxConcurrentRequests: int(
       `MaxConcurrentRequests is the most REST calls the operator keeps in flight to this cluster: ${Limits.minMaxConcurrentRequests}..${Limits.maxMaxConcurrentRequests}.`,
@@ -144,6 +144,14 @@ export const clusterOntapClusterSpec: JSONSchema = {
   ...ontapClusterSpec,
   description:
     "ClusterOntapClusterSpec says how to reach one ONTAP cluster, for the key managers (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) of any namespace its tenancy policy allows. Its Secrets (credentialsSecretRef, clientCertificateSecretRef, caBundleSecretRef) live in the operator's cluster resource namespace (--cluster-resource-namespace, the chart's release namespace), like cert-manager's ClusterIssuer.",
-  properties: { ...ontapClusterSpec.properties, tenancy: tenancySchema },
+  properties: {
+    ...ontapClusterSpec.properties,
+    // The platform team's cluster keeps ONTAP's own bound; a namespace's OntapCluster has a lower one.
+    requestTimeoutSeconds: int(
+      `RequestTimeoutSeconds bounds each REST call to the cluster: 1..${Limits.maxRequestTimeoutSeconds} seconds. ONTAP's own return_timeout stops at 120, and a cluster that does not answer must not hold a worker for longer. (A namespace's own OntapCluster may set at most ${Limits.maxTenantRequestTimeoutSeconds}.)`,
+      { default: Defaults.requestTimeoutSeconds, minimum: 1, maximum: Limits.maxRequestTimeoutSeconds },
+    ),
+    tenancy: tenancySchema,
+  },
   required: ['endpoint', 'tenancy'],
 };

@@ -59,6 +59,20 @@ describe('CRDs on the real API server', function () {
     expect(await rejection(shared({ endpoint: 'http://10.0.0.10', tenancy: { namespaceSelector: {} } })), 'the OntapCluster endpoint rules hold').to.contain('endpoint must be an https:// URL');
   });
 
+  it("requestTimeoutSeconds: a namespace's OntapCluster may set at most 30 (its calls hold a shared worker), a ClusterOntapCluster up to ONTAP's 120", async () => {
+    const shared = (spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'ClusterOntapCluster',
+      metadata: { name: `shared-${++seq}` },
+      spec: { endpoint: 'https://10.0.0.10', credentialsSecretRef: { name: 'admin' }, tenancy: { namespaceSelector: {} }, ...spec },
+    });
+    expect(await rejection(cluster({ requestTimeoutSeconds: 30 }))).to.equal('');
+    expect(await rejection(cluster({ requestTimeoutSeconds: 31 }))).to.contain('spec.requestTimeoutSeconds');
+    expect(await rejection(cluster({ requestTimeoutSeconds: 120 }))).to.contain('spec.requestTimeoutSeconds');
+    expect(await rejection(shared({ requestTimeoutSeconds: 120 }))).to.equal('');
+    expect(await rejection(shared({ requestTimeoutSeconds: 121 }))).to.contain('spec.requestTimeoutSeconds');
+  });
+
   it('OntapAwsKms clusterRef.kind: OntapCluster by default, ClusterOntapCluster allowed, nothing else', async () => {
     const created = await api.create(OntapAwsKmsType, ns, { ...kms({}), metadata: { name: `kind-${++seq}`, namespace: ns } });
     expect(created.spec).to.have.nested.property('clusterRef.kind', 'OntapCluster');
@@ -127,7 +141,7 @@ describe('CRDs on the real API server', function () {
       { limit: 'a port of at most 65535', field: 'spec.endpoint', obj: cluster, at: { endpoint: 'https://10.0.0.10:65535' }, past: { endpoint: 'https://10.0.0.10:65536' } },
       { limit: 'a port of at least 1', field: 'spec.endpoint', obj: cluster, at: { endpoint: 'https://10.0.0.10:1' }, past: { endpoint: 'https://10.0.0.10:0' } },
       { limit: 'no path beyond /', field: 'spec.endpoint', obj: cluster, at: { endpoint: 'https://10.0.0.10/' }, past: { endpoint: 'https://10.0.0.10/api' } },
-      { limit: '1..120', field: 'spec.requestTimeoutSeconds', obj: cluster, at: { requestTimeoutSeconds: Limits.maxRequestTimeoutSeconds }, past: { requestTimeoutSeconds: Limits.maxRequestTimeoutSeconds + 1 } },
+      { limit: '1..30', field: 'spec.requestTimeoutSeconds', obj: cluster, at: { requestTimeoutSeconds: Limits.maxTenantRequestTimeoutSeconds }, past: { requestTimeoutSeconds: Limits.maxTenantRequestTimeoutSeconds + 1 } },
       { limit: '1..64', field: 'spec.maxConcurrentRequests', obj: cluster, at: { maxConcurrentRequests: 64 }, past: { maxConcurrentRequests: 65 } },
       { limit: 'at most 253 characters', field: 'spec.credentialsSecretRef.name', obj: cluster, at: { credentialsSecretRef: { name: a(253) } }, past: { credentialsSecretRef: { name: a(254) } } },
       { limit: 'at most 253 characters', field: 'spec.clientCertificateSecretRef.name', obj: cluster, at: { credentialsSecretRef: undefined, clientCertificateSecretRef: { name: a(253) } }, past: { credentialsSecretRef: undefined, clientCertificateSecretRef: { name: a(254) } } },
@@ -182,7 +196,8 @@ describe('CRDs on the real API server', function () {
       const cp = await getControlPlane();
       expect(await cp.kubectl(['explain', 'ontapawskms.spec.pollingPeriodMinutes'])).to.contain('1..1440');
       expect(await cp.kubectl(['explain', 'ontapawskms.spec.svm.name'])).to.contain('at most 47 characters');
-      expect(await cp.kubectl(['explain', 'ontapcluster.spec.requestTimeoutSeconds'])).to.contain('1..120');
+      expect(await cp.kubectl(['explain', 'ontapcluster.spec.requestTimeoutSeconds'])).to.contain('1..30');
+      expect(await cp.kubectl(['explain', 'clusterontapcluster.spec.requestTimeoutSeconds'])).to.contain('1..120');
       expect(await cp.kubectl(['explain', 'ontapcluster.spec.endpoint'])).to.contain('1..65535');
     });
 

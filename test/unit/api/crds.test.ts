@@ -195,16 +195,19 @@ describe('schema validation (structural)', () => {
 describe('limits (structural)', () => {
   const kms = specOf(ontapAwsKmsCRD);
   const cluster = specOf(ontapClusterCRD);
+  const shared = specOf(clusterOntapClusterCRD);
   const kmsDoc = (spec: Record<string, unknown>): object => ({ apiVersion: 'kms.ontap.dev/v1alpha1', kind: 'OntapAwsKms', metadata: { name: 'x' }, spec: { ...fullAwsKmsSpec, ...spec } });
   const { clientCertificateSecretRef: _cert, ...basicAuthCluster } = fullClusterSpec;
   const clusterDoc = (spec: Record<string, unknown>): object => ({ apiVersion: 'kms.ontap.dev/v1alpha1', kind: 'OntapCluster', metadata: { name: 'x' }, spec: { ...basicAuthCluster, ...spec } });
+  const { clientCertificateSecretRef: _sharedCert, ...basicAuthShared } = fullSharedSpec;
+  const sharedDoc = (spec: Record<string, unknown>): object => ({ apiVersion: 'kms.ontap.dev/v1alpha1', kind: 'ClusterOntapCluster', metadata: { name: 'x' }, spec: { ...basicAuthShared, ...spec } });
   const a = (n: number): string => 'a'.repeat(n);
   const proxy = (p: Record<string, unknown>): Record<string, unknown> => ({ proxy: { ...fullAwsKmsSpec.proxy, ...p } });
   const aws = (r: Record<string, unknown>): Record<string, unknown> => ({ credentialsSecretRef: { ...fullAwsKmsSpec.credentialsSecretRef, ...r } });
 
   // Each limit both ways: the value at the limit is accepted, the one just past it is refused
   // with an error naming the field.
-  const limits: Array<{ limit: string; field: string; kind: 'kms' | 'cluster'; at: Record<string, unknown>; past: Record<string, unknown> }> = [
+  const limits: Array<{ limit: string; field: string; kind: 'kms' | 'cluster' | 'shared'; at: Record<string, unknown>; past: Record<string, unknown> }> = [
     { limit: 'at most 2048 characters', field: '.spec.keyId', kind: 'kms', at: { keyId: a(Limits.maxKeyIdLength) }, past: { keyId: a(Limits.maxKeyIdLength + 1) } },
     { limit: 'at most 64 characters', field: '.spec.region', kind: 'kms', at: { region: a(Limits.maxRegionLength) }, past: { region: a(Limits.maxRegionLength + 1) } },
     { limit: "lower case, digits and '-'", field: '.spec.region', kind: 'kms', at: { region: 'us-gov-west-1' }, past: { region: 'US-EAST-1' } },
@@ -228,14 +231,16 @@ describe('limits (structural)', () => {
     { limit: 'at most 2048 characters', field: '.spec.encryptionContext', kind: 'kms', at: { encryptionContext: a(2048) }, past: { encryptionContext: a(2049) } },
     { limit: 'at most 86400', field: '.spec.driftCheckIntervalSeconds', kind: 'kms', at: { driftCheckIntervalSeconds: 86400 }, past: { driftCheckIntervalSeconds: 86401 } },
     { limit: 'at most 2048 characters', field: '.spec.endpoint', kind: 'cluster', at: { endpoint: `https://${a(2040)}` }, past: { endpoint: `https://${a(2041)}` } },
-    { limit: 'at most 120', field: '.spec.requestTimeoutSeconds', kind: 'cluster', at: { requestTimeoutSeconds: 120 }, past: { requestTimeoutSeconds: 121 } },
+    // A namespace's own cluster holds a worker every namespace shares: it may make one wait less than the platform team's.
+    { limit: 'at most 30', field: '.spec.requestTimeoutSeconds', kind: 'cluster', at: { requestTimeoutSeconds: 30 }, past: { requestTimeoutSeconds: 31 } },
+    { limit: 'at most 120', field: '.spec.requestTimeoutSeconds', kind: 'shared', at: { requestTimeoutSeconds: 120 }, past: { requestTimeoutSeconds: 121 } },
     { limit: 'at most 64', field: '.spec.maxConcurrentRequests', kind: 'cluster', at: { maxConcurrentRequests: 64 }, past: { maxConcurrentRequests: 65 } },
     { limit: 'at most 253 characters', field: '.spec.credentialsSecretRef.name', kind: 'cluster', at: { credentialsSecretRef: { name: a(253) } }, past: { credentialsSecretRef: { name: a(254) } } },
     { limit: "letters, digits, '-', '_' and '.'", field: '.spec.caBundleSecretRef.key', kind: 'cluster', at: { caBundleSecretRef: { name: 'ca', key: a(253) } }, past: { caBundleSecretRef: { name: 'ca', key: 'ca crt' } } },
   ];
   for (const c of limits) {
     it(`${c.field}: ${c.limit}; a value at the limit is accepted, one just past it refused naming the field`, () => {
-      const [doc, schema] = c.kind === 'kms' ? [kmsDoc, kms] : [clusterDoc, cluster];
+      const [doc, schema] = c.kind === 'kms' ? [kmsDoc, kms] : c.kind === 'shared' ? [sharedDoc, shared] : [clusterDoc, cluster];
       expect(validateAgainstSchema(doc(c.at), schema)).to.deep.equal([]);
       const errors = validateAgainstSchema(doc(c.past), schema);
       expect(errors).to.have.length(1);
