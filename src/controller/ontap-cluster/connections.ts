@@ -5,7 +5,7 @@
  * is rebuilt only when its settings change: the OntapCluster's generation or the resourceVersion
  * of a Secret it references, so Secret data is read when it changed, not on every reconcile.
  */
-import { ClusterOntapClusterKind, Reason } from '../../api/v1alpha1/constants.js';
+import { ClusterOntapClusterKind, Limits, Reason } from '../../api/v1alpha1/constants.js';
 import type { OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapClient, type OntapClientOptions } from '../../ontap/client.js';
 import type { EndpointAllowList } from '../../ontap/endpoint-policy.js';
@@ -223,6 +223,20 @@ export class ClusterConnections {
     this.retiring.clear();
   }
 
+  /**
+   * requestTimeoutSeconds is the cluster's request timeout, a namespace's own OntapCluster's
+   * clamped to what admission allows it now: one stored before the bound was lowered (or past
+   * admission some other way) must not hold a worker every namespace shares any longer.
+   */
+  private requestTimeoutSeconds(cluster: OntapCluster): number {
+    const asked = cluster.spec.requestTimeoutSeconds;
+    const max = cluster.kind === ClusterOntapClusterKind.kind ? Limits.maxRequestTimeoutSeconds : Limits.maxTenantRequestTimeoutSeconds;
+    if (asked <= max) return asked;
+    const { namespace, name } = cluster.metadata;
+    this.opts.logger.warn('requestTimeoutSeconds above the bound of its kind: using the bound', { namespace, name, requestTimeoutSeconds: asked, used: max });
+    return max;
+  }
+
   private async clientOptions(cluster: OntapCluster): Promise<OntapClientOptions> {
     const { namespace: ownNs, name } = cluster.metadata;
     const ns = this.secretNs(cluster);
@@ -252,7 +266,7 @@ export class ClusterConnections {
       auth,
       caBundle,
       insecureSkipTLSVerify: spec.insecureSkipTLSVerify,
-      requestTimeoutSeconds: spec.requestTimeoutSeconds,
+      requestTimeoutSeconds: this.requestTimeoutSeconds(cluster),
       maxConcurrentRequests: spec.maxConcurrentRequests,
       logger: this.opts.logger.child({ cluster: label }),
       onRequest: onRequest ? (info) => onRequest(objectKey(ownNs, name), info) : undefined,

@@ -5,7 +5,8 @@ import { ClusterConnections, COLLECTION_PAGE, collectionQuery, MAX_SVM_FILTER_CH
 import { CLUSTER_SCOPE } from '../../../src/controller/key-manager/observer.js';
 import { OBSERVED_FIELDS } from '../../../src/controller/ontap-aws-kms/fields.js';
 import { AWS_KMS } from '../../../src/ontap/client.js';
-import { nullLogger } from '../../../src/runtime/logger.js';
+import { type Logger, nullLogger } from '../../../src/runtime/logger.js';
+import { ClusterOntapClusterKind, Limits } from '../../../src/api/v1alpha1/constants.js';
 import { ontapCluster } from '../../support/builders.js';
 
 function secrets(versions: Map<string, string>): SecretReader & { reads: number } {
@@ -73,6 +74,22 @@ describe('ClusterConnections', () => {
     c.drop('default', 'prod-a');
     await pending;
     expect(c.peek('default', 'prod-a')).to.equal(undefined);
+    c.close();
+  });
+
+  it("clamps a namespace's OntapCluster stored with a request timeout above its kind's bound, and says so; a ClusterOntapCluster keeps ONTAP's", async () => {
+    const warned: Array<Record<string, unknown>> = [];
+    const logger: Logger = { ...nullLogger, child: () => logger, warn: (_m, fields) => warned.push(fields ?? {}) };
+    const c = new ClusterConnections({ secrets: secrets(versions), secretVersion: (_ns, n) => versions.get(n), managedKeys: () => [], logger });
+    // The client's own timeout, read through its transport.
+    const timeoutMs = (conn: { client: unknown }): number => (conn.client as { transport: { timeoutMs: number } }).transport.timeoutMs;
+    const tenant = ontapCluster('prod-a', { requestTimeoutSeconds: Limits.maxRequestTimeoutSeconds });
+    expect(timeoutMs(await c.get(tenant))).to.equal(Limits.maxTenantRequestTimeoutSeconds * 1000);
+    expect(warned).to.deep.equal([{ namespace: 'default', name: 'prod-a', requestTimeoutSeconds: 120, used: 30 }]);
+    const platform = { ...ontapCluster('prod-a', { requestTimeoutSeconds: Limits.maxRequestTimeoutSeconds }), kind: ClusterOntapClusterKind.kind };
+    platform.metadata = { ...platform.metadata, namespace: '' };
+    expect(timeoutMs(await c.get(platform))).to.equal(Limits.maxRequestTimeoutSeconds * 1000);
+    expect(warned).to.have.length(1);
     c.close();
   });
 
