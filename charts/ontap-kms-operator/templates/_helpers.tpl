@@ -68,3 +68,38 @@ records Events.
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end }}
+
+{{/*
+The ONTAP endpoint allow-list must be given one way or the other: an empty list would allow no
+endpoint at all (the operator contacts none), and allowing any is a choice to be made out loud.
+*/}}
+{{- define "ontap-kms-operator.validateAllowList" -}}
+{{- if and .Values.allowAnyOntapEndpoint .Values.allowedOntapEndpoints }}
+{{- fail "allowAnyOntapEndpoint=true and allowedOntapEndpoints contradict each other: give one or the other" }}
+{{- end }}
+{{- if not (or .Values.allowAnyOntapEndpoint .Values.allowedOntapEndpoints) }}
+{{- fail "allowedOntapEndpoints is required: list your ONTAP clusters' management addresses, e.g. --set 'allowedOntapEndpoints={10.0.0.10,10.0.1.0/28}' (an entry without a port means 443; ontap1.corp:8443 names one). The operator contacts no other endpoint, and with an empty list it would contact none. To allow every endpoint instead, set allowAnyOntapEndpoint=true: anyone who may create an OntapCluster can then make the operator send credentials and Secrets anywhere." }}
+{{- end }}
+{{- end }}
+
+{{/*
+The ports of allowedOntapEndpoints, as a JSON list: 443 for an entry without one, [] (any port)
+when an entry ends in :* or with allowAnyOntapEndpoint. "[fd20::1]:8443" names a port; a bare
+IPv6 entry ("fd20::/64", more than one colon) does not.
+*/}}
+{{- define "ontap-kms-operator.ontapPorts" -}}
+{{- $ports := list }}
+{{- $any := .Values.allowAnyOntapEndpoint }}
+{{- range .Values.allowedOntapEndpoints }}
+{{- $e := trim . }}
+{{- $port := "443" }}
+{{- if hasPrefix "[" $e }}
+{{- $parts := splitList "]:" $e }}
+{{- if eq (len $parts) 2 }}{{ $port = last $parts }}{{ end }}
+{{- else if eq (len (splitList ":" $e)) 2 }}
+{{- $port = last (splitList ":" $e) }}
+{{- end }}
+{{- if eq $port "*" }}{{ $any = true }}{{ else }}{{ $ports = append $ports (atoi $port) }}{{ end }}
+{{- end }}
+{{- if $any }}[]{{ else }}{{ $ports | uniq | toJson }}{{ end }}
+{{- end }}

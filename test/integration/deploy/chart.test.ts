@@ -3,8 +3,8 @@
  * set (watched namespaces, ServiceMonitor, NetworkPolicy). No control plane needed.
  */
 import { expect } from 'chai';
-import { CHART_DIR, helm, watchNamespaceFlags } from './install.js';
-import { at, find, renderChart, type Manifest } from './render.js';
+import { CHART_DIR, helm, TEST_ALLOW_LIST, watchNamespaceFlags } from './install.js';
+import { at, find, renderChart, renderError, type Manifest } from './render.js';
 
 type Rule = { apiGroups?: string[]; resources?: string[]; verbs: string[]; resourceNames?: string[]; nonResourceURLs?: string[] };
 
@@ -22,12 +22,13 @@ describe('helm chart', function () {
 
   describe('lint', function () {
     const cases: Array<{ reason: string; args: string[] }> = [
-      { reason: 'default values', args: [] },
-      { reason: 'restricted namespaces', args: watchNamespaceFlags(['storage', 'team-b']) },
+      { reason: 'default values and the required allow-list', args: [...TEST_ALLOW_LIST] },
+      { reason: 'restricted namespaces', args: [...TEST_ALLOW_LIST, ...watchNamespaceFlags(['storage', 'team-b'])] },
+      { reason: 'allowAnyOntapEndpoint instead of a list', args: ['--set', 'allowAnyOntapEndpoint=true'] },
       {
         reason: 'every optional object on',
         args: [
-          '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24',
+          '--set', 'metrics.serviceMonitor.enabled=true', '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24', '--set', 'networkPolicy.apiServer.cidrs[0]=10.96.0.1/32',
           '--set', 'imagePullSecrets[0].name=regcred', '--set', 'allowedOntapEndpoints[0]=10.0.0.0/24', '--set', 'metrics.certSecret=metrics-tls',
           '--set', 'metrics.reader.subjects[0].kind=ServiceAccount', '--set', 'metrics.reader.subjects[0].name=prometheus', '--set', 'metrics.reader.subjects[0].namespace=monitoring',
         ],
@@ -82,7 +83,8 @@ describe('helm chart', function () {
       expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=4', '--cluster-resource-namespace=ontap-kms-system']);
       const env = at(d, 'spec', 'template', 'spec', 'containers', 0, 'env') as Array<{ name: string; value?: string }>;
       expect(env.find((e) => e.name === 'NODE_OPTIONS')?.value, 'the V8 heap capped below the 256Mi limit').to.equal('--max-old-space-size=160 --max-semi-space-size=4');
-      expect(args.filter((a) => a.startsWith('--metrics-secure') || a.startsWith('--allowed-ontap-endpoints')), 'HTTPS metrics, no allow-list by default').to.be.empty;
+      expect(args.filter((a) => a.startsWith('--metrics-secure')), 'HTTPS metrics').to.be.empty;
+      expect(args.filter((a) => a.startsWith('--allow')), 'the allow-list given (the chart requires one), and not allow-any').to.deep.equal(['--allowed-ontap-endpoints=127.0.0.0/8:*']);
       expect(args.filter((a) => a.startsWith('--namespace')), 'all namespaces: no --namespace').to.be.empty;
       const term = at(d, 'spec', 'template', 'spec', 'affinity', 'podAntiAffinity', 'preferredDuringSchedulingIgnoredDuringExecution', 0, 'podAffinityTerm');
       expect(at(term, 'topologyKey')).to.equal('kubernetes.io/hostname');
@@ -182,6 +184,27 @@ describe('helm chart', function () {
     });
   });
 
+  describe('the ONTAP endpoint allow-list (required)', function () {
+    it('refuses to render without allowedOntapEndpoints, saying which value to set and what allowAnyOntapEndpoint does', async function () {
+      for (const args of [[], ['--set', 'allowAnyOntapEndpoint=false']]) {
+        const message = await renderError(args);
+        expect(message, args.join(' ')).to.contain('allowedOntapEndpoints is required: list your ONTAP clusters\' management addresses');
+        expect(message).to.contain('allowAnyOntapEndpoint=true');
+      }
+    });
+
+    it('renders --allow-any-ontap-endpoint, and no list, only with allowAnyOntapEndpoint=true', async function () {
+      const objs = await renderChart(['--set', 'allowAnyOntapEndpoint=true']);
+      const args = at(find(objs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
+      expect(args.filter((a) => a.startsWith('--allow'))).to.deep.equal(['--allow-any-ontap-endpoint']);
+    });
+
+    it('refuses allowAnyOntapEndpoint together with a list', async function () {
+      const message = await renderError(['--set', 'allowAnyOntapEndpoint=true', '--set', 'allowedOntapEndpoints[0]=10.0.0.0/24']);
+      expect(message).to.contain('allowAnyOntapEndpoint=true and allowedOntapEndpoints contradict each other');
+    });
+  });
+
   describe('options', function () {
     it('renders a ServiceMonitor for the metrics Service when asked: HTTPS, with the bearer token and TLS config', async function () {
       const objs = await renderChart(['--set', 'metrics.serviceMonitor.enabled=true', '--set', 'metrics.serviceMonitor.labels.release=prometheus']);
@@ -197,6 +220,7 @@ describe('helm chart', function () {
 
     it('renders a NetworkPolicy with metrics ingress and DNS, API server and ONTAP egress when asked', async function () {
       const objs = await renderChart([
+        '--set', 'allowedOntapEndpoints[0]=10.0.0.0/24',
         '--set', 'networkPolicy.enabled=true',
         '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24',
         '--set', 'networkPolicy.apiServer.cidrs[0]=172.20.0.1/32',
@@ -208,8 +232,38 @@ describe('helm chart', function () {
       const egress = at(np, 'spec', 'egress') as unknown[];
       expect(at(egress, 0, 'ports')).to.deep.equal([{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }]);
       expect(at(egress, 1, 'to')).to.deep.equal([{ ipBlock: { cidr: '172.20.0.1/32' } }]);
+      expect(at(egress, 1, 'ports')).to.deep.equal([{ port: 443, protocol: 'TCP' }, { port: 6443, protocol: 'TCP' }]);
       expect(at(egress, 2, 'to')).to.deep.equal([{ ipBlock: { cidr: '10.0.0.0/24' } }]);
-      expect(at(egress, 2, 'ports')).to.deep.equal([{ port: 443, protocol: 'TCP' }]);
+      expect(at(egress, 2, 'ports'), 'the port of an allow-list entry without one: 443').to.deep.equal([{ port: 443, protocol: 'TCP' }]);
+      expect(egress).to.have.length(3);
+      expect(JSON.stringify(np), 'no rule open to every address').to.not.contain('0.0.0.0/0');
+    });
+
+    it('refuses to render a NetworkPolicy without the API server CIDRs, saying which value to set (its 0.0.0.0/0 default made the ONTAP rule moot)', async function () {
+      const message = await renderError([...TEST_ALLOW_LIST, '--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24']);
+      expect(message).to.contain('networkPolicy.enabled needs networkPolicy.apiServer.cidrs');
+      expect(message).to.contain('networkPolicy.apiServer.ports');
+    });
+
+    for (const [value, cidr] of [['networkPolicy.apiServer.cidrs', '0.0.0.0/0'], ['networkPolicy.ontap.cidrs', '::/0']] as const) {
+      it(`refuses ${cidr} in ${value}`, async function () {
+        const other = value === 'networkPolicy.ontap.cidrs' ? 'networkPolicy.apiServer.cidrs' : 'networkPolicy.ontap.cidrs';
+        const message = await renderError([...TEST_ALLOW_LIST, '--set', 'networkPolicy.enabled=true', '--set', `${value}[0]=${cidr}`, '--set', `${other}[0]=10.0.0.0/24`]);
+        expect(message).to.contain(`networkPolicy: ${cidr} in networkPolicy.apiServer.cidrs or networkPolicy.ontap.cidrs would allow every destination`);
+      });
+    }
+
+    it("opens the ONTAP CIDRs on the allow-list's ports: named ports, 443 without one, every port for :*, or networkPolicy.ontap.ports", async function () {
+      const np = ['--set', 'networkPolicy.enabled=true', '--set', 'networkPolicy.ontap.cidrs[0]=10.0.0.0/24', '--set', 'networkPolicy.apiServer.cidrs[0]=10.96.0.1/32'];
+      const ontapRule = async (args: string[]): Promise<unknown> => at(find(await renderChart([...np, ...args]), 'NetworkPolicy'), 'spec', 'egress', 2);
+      const named = await ontapRule(['--set', 'allowedOntapEndpoints={10.0.0.10,ontap1.corp:8443,[fd20::1]:9443,fd20::/64,*.ontap.corp:8443}']);
+      expect(at(named, 'ports')).to.deep.equal([443, 8443, 9443].map((port) => ({ port, protocol: 'TCP' })));
+      const any = await ontapRule(['--set', 'allowedOntapEndpoints={10.0.0.10,10.0.0.0/24:*}']);
+      expect(any, 'an entry with :* opens every port').to.not.have.property('ports');
+      const allowAny = await ontapRule(['--set', 'allowAnyOntapEndpoint=true']);
+      expect(allowAny).to.not.have.property('ports');
+      const own = await ontapRule(['--set', 'allowedOntapEndpoints={10.0.0.0/24:*}', '--set', 'networkPolicy.ontap.ports={443,8443}']);
+      expect(at(own, 'ports')).to.deep.equal([{ port: 443, protocol: 'TCP' }, { port: 8443, protocol: 'TCP' }]);
     });
 
     it('refuses to render a NetworkPolicy without ONTAP CIDRs, saying which value to set', async function () {
@@ -224,9 +278,10 @@ describe('helm chart', function () {
     });
 
     it('passes the endpoint allow-list, plain-HTTP metrics and a metrics certificate Secret when asked', async function () {
-      const allow = await renderChart(['--set', 'allowedOntapEndpoints[0]=10.0.0.0/24', '--set', 'allowedOntapEndpoints[1]=*.ontap.corp']);
+      const allow = await renderChart(['--set', 'allowedOntapEndpoints[0]=10.0.0.0/24', '--set', 'allowedOntapEndpoints[1]=*.ontap.corp:8443']);
       const argsOf = (objs: Manifest[]): string[] => at(find(objs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
-      expect(argsOf(allow)).to.include('--allowed-ontap-endpoints=10.0.0.0/24,*.ontap.corp');
+      expect(argsOf(allow)).to.include('--allowed-ontap-endpoints=10.0.0.0/24,*.ontap.corp:8443');
+      expect(argsOf(allow)).to.not.include('--allow-any-ontap-endpoint');
 
       const plain = await renderChart(['--set', 'metrics.secure=false', '--set', 'metrics.serviceMonitor.enabled=true']);
       expect(argsOf(plain)).to.include('--metrics-secure=false');

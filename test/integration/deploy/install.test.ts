@@ -164,14 +164,20 @@ describe('helm install into the control plane', function () {
       expect(replicas).to.equal('2');
     });
 
-    it('says in its NOTES that an empty allow-list allows every endpoint, and how /metrics is read', async function () {
-      const out = await helm(['install', `notes-${id}`, CHART_DIR, '--kubeconfig', cp.kubeconfig, '--namespace', system, '--dry-run=server']);
+    it('says in its NOTES which endpoints it contacts, warns about allowAnyOntapEndpoint, and says how /metrics is read', async function () {
+      const install = (...set: string[]): Promise<string> => helm(['install', `notes-${id}`, CHART_DIR, '--kubeconfig', cp.kubeconfig, '--namespace', system, '--dry-run=server', ...set]);
+      const out = await install('--set', 'allowAnyOntapEndpoint=true');
       const notes = out.slice(out.indexOf('NOTES:'));
-      expect(notes).to.contain('allowedOntapEndpoints is empty, so every endpoint is allowed');
+      expect(notes).to.contain('WARNING: allowAnyOntapEndpoint=true, so every ONTAP endpoint is allowed');
       expect(notes).to.contain('metrics-reader');
       expect(notes).to.contain(`ClusterOntapCluster Secrets go in namespace ${system}`);
-      const listed = await helm(['install', `notes-${id}`, CHART_DIR, '--kubeconfig', cp.kubeconfig, '--namespace', system, '--dry-run=server', '--set', 'allowedOntapEndpoints[0]=10.0.0.0/24']);
-      expect(listed.slice(listed.indexOf('NOTES:'))).to.contain('It contacts only these ONTAP endpoints: 10.0.0.0/24.');
+      const listed = await install('--set', 'allowedOntapEndpoints[0]=10.0.0.0/24');
+      const listedNotes = listed.slice(listed.indexOf('NOTES:'));
+      expect(listedNotes).to.contain('It contacts only these ONTAP endpoints: 10.0.0.0/24 (an entry without a port: 443).');
+      expect(listedNotes).to.not.contain('WARNING');
+      // Without either value, the install is refused (an empty list would contact no endpoint at all).
+      const refused = await install().then(() => 'installed', (err: unknown) => (err instanceof Error ? err.message : String(err)));
+      expect(refused).to.contain('allowedOntapEndpoints is required');
     });
 
     it('lets the ServiceAccount read and patch its kinds and read Secrets in any namespace, but not write Secrets or run pods', async function () {

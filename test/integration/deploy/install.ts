@@ -42,6 +42,17 @@ export async function helm(args: readonly string[]): Promise<string> {
   }
 }
 
+/**
+ * TEST_ALLOW_LIST is the allowedOntapEndpoints the tests install and render with (the chart
+ * requires one): loopback on any port, where ontap-sim listens.
+ */
+export const TEST_ALLOW_LIST: readonly string[] = ['--set', 'allowedOntapEndpoints[0]=127.0.0.0/8:*'];
+
+/** withAllowList adds TEST_ALLOW_LIST to helm arguments that set neither allowedOntapEndpoints nor allowAnyOntapEndpoint. */
+export function withAllowList(args: readonly string[]): string[] {
+  return args.some((a) => a.includes('allowedOntapEndpoints') || a.includes('allowAnyOntapEndpoint')) ? [...args] : [...TEST_ALLOW_LIST, ...args];
+}
+
 /** watchNamespaceFlags turns watchNamespaces into helm --set flags. */
 export function watchNamespaceFlags(watchNamespaces: readonly string[]): string[] {
   return watchNamespaces.flatMap((ns, i) => ['--set', `watchNamespaces[${i}]=${ns}`]);
@@ -62,7 +73,7 @@ export interface InstallOptions {
    * @default 'ontap-kms-operator'
    */
   readonly release?: string;
-  /** extraArgs are further `helm install` arguments, e.g. ['--set', 'replicaCount=1']. */
+  /** extraArgs are further `helm install` arguments, e.g. ['--set', 'replicaCount=1']; without an allow-list value, TEST_ALLOW_LIST is added. */
   readonly extraArgs?: readonly string[];
 }
 
@@ -90,7 +101,7 @@ export async function installChart(cp: TestControlPlane, options: InstallOptions
     '--namespace', namespace,
     '--create-namespace',
     ...watchNamespaceFlags(watch),
-    ...(options.extraArgs ?? []),
+    ...withAllowList(options.extraArgs ?? []),
   ]);
   const names = (await cp.kubectl([
     'get', 'serviceaccounts', '-n', namespace,

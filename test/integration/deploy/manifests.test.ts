@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
+import { ConfigError, parseConfig } from '../../../src/config.js';
 import { helmBin, REPO } from './install.js';
 import { at, find, key, parseManifests, type Manifest } from './render.js';
 
@@ -44,5 +45,12 @@ describe('deploy/ plain manifests', function () {
     const args = at(find(committed, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
     expect(args.some((a) => a.startsWith('--namespace'))).to.equal(false);
     expect(committed.filter((m) => m.kind === 'CustomResourceDefinition'), 'CRDs come from crds/').to.be.empty;
+  });
+
+  it('carries a placeholder allow-list the user must replace: the operator refuses to start on it, naming the flag', function () {
+    const args = at(find(committed, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
+    const allow = args.filter((a) => a.startsWith('--allow'));
+    expect(allow).to.deep.equal(['--allowed-ontap-endpoints=<ONTAP-MANAGEMENT-ADDRESSES>']);
+    expect(() => parseConfig(allow, {})).to.throw(ConfigError, /--allowed-ontap-endpoints: allowed ONTAP endpoint "<ONTAP-MANAGEMENT-ADDRESSES>"/);
   });
 });

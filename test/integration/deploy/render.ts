@@ -3,7 +3,7 @@
  * kind and name.
  */
 import { parseAllDocuments } from 'yaml';
-import { CHART_DIR, helm } from './install.js';
+import { CHART_DIR, helm, withAllowList } from './install.js';
 
 /** Manifest is one rendered Kubernetes object, as parsed YAML. */
 export interface Manifest {
@@ -33,9 +33,22 @@ function isManifest(v: unknown): v is Manifest {
   return typeof o.apiVersion === 'string' && typeof o.kind === 'string' && typeof meta?.name === 'string';
 }
 
-/** renderChart runs `helm template` with `args` (e.g. --set flags) and parses the result. */
+/**
+ * renderChart runs `helm template` with `args` (e.g. --set flags) and parses the result. The
+ * chart requires an allow-list: without an allow-list value in `args`, TEST_ALLOW_LIST is added.
+ */
 export async function renderChart(args: readonly string[] = [], release = 'ontap-kms-operator', namespace = 'ontap-kms-system'): Promise<Manifest[]> {
-  return parseManifests(await helm(['template', release, CHART_DIR, '--namespace', namespace, ...args]));
+  return parseManifests(await helm(['template', release, CHART_DIR, '--namespace', namespace, ...withAllowList(args)]));
+}
+
+/** renderError runs `helm template` with exactly `args` and returns helm's error message; it throws when the chart renders. */
+export async function renderError(args: readonly string[]): Promise<string> {
+  try {
+    await helm(['template', 'ontap-kms-operator', CHART_DIR, '--namespace', 'ontap-kms-system', ...args]);
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+  throw new Error(`helm template ${args.join(' ')} rendered; want a failure`);
 }
 
 /** find returns the one object of `kind` (and `name`, `namespace` when given); it throws otherwise. */
