@@ -63,7 +63,8 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
   --leader-election-id NAME          name of the Lease (default ontap-kms-operator)
   --max-concurrent-reconciles N      workers per controller (default 4); one ONTAP cluster's
                                      resources take at most half of them, and its drift checks
-                                     leave one of those to changes
+                                     leave one of those to changes; one namespace's take half
+                                     too, and more only while another worker stays idle
   --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
   --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
   --allowed-ontap-endpoints LIST     ONTAP endpoints the operator may contact: CIDRs, IPs, host
