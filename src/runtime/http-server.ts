@@ -15,6 +15,8 @@ export interface RouteResult {
   body: string | Iterable<string>;
   /** @default 'text/plain; charset=utf-8' */
   contentType?: string;
+  /** headers are sent with the answer, e.g. Retry-After with a 429. */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** HttpServerOptions configure {@link startHttpServer}. */
@@ -96,11 +98,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: HttpSe
   }
   const contentType = result.contentType ?? 'text/plain; charset=utf-8';
   if (typeof result.body === 'string') {
-    res.writeHead(result.status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(result.body) });
+    res.writeHead(result.status, { ...result.headers, 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(result.body) });
     res.end(req.method === 'HEAD' ? undefined : result.body);
     return;
   }
-  res.writeHead(result.status, { 'Content-Type': contentType });
+  res.writeHead(result.status, { ...result.headers, 'Content-Type': contentType });
   if (req.method === 'HEAD') {
     res.end();
     return;

@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import { parseConfig, type Config } from '../../src/config.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane, type TestControlPlane } from '../support/control-plane.js';
@@ -15,12 +15,12 @@ import { capturingLogger } from '../support/log-capture.js';
 import { installChart, type InstalledChart } from '../integration/deploy/install.js';
 
 /** scrape GETs a URL over HTTPS (the certificate is self-signed: not verified here) with an optional bearer token. */
-function scrape(url: string, token?: string): Promise<{ status: number; body: string }> {
+function scrape(url: string, token?: string, agent?: Agent): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'GET', rejectUnauthorized: false, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
+    const req = request(url, { method: 'GET', rejectUnauthorized: false, agent, headers: token === undefined ? {} : { authorization: `Bearer ${token}` } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] }));
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -86,5 +86,58 @@ describe('e2e: /metrics over HTTPS with TokenReview and SubjectAccessReview, wit
     const res = await scrape(`${op.metricsUrl}/metrics`, token);
     expect(res.status).to.equal(200);
     expect(res.body).to.contain('workqueue_depth');
+  });
+
+  // The operator's POSTs to the API server, as its own rest_client_requests_total counts them: with
+  // no resources, the TokenReviews and SubjectAccessReviews of /metrics are all of them.
+  const posts = (body: string): number =>
+    body.split('\n').filter((l) => l.startsWith('rest_client_requests_total{') && l.includes('method="POST"')).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+  /** counter reads the POST count with a token already reviewed (its answer cached: reading costs no review). */
+  async function counter(): Promise<() => Promise<number>> {
+    const token = (await cp.kubectl(['create', 'token', 'scraper', '-n', system])).trim();
+    await waitFor('the counting token served', async () => (await scrape(`${op.metricsUrl}/metrics`, token)).status === 200, 10_000);
+    return async () => {
+      const res = await scrape(`${op.metricsUrl}/metrics`, token);
+      expect(res.status, 'the counting token is still cached').to.equal(200);
+      return posts(res.body);
+    };
+  }
+
+  it('serves 50 concurrent requests with one new token after one TokenReview and one SubjectAccessReview (not 50 + 50)', async () => {
+    const count = await counter();
+    const before = await count();
+    const token = (await cp.kubectl(['create', 'token', 'scraper', '-n', system])).trim();
+    // 50 connections open first (anonymous requests: refused without a review), so that the 50
+    // requests arrive together rather than one TLS handshake apart, after the first one's review.
+    const agent = new Agent({ keepAlive: true, maxSockets: 50, rejectUnauthorized: false });
+    try {
+      const warm = await Promise.all(Array.from({ length: 50 }, () => scrape(`${op.metricsUrl}/metrics`, undefined, agent)));
+      expect(warm.map((r) => r.status)).to.deep.equal(Array(50).fill(401));
+      const results = await Promise.all(Array.from({ length: 50 }, () => scrape(`${op.metricsUrl}/metrics`, token, agent)));
+      expect(results.map((r) => r.status)).to.deep.equal(Array(50).fill(200));
+    } finally {
+      agent.destroy();
+    }
+    const reviews = (await count()) - before;
+    console.log(`      50 concurrent requests, one token: ${reviews} reviews`);
+    expect(reviews).to.equal(2);
+  });
+
+  it('answers 200 junk tokens at once with at most the budget of TokenReviews (20 at once, 10 a second), the rest 429 with Retry-After; serves none', async () => {
+    const count = await counter();
+    const before = await count();
+    const started = performance.now();
+    const agent = new Agent({ keepAlive: true, maxSockets: 50, rejectUnauthorized: false });
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => scrape(`${op.metricsUrl}/metrics`, `junk-${id}-${i}`, agent))).finally(() => agent.destroy());
+    const seconds = (performance.now() - started) / 1000;
+    const reviews = (await count()) - before;
+    const byStatus = new Map<number, number>();
+    for (const r of results) byStatus.set(r.status, (byStatus.get(r.status) ?? 0) + 1);
+    console.log(`      200 junk tokens in ${seconds.toFixed(2)} s: ${reviews} reviews, answers ${JSON.stringify(Object.fromEntries(byStatus))}`);
+    expect([...byStatus.keys()].every((s) => s === 401 || s === 429), 'only 401 and 429').to.equal(true);
+    expect(results.some((r) => r.body.includes('workqueue_depth'))).to.equal(false);
+    expect(reviews).to.be.at.most(20 + Math.ceil(seconds * 10));
+    expect(byStatus.get(401)).to.equal(reviews);
+    expect(results.find((r) => r.status === 429)?.retryAfter).to.match(/^[1-9][0-9]*$/);
   });
 });
