@@ -19,7 +19,7 @@ describe('EndpointAllowList', () => {
     { reason: 'an IPv4-mapped IPv6 literal, hex spelling', endpoint: 'https://[::ffff:a00:a]', want: 'allowed' },
     { reason: 'an IPv4-mapped IPv6 literal of a refused one', endpoint: 'https://[::ffff:127.0.0.1]', want: 'denied' },
     { reason: 'a listed host name, any case, trailing dot', endpoint: 'https://ONTAP1.corp.', want: 'allowed' },
-    { reason: 'a listed host name on another port: resolved, and no CIDR is listed for that port', endpoint: 'https://ontap1.corp:8443', want: 'denied' },
+    { reason: 'a listed host name on another port, with no CIDR listed for that port', endpoint: 'https://ontap1.corp:8443', want: 'denied' },
     { reason: 'a name under a wildcard', endpoint: 'https://a.b.ontap.example', want: 'allowed' },
     { reason: 'the wildcard domain itself is not under it', endpoint: 'https://ontap.example', want: 'resolve' },
     { reason: 'a name that merely ends the same', endpoint: 'https://evilontap.example', want: 'resolve' },
