@@ -47,7 +47,7 @@ function target(): Record<string, JSONSchema> {
 function policies(): Record<string, JSONSchema> {
   return {
     deletionPolicy: str(
-      'DeletionPolicy: Retain keeps the ONTAP record when this resource is deleted; Delete removes it (and waits while ONTAP refuses because keys are in use).',
+      'DeletionPolicy: Retain keeps the ONTAP record when this resource is deleted; Delete removes it (and waits while ONTAP refuses because keys are in use), once this connection reads that record (status.uuid) on this SVM. A record ONTAP shows elsewhere, or a ClusterOntapCluster grant since revoked, leaves the record in place with a Warning event, and the resource goes.',
       { enum: ['Retain', 'Delete'], default: Defaults.deletionPolicy },
     ),
     managementPolicy: str(
@@ -121,7 +121,7 @@ export function proxy(service: string): JSONSchema {
         maxLength: Limits.maxProxyUsernameLength,
       }),
       passwordSecretRef: obj(
-        'PasswordSecretRef names the Secret key holding the proxy password. Write-only on ONTAP: sent on create and whenever that Secret changes.',
+        'PasswordSecretRef names the Secret key holding the proxy password; the Secret must be of type Opaque (any other type is SecretInvalid and nothing of it is read). Write-only on ONTAP: sent on create and whenever that Secret changes.',
         {
           name: name('Secret holding the proxy password'),
           key: secretKey('Key of the password in the Secret.'),

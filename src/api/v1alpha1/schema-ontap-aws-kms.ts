@@ -16,7 +16,7 @@ export const ontapAwsKmsSpec: JSONSchema = keyManagerSpec('OntapAwsKmsSpec is th
       { minLength: 1, maxLength: Limits.maxRegionLength, pattern: '^[a-z0-9-]+$' },
     ),
     credentialsSecretRef: obj(
-      'CredentialsSecretRef names the Secret with the AWS access key pair. It is sent on create, when the Secret changes, on adoption, and when ONTAP\'s access key id differs from the Secret\'s.',
+      'CredentialsSecretRef names the Secret (type Opaque; any other type is SecretInvalid and nothing of it is read) with the AWS access key pair. It is sent on create, when the Secret changes, on adoption, and when ONTAP\'s access key id differs from the Secret\'s.',
       {
         name: name('Secret holding the AWS access key pair'),
         accessKeyIdKey: secretKey('Key of the access key id in the Secret.', { default: Defaults.accessKeyIdKey }),

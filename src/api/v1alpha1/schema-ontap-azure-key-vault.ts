@@ -29,7 +29,7 @@ const guid = (field: string, ontap: string, description: string): JSONSchema =>
 /** credential is one of the two ways the Azure application proves its identity; `ontap` is ONTAP's field and the default Secret key. */
 const credential = (field: string, what: string, ontap: string, form = ''): JSONSchema =>
   secretKeyRef(
-    `${field} names the Secret key holding the ${what}${form}. Write-only on ONTAP (${ontap}), PATCHable: sent on create, when the Secret changes and on adoption. Exactly one of clientSecretRef and clientCertificateRef must be set; switching from one to the other is a PATCH.`,
+    `${field} names the Secret key holding the ${what}${form}; the Secret must be of type ${ontap === 'client_secret' ? 'Opaque' : 'Opaque or kubernetes.io/tls'} (any other type is SecretInvalid and nothing of it is read). Write-only on ONTAP (${ontap}), PATCHable: sent on create, when the Secret changes and on adoption. Exactly one of clientSecretRef and clientCertificateRef must be set; switching from one to the other is a PATCH.`,
     what,
     ontap,
   );

@@ -60,7 +60,7 @@ export const ontapGcpKmsSpec: JSONSchema = keyManagerSpec('OntapGcpKmsSpec is th
     ),
     keyName: resourceId('keyName', 'key', 'KeyName is the Cloud KMS key encryption key (ONTAP key_name)'),
     applicationCredentialsSecretRef: secretKeyRef(
-      "ApplicationCredentialsSecretRef names the Secret key holding the service account's JSON key (with client_email and private_key). Write-only on ONTAP (application_credentials), PATCHable: sent on create, when the Secret changes and on adoption. Required unless authenticationMethod is sa_credentials_attachment, and refused with it.",
+      "ApplicationCredentialsSecretRef names the Secret key holding the service account's JSON key (with client_email and private_key); the Secret must be of type Opaque (any other type is SecretInvalid and nothing of it is read). Write-only on ONTAP (application_credentials), PATCHable: sent on create, when the Secret changes and on adoption. Required unless authenticationMethod is sa_credentials_attachment, and refused with it.",
       'service account JSON key',
       Defaults.applicationCredentialsKey,
     ),
