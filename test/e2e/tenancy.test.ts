@@ -144,6 +144,8 @@ describe('e2e: tenants cannot hurt each other', function () {
       // The tenant's resource on svm2 comes first (the older wins a confirmed conflict), on its fake ONTAP.
       await w.api.create(OntapAwsKmsType, tenant, kmsObject(tenant, 'forger', { clusterRef: { name: 'fake' }, svm: { name: 'svm2' } }));
       await waitFor('the forger Ready on its fake ONTAP', async () => condition(await kmsIn(w, tenant, 'forger'), 'Ready') === 'True/Available');
+      // creationTimestamp has whole seconds, and a tie goes by namespace/name: make the forger strictly older.
+      await new Promise((r) => setTimeout(r, 1_100));
       // The victim configures the real svm2 through its own namespace's OntapCluster.
       await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'victim', { svm: { name: 'svm2' } }));
       const victim = await waitFor('the victim Ready', async () => {

@@ -110,7 +110,15 @@ describe('Secret types (the confused deputy: a reference may name a Secret its a
   /** A reader that counts which keys were read out of the Secrets it hands out. */
   const counting = (secrets: SecretData[]) => {
     const reads: string[] = [];
-    const watched = secrets.map((s) => ({ ...s, data: new Proxy(s.data, { get: (t, p) => (p === 'get' ? (k: string) => (reads.push(`${s.name}/${k}`), t.get(k)) : Reflect.get(t, p, t)) }) }));
+    const watched: SecretData[] = secrets.map((s) => ({
+      ...s,
+      data: {
+        get: (k: string) => {
+          reads.push(`${s.name}/${k}`);
+          return s.data.get(k);
+        },
+      } as ReadonlyMap<string, Buffer>,
+    }));
     const reader: SecretReader = { getSecret: (_ns, name) => Promise.resolve(watched.find((s) => s.name === name)) };
     return { reader, reads };
   };
