@@ -1,10 +1,11 @@
 /**
  * Building and running the operator image where there is no container engine: buildah (with
- * chroot isolation) builds the Dockerfile on a stand-in for node:20-bookworm-slim
+ * chroot isolation) builds the Dockerfile on a stand-in for node:24-trixie-slim
  * (tools/node-base/build.sh), and test/integration/image/run-in-image.sh runs a mounted image
  * the way a kubelet would with the chart's securityContext.
  */
 import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 
@@ -84,4 +85,41 @@ export async function imageConfig(image: string): Promise<ImageConfig> {
     if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
   }
   return { entrypoint: raw.Entrypoint ?? [], cmd: raw.Cmd ?? [], env, workingDir: raw.WorkingDir ?? '/', user: raw.User ?? '' };
+}
+
+/** PinnedNode is the Node.js and npm versions tools/node/versions.sh pins for the whole project. */
+export interface PinnedNode {
+  readonly node: string;
+  readonly npm: string;
+}
+
+/** pinnedNode reads tools/node/versions.sh. */
+export async function pinnedNode(): Promise<PinnedNode> {
+  const text = await readFile(new URL('../../tools/node/versions.sh', import.meta.url), 'utf8');
+  const value = (name: string): string => {
+    const v = new RegExp(`^${name}=(\\S+)$`, 'm').exec(text)?.[1];
+    if (v === undefined) throw new Error(`tools/node/versions.sh: no ${name}=`);
+    return v;
+  };
+  return { node: value('node_version'), npm: value('npm_version') };
+}
+
+/**
+ * layerPaths lists every path that any layer of a local image carries (whiteouts included as
+ * the .wh. entries they are), layer by layer: what a file deleted in a later layer does not hide.
+ */
+export async function layerPaths(image: string, dir: string): Promise<string[][]> {
+  // An OCI layout with uncompressed layers: plain tar files that `tar -t` lists.
+  await buildah(['push', '--quiet', '--disable-compression', image, `oci:${dir}`]);
+  const index = JSON.parse(await readFile(`${dir}/index.json`, 'utf8')) as { manifests: { digest: string }[] };
+  const blob = (digest: string): string => `${dir}/blobs/${digest.replace(':', '/')}`;
+  const manifestDigest = index.manifests[0]?.digest;
+  if (manifestDigest === undefined) throw new Error(`${dir}: no manifest`);
+  const manifest = JSON.parse(await readFile(blob(manifestDigest), 'utf8')) as { layers: { digest: string }[] };
+  const out: string[][] = [];
+  for (const layer of manifest.layers) {
+    const { stdout } = await run('tar', ['-tf', blob(layer.digest)], { maxBuffer: 256 << 20 });
+    out.push(stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/^\.?\//, '')));
+  }
+  return out;
 }

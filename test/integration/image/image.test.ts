@@ -1,22 +1,24 @@
 /**
  * The operator image, built and run: the Dockerfile (unchanged) built by buildah on a stand-in
- * for node:20-bookworm-slim, its entrypoint run as uid 65532 on a read-only root filesystem with
- * the chart's ServiceAccount, RBAC and arguments, against the test control plane and ontap-sim.
+ * for node:24-trixie-slim with the project's pinned Node.js (tools/node/versions.sh), its
+ * entrypoint run as uid 65532 on a read-only root filesystem with the chart's ServiceAccount,
+ * RBAC and arguments, against the test control plane and ontap-sim.
  * Skipped, with the reason printed, only where buildah cannot be installed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { parse as parseYaml } from 'yaml';
 import { OntapAwsKmsType } from '../../../src/controller/resources.js';
 import { SecretType } from '../../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../../support/control-plane.js';
 import { awsSecret, condition, type E2E, getKms, kmsObject, startE2E, waitFor } from '../../support/e2e.js';
-import { buildah, imageConfig, imageToolsMissing, lastLineOf, RUN_IN_IMAGE, type ImageConfig } from '../../support/image.js';
+import { buildah, imageConfig, imageToolsMissing, lastLineOf, layerPaths, pinnedNode, REPO, RUN_IN_IMAGE, type ImageConfig } from '../../support/image.js';
 import { installChart, type InstalledChart } from '../deploy/install.js';
 
 const IMAGE = 'localhost/ontap-kms-operator:smoke-test';
@@ -133,6 +135,31 @@ describe('the operator image', function () {
     // The proxy CA went in as a build secret, so nothing of it is left in the image.
     expect(await stat(join(rootfs, 'run/secrets/ca.crt')).then(() => true, () => false), 'the build secret in a layer').to.equal(false);
     expect(config.user).to.equal('65532:65532');
+  });
+
+  it('runs the pinned Node.js, and carries no npm, npx, corepack or yarn in any layer', async function () {
+    const pinned = await pinnedNode();
+    // The way the entrypoint finds node: the image's PATH, as the image's user.
+    const inImage = async (script: string): Promise<string> =>
+      (await promisify(execFile)('chroot', ['--userspec=65532:65532', rootfs, '/bin/sh', '-c', script], { env: { PATH: config.env.PATH ?? '' } })).stdout.trim();
+    expect(await inImage('node --version'), 'node in the image').to.equal(`v${pinned.node}`);
+    const engines = (JSON.parse(await readFile(join(REPO, 'package.json'), 'utf8')) as { engines?: { node?: string } }).engines?.node ?? '';
+    expect(engines, 'package.json engines.node').to.match(new RegExp(`^>=${pinned.node.split('.')[0] ?? '?'}\\.`));
+    const managers = ['npm', 'npx', 'corepack', 'yarn', 'yarnpkg'];
+    expect(await inImage(`for c in ${managers.join(' ')}; do command -v "$c" || true; done`), 'package managers on PATH').to.equal('');
+    expect(await stat(join(rootfs, 'usr/local/lib/node_modules')).then(() => true, () => false), '/usr/local/lib/node_modules').to.equal(false);
+    // Deleted in the image's last stage, they would still be in the base's layers, hidden by
+    // whiteouts: every layer is listed.
+    const dir = await mkdtemp(join(tmpdir(), 'ontap-kms-layers-'));
+    try {
+      const layers = await layerPaths(IMAGE, dir);
+      const found = layers.flat().filter((p) => /^usr\/local\/lib\/node_modules\/(npm|corepack)\/|^usr\/local\/bin\/(npm|npx|corepack|yarn|yarnpkg)$|^opt\/yarn/.test(p));
+      expect(found.slice(0, 5), `package-manager paths in the ${layers.length} layers`).to.deep.equal([]);
+      // The listing sees the image's files: node is there, once.
+      expect(layers.flat().filter((p) => p === 'usr/local/bin/node'), 'node in the layers').to.have.length(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts as uid 65532 on a read-only root with the chart\'s arguments, and is ready', async function () {
