@@ -49,8 +49,8 @@ export interface ManagerOptions {
   readonly maxDelayMs?: number;
   /** reconcileTimeoutMs aborts a reconcile that runs longer. @default DEFAULT_RECONCILE_TIMEOUT_MS */
   readonly reconcileTimeoutMs?: number;
-  /** allowList says which ONTAP endpoints may be contacted at all. @default every endpoint */
-  readonly allowList?: EndpointAllowList;
+  /** allowList says which ONTAP endpoints may be contacted at all; required, so that no caller gets an open list by leaving it out. */
+  readonly allowList: EndpointAllowList;
   /** clusterResourceNamespace holds the Secrets of every ClusterOntapCluster. @default 'default' */
   readonly clusterResourceNamespace?: string;
 }

@@ -50,8 +50,8 @@ export interface ConnectionsOptions {
   readonly onHealth?: (namespace: string, name: string, healthy: boolean) => void;
   /** signal aborts the shared reads when the operator stops. */
   readonly signal?: AbortSignal;
-  /** allowList says which endpoints may be contacted at all. @default every endpoint */
-  readonly allowList?: EndpointAllowList;
+  /** allowList says which endpoints may be contacted at all; required, so that no caller gets an open list by leaving it out. */
+  readonly allowList: EndpointAllowList;
   /** clusterResourceNamespace holds the Secrets of every ClusterOntapCluster. @default 'default' */
   readonly clusterResourceNamespace?: string;
 }
@@ -112,8 +112,8 @@ export class ClusterConnections {
    */
   async get(cluster: OntapCluster): Promise<Connection> {
     const key = keyOf(cluster);
-    const verdict = this.opts.allowList?.verdict(cluster.spec.endpoint);
-    if (verdict?.kind === 'denied') {
+    const verdict = this.opts.allowList.verdict(cluster.spec.endpoint);
+    if (verdict.kind === 'denied') {
       // Drop a connection built before the list (or the endpoint) changed: nothing more goes there.
       if (this.byKey.has(key)) this.drop(cluster.metadata.namespace, cluster.metadata.name);
       throw new ReconcileError(
@@ -258,11 +258,11 @@ export class ClusterConnections {
       caBundle = readKey(s, ns, spec.caBundleSecretRef.key, PEM_VALUE_MAX_BYTES);
     }
     const onRequest = this.opts.onRequest;
-    const verdict = this.opts.allowList?.verdict(spec.endpoint);
+    const verdict = this.opts.allowList.verdict(spec.endpoint);
     return {
       endpoint: spec.endpoint,
       // A host name allowed only by address: every connection dials only the addresses it resolves to that are allowed on its port.
-      lookup: verdict?.kind === 'resolve' ? this.opts.allowList?.lookup(verdict.port) : undefined,
+      lookup: verdict.kind === 'resolve' ? this.opts.allowList.lookup(verdict.port) : undefined,
       auth,
       caBundle,
       insecureSkipTLSVerify: spec.insecureSkipTLSVerify,

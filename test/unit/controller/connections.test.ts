@@ -8,6 +8,10 @@ import { AWS_KMS } from '../../../src/ontap/client.js';
 import { type Logger, nullLogger } from '../../../src/runtime/logger.js';
 import { ClusterOntapClusterKind, Limits } from '../../../src/api/v1alpha1/constants.js';
 import { ontapCluster } from '../../support/builders.js';
+import { EndpointAllowList } from '../../../src/ontap/endpoint-policy.js';
+
+/** LOOPBACK is the allow-list of these tests: ontap-sim and the builders' endpoints on loopback, any port. */
+const LOOPBACK = EndpointAllowList.parse(['127.0.0.0/8:*']);
 
 function secrets(versions: Map<string, string>): SecretReader & { reads: number } {
   const reader = {
@@ -25,7 +29,7 @@ function secrets(versions: Map<string, string>): SecretReader & { reads: number 
 describe('ClusterConnections', () => {
   const versions = new Map([['prod-a-admin', '1']]);
   const make = (reader: SecretReader) =>
-    new ClusterConnections({ secrets: reader, secretVersion: (_ns, n) => versions.get(n), managedKeys: () => [], logger: nullLogger });
+    new ClusterConnections({ secrets: reader, secretVersion: (_ns, n) => versions.get(n), managedKeys: () => [], logger: nullLogger, allowList: LOOPBACK });
 
   it('builds one connection for concurrent asks, and reuses it while nothing changed', async () => {
     const reader = secrets(versions);
@@ -80,7 +84,7 @@ describe('ClusterConnections', () => {
   it("clamps a namespace's OntapCluster stored with a request timeout above its kind's bound, and says so; a ClusterOntapCluster keeps ONTAP's", async () => {
     const warned: Array<Record<string, unknown>> = [];
     const logger: Logger = { ...nullLogger, child: () => logger, warn: (_m, fields) => warned.push(fields ?? {}) };
-    const c = new ClusterConnections({ secrets: secrets(versions), secretVersion: (_ns, n) => versions.get(n), managedKeys: () => [], logger });
+    const c = new ClusterConnections({ secrets: secrets(versions), secretVersion: (_ns, n) => versions.get(n), managedKeys: () => [], logger, allowList: LOOPBACK });
     // The client's own timeout, read through its transport.
     const timeoutMs = (conn: { client: unknown }): number => (conn.client as { transport: { timeoutMs: number } }).transport.timeoutMs;
     const tenant = ontapCluster('prod-a', { requestTimeoutSeconds: Limits.maxRequestTimeoutSeconds });
