@@ -1,33 +1,11 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
 import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
 import { NamespaceType, SecretType } from '../../src/runtime/kube.js';
+import { blackHole } from '../support/black-hole.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
-
-/** A black hole: accepts TCP connections and never answers, not even the TLS handshake. */
-async function blackHole(): Promise<{ url: string; accepted: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((s) => {
-    accepted++;
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
-}
 
 /**
  * Issue 18, item 3: one namespace with four OntapClusters pointing at a black hole, one resource

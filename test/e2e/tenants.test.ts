@@ -1,12 +1,11 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server, type Socket } from 'node:net';
 import { loadavg } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import { parseConfig, type Config } from '../../src/config.js';
 import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { NamespaceType, SecretType } from '../../src/runtime/kube.js';
+import { blackHole } from '../support/black-hole.js';
 import { CONTROL_PLANE_TIMEOUT_MS, serviceAccount } from '../support/control-plane.js';
 import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, LOOPBACK_ENDPOINTS, secret, startE2E, waitFor } from '../support/e2e.js';
 import { capturingLogger } from '../support/log-capture.js';
@@ -14,31 +13,6 @@ import { capturingLogger } from '../support/log-capture.js';
 /** probe answers the HTTP status of a probe URL. */
 async function probe(url: string): Promise<number> {
   return (await fetch(url)).status;
-}
-
-/**
- * A black hole: accepts TCP connections and never answers (not even the TLS handshake), as a
- * powered-off ONTAP behind a load balancer, or a tenant's hostile endpoint, does.
- */
-async function blackHole(): Promise<{ url: string; accepted: () => number; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  let accepted = 0;
-  const server: Server = createServer((s) => {
-    accepted++;
-    sockets.add(s);
-    s.on('error', () => undefined);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    accepted: () => accepted,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => r());
-      }),
-  };
 }
 
 describe('e2e: the operator in an unfriendly cluster (empty namespaces, no RBAC, a dead tenant)', function () {
