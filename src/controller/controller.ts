@@ -33,8 +33,9 @@ export interface ControllerOptions<T extends Reconciled> {
   readonly parse: (o: KubeObject) => T;
   /**
    * reconcile runs one pass; `signal` aborts it (stop, lost lease, or the reconcile deadline).
-   * `cutShort` aborts when a change to the same object arrives during the pass: a reconciler may
-   * end its wait for an observation then (SupersededError), never a write in flight.
+   * `cutShort` aborts when a change to the same object arrives during the pass, or when another
+   * namespace needs the worker this pass borrowed: a reconciler may end its wait for an
+   * observation then (SupersededError), never a write in flight.
    */
   readonly reconcile: (obj: T, log: Logger, signal: AbortSignal, trigger: Trigger, cutShort: AbortSignal) => Promise<{ requeueAfterMs: number | undefined }>;
   readonly logger: Logger;
@@ -116,6 +117,9 @@ export class Controller<T extends Reconciled> {
       ...(opts.maxPerTenant !== undefined ? { maxPerTenant: opts.maxPerTenant } : {}),
       // A change to a key whose drift check is running cuts that check short: it runs next.
       onPromote: (key) => this.cuts.get(key)?.abort(new SupersededError(key)),
+      // A namespace under its share found every worker taken: a borrowed run ends its wait for
+      // ONTAP (never a write in flight) and the queue runs it again later.
+      onPreempt: (key) => this.cuts.get(key)?.abort(new SupersededError(key)),
     });
   }
 

@@ -15,6 +15,13 @@
  *
  * Keys held back are parked per tenant and lane, in order; one is let go each time a key of its
  * tenant ends, changes first, but a drift check parked for `agingMs` gets every other turn.
+ *
+ * Borrowing, and the change's exception, can still leave no worker idle: then a key of a tenant
+ * under its share that arrives asks the queue to cut one borrowed run short (its `onPreempt`):
+ * the latest drift check of a tenant past its share, else its latest change. The reconciler ends
+ * only its wait for ONTAP's answer (never a write in flight), and the key runs again later. So a
+ * tenant goes past its share only while no other tenant waits, for as long as a read takes to be
+ * cut, not a request timeout.
  */
 import type { Priority } from './queue.js';
 
@@ -36,6 +43,11 @@ export class TenantShares {
     readonly share: number,
     private readonly agingMs: number,
   ) {}
+
+  /** runningOf is the number of keys of `tenant` being processed. */
+  runningOf(tenant: string): number {
+    return this.running.get(tenant)?.all ?? 0;
+  }
 
   /** size is the number of keys parked. */
   get size(): number {

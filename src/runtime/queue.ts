@@ -56,6 +56,11 @@ export interface WorkQueueOptions {
   readonly agingMs?: number;
   /** onPromote is told when a key running as low is added as high: the caller may cut the low run short. */
   readonly onPromote?: (key: string) => void;
+  /**
+   * onPreempt is told to cut a borrowed run short (see queue-limits.ts): a key of a tenant under
+   * its share found no idle worker. The key runs again once its handler returns. @default none
+   */
+  readonly onPreempt?: (key: string) => void;
 }
 
 /** Priority says which lane a key waits in: 'high' for changes, 'low' for periodic re-checks. */
@@ -87,6 +92,9 @@ export class WorkQueue {
 
   private readonly agingMs: number;
   private readonly onPromote: ((key: string) => void) | undefined;
+  private readonly onPreempt: ((key: string) => void) | undefined;
+  /** preempted holds the runs asked to end early; each runs again when its handler returns. */
+  private readonly preempted = new Set<string>();
 
   /** the two lanes of keys waiting for a worker, each in order, with the time each key joined. */
   private readonly high = new Map<string, number>();
@@ -136,6 +144,7 @@ export class WorkQueue {
     this.maxPerTenant = options.maxPerTenant;
     this.agingMs = options.agingMs ?? 5000;
     this.onPromote = options.onPromote;
+    this.onPreempt = options.onPreempt;
   }
 
   /**
@@ -296,6 +305,33 @@ export class WorkQueue {
     }
     (front ? this.released[lane] : lane === 'low' ? this.low : this.high).set(key, Date.now());
     this.metrics?.setDepth(this.len());
+    this.preemptFor(key);
+  }
+
+  /**
+   * preemptFor asks for one borrowed run to be cut short when `key` waits for a worker although
+   * its tenant is under its share (or it has none) and every worker is busy: the latest drift
+   * check of a tenant past its share, else its latest change. One request at a time: until the run
+   * asked to end has ended, no other is asked.
+   */
+  private preemptFor(key: string): void {
+    const tenants = this.tenants;
+    if (this.onPreempt === undefined || tenants === undefined || this.preempted.size > 0 || this.idle() > 0) return;
+    const tenant = this.tenantOf?.(key);
+    if (tenant !== undefined && tenants.runningOf(tenant) >= tenants.share) return;
+    let low: string | undefined;
+    let high: string | undefined;
+    // In the order the runs started: the last one seen of each lane is the latest.
+    for (const [running, slot] of this.tenantOfRunning) {
+      if (slot.tenant === tenant || tenants.runningOf(slot.tenant) <= tenants.share) continue;
+      if (slot.priority === 'low') low = running;
+      else high = running;
+    }
+    const victim = low ?? high;
+    if (victim === undefined) return;
+    this.preempted.add(victim);
+    this.logger.debug('cutting a borrowed run short for another tenant', { key: victim, for: key });
+    this.onPreempt(victim);
   }
 
   private park(group: string, key: string): void {
@@ -469,6 +505,8 @@ export class WorkQueue {
   }
 
   private done(key: string): void {
+    // A run cut short for another tenant runs again, in the lane it ran in.
+    if (this.preempted.delete(key) && !this.dirty.has(key)) this.dirty.set(key, this.ranWith.get(key) ?? 'low');
     this.processing.delete(key);
     this.runningLow.delete(key);
     this.release(key);

@@ -429,6 +429,72 @@ describe('WorkQueue tenants (one namespace cannot hold every worker)', () => {
     for (const g of gates.values()) g.resolve();
   });
 
+  it("a tenant that finds every worker taken cuts one of a borrower's runs short, which runs again later", async () => {
+    // Tenant a's drift checks borrow past its share and a change of its own takes the last worker
+    // (all four hang on dead clusters): tenant b's new key must not wait for them to time out.
+    const cuts = new Map<string, () => void>();
+    const preempted: string[] = [];
+    queue = new WorkQueue({
+      name: 'test',
+      groupOf,
+      maxPerGroup: 2,
+      tenantOf,
+      onPreempt: (key) => {
+        preempted.push(key);
+        cuts.get(key)?.();
+      },
+    });
+    const started: Array<{ key: string; at: number }> = [];
+    queue.run(4, async (key) => {
+      started.push({ key, at: Date.now() });
+      if (!key.startsWith('a/')) return;
+      await new Promise<void>((resolve) => {
+        cuts.set(key, resolve);
+        setTimeout(resolve, 1500);
+      });
+      cuts.delete(key);
+    });
+    for (let i = 0; i < 3; i++) queue.add(`a/dead-${i}:drift`, 'low');
+    await waitFor(() => started.length === 3);
+    queue.add('a/dead-3:change');
+    await waitFor(() => started.length === 4);
+    const added = Date.now();
+    queue.add('b/live:new');
+    await waitFor(() => started.some((s) => s.key === 'b/live:new'), 3000);
+    const waited = (started.find((s) => s.key === 'b/live:new')?.at ?? 0) - added;
+    console.log(`      tenant b's key started ${waited} ms after it was added (tenant a held all 4 workers)`);
+    expect(waited).to.be.lessThan(100);
+    expect(preempted, 'one run cut short: a borrowed drift check, the latest').to.deep.equal(['a/dead-2:drift']);
+    // The run cut short is not lost: it runs again.
+    await waitFor(() => started.filter((s) => s.key === 'a/dead-2:drift').length === 2, 3000);
+  });
+
+  it('cuts nothing short for a tenant at its share, nor while a worker is idle', async () => {
+    const preempted: string[] = [];
+    queue = new WorkQueue({ name: 'test', groupOf, maxPerGroup: 2, tenantOf, onPreempt: (key) => preempted.push(key) });
+    const gate = deferred();
+    const started: string[] = [];
+    queue.run(4, async (key) => {
+      started.push(key);
+      await gate.promise;
+    });
+    try {
+      queue.add('a/c0:x');
+      queue.add('a/c1:x');
+      queue.add('b/c0:x');
+      await waitFor(() => started.length === 3);
+      queue.add('b/c1:x'); // an idle worker takes it: b at its share, every worker busy
+      await waitFor(() => started.length === 4);
+      queue.add('b/c2:x'); // b is at its share, a is at its share: nobody borrowed, nothing to cut
+      queue.add('a/c2:x');
+      await sleep(20);
+      expect(preempted).to.deep.equal([]);
+    } finally {
+      gate.resolve();
+    }
+    await waitFor(() => started.length === 6);
+  });
+
   it('drops keys parked by their tenant on shutdown without drain', async () => {
     queue = new WorkQueue({ name: 'test', tenantOf, maxPerTenant: 1 });
     const gate = deferred();
