@@ -6,7 +6,7 @@ import { LeaseType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { TEST_SECRETS } from '../support/log-capture.js';
 import { simRequest } from '../support/sim.js';
-import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, LOOPBACK_ENDPOINTS, secret, startE2E, waitFor } from '../support/e2e.js';
 import { installChart, type InstalledChart } from '../integration/deploy/install.js';
 
 /** metricValue sums a metric's samples whose line contains every one of `labels`. */
@@ -92,7 +92,7 @@ describe('e2e: production setup — the chart\'s ServiceAccount, metrics, and le
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'src/main.ts', '--kubeconfig', chart.serviceAccountKubeconfig, '--namespace', w.ns, '--leader-elect',
-          '--leader-election-namespace', leaseNs, '--cluster-resource-namespace', leaseNs, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug'],
+          '--leader-election-namespace', leaseNs, '--cluster-resource-namespace', leaseNs, '--allowed-ontap-endpoints', LOOPBACK_ENDPOINTS, '--metrics-bind-address', '0', '--health-probe-bind-address', '0', '--log-level', 'debug'],
         { stdio: ['ignore', 'ignore', 'pipe'], detached: false },
       );
       child.stderr?.on('data', (c: Buffer) => log.push(...c.toString('utf8').split('\n').filter((l) => l !== '').map((l) => `${name} ${l}`)));
