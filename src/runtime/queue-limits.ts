@@ -36,6 +36,8 @@ interface Parked {
 export class TenantShares {
   /** running counts the keys being processed per tenant, all and high ones. */
   private readonly running = new Map<string, { all: number; high: number }>();
+  /** runs holds each key being processed with its tenant and lane, in the order they started. */
+  private readonly runs = new Map<string, { tenant: string; priority: Priority }>();
   private readonly parked = new Map<string, Parked>();
   private parkedKeys = 0;
 
@@ -66,16 +68,42 @@ export class TenantShares {
     return priority === 'high' && r.high < this.share;
   }
 
-  start(tenant: string, priority: Priority): void {
+  /** start counts `key` as running for `tenant` in lane `priority`. */
+  start(key: string, tenant: string, priority: Priority): void {
+    this.runs.set(key, { tenant, priority });
     const r = this.running.get(tenant) ?? { all: 0, high: 0 };
     this.running.set(tenant, { all: r.all + 1, high: r.high + (priority === 'high' ? 1 : 0) });
   }
 
-  end(tenant: string, priority: Priority): void {
+  /** end stops counting `key` and returns its tenant; undefined if it was not counted. */
+  end(key: string): string | undefined {
+    const run = this.runs.get(key);
+    if (run === undefined) return undefined;
+    this.runs.delete(key);
+    const { tenant, priority } = run;
     const r = this.running.get(tenant) ?? { all: 1, high: priority === 'high' ? 1 : 0 };
     const left = { all: r.all - 1, high: r.high - (priority === 'high' ? 1 : 0) };
     if (left.all > 0) this.running.set(tenant, left);
     else this.running.delete(tenant);
+    return tenant;
+  }
+
+  /**
+   * borrowedRun names the run to cut short for a key of `tenant` (undefined: one without a
+   * tenant) that found no idle worker: none while that tenant holds its share; else the latest
+   * drift check of another tenant past its share, or else its latest change.
+   */
+  borrowedRun(tenant: string | undefined): string | undefined {
+    if (tenant !== undefined && this.runningOf(tenant) >= this.share) return undefined;
+    let low: string | undefined;
+    let high: string | undefined;
+    // In the order the runs started: the last one seen of each lane is the latest.
+    for (const [key, run] of this.runs) {
+      if (run.tenant === tenant || this.runningOf(run.tenant) <= this.share) continue;
+      if (run.priority === 'low') low = key;
+      else high = key;
+    }
+    return low ?? high;
   }
 
   park(tenant: string, key: string, priority: Priority): void {

@@ -86,9 +86,6 @@ export class WorkQueue {
   private readonly maxPerTenant: number | undefined;
   /** tenants counts and parks per tenant; set by run(), which knows the number of workers. */
   private tenants: TenantShares | undefined;
-  /** tenantOfRunning remembers the tenant (and lane) a running key was counted in. */
-  private readonly tenantOfRunning = new Map<string, { tenant: string; priority: Priority }>();
-  private workerCount = 0;
 
   private readonly agingMs: number;
   private readonly onPromote: ((key: string) => void) | undefined;
@@ -238,7 +235,6 @@ export class WorkQueue {
     // Low keys leave one worker to changes: a drift pass whose reconciles all wait on slow
     // clusters never holds up a rotation.
     this.maxLow = workers > 1 ? workers - 1 : workers;
-    this.workerCount += workers;
     if (this.tenantOf !== undefined && this.tenants === undefined) {
       this.tenants = new TenantShares(this.maxPerTenant ?? Math.max(1, Math.floor(workers / 2)), this.agingMs);
     }
@@ -291,9 +287,7 @@ export class WorkQueue {
     const lane = this.dirty.get(key) ?? 'high';
     const lowBlocked = lane === 'low' && this.runningLow.size >= this.maxLow;
     if (!lowBlocked && this.waiters.length > 0) {
-      const tenant = this.tenantOf?.(key);
-      if (tenant !== undefined && this.tenants !== undefined && !this.tenants.allows(tenant, lane, this.idle())) {
-        this.tenants.park(tenant, key, lane);
+      if (this.parkedByTenant(key, lane)) {
         this.metrics?.setDepth(this.len());
         return;
       }
@@ -315,19 +309,8 @@ export class WorkQueue {
    * asked to end has ended, no other is asked.
    */
   private preemptFor(key: string): void {
-    const tenants = this.tenants;
-    if (this.onPreempt === undefined || tenants === undefined || this.preempted.size > 0 || this.idle() > 0) return;
-    const tenant = this.tenantOf?.(key);
-    if (tenant !== undefined && tenants.runningOf(tenant) >= tenants.share) return;
-    let low: string | undefined;
-    let high: string | undefined;
-    // In the order the runs started: the last one seen of each lane is the latest.
-    for (const [running, slot] of this.tenantOfRunning) {
-      if (slot.tenant === tenant || tenants.runningOf(slot.tenant) <= tenants.share) continue;
-      if (slot.priority === 'low') low = running;
-      else high = running;
-    }
-    const victim = low ?? high;
+    if (this.onPreempt === undefined || this.tenants === undefined || this.preempted.size > 0 || this.idle() > 0) return;
+    const victim = this.tenants.borrowedRun(this.tenantOf?.(key));
     if (victim === undefined) return;
     this.preempted.add(victim);
     this.logger.debug('cutting a borrowed run short for another tenant', { key: victim, for: key });
@@ -344,7 +327,15 @@ export class WorkQueue {
 
   /** idle is the number of workers not processing a key (waiting for one, or between two). */
   private idle(): number {
-    return this.workerCount - this.processing.size;
+    return this.workers.length - this.processing.size;
+  }
+
+  /** parkedByTenant parks `key` with its tenant when that tenant may not take a worker now (see queue-limits.ts). */
+  private parkedByTenant(key: string, priority: Priority): boolean {
+    const tenant = this.tenants !== undefined ? this.tenantOf?.(key) : undefined;
+    if (tenant === undefined || this.tenants === undefined || this.tenants.allows(tenant, priority, this.idle())) return false;
+    this.tenants.park(tenant, key, priority);
+    return true;
   }
 
   /** upgradeParked moves a key parked in its group's (or its tenant's) low lane to the high lane, or on, when a change's slot is free. */
@@ -374,10 +365,7 @@ export class WorkQueue {
     this.dirty.delete(key);
     this.processing.add(key);
     const tenant = this.tenants !== undefined ? this.tenantOf?.(key) : undefined;
-    if (tenant !== undefined) {
-      this.tenants?.start(tenant, priority);
-      this.tenantOfRunning.set(key, { tenant, priority });
-    }
+    if (tenant !== undefined) this.tenants?.start(key, tenant, priority);
     if (group === undefined) return;
     this.groupOfRunning.set(key, { group, priority });
     const r = this.running.get(group) ?? { all: 0, low: 0 };
@@ -417,11 +405,7 @@ export class WorkQueue {
         continue;
       }
       // Its tenant holds its share: park it; keys of other tenants go first.
-      const tenant = this.tenantOf?.(key);
-      if (tenant !== undefined && this.tenants !== undefined && !this.tenants.allows(tenant, priority, this.idle())) {
-        this.tenants.park(tenant, key, priority);
-        continue;
-      }
+      if (this.parkedByTenant(key, priority)) continue;
       this.metrics?.setDepth(this.len());
       this.take(key, group);
       return key;
@@ -492,14 +476,12 @@ export class WorkQueue {
 
   /** releaseTenant frees the tenant slot of `key`, letting its tenant's first parked key that may now run go next. */
   private releaseTenant(key: string): void {
-    const slot = this.tenantOfRunning.get(key);
     const tenants = this.tenants;
-    if (slot === undefined || tenants === undefined) return;
-    this.tenantOfRunning.delete(key);
-    tenants.end(slot.tenant, slot.priority);
-    const next = tenants.next(slot.tenant, true);
-    if (next === undefined || !tenants.allows(slot.tenant, next.priority, this.idle())) return;
-    tenants.unpark(slot.tenant, next.key);
+    const tenant = tenants?.end(key);
+    if (tenants === undefined || tenant === undefined) return;
+    const next = tenants.next(tenant, true);
+    if (next === undefined || !tenants.allows(tenant, next.priority, this.idle())) return;
+    tenants.unpark(tenant, next.key);
     // It already waited its turn: it goes ahead of keys queued after it.
     this.push(next.key, true);
   }

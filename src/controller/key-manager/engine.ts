@@ -20,7 +20,7 @@ import type { ClusterConnections, Connection, Watched } from '../ontap-cluster/c
 import type { SecretReader } from '../secrets.js';
 import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
-import { CLUSTER_SCOPE, type ClusterObserver, lastBoundary, nextDriftCheck, scopeKey } from './observer.js';
+import { type ClusterObserver, lastBoundary, nextDriftCheck, recordSvm, scopeKey } from './observer.js';
 import { sentState } from './applied.js';
 import type { Outcome } from './status.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
@@ -412,9 +412,9 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
         if (isGone(e)) return undefined;
         throw e;
       }
-      const where = recordScope(record);
-      if (where !== scopeKey(spec.svm) || record.uuid !== uuid) {
-        return `ONTAP shows ${uuid} on ${where === CLUSTER_SCOPE ? 'the cluster scope' : `SVM ${where}`}, not on ${describeScope(spec.svm)}: it is not the record this resource created or adopted`;
+      const where = recordSvm(record);
+      if (scopeKey(where) !== scopeKey(spec.svm) || record.uuid !== uuid) {
+        return `ONTAP shows ${uuid} on ${describeScope(where)}, not on ${describeScope(spec.svm)}: it is not the record this resource created or adopted`;
       }
       const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
       if (winner.metadata.uid !== obj.metadata.uid) return conflictMessage(obj, winner);
@@ -438,20 +438,15 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
   }
 }
 
-/** recordScope is the scope key ONTAP shows a record under: its SVM's name, or CLUSTER_SCOPE. */
-function recordScope(record: KeyManagerRecord): string {
-  return record.scope === 'cluster' ? CLUSTER_SCOPE : (record.svm?.name ?? CLUSTER_SCOPE);
-}
-
 /**
  * confirmTarget returns the uuid of a record this connection read, after checking that ONTAP shows
  * it on `svm` (or the cluster scope): the only uuid a write (PATCH, rekey, restore, DELETE) takes.
  */
 function confirmTarget(record: KeyManagerRecord, svm: { name: string } | undefined, noun: string): string {
   const uuid = requireUuid(record, noun);
-  const where = recordScope(record);
-  if (where !== scopeKey(svm)) {
-    throw new ReconcileError(Reason.OntapError, `ONTAP answered the read of ${describeScope(svm)} with ${noun} ${uuid} of ${where === CLUSTER_SCOPE ? 'the cluster scope' : `SVM ${where}`}; nothing was sent to it`, 'backoff');
+  const where = recordSvm(record);
+  if (scopeKey(where) !== scopeKey(svm)) {
+    throw new ReconcileError(Reason.OntapError, `ONTAP answered the read of ${describeScope(svm)} with ${noun} ${uuid} of ${describeScope(where)}; nothing was sent to it`, 'backoff');
   }
   return uuid;
 }

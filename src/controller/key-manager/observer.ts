@@ -29,6 +29,11 @@ export function scopeKey(svm: { name: string } | undefined): string {
   return svm?.name ?? CLUSTER_SCOPE;
 }
 
+/** recordSvm is the SVM ONTAP shows a record on, undefined for the cluster-scoped one: scopeKey of it is the record's key. */
+export function recordSvm(record: KeyManagerRecord): { name: string } | undefined {
+  return record.scope === 'cluster' ? undefined : record.svm;
+}
+
 /** Fetcher reads the records of the given scope keys. */
 export type Fetcher<R extends KeyManagerRecord> = (keys: readonly string[]) => Promise<readonly R[]>;
 
@@ -137,7 +142,7 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
     }
     const done = (async () => {
       const records = await this.fetch([...keys].sort());
-      const byKey = new Map(records.map((r) => [scopeKey(r.scope === 'cluster' ? undefined : r.svm), r]));
+      const byKey = new Map(records.map((r) => [scopeKey(recordSvm(r)), r]));
       for (const k of keys) {
         // Something newer (a write's re-read) may have landed meanwhile: keep it.
         const known = this.entries.get(k);

@@ -8,7 +8,7 @@
 import { ClusterOntapClusterKind, Limits, Reason } from '../../api/v1alpha1/constants.js';
 import type { OntapCluster } from '../../api/v1alpha1/types.js';
 import { OntapClient, type OntapClientOptions } from '../../ontap/client.js';
-import type { EndpointAllowList } from '../../ontap/endpoint-policy.js';
+import type { EndpointAllowList, Verdict } from '../../ontap/endpoint-policy.js';
 import type { OntapAuth, RequestInfo } from '../../ontap/transport.js';
 import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { Logger } from '../../runtime/logger.js';
@@ -16,6 +16,9 @@ import { ReconcileError } from '../errors.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../key-manager/observer.js';
 import { certificates, mustGet, ontapCredentials, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
 import { keyOf, objectKey } from '../../runtime/keys.js';
+
+/** AllowedVerdict is what the allow-list said of an endpoint a connection may be built to. */
+type AllowedVerdict = Exclude<Verdict, { kind: 'denied' }>;
 
 /** RETIRE_AFTER_MS is how long a replaced client lives on: beyond the longest request timeout (120 s) plus a job's wait (120 s). */
 const RETIRE_AFTER_MS = 5 * 60_000;
@@ -112,9 +115,18 @@ export class ClusterConnections {
    */
   async get(cluster: OntapCluster): Promise<Connection> {
     const key = keyOf(cluster);
+    const fp = this.fingerprint(cluster);
+    // A connection (or a build) of these very settings passed the allow-list when it was made: the
+    // list is fixed for the process, and the endpoint is in the generation the fingerprint holds.
+    const existing = this.byKey.get(key);
+    // An unknown Secret version ('?') means the cache has not seen it yet: rebuild to be safe.
+    if (existing && existing.fingerprint === fp && !fp.includes('@?')) return existing;
+    // Reconciles of several resources of one cluster ask at once: build once, for all of them.
+    const pending = this.building.get(key);
+    if (pending && pending.fingerprint === fp) return pending.promise;
     const verdict = this.opts.allowList.verdict(cluster.spec.endpoint);
     if (verdict.kind === 'denied') {
-      // Drop a connection built before the list (or the endpoint) changed: nothing more goes there.
+      // Drop a connection built before the endpoint changed: nothing more goes there.
       if (this.byKey.has(key)) this.drop(cluster.metadata.namespace, cluster.metadata.name);
       throw new ReconcileError(
         Reason.EndpointNotAllowed,
@@ -122,16 +134,9 @@ export class ClusterConnections {
         'wait',
       );
     }
-    const fp = this.fingerprint(cluster);
-    const existing = this.byKey.get(key);
-    // An unknown Secret version ('?') means the cache has not seen it yet: rebuild to be safe.
-    if (existing && existing.fingerprint === fp && !fp.includes('@?')) return existing;
-    // Reconciles of several resources of one cluster ask at once: build once, for all of them.
-    const pending = this.building.get(key);
-    if (pending && pending.fingerprint === fp) return pending.promise;
     const ticket = ++this.tickets;
     this.latest.set(key, ticket);
-    const promise = this.build(cluster, key, fp, ticket).finally(() => {
+    const promise = this.build(cluster, key, fp, ticket, verdict).finally(() => {
       if (this.building.get(key)?.promise === promise) this.building.delete(key);
     });
     this.building.set(key, { fingerprint: fp, promise });
@@ -165,8 +170,8 @@ export class ClusterConnections {
     return observer;
   }
 
-  private async build(cluster: OntapCluster, key: string, fp: string, ticket: number): Promise<Connection> {
-    const options = await this.clientOptions(cluster);
+  private async build(cluster: OntapCluster, key: string, fp: string, ticket: number, verdict: AllowedVerdict): Promise<Connection> {
+    const options = await this.clientOptions(cluster, verdict);
     const client = new OntapClient(options);
     const conn: Connection = { client, observer: (watched) => this.observerFor(key, cluster, watched), fingerprint: fp };
     if (this.latest.get(key) !== ticket) {
@@ -237,7 +242,7 @@ export class ClusterConnections {
     return max;
   }
 
-  private async clientOptions(cluster: OntapCluster): Promise<OntapClientOptions> {
+  private async clientOptions(cluster: OntapCluster, verdict: AllowedVerdict): Promise<OntapClientOptions> {
     const { namespace: ownNs, name } = cluster.metadata;
     const ns = this.secretNs(cluster);
     const label = ownNs === '' ? `${cluster.kind}/${name}` : `${ownNs}/${name}`;
@@ -258,7 +263,6 @@ export class ClusterConnections {
       caBundle = readKey(s, ns, spec.caBundleSecretRef.key, PEM_VALUE_MAX_BYTES);
     }
     const onRequest = this.opts.onRequest;
-    const verdict = this.opts.allowList.verdict(spec.endpoint);
     return {
       endpoint: spec.endpoint,
       // A host name allowed only by address: every connection dials only the addresses it resolves to that are allowed on its port.
