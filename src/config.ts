@@ -33,6 +33,11 @@ export interface Config {
   /** reconcileTimeoutSeconds aborts one reconcile that runs longer. @default 180 */
   readonly reconcileTimeoutSeconds: number;
   /**
+   * gracefulShutdownTimeoutSeconds bounds how long a stopping operator waits for the ONTAP writes
+   * it has already sent (and the rest of their reconcile) before it aborts them. @default 20
+   */
+  readonly gracefulShutdownTimeoutSeconds: number;
+  /**
    * allowedOntapEndpoints are CIDRs, IPs, host names and *.domains, each with an optional :PORT
    * or :* (none: 443). Empty allows no endpoint; only --allow-any-ontap-endpoint allows every one.
    * @default [] (nothing allowed)
@@ -67,6 +72,11 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
                                      too, and more only while another worker stays idle
   --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
   --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
+  --graceful-shutdown-timeout SECONDS
+                                     on SIGTERM, wait this long for ONTAP writes already sent
+                                     (reads and unsent work stop at once) before aborting them
+                                     and releasing the lease (default 20; keep it below the
+                                     pod's terminationGracePeriodSeconds)
   --allowed-ontap-endpoints LIST     ONTAP endpoints the operator may contact: CIDRs, IPs, host
                                      names, *.domains, each with an optional :PORT or :* (any
                                      port); without one, 443. IPv6 in brackets before a port:
@@ -121,6 +131,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'max-concurrent-reconciles': { type: 'string', default: '4' },
         'cache-sync-timeout': { type: 'string', default: '120' },
         'reconcile-timeout': { type: 'string', default: '180' },
+        'graceful-shutdown-timeout': { type: 'string', default: '20' },
         'log-level': { type: 'string', default: 'info' },
         'log-format': { type: 'string', default: 'json' },
         help: { type: 'boolean', default: false },
@@ -155,6 +166,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     logFormat: oneOf('log-format', values['log-format'], ['json', 'text'] as const),
     cacheSyncTimeoutSeconds: positiveInt('cache-sync-timeout', values['cache-sync-timeout'], 86_400),
     reconcileTimeoutSeconds: positiveInt('reconcile-timeout', values['reconcile-timeout'], 3_600),
+    gracefulShutdownTimeoutSeconds: positiveInt('graceful-shutdown-timeout', values['graceful-shutdown-timeout'], 3_600),
     allowedOntapEndpoints: allowList,
     clusterResourceNamespace: values['cluster-resource-namespace'] ?? env.POD_NAMESPACE ?? 'default',
     metricsSecure: oneOf('metrics-secure', values['metrics-secure'], ['true', 'false'] as const) === 'true',

@@ -35,7 +35,11 @@ export interface Operator {
   readonly metricsUrl: string | undefined;
   readonly healthUrl: string | undefined;
   isLeader(): boolean;
-  /** stop stops taking work, finishes reconciles in flight, releases the lease and closes servers. */
+  /**
+   * stop stops taking work and aborts reads at once, sees the ONTAP writes already sent through
+   * (at most --graceful-shutdown-timeout), then releases the lease and closes servers. Calling it
+   * again returns the same promise.
+   */
   stop(): Promise<void>;
 }
 
@@ -167,10 +171,13 @@ export async function startOperator(config: Config, options: OperatorOptions): P
         const wasLeading = leading;
         leading = false;
         metrics.leaderStatus.set({ name: config.leaderElectionId }, 0);
+        if (!wasLeading) return;
+        // Never write without the lease, whatever the embedder does next: not even the writes a
+        // graceful stop is seeing through (stop() releases the lease only after they are done).
+        manager.halt(new Error('lost the lease'));
         // Releasing the lease on stop() ends leadership too; only a loss is an error.
-        if (wasLeading && !stopping) {
+        if (!stopping) {
           logger.warn('lost leadership', { identity });
-          // Never reconcile without the lease, whatever the embedder does next.
           void manager.stop();
           options.onLostLeadership?.();
         }
@@ -180,17 +187,22 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     void startControllers();
   }
 
+  let stopped: Promise<void> | undefined;
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    // Writes already sent are seen through before the lease is given up, so the next leader
+    // never sends them again; reads and work not begun stop at once.
+    const graceMs = config.gracefulShutdownTimeoutSeconds * 1000;
+    await manager.stop(graceMs);
+    await elector?.stop();
+    await Promise.all(servers.map((s) => s.close()));
+  };
   return {
     manager,
     metrics,
     metricsUrl,
     healthUrl,
     isLeader: () => leading,
-    async stop() {
-      stopping = true;
-      await manager.stop();
-      await elector?.stop();
-      await Promise.all(servers.map((s) => s.close()));
-    },
+    stop: () => (stopped ??= stop()),
   };
 }

@@ -4,9 +4,12 @@
  * interval on success, per-key backoff on error). One reconcile per key at a time; a bounded
  * number of workers, of which one group (an ONTAP cluster) may hold only some, and one tenant (a
  * namespace) only its share while another tenant waits (see WorkQueue). Every reconcile
- * gets an AbortSignal that fires when the controller stops (shutdown, lost lease) or the
- * reconcile runs past its deadline, so no worker waits on a dead ONTAP for long and nothing is
- * written once the controller has stopped. Metrics carry controller-runtime's names.
+ * gets an AbortSignal that fires when the reconcile runs past its deadline or the controller
+ * halts (a lost lease), so no worker waits on a dead ONTAP for long and nothing is written once
+ * the controller has halted. A graceful stop (SIGTERM) aborts only the reconciles that have sent
+ * no ONTAP write yet; one that has (it asked its WriteGate) is seen through to its end, so ONTAP
+ * never completes a write that its sender abandoned and the next leader would send again.
+ * Metrics carry controller-runtime's names.
  */
 import type { Informer, InformerEvent } from '../runtime/informer.js';
 import { isConflict, type KubeObject } from '../runtime/kube.js';
@@ -14,8 +17,8 @@ import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
 import type { MutationCache } from '../runtime/mutation-cache.js';
 import { type Priority, WorkQueue } from '../runtime/queue.js';
-import { deadline } from '../runtime/timers.js';
-import { ReconcileError, SupersededError } from './errors.js';
+import { type Deadline, deadline } from '../runtime/timers.js';
+import { ReconcileError, StoppingError, SupersededError } from './errors.js';
 import { splitKey } from '../runtime/keys.js';
 
 /** Reconciled is what a controller's parse returns: an object with metadata. */
@@ -35,9 +38,10 @@ export interface ControllerOptions<T extends Reconciled> {
    * reconcile runs one pass; `signal` aborts it (stop, lost lease, or the reconcile deadline).
    * `cutShort` aborts when a change to the same object arrives during the pass, or when another
    * namespace needs the worker this pass borrowed: a reconciler may end its wait for an
-   * observation then (SupersededError), never a write in flight.
+   * observation then (SupersededError), never a write in flight. `gate` is asked before every
+   * ONTAP write (see WriteGate).
    */
-  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal, trigger: Trigger, cutShort: AbortSignal) => Promise<{ requeueAfterMs: number | undefined }>;
+  readonly reconcile: (obj: T, log: Logger, signal: AbortSignal, trigger: Trigger, cutShort: AbortSignal, gate: WriteGate) => Promise<{ requeueAfterMs: number | undefined }>;
   readonly logger: Logger;
   readonly metrics?: Metrics;
   /** baseDelayMs and maxDelayMs bound the per-key error backoff. */
@@ -54,6 +58,23 @@ export interface ControllerOptions<T extends Reconciled> {
    */
   readonly tenantOf?: (key: string) => string | undefined;
   readonly maxPerTenant?: number;
+}
+
+/**
+ * WriteGate is asked by a reconcile before each write it sends to ONTAP. begin() throws
+ * StoppingError once the controller is stopping, unless this reconcile has already begun a write:
+ * then the rest of it runs too (its writes, the re-read, the status that records them), so that a
+ * stop never leaves half of one change made and unrecorded.
+ */
+export interface WriteGate {
+  begin(): void;
+}
+
+/** Run is one reconcile in flight: its abort, its cut, and whether it has begun an ONTAP write. */
+interface Run {
+  readonly limit: Deadline;
+  readonly cut: AbortController;
+  committed: boolean;
 }
 
 /** namespaceOf is a key's tenant: its namespace, none for a cluster-scoped object. */
@@ -99,9 +120,12 @@ export { keyOf } from '../runtime/keys.js';
 /** Controller runs one reconciler; see the file comment. */
 export class Controller<T extends Reconciled> {
   readonly queue: WorkQueue;
+  /** stopping fires on stop(): no new work, and no first write. */
   private readonly stopping = new AbortController();
-  /** cuts holds, per reconcile in flight, what a change to its object aborts. */
-  private readonly cuts = new Map<string, AbortController>();
+  /** halting fires on halt(): every reconcile in flight is aborted, writes included. */
+  private readonly halting = new AbortController();
+  /** runs holds the reconciles in flight by key. */
+  private readonly runs = new Map<string, Run>();
 
   constructor(private readonly opts: ControllerOptions<T>) {
     this.queue = new WorkQueue({
@@ -116,16 +140,11 @@ export class Controller<T extends Reconciled> {
       tenantOf: opts.tenantOf ?? namespaceOf,
       ...(opts.maxPerTenant !== undefined ? { maxPerTenant: opts.maxPerTenant } : {}),
       // A change to a key whose drift check is running cuts that check short: it runs next.
-      onPromote: (key) => this.cuts.get(key)?.abort(new SupersededError(key)),
+      onPromote: (key) => this.runs.get(key)?.cut.abort(new SupersededError(key)),
       // A namespace under its share found every worker taken: a borrowed run ends its wait for
       // ONTAP (never a write in flight) and the queue runs it again later.
-      onPreempt: (key) => this.cuts.get(key)?.abort(new SupersededError(key)),
+      onPreempt: (key) => this.runs.get(key)?.cut.abort(new SupersededError(key)),
     });
-  }
-
-  /** stopped is aborted once stop() was called. */
-  get stopped(): AbortSignal {
-    return this.stopping.signal;
   }
 
   /** enqueue adds a key (namespace/name): 'high' for a change, 'low' for a bulk re-check. */
@@ -138,13 +157,28 @@ export class Controller<T extends Reconciled> {
     this.queue.run(workers, (key, priority) => this.process(key, priority === 'low' ? 'periodic' : 'change'));
   }
 
-  /** stop stops taking work, aborts the reconciles in flight and waits for them to return. */
+  /**
+   * stop stops taking work, aborts every reconcile in flight that has sent no ONTAP write, and
+   * resolves once every worker is idle: the reconciles that have sent one run to their end
+   * unless halt() cuts them off (the caller bounds the wait with it).
+   */
   async stop(): Promise<void> {
-    this.stopping.abort(new Error(`controller ${this.opts.name} stopped`));
+    if (!this.stopping.signal.aborted) {
+      const reason = new StoppingError(`controller ${this.opts.name} stopping`);
+      this.stopping.abort(reason);
+      for (const run of this.runs.values()) if (!run.committed) run.limit.abort(reason);
+    }
     await this.queue.shutdown({ drain: false });
   }
 
+  /** halt aborts every reconcile in flight, writes included (a lost lease, or a stop that ran out of time), and stops taking work. */
+  halt(reason: Error): void {
+    if (!this.stopping.signal.aborted) this.stopping.abort(reason);
+    this.halting.abort(reason);
+  }
+
   private async process(key: string, trigger: Trigger): Promise<void> {
+    if (this.stopping.signal.aborted) return;
     const { namespace, name } = splitKey(key);
     const fromInformer = this.opts.informer.get(namespace, name);
     const cached = this.opts.writes ? this.opts.writes.newest(key, fromInformer) : fromInformer;
@@ -157,13 +191,19 @@ export class Controller<T extends Reconciled> {
     const labels = { controller: this.opts.name };
     const end = this.opts.metrics?.reconcileTime.startTimer(labels);
     const timeoutMs = this.opts.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
-    const limit = deadline(this.stopping.signal, timeoutMs);
-    const cut = new AbortController();
-    this.cuts.set(key, cut);
+    const limit = deadline(this.halting.signal, timeoutMs);
+    const run: Run = { limit, cut: new AbortController(), committed: false };
+    const gate: WriteGate = {
+      begin: () => {
+        if (this.stopping.signal.aborted && !run.committed) throw new StoppingError(`not writing to ONTAP: controller ${this.opts.name} is stopping`);
+        run.committed = true;
+      },
+    };
+    this.runs.set(key, run);
     try {
       const obj = this.opts.parse(cached);
       log.debug('reconcile');
-      const result = await this.opts.reconcile(obj, log, limit.signal, trigger, cut.signal);
+      const result = await this.opts.reconcile(obj, log, limit.signal, trigger, run.cut.signal, gate);
       this.queue.forget(key);
       // A drift check is periodic work: it waits behind changes (see WorkQueue).
       if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs, 'low');
@@ -180,7 +220,7 @@ export class Controller<T extends Reconciled> {
       this.queue.addRateLimited(key);
     } finally {
       limit.dispose();
-      this.cuts.delete(key);
+      this.runs.delete(key);
       end?.();
     }
   }

@@ -35,6 +35,23 @@ export class SupersededError extends Error {
   }
 }
 
+/**
+ * StoppingError ends a reconcile that had sent no ONTAP write when the operator began to stop:
+ * it writes nothing more (no status, no event) and is not retried; the next leader runs it from
+ * scratch. A reconcile that has sent a write is seen through instead (see Controller.stop).
+ */
+export class StoppingError extends Error {
+  constructor(message = 'the operator is stopping') {
+    super(message);
+    this.name = 'StoppingError';
+  }
+}
+
+/** isStopping tells whether `err`, or the abort of `signal` that caused it, is the operator stopping. */
+export function isStopping(err: unknown, signal?: AbortSignal): boolean {
+  return err instanceof StoppingError || (signal?.aborted === true && signal.reason instanceof StoppingError);
+}
+
 /** ReconcileError is a failure with a condition reason and a retry policy. */
 export class ReconcileError extends Error {
   constructor(

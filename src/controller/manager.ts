@@ -16,6 +16,8 @@ import { MutationCache } from '../runtime/mutation-cache.js';
 import type { Priority } from '../runtime/queue.js';
 import { conditionOf } from './conditions.js';
 import { changed, Controller } from './controller.js';
+import { StoppingError } from './errors.js';
+import { safeTimeout } from '../runtime/timers.js';
 import type { KubeWriter } from './kube-writes.js';
 import { type KindHandle, KeyManagerKind } from './key-manager/kind.js';
 import { typedCache } from './typed-cache.js';
@@ -71,8 +73,10 @@ export class Manager {
   readonly sharedController: Controller<ClusterOntapCluster>;
   readonly connections: ClusterConnections;
   private readonly recorder: EventRecorder;
-  /** stopping aborts on stop(): ONTAP calls in flight end, and nothing is written after it. */
+  /** stopping aborts on stop(): shared ONTAP reads end, and no reconcile starts a write. */
   private readonly stopping = new AbortController();
+  /** halted aborts on halt() (a lost lease, or a stop out of time): every ONTAP call ends, and nothing more is written anywhere. */
+  private readonly halted = new AbortController();
 
   constructor(private readonly opts: ManagerOptions) {
     const { api, logger, namespaces, metrics } = opts;
@@ -95,8 +99,9 @@ export class Manager {
     const sharedWrites = new MutationCache();
     const writerFor = (writes: MutationCache): KubeWriter => ({
       mergePatch: async (...args) => {
-        // A stopped manager (shutdown, or a leader that lost its lease) writes nothing more.
-        if (this.stopping.signal.aborted) throw new Error('not writing: the operator is stopping or lost its lease');
+        // A halted manager (a leader that lost its lease, or a stop out of time) writes nothing
+        // more. A stopping one still records what the writes it saw through did.
+        if (this.halted.signal.aborted) throw new Error('not writing: the operator lost its lease or ran out of shutdown time');
         const key = `${args[1]}/${args[2]}`;
         writes.begin(key);
         try {
@@ -146,6 +151,12 @@ export class Manager {
         metrics.ontapRequestDuration.observe({ cluster: clusterKey, method: info.method }, info.durationMs / 1000);
         // No answer, or ONTAP failing: probe the cluster now rather than at the next interval.
         if (info.status === 0 || info.status >= 500) this.reprobeIfReady(clusterKey);
+      },
+      // A read of the cluster had no answer for a resource's drift interval: its OntapCluster shows
+      // it now. When that read ends, its resources (shown Unknown meanwhile) take its answer.
+      onStall: (ns, name, stalled) => {
+        this.controllerFor(ns).enqueue(objectKey(ns, name));
+        if (!stalled) this.enqueueOfCluster(ns, name);
       },
       onHealth: (ns, name, healthy) => {
         // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
@@ -238,6 +249,15 @@ export class Manager {
     });
   }
 
+  /** halt aborts everything in flight, ONTAP writes included, and refuses every write after it: a lost lease. */
+  halt(reason: Error): void {
+    if (this.halted.signal.aborted) return;
+    this.opts.logger.warn('halting: aborting every ONTAP call in flight', { why: reason.message });
+    this.halted.abort(reason);
+    if (!this.stopping.signal.aborted) this.stopping.abort(reason);
+    for (const c of this.controllers()) c.halt(reason);
+  }
+
   /** reprobeIfReady queues the probe of an OntapCluster that still says Ready=True. */
   private reprobeIfReady(clusterKey: string): void {
     if (this.stopping.signal.aborted) return;
@@ -290,10 +310,23 @@ export class Manager {
     for (const k of this.kinds) k.enqueueAll();
   }
 
-  /** stop stops taking work, waits for reconciles in flight, then stops the informers. */
-  async stop(): Promise<void> {
-    this.stopping.abort(new Error('the operator is stopping'));
-    await Promise.all([...this.kinds.map((k) => k.controller.stop()), this.clusterController.stop(), this.sharedController.stop()]);
+  private controllers(): Array<Pick<Controller<OntapCluster>, 'stop' | 'halt'>> {
+    return [...this.kinds.map((k) => k.controller), this.clusterController, this.sharedController];
+  }
+
+  /**
+   * stop stops taking work and aborts every read and every reconcile that has sent no ONTAP
+   * write; the reconciles that have sent one are seen through (answer, re-read, status) for at
+   * most `graceMs`, then halted. Then it stops the informers and closes the connections.
+   */
+  async stop(graceMs = 0): Promise<void> {
+    if (!this.stopping.signal.aborted) this.stopping.abort(new StoppingError());
+    const outOfTime = safeTimeout(() => this.halt(new Error(`graceful shutdown timeout (${graceMs} ms) passed with ONTAP writes in flight`)), graceMs);
+    try {
+      await Promise.all(this.controllers().map((c) => c.stop()));
+    } finally {
+      clearTimeout(outOfTime);
+    }
     await Promise.all([
       ...this.kinds.map((k) => k.informer.stop()),
       this.clusterInformer.stop(),

@@ -52,3 +52,35 @@ export function deadline(parent: AbortSignal, ms: number): Deadline {
     },
   };
 }
+
+/**
+ * noticeLate awaits `pending`. When it has not settled by `due()` (epoch ms, read again when its
+ * timer fires: what the caller waits on may have changed meanwhile), `onLate` runs once: if it
+ * returns, the wait goes on (the caller said "no answer yet" without giving the answer up); if it
+ * throws, the wait is given up with its error, and whatever `pending` ends with later is ignored.
+ */
+export async function noticeLate<T>(pending: Promise<T>, due: () => number, onLate: () => Promise<void>, now: () => number = Date.now): Promise<T> {
+  const late = Symbol('late');
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    for (;;) {
+      const fired = new Promise<typeof late>((resolve) => {
+        timer = safeTimeout(() => resolve(late), due() - now());
+      });
+      const settled = await Promise.race([pending, fired]);
+      clearTimeout(timer);
+      if (settled !== late) return settled;
+      if (due() <= now()) {
+        try {
+          await onLate();
+        } catch (e) {
+          pending.catch(() => undefined);
+          throw e;
+        }
+        return await pending;
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
 import { LeaseType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
+import { capturedLines } from '../support/log-capture.js';
 import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, startE2E, waitFor } from '../support/e2e.js';
 
 /** clusterReady reads the OntapCluster's Ready condition as "Status/Reason". */
@@ -60,6 +61,64 @@ describe('e2e: faults and bad input', function () {
     for (const n of names) await w.api.delete(OntapAwsKmsType, w.ns, n);
     await waitFor('all deleted', async () => (await w.api.list(OntapAwsKmsType, w.ns)).items.length === 0, 30_000);
     await w.stopOperator();
+  });
+
+  it('ONTAP frozen: within one drift interval of a read going unanswered, every resource and the OntapCluster say so, before the request timeout', async function () {
+    this.timeout(150_000);
+    await w.startOperator();
+    const names = Array.from({ length: 20 }, (_, i) => `frozen-${i + 1}`);
+    for (const [i, name] of names.entries()) await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, name, { svm: { name: `svm${i + 1}` } }));
+    const conditions = async (type: string): Promise<Array<string | undefined>> => Promise.all(names.map(async (n) => condition(await getKms(w, n), type)));
+    await waitFor('all 20 Ready', async () => (await conditions('Ready')).every((c) => c === 'True/Available'), 60_000);
+    await waitFor('OntapCluster Ready', async () => (await clusterReady(w)) === 'True/Connected');
+    // ONTAP stops answering (the request timeout is the default 30 s; the drift interval 10 s).
+    w.sim.control.addFault({ path: '/api/', latencyMs: 40_000 });
+    const frozenAt = Date.now();
+    // The next drift boundary sends a read within 10 s; it has gone unanswered for 10 s 10 s later.
+    await waitFor('all 20 Synced=Unknown/Unreachable', async () => (await conditions('Synced')).every((c) => c === 'Unknown/Unreachable'), 24_000);
+    const allMs = Date.now() - frozenAt;
+    await waitFor('OntapCluster Ready=Unknown', async () => (await clusterReady(w)) === 'Unknown/Unreachable', 24_000 - allMs);
+    const clusterMs = Date.now() - frozenAt;
+    const k = await getKms(w, 'frozen-1');
+    const synced = k?.status?.conditions?.find((c) => c.type === 'Synced');
+    expect(synced?.message, 'says how long it has waited').to.match(/^no answer from ONTAP for over 10 s \(one drift interval\) to the read of aws-kms sent at \d{4}-/);
+    expect(condition(k, 'Ready'), 'Ready is Unknown too').to.equal('Unknown/NotSynced');
+    console.log(`      ONTAP frozen: all 20 Synced=Unknown after ${allMs} ms, OntapCluster Ready=Unknown after ${clusterMs} ms (interval 10 s, request timeout 30 s; load ${loadavg()[0]?.toFixed(2)})`);
+    w.sim.control.clearFaults();
+    await waitFor('all 20 Synced again', async () => (await conditions('Synced')).every((c) => c === 'True/ReconcileSuccess'), 90_000);
+    await waitFor('OntapCluster Ready again', async () => (await clusterReady(w)) === 'True/Connected', 60_000);
+  });
+
+  it('a 5xx storm: one probe per backoff step and one shared read per failure window, not a request per resource or per failure', async function () {
+    this.timeout(150_000);
+    await w.startOperator();
+    const names = Array.from({ length: 10 }, (_, i) => `storm-${i + 1}`);
+    for (const [i, name] of names.entries()) await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, name, { svm: { name: `svm${i + 1}` } }));
+    const all = async (type: string, want: string): Promise<boolean> =>
+      (await Promise.all(names.map(async (n) => condition(await getKms(w, n), type)))).every((c) => c === want);
+    await waitFor('all 10 Ready', () => all('Ready', 'True/Available'), 60_000);
+    await waitFor('OntapCluster Ready', async () => (await clusterReady(w)) === 'True/Connected');
+    const STORM_S = 40;
+    w.sim.control.clearRequests();
+    await new Promise((r) => setTimeout(r, 20_000));
+    const baseline = w.sim.control.requests().length;
+    w.sim.control.clearRequests();
+    w.sim.control.addFault({ path: '/api/', status: 500, code: '1', message: 'Internal error' });
+    await waitFor('all 10 show it', () => all('Synced', 'False/OntapError'), 20_000);
+    await new Promise((r) => setTimeout(r, STORM_S * 1000 - 0));
+    const seen = w.sim.control.requests();
+    w.sim.control.clearFaults();
+    const probes = seen.filter((r) => r.path === '/api/cluster').length;
+    const reads = seen.filter((r) => r.path === '/api/security/aws-kms' && r.method === 'GET').length;
+    const perMinute = (n: number, s: number): string => ((n * 60) / s).toFixed(1);
+    console.log(`      ${STORM_S + 1} s of 500s on 10 resources (interval 10 s): ${seen.length} requests (${perMinute(seen.length, STORM_S)}/min against ${perMinute(baseline, 20)}/min before), ${probes} probes, ${reads} collection reads (load ${loadavg()[0]?.toFixed(2)})`);
+    // The OntapCluster's backoff doubles from 1 s: in 40 s that is 6 steps (0, 1, 3, 7, 15, 31 s).
+    expect(probes, 'GET /api/cluster: at most one per backoff step').to.be.at.most(7);
+    // The shared failure window doubles from 5 s: reads at 0, 5, 15 and 35 s, whatever the resources do.
+    expect(reads, 'collection GETs: one per failure window, shared by every resource').to.be.at.most(5);
+    expect(seen.filter((r) => r.method !== 'GET'), 'nothing written to a failing ONTAP').to.deep.equal([]);
+    await waitFor('all 10 Synced again', () => all('Synced', 'True/ReconcileSuccess'), 60_000);
+    await waitFor('OntapCluster Ready again', async () => (await clusterReady(w)) === 'True/Connected', 30_000);
   });
 
   it('an endless body from ONTAP is cut at the documented bound, shown clearly, and not retried in a loop', async function () {
@@ -143,6 +202,39 @@ describe('e2e: faults and bad input', function () {
     await new Promise((r) => setTimeout(r, 1500));
     expect(awsKmsWrites(w.sim), 'no ONTAP write without the lease').to.deep.equal([]);
     expect((await getKms(w, 'demoted'))?.status?.conditions ?? [], 'no status write without the lease').to.deep.equal([]);
+  });
+
+  it('SIGTERM with creates in flight: the leader sees them through before it gives up the Lease, and its successor sends none again', async function () {
+    this.timeout(90_000);
+    // A clean ONTAP (no records left by earlier tests, nothing of theirs still in flight).
+    w.sim.control.reset();
+    await waitFor('ONTAP idle', () => w.sim.control.stats().inFlight === 0, 60_000);
+    const lease = `drain-${w.ns}`;
+    const args = ['--leader-elect', '--leader-election-namespace', w.ns, '--leader-election-id', lease];
+    const leader = await w.startAnother(args);
+    await waitFor('leader', () => leader.isLeader(), 20_000);
+    const standby = await w.startAnother(args);
+    await waitFor('standby synced', () => standby.manager.synced(), 20_000);
+    // ONTAP takes 1.5 s over every create: the stop comes while some are in flight.
+    w.sim.control.addFault({ method: 'POST', path: '/api/security/aws-kms', latencyMs: 1500 });
+    w.sim.control.clearRequests();
+    const names = Array.from({ length: 20 }, (_, i) => `drain-${i + 1}`);
+    for (const [i, name] of names.entries()) await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, name, { svm: { name: `svm${i + 1}` } }));
+    await waitFor('creates in flight at ONTAP', () => w.sim.control.stats().inFlight >= 2, 20_000, 10);
+    const inFlight = w.sim.control.stats().inFlight;
+    const stopAt = Date.now();
+    await leader.stop();
+    const stopMs = Date.now() - stopAt;
+    // The standby sends nothing yet: what is still in flight at ONTAP was sent by the old leader.
+    const unanswered = w.sim.control.stats().inFlight;
+    console.log(`      SIGTERM with ${inFlight} requests in flight: stopped in ${stopMs} ms, ${unanswered} left unanswered (load ${loadavg()[0]?.toFixed(2)})`);
+    if (unanswered !== 0) console.log(capturedLines.filter((l) => /halt|stopp|abort|creat|ontap request|lease|leader/i.test(l)).slice(-40).join('\n'));
+    expect(unanswered, 'every request sent was answered before the lease was given up').to.equal(0);
+    await waitFor('the standby leads', () => standby.isLeader(), 20_000);
+    await waitFor('all 20 Ready', async () => (await Promise.all(names.map(async (n) => condition(await getKms(w, n), 'Ready')))).every((c) => c === 'True/Available'), 60_000);
+    const writes = awsKmsWrites(w.sim).map((r) => `${r.method} ${r.path} ${r.status}`);
+    expect(writes.filter((r) => r.startsWith('POST')), 'one create per resource, none refused').to.have.length(20);
+    expect(writes.filter((r) => !/^POST \/api\/security\/aws-kms 20[12]$/.test(r)), 'no other write: nothing adopted, resent or refused').to.deep.equal([]);
   });
 
   it('SIGTERM during a slow ONTAP call: stops within seconds, releases the lease, writes nothing after', async function () {

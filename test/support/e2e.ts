@@ -30,6 +30,8 @@ export interface E2E {
    * all, the operator's default (which allows no endpoint).
    */
   startOperator(extraArgs?: string[], options?: { readonly allowList?: 'loopback' | 'none' }): Promise<Operator>;
+  /** startAnother starts one more operator beside `operator` (a second replica), with the same arguments as startOperator; stopOperator stops it too. */
+  startAnother(extraArgs?: string[]): Promise<Operator>;
   stopOperator(): Promise<void>;
   close(): Promise<void>;
 }
@@ -76,6 +78,13 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
     metadata: { name: 'sim', namespace: ns },
     spec: { endpoint: sim.url, credentialsSecretRef: { name: 'ontap-admin' }, caBundleSecretRef: { name: 'ontap-ca' } },
   });
+  const others: Operator[] = [];
+  const start = (extraArgs: string[], options: { readonly allowList?: 'loopback' | 'none' }): Promise<Operator> => {
+    const ownList = extraArgs.some((a) => a.startsWith('--allowed-ontap-endpoints') || a.startsWith('--allow-any-ontap-endpoint'));
+    const allowList = options.allowList === 'none' || ownList ? [] : [`--allowed-ontap-endpoints=${LOOPBACK_ENDPOINTS}`];
+    const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', ...allowList, ...extraArgs]) as Config;
+    return startOperator(config, { logger: capturingLogger().child({ test: ns }), clientOptions: { jobPollIntervalMs: 100 } });
+  };
   const world: E2E = {
     cp,
     api,
@@ -83,14 +92,16 @@ export async function startE2E(options: { svms?: string[] } = {}): Promise<E2E> 
     sim,
     operator: undefined,
     async startOperator(extraArgs = [], options = {}) {
-      const ownList = extraArgs.some((a) => a.startsWith('--allowed-ontap-endpoints') || a.startsWith('--allow-any-ontap-endpoint'));
-      const allowList = options.allowList === 'none' || ownList ? [] : [`--allowed-ontap-endpoints=${LOOPBACK_ENDPOINTS}`];
-      const config = parseConfig(['--kubeconfig', cp.kubeconfig, '--namespace', ns, '--metrics-bind-address', '127.0.0.1:0', '--metrics-secure=false', '--health-probe-bind-address', '127.0.0.1:0', ...allowList, ...extraArgs]) as Config;
-      world.operator = await startOperator(config, { logger: capturingLogger().child({ test: ns }), clientOptions: { jobPollIntervalMs: 100 } });
+      world.operator = await start(extraArgs, options);
       return world.operator;
     },
+    async startAnother(extraArgs = []) {
+      const op = await start(extraArgs, {});
+      others.push(op);
+      return op;
+    },
     async stopOperator() {
-      await world.operator?.stop();
+      await Promise.all([world.operator?.stop(), ...others.splice(0).map((o) => o.stop())]);
       world.operator = undefined;
     },
     async close() {

@@ -25,6 +25,7 @@ describe('parseConfig', () => {
       logFormat: 'json',
       cacheSyncTimeoutSeconds: 120,
       reconcileTimeoutSeconds: 180,
+      gracefulShutdownTimeoutSeconds: 20,
     });
   });
   it('takes repeated and comma-separated namespaces, without duplicates', () => {

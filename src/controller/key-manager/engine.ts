@@ -12,9 +12,10 @@ import type { AppliedSecret, ClusterOntapCluster, OntapCluster } from '../../api
 import { isGone, OntapApiError } from '../../ontap/errors.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import { abortable } from '../../runtime/backoff.js';
+import { noticeLate } from '../../runtime/timers.js';
 import type { Logger } from '../../runtime/logger.js';
-import type { Trigger } from '../controller.js';
-import { classifyError, ontapMessage, ReconcileError, SupersededError } from '../errors.js';
+import type { Trigger, WriteGate } from '../controller.js';
+import { classifyError, isStopping, ontapMessage, ReconcileError, SupersededError } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections, Connection, Watched } from '../ontap-cluster/connections.js';
 import type { SecretReader } from '../secrets.js';
@@ -56,6 +57,17 @@ export interface KeyManagerDeps<O extends KeyManagerObject> {
   readonly now?: () => number;
 }
 
+/** UnansweredError ends a pass whose read of ONTAP has had no answer for a drift interval: Synced and Ready show Unknown/Unreachable. */
+class UnansweredError extends ReconcileError {
+  constructor(message: string) {
+    super(Reason.Unreachable, message, 'wait');
+    this.name = 'UnansweredError';
+  }
+}
+
+/** NO_GATE lets every write go: a caller without a controller (a test) never stops. */
+const NO_GATE: WriteGate = { begin: () => undefined };
+
 /** ReconcileResult tells the queue when to look again; an error thrown means "back off". */
 export interface ReconcileResult {
   /** requeueAfterMs schedules the next drift check; undefined: only on the next event. */
@@ -84,14 +96,16 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
   /**
    * reconcile runs one pass for `obj`; it throws a ReconcileError when the queue must back off.
    * `signal` aborts every ONTAP call of the pass (the operator stopping, or the reconcile
-   * deadline); `cutShort` ends only the wait for an observation (a change superseding a drift check).
+   * deadline); `cutShort` ends only the wait for an observation (a change superseding a drift check);
+   * `gate` is asked before every ONTAP write, and refuses the first one once the operator stops.
+   * A pass stopped before its first write writes nothing at all (no status, no event).
    */
-  async reconcile(obj: O, log: Logger, signal?: AbortSignal, trigger: Trigger = 'periodic', cutShort?: AbortSignal): Promise<ReconcileResult> {
+  async reconcile(obj: O, log: Logger, signal?: AbortSignal, trigger: Trigger = 'periodic', cutShort?: AbortSignal, gate: WriteGate = NO_GATE): Promise<ReconcileResult> {
     if (obj.spec.suspend) {
       await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: new ReconcileError(Reason.Suspended, 'reconcile suspended by spec.suspend', 'wait') });
       return { requeueAfterMs: undefined };
     }
-    if (obj.metadata.deletionTimestamp) return this.finalize(obj, log, signal);
+    if (obj.metadata.deletionTimestamp) return this.finalize(obj, log, signal, gate);
     if (!obj.metadata.finalizers?.includes(FINALIZER)) {
       // `obj` is the cache's own copy: it is read, never written (the write lands in the mutation cache).
       await setFinalizer(this.deps.kube, this.adapter.type, obj.metadata, FINALIZER, true);
@@ -100,16 +114,19 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const observeOnly = obj.spec.managementPolicy === 'Observe';
     let outcome: Outcome<R>;
     try {
-      outcome = await this.sync(obj, observeOnly, log, signal, trigger, cutShort);
+      outcome = await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate);
     } catch (e) {
-      if (e instanceof SupersededError) throw e;
+      if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal);
-      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error };
+      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError };
     }
     await this.writeOutcome(obj, outcome);
     if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
     const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
-    if (outcome.error) {
+    if (outcome.waiting === true) {
+      // Not a failure yet: the read goes on, and its end (answer or error) queues this resource again.
+      log.info('no answer from ONTAP for a drift interval; shown as Unknown', { error: outcome.error?.message });
+    } else if (outcome.error) {
       log.info('reconcile failed', { reason: outcome.error.reason, error: outcome.error.message });
       this.deps.recorder.event(obj, 'Warning', EventReason.ReconcileError, `${outcome.error.reason}: ${outcome.error.message}`);
       if (outcome.error.retry === 'backoff') throw outcome.error;
@@ -154,7 +171,15 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
   }
 
-  private async sync(obj: O, observeOnly: boolean, log: Logger, signal: AbortSignal | undefined, trigger: Trigger, cutShort: AbortSignal | undefined): Promise<Outcome<R>> {
+  private async sync(
+    obj: O,
+    observeOnly: boolean,
+    log: Logger,
+    signal: AbortSignal | undefined,
+    trigger: Trigger,
+    cutShort: AbortSignal | undefined,
+    gate: WriteGate,
+  ): Promise<Outcome<R>> {
     const { spec } = obj;
     const adapter = this.adapter;
     // A refused reference learns nothing more, not even whether another resource holds its SVM.
@@ -176,7 +201,26 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const intervalMs = spec.driftCheckIntervalSeconds * 1000;
     const notBefore = lastBoundary(this.now(), intervalMs) - (trigger === 'change' ? intervalMs : 0);
     // Only this wait may be cut short by a change: a write once sent is seen through.
-    const record = await abortable(observer.observe(key, notBefore, signal), cutShort, () => cutShort?.reason as Error);
+    const observation = abortable(observer.observe(key, notBefore, signal), cutShort, () => cutShort?.reason as Error);
+    // A read with no answer for a whole drift interval shows on the resource (and its cluster)
+    // now, not when the transport gives up: this pass ends as Unknown and frees its worker for
+    // the cluster's other resources, and the read's end, answer or error, queues them all again.
+    const waitStart = this.now();
+    const record = await noticeLate(
+      observation,
+      () => (observer.pendingSince() ?? waitStart) + intervalMs,
+      () => {
+        const since = observer.pendingSince() ?? waitStart;
+        observer.reportStall();
+        return Promise.reject(
+          new UnansweredError(
+            `no answer from ONTAP for over ${spec.driftCheckIntervalSeconds} s (one drift interval) to the read of ${adapter.family.noun} sent at ${new Date(since).toISOString()}; still waiting for it, up to the request timeout of ${spec.clusterRef.kind} ${spec.clusterRef.name}`,
+          ),
+        );
+      },
+      this.now,
+    );
+
     // A record first seen by another resource, or only observed until now (nothing ever sent to
     // it), is taken over here. A spec that references no Secret (a GCP attached service account)
     // never sends one, so an empty appliedSecrets says nothing about it: only the uuid counts.
@@ -190,7 +234,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     if (record?.uuid !== undefined) this.checkConflict(obj, record.uuid);
     if (!record) {
       if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
-      return this.create(obj, conn, observer, secrets, log, signal);
+      return this.create(obj, conn, observer, secrets, log, signal, gate);
     }
     const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
     const delta = adapter.delta(spec, record, secrets, applied);
@@ -210,11 +254,13 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const { client } = conn;
     let wrote = false;
     if (delta.rekey) {
+      gate.begin();
       await client.keyManagerAction(adapter.family, uuid, 'rekey-external', delta.rekey.body, signal);
       wrote = true;
       this.deps.recorder.event(obj, 'Normal', EventReason.Rekeyed, `re-keyed ${uuid} to ${adapter.keyName} ${delta.rekey.to}`);
     }
     if (delta.configPatch) {
+      gate.begin();
       await client.patchKeyManager(adapter.family, uuid, delta.configPatch, signal);
       wrote = true;
       const names = delta.fields.map((f) => f.path);
@@ -228,6 +274,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     // Unread Secrets (all as last sent) leave the record of what was sent as it is.
     let applyResult = secrets ? adapter.appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword }) : this.stillReferenced(applied, spec);
     if (delta.credentialsPatch && secrets) {
+      gate.begin();
       await client.patchKeyManager(adapter.family, uuid, delta.credentialsPatch, signal);
       wrote = true;
       applyResult = adapter.appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
@@ -305,10 +352,11 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     return shared !== undefined && permitted(ref.name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm).allowed;
   }
 
-  private async create(obj: O, conn: Connection, observer: ClusterObserver<R>, secrets: S, log: Logger, signal: AbortSignal | undefined): Promise<Outcome<R>> {
+  private async create(obj: O, conn: Connection, observer: ClusterObserver<R>, secrets: S, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<Outcome<R>> {
     const adapter = this.adapter;
     const key = scopeKey(obj.spec.svm);
     let uuid: string;
+    gate.begin();
     observer.forget(key);
     try {
       uuid = await conn.client.createKeyManager(adapter.family, adapter.createBody(obj.spec, secrets), signal);
@@ -363,7 +411,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
    * holds. Otherwise nothing is sent to ONTAP, an event and a log line say why, and the finalizer
    * is released so that the resource (and its namespace) can go: a record is left, never lost.
    */
-  private async finalize(obj: O, log: Logger, signal: AbortSignal | undefined): Promise<ReconcileResult> {
+  private async finalize(obj: O, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<ReconcileResult> {
     if (!obj.metadata.finalizers?.includes(FINALIZER)) return { requeueAfterMs: undefined };
     const { spec } = obj;
     const adapter = this.adapter;
@@ -372,7 +420,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     if (!asked) {
       if (uuid !== undefined) this.deps.recorder.event(obj, 'Normal', EventReason.Orphaned, `left ${adapter.label} ${uuid} on ONTAP (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
     } else {
-      const leftBecause = await this.deleteOwned(obj, uuid, log, signal);
+      const leftBecause = await this.deleteOwned(obj, uuid, log, signal, gate);
       if (leftBecause === undefined) {
         log.info('deleted ONTAP record', { uuid });
         this.deps.recorder.event(obj, 'Normal', EventReason.Deleted, `deleted ${adapter.label} ${uuid}`);
@@ -390,7 +438,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
    * when the record is gone (deleted now or before), or why it was left alone. A refusal by ONTAP
    * (keys in use) or an unreachable cluster keeps the finalizer: DeletionBlocked, with backoff.
    */
-  private async deleteOwned(obj: O, uuid: string, log: Logger, signal: AbortSignal | undefined): Promise<string | undefined> {
+  private async deleteOwned(obj: O, uuid: string, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<string | undefined> {
     const { spec } = obj;
     const adapter = this.adapter;
     try {
@@ -418,6 +466,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       }
       const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
       if (winner.metadata.uid !== obj.metadata.uid) return conflictMessage(obj, winner);
+      gate.begin();
       try {
         await conn.client.deleteKeyManager(adapter.family, uuid, signal);
       } catch (e) {
@@ -427,6 +476,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       conn.observer(this.watched).forget(scopeKey(spec.svm));
       return undefined;
     } catch (e) {
+      if (isStopping(e, signal)) throw e;
       const err = classifyError(e, `delete ${this.action(obj)}`, signal);
       // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
       const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });

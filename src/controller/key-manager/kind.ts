@@ -127,7 +127,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       // The cached object is already typed: a reconcile reads it as it is (the engine never
       // mutates it); only an object that does not parse is parsed again, for its error.
       parse: (o) => typed(o) ?? parse(o),
-      reconcile: (obj, log, signal, trigger, cutShort) => reconciler.reconcile(obj, log, signal, trigger, cutShort),
+      reconcile: (obj, log, signal, trigger, cutShort, gate) => reconciler.reconcile(obj, log, signal, trigger, cutShort, gate),
       logger: logger.child({ controller: name }),
       metrics,
       baseDelayMs: ctx.baseDelayMs,
@@ -214,7 +214,7 @@ export interface KindHandle {
   readonly noun: string;
   readonly metrics: KindMetrics;
   readonly informer: Informer;
-  readonly controller: { start(workers: number): void; stop(): Promise<void> };
+  readonly controller: { start(workers: number): void; stop(): Promise<void>; halt(reason: Error): void };
   managedKeys(namespace: string, cluster: string): string[];
   enqueueOfCluster(namespace: string, name: string, priority?: Priority): void;
   enqueueOfSecret(secretKey: string): void;

@@ -76,6 +76,8 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
   private seq = 0;
   private failure: Failure | undefined;
   private failures = 0;
+  /** stalled is the startedAt of the last read reported stalled. */
+  private stalled: number | undefined;
 
   /**
    * @param fetch reads records for scope keys.
@@ -83,6 +85,7 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
    * @param now is the clock (tests pass their own).
    * @param onHealth is told when reads of the cluster start failing (false) and work again (true).
    * @param what names the family in the error of an aborted wait.
+   * @param onStall is told when a read is first reported stalled (true, see reportStall), and when that read ends (false).
    */
   constructor(
     private readonly fetch: Fetcher<R>,
@@ -90,11 +93,34 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
     private readonly now: () => number = Date.now,
     private readonly onHealth: (healthy: boolean) => void = () => undefined,
     private readonly what: Observed = { noun: 'key-manager', path: '/api/security' },
+    private readonly onStall: (stalled: boolean) => void = () => undefined,
   ) {}
 
   /** failing tells whether the last read of the cluster failed. */
   get failing(): boolean {
     return this.failure !== undefined;
+  }
+
+  /** pendingSince is when the read now in flight was sent (this observer's clock), undefined when none is. */
+  pendingSince(): number | undefined {
+    return this.inflight?.startedAt;
+  }
+
+  /**
+   * reportStall says the read in flight has had no answer for a reader's whole drift interval;
+   * `onStall` hears of it once per read, so the cluster can show it too.
+   */
+  reportStall(): void {
+    const inflight = this.inflight;
+    if (inflight === undefined || this.stalled === inflight.startedAt) return;
+    this.stalled = inflight.startedAt;
+    this.onStall(true);
+  }
+
+  /** stalledSince is when the read in flight was sent, if a reader reported it stalled. */
+  stalledSince(): number | undefined {
+    const inflight = this.inflight;
+    return inflight !== undefined && this.stalled === inflight.startedAt ? inflight.startedAt : undefined;
   }
 
   private valid(key: string, seq: number): boolean {
@@ -158,6 +184,10 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
       throw e;
     } finally {
       if (this.inflight?.done === done) this.inflight = undefined;
+      if (this.stalled === startedAt) {
+        this.stalled = undefined;
+        this.onStall(false);
+      }
     }
   }
 

@@ -24,6 +24,8 @@ export interface Outcome<R> {
   readonly error?: ReconcileError | undefined;
   /** observeOnly is true in managementPolicy Observe. */
   readonly observeOnly: boolean;
+  /** waiting says the error is a wait still going on (no answer from ONTAP yet): Synced and Ready are Unknown, not False. */
+  readonly waiting?: boolean | undefined;
 }
 
 /** StatusParts is what a kind adds to the shared status. */
@@ -62,7 +64,7 @@ export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManag
 
   const err = outcome.error;
   const synced: ConditionInput = err
-    ? { type: ConditionType.Synced, status: 'False', reason: err.reason, message: err.message }
+    ? { type: ConditionType.Synced, status: outcome.waiting === true ? 'Unknown' : 'False', reason: err.reason, message: err.message }
     : outcome.observeOnly
       ? {
           type: ConditionType.Synced,
@@ -75,7 +77,7 @@ export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManag
   const available = seen.state?.clusterState === true;
   const ready: ConditionInput =
     synced.status !== 'True'
-      ? { type: ConditionType.Ready, status: 'False', reason: Reason.NotSynced, message: `not synced: ${synced.reason}` }
+      ? { type: ConditionType.Ready, status: synced.status, reason: Reason.NotSynced, message: `not synced: ${synced.reason}` }
       : !outcome.record
         ? { type: ConditionType.Ready, status: 'False', reason: Reason.NotConfigured, message: `no ${parts.label} configuration on ONTAP` }
         : available

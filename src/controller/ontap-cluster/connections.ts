@@ -51,6 +51,8 @@ export interface ConnectionsOptions {
   readonly clientOptions?: Partial<OntapClientOptions>;
   /** onHealth is told when reads of a cluster (namespace, name) start failing and work again. */
   readonly onHealth?: (namespace: string, name: string, healthy: boolean) => void;
+  /** onStall is told when a read of a cluster has had no answer for a resource's drift interval (true), and when that read ends (false). */
+  readonly onStall?: (namespace: string, name: string, stalled: boolean) => void;
   /** signal aborts the shared reads when the operator stops. */
   readonly signal?: AbortSignal;
   /** allowList says which endpoints may be contacted at all; required, so that no caller gets an open list by leaving it out. */
@@ -100,6 +102,19 @@ export class ClusterConnections {
     const ns = this.secretNs(cluster);
     const versions = clusterSecretNames(cluster).map((n) => `${n}@${this.opts.secretVersion(ns, n) ?? '?'}`);
     return [cluster.metadata.uid, cluster.metadata.generation, ...versions].join('|');
+  }
+
+  /**
+   * stalledSince is when the oldest read of the cluster still unanswered was sent, if a resource
+   * reported it stalled (no answer for its drift interval); undefined otherwise.
+   */
+  stalledSince(namespace: string, name: string): number | undefined {
+    let oldest: number | undefined;
+    for (const o of this.observers.get(objectKey(namespace, name))?.values() ?? []) {
+      const since = o.stalledSince();
+      if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
+    }
+    return oldest;
   }
 
   /** peek returns the current connection without building one. */
@@ -165,6 +180,7 @@ export class ClusterConnections {
       Date.now,
       (healthy) => this.opts.onHealth?.(ns, name, healthy),
       family,
+      (stalled) => this.opts.onStall?.(ns, name, stalled),
     );
     byFamily.set(family.noun, observer);
     return observer;
