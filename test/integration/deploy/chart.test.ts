@@ -80,7 +80,7 @@ describe('helm chart', function () {
       expect(at(d, 'spec', 'replicas')).to.equal(2);
       const args = at(d, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
       expect(args).to.include('--leader-elect');
-      expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=4', '--cluster-resource-namespace=ontap-kms-system']);
+      expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=4', '--cluster-resource-namespace=ontap-kms-system', '--graceful-shutdown-timeout=20']);
       const env = at(d, 'spec', 'template', 'spec', 'containers', 0, 'env') as Array<{ name: string; value?: string }>;
       expect(env.find((e) => e.name === 'NODE_OPTIONS')?.value, 'the V8 heap capped below the 256Mi limit').to.equal('--max-old-space-size=160 --max-semi-space-size=4');
       expect(args.filter((a) => a.startsWith('--metrics-secure')), 'HTTPS metrics').to.be.empty;
@@ -181,6 +181,15 @@ describe('helm chart', function () {
       }
       const args = at(find(objs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
       expect(args.filter((a) => a.startsWith('--namespace'))).to.deep.equal(['--namespace=storage', '--namespace=team-b']);
+    });
+  });
+
+  describe('the graceful shutdown timeout', function () {
+    it('refuses one that is not below terminationGracePeriodSeconds: the kubelet would kill the pod before the lease is released', async function () {
+      const message = await renderError(['--set', 'allowAnyOntapEndpoint=true', '--set', 'terminationGracePeriodSeconds=20']);
+      expect(message).to.contain('gracefulShutdownTimeoutSeconds must be below terminationGracePeriodSeconds');
+      const objs = await renderChart(['--set', 'terminationGracePeriodSeconds=60', '--set', 'gracefulShutdownTimeoutSeconds=45']);
+      expect(JSON.stringify(objs)).to.contain('--graceful-shutdown-timeout=45');
     });
   });
 
