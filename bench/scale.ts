@@ -313,7 +313,7 @@ async function main(): Promise<void> {
     // Drift checks of resources already done count too when a boundary passed meanwhile.
     const boundaries = Math.floor(Date.now() / (INTERVAL_S * 1000)) - Math.floor(started / (INTERVAL_S * 1000));
     row('reconciles per new resource', `${(reconciles / N).toFixed(2)} (${boundaries} drift-check boundaries passed meanwhile)`);
-    row('Kubernetes PATCHes per new resource (finalizer + status)', (writes / N).toFixed(2));
+    row('Kubernetes PATCHes per new resource (finalizer + pendingWrite + status)', (writes / N).toFixed(2));
 
     // One drift pass: from just before a boundary to just before the next, with rotations made
     // 200 ms into it (they must not wait for the pass).

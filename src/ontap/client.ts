@@ -5,7 +5,7 @@
  * the job's end, so every write either resolves or throws a typed error. Every call takes an
  * optional AbortSignal as its last parameter; an aborted call throws OntapAbortedError.
  */
-import { OntapProtocolError, OntapResponseTooLargeError } from './errors.js';
+import { isNotFound, OntapApiError, OntapProtocolError, OntapResponseTooLargeError } from './errors.js';
 import { type JobWaitOptions, waitForJob } from './jobs.js';
 import type { KeyManagerAction, KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
 import { ParseError } from '../json/read.js';
@@ -38,6 +38,12 @@ export interface OntapClientOptions extends TransportOptions {
   readonly maxCollectionPages?: number | undefined;
 }
 
+/** OnJob is told the uuid of the job ONTAP started for a write (it answered 202), before the job is followed. */
+export type OnJob = (jobUuid: string) => Promise<void>;
+
+/** JobOutcome is how a job ended: as it said, or unknown once ONTAP has forgotten it. */
+export type JobOutcome = 'success' | 'failure' | 'unknown';
+
 /** Filters are ONTAP query filters: `{ 'svm.name': 'a|b', scope: '!cluster' }`. */
 export type Filters = Readonly<Record<string, string>>;
 
@@ -69,6 +75,33 @@ export class OntapClient {
   /** inFlight is the number of requests in flight to this cluster right now. */
   get inFlight(): number {
     return this.transport.inFlight;
+  }
+
+  /** requestTimeoutMs bounds one exchange with this cluster. */
+  get requestTimeoutMs(): number {
+    return this.transport.timeoutMs;
+  }
+
+  /** jobTimeoutMs bounds the wait for one job. */
+  get jobTimeoutMs(): number {
+    return this.jobOptions.timeoutMs ?? 120_000;
+  }
+
+  /**
+   * followJob waits for the job `uuid` (started by an earlier write, perhaps by another process)
+   * to end: 'failure' when it failed, 'unknown' when ONTAP no longer knows it (it forgets
+   * finished jobs after some minutes), 'success' otherwise.
+   */
+  async followJob(uuid: string, signal?: AbortSignal): Promise<JobOutcome> {
+    const link = { uuid, href: `/api/cluster/jobs/${encodeURIComponent(uuid)}` };
+    try {
+      await waitForJob(this.transport, link, `follow job ${uuid}`, { method: 'GET', path: link.href, httpStatus: 202 }, this.jobOptions, signal);
+      return 'success';
+    } catch (err) {
+      if (err instanceof OntapApiError && err.jobUuid === uuid) return 'failure';
+      if (err instanceof OntapProtocolError && isNotFound(err.cause)) return 'unknown';
+      throw err;
+    }
   }
 
   /** getCluster reads name, uuid and version: the connection probe. */
@@ -113,10 +146,15 @@ export class OntapClient {
    * returns the new record's uuid: from the Location header, or, when ONTAP sent none (a 202
    * job), by reading the record back by its SVM.
    */
-  async createKeyManager<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, body: { readonly svm?: { readonly name?: string; readonly uuid?: string } }, signal?: AbortSignal): Promise<string> {
+  async createKeyManager<R extends KeyManagerRecord>(
+    family: KeyManagerFamily<R>,
+    body: { readonly svm?: { readonly name?: string; readonly uuid?: string } },
+    signal?: AbortSignal,
+    onJob?: OnJob,
+  ): Promise<string> {
     const where = body.svm?.name ?? body.svm?.uuid ?? 'cluster scope';
     const context = `create ${family.noun} for ${where}`;
-    const res = await this.write('POST', family.path, body, context, signal);
+    const res = await this.write('POST', family.path, body, context, signal, onJob);
     const fromLocation = res.location?.split('?')[0]?.split('/').filter((s) => s !== '').pop();
     const collection = family.path.split('/').pop();
     if (res.status === 201 && fromLocation !== undefined && fromLocation !== collection) return decodeURIComponent(fromLocation);
@@ -141,8 +179,8 @@ export class OntapClient {
   }
 
   /** keyManagerAction runs `rekey-external` (body: the new key), `rekey-internal` or `restore` on a record. */
-  async keyManagerAction<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, uuid: string, action: KeyManagerAction, body?: object, signal?: AbortSignal): Promise<void> {
-    await this.write('POST', `${recordPath(family, uuid)}/${action}`, body, `${action} ${family.noun} ${uuid}`, signal);
+  async keyManagerAction<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, uuid: string, action: KeyManagerAction, body?: object, signal?: AbortSignal, onJob?: OnJob): Promise<void> {
+    await this.write('POST', `${recordPath(family, uuid)}/${action}`, body, `${action} ${family.noun} ${uuid}`, signal, onJob);
   }
 
   /** listAwsKms reads every matching aws-kms record, following pagination. */
@@ -190,10 +228,11 @@ export class OntapClient {
     this.transport.close();
   }
 
-  private async write(method: string, path: string, body: object | undefined, context: string, signal: AbortSignal | undefined): Promise<RawResponse> {
+  private async write(method: string, path: string, body: object | undefined, context: string, signal: AbortSignal | undefined, onJob?: OnJob): Promise<RawResponse> {
     const res = await this.transport.request(method, path, body, context, signal);
     if (res.status !== 202) return res;
     const link = parsed(context, () => parseJobLink(res.body));
+    await onJob?.(link.uuid);
     await waitForJob(this.transport, link, context, { method, path, httpStatus: res.status }, this.jobOptions, signal);
     return res;
   }

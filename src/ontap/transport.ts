@@ -110,7 +110,8 @@ export class Transport {
   private readonly base: string;
   private readonly authHeader: string | undefined;
   private readonly semaphore: Semaphore;
-  private readonly timeoutMs: number;
+  /** timeoutMs bounds one exchange. */
+  readonly timeoutMs: number;
   private readonly getRetries: number;
   private readonly backoffMs: number;
   /** maxResponseBytes is the size bound on a body and on a collection's pages together. */

@@ -92,6 +92,11 @@ export const Reason = {
   EndpointNotAllowed: 'EndpointNotAllowed',
   /** A ClusterOntapCluster's tenancy policy does not let this namespace manage this SVM. */
   NotPermitted: 'NotPermitted',
+  /**
+   * A create or rekey this operator sent was in flight when it stopped (crash, kill) and ONTAP does
+   * not show it yet: it is not sent again until ONTAP shows it, its job ends, or its request timeout passed.
+   */
+  WritePending: 'WritePending',
   // Successes and observations
   Connected: 'Connected',
   ReconcileSuccess: 'ReconcileSuccess',

@@ -11,6 +11,7 @@ import type {
   Condition,
   KeyManagerSpec,
   KeyManagerStatus,
+  PendingWrite,
   LabelSelector,
   TenancyPolicy,
   ObjectMeta,
@@ -350,8 +351,20 @@ function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
         }))
       : undefined,
     drift: r.has('drift') ? r.strList('drift') : undefined,
+    pendingWrite: parsePendingWrite(r.optObj('pendingWrite')),
     conditions: parseConditions(r),
   };
+}
+
+/** parsePendingWrite reads status.pendingWrite; one of another operation is dropped (nothing known waits on it). */
+function parsePendingWrite(p: Reader | undefined): PendingWrite | undefined {
+  if (!p) return undefined;
+  const operation = p.optStr('operation');
+  const sentAt = p.optStr('sentAt');
+  if ((operation !== 'create' && operation !== 'rekey-external') || sentAt === undefined) return undefined;
+  const job = p.optStr('job');
+  const keyId = p.optStr('keyId');
+  return { operation, sentAt, ...(job !== undefined ? { job } : {}), ...(keyId !== undefined ? { keyId } : {}) };
 }
 
 /** parseResource reads apiVersion, kind, metadata, spec and status of one custom resource. */

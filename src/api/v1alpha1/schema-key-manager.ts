@@ -203,6 +203,16 @@ export function keyManagerStatus(description: string, options: KeyManagerStatusO
       }),
     ),
     drift: arr('Drift lists the spec fields that differ from ONTAP right now (in Observe mode they stay).', str('A spec field path, e.g. spec.port.')),
+    pendingWrite: obj(
+      'PendingWrite is a create or rekey-external the operator sent and has not seen the end of (it stopped, or lost its connection, while the write was in flight). It is recorded before the write is sent and dropped once the outcome is known; while it is here the write is not sent again until ONTAP shows it took effect, its job ends, or the request timeout has passed since it was sent (Synced=False/WritePending meanwhile).',
+      {
+        operation: str('Operation that was sent.', { enum: ['create', 'rekey-external'] }),
+        sentAt: str('SentAt is when it was sent (RFC 3339).', { format: 'date-time' }),
+        job: str('Job is the uuid of the ONTAP job that runs it, once ONTAP answered with one.'),
+        keyId: str('KeyId is the key a rekey-external moves to.'),
+      },
+      { required: ['operation', 'sentAt'] },
+    ),
     conditions: conditionsSchema(`Conditions: ${options.conditions}.`),
   });
 }

@@ -239,6 +239,21 @@ export interface KeyManagerState {
   message: string;
 }
 
+/**
+ * PendingWrite is a create or rekey-external this operator sent and has not seen the end of (it
+ * stopped while the write was in flight): recorded before the write is sent, dropped once its
+ * outcome is known.
+ */
+export interface PendingWrite {
+  operation: 'create' | 'rekey-external';
+  /** sentAt is when it was sent (RFC 3339). */
+  sentAt: string;
+  /** job is ONTAP's job uuid, once ONTAP answered 202. */
+  job?: string;
+  /** keyId is the key a rekey-external moves to. */
+  keyId?: string;
+}
+
 /** KeyManagerStatus is what every cloud key-manager kind reports: the ONTAP record and how the last reconcile went. */
 export interface KeyManagerStatus {
   observedGeneration?: number;
@@ -249,6 +264,7 @@ export interface KeyManagerStatus {
   ekmipReachability?: NodeReachability[];
   appliedSecrets?: AppliedSecret[];
   drift?: string[];
+  pendingWrite?: PendingWrite;
   conditions?: Condition[];
 }
 

@@ -8,8 +8,9 @@
  * run starts from the object and ONTAP as they are, never from the event that queued it.
  */
 import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
-import type { AppliedSecret, ClusterOntapCluster, OntapCluster } from '../../api/v1alpha1/types.js';
-import { isGone, OntapApiError } from '../../ontap/errors.js';
+import type { AppliedSecret, ClusterOntapCluster, OntapCluster, PendingWrite } from '../../api/v1alpha1/types.js';
+import { isGone, OntapAbortedError, OntapApiError, OntapProtocolError, OntapTimeoutError, OntapTransportError } from '../../ontap/errors.js';
+import type { OnJob } from '../../ontap/client.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import { abortable } from '../../runtime/backoff.js';
 import { noticeLate } from '../../runtime/timers.js';
@@ -65,6 +66,33 @@ class UnansweredError extends ReconcileError {
   }
 }
 
+/**
+ * SETTLE_MARGIN_MS is added to the request timeout before a create or rekey that was in flight when
+ * the operator stopped, with no job to follow, is taken as never having reached ONTAP.
+ */
+const SETTLE_MARGIN_MS = 5_000;
+
+/**
+ * Pass is what one reconcile keeps of its own status writes: the status as last written, and the
+ * write whose outcome is unknown (status.pendingWrite) that the status must keep.
+ */
+interface Pass<O extends KeyManagerObject> {
+  readonly obj: O;
+  shown: O['status'];
+  pending: PendingWrite | undefined;
+}
+
+/** outcomeUnknown tells whether a failed write may still have taken effect on ONTAP. */
+function outcomeUnknown(e: unknown): boolean {
+  return (
+    e instanceof OntapTimeoutError ||
+    (e instanceof OntapAbortedError && e.outcomeUnknown) ||
+    (e instanceof OntapTransportError && e.mayHaveBeenSent) ||
+    // A job ONTAP no longer knows, or an answer that cannot be read.
+    e instanceof OntapProtocolError
+  );
+}
+
 /** NO_GATE lets every write go: a caller without a controller (a test) never stops. */
 const NO_GATE: WriteGate = { begin: () => undefined };
 
@@ -112,15 +140,16 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
 
     const observeOnly = obj.spec.managementPolicy === 'Observe';
+    const pass: Pass<O> = { obj, shown: obj.status, pending: obj.status?.pendingWrite };
     let outcome: Outcome<R>;
     try {
-      outcome = await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate);
+      outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending };
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal);
-      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError };
+      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError, pendingWrite: pass.pending };
     }
-    await this.writeOutcome(obj, outcome);
+    await this.writeOutcome(obj, outcome, pass.shown);
     if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
     const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
     if (outcome.waiting === true) {
@@ -138,9 +167,80 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     return `${this.adapter.family.noun} for ${describeScope(obj.spec.svm)} on ${obj.spec.clusterRef.kind} ${obj.spec.clusterRef.name}`;
   }
 
-  private async writeOutcome(obj: O, outcome: Outcome<R>): Promise<void> {
+  /** writeOutcome writes the status `outcome` makes of `obj`, as a patch from `shown` (what this pass last wrote, else the object's). */
+  private async writeOutcome(obj: O, outcome: Outcome<R>, shown: O['status'] = obj.status): Promise<void> {
     const next = this.adapter.status(obj, outcome, new Date(this.now()));
-    await writeStatus(this.deps.kube, this.adapter.type, obj.metadata, obj.status, next);
+    await writeStatus(this.deps.kube, this.adapter.type, obj.metadata, shown, next);
+  }
+
+  /**
+   * intend records `write` in status.pendingWrite (with `applied`, the Secret versions it sends)
+   * before it is sent, so that a process that dies while it is in flight leaves word of it.
+   */
+  private async intend(pass: Pass<O>, write: PendingWrite, applied?: readonly AppliedSecret[]): Promise<void> {
+    const next = { ...pass.shown, pendingWrite: write, ...(applied ? { appliedSecrets: [...applied] } : {}) } as NonNullable<O['status']>;
+    await writeStatus(this.deps.kube, this.adapter.type, pass.obj.metadata, pass.shown, next);
+    pass.shown = next;
+    pass.pending = write;
+  }
+
+  /**
+   * send sends one create or rekey-external: recorded first (intend), its job's uuid recorded when
+   * ONTAP answers 202, and the record dropped once the outcome is known (success, or an answer).
+   */
+  private async send<T>(pass: Pass<O>, write: PendingWrite, log: Logger, call: (onJob: OnJob) => Promise<T>, applied?: readonly AppliedSecret[]): Promise<T> {
+    await this.intend(pass, write, applied);
+    const onJob: OnJob = async (job) => {
+      // Best effort: without it a restart waits out the request timeout instead of following the job.
+      await this.intend(pass, { ...write, job }).catch((e: unknown) => log.debug('could not record the job', { job, error: e instanceof Error ? e.message : String(e) }));
+    };
+    try {
+      const result = await call(onJob);
+      pass.pending = undefined;
+      return result;
+    } catch (e) {
+      if (!outcomeUnknown(e)) pass.pending = undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * settle decides what to do about a create or rekey-external that was in flight when an earlier
+   * process stopped (status.pendingWrite): ONTAP shows it took effect, or its job has ended (read
+   * again), or it cannot still be running (its request timeout has passed): go on from what ONTAP
+   * shows; otherwise wait (WritePending), reading ONTAP afresh each time, rather than send it twice.
+   */
+  private async settle(pending: PendingWrite, record: R | undefined, conn: Connection, observer: ClusterObserver<R>, key: string, pass: Pass<O>, log: Logger, signal: AbortSignal | undefined): Promise<R | undefined> {
+    const { spec } = pass.obj;
+    const tookEffect = (r: R | undefined): boolean =>
+      pending.operation === 'create' ? r !== undefined : r !== undefined && this.adapter.delta(spec, r, undefined, pass.obj.status?.appliedSecrets ?? []).rekey === undefined;
+    if (tookEffect(record)) {
+      log.info('a write sent before a restart took effect', { operation: pending.operation, sentAt: pending.sentAt });
+      pass.pending = undefined;
+      return record;
+    }
+    if (pending.job !== undefined) {
+      const ended = await conn.client.followJob(pending.job, signal);
+      observer.forget(key);
+      const fresh = await observer.observe(key, this.now(), signal);
+      log.info('followed the job of a write sent before a restart', { operation: pending.operation, job: pending.job, ended, tookEffect: tookEffect(fresh) });
+      pass.pending = undefined;
+      return fresh;
+    }
+    const sent = Date.parse(pending.sentAt);
+    const until = (Number.isNaN(sent) ? 0 : sent) + conn.client.requestTimeoutMs + SETTLE_MARGIN_MS;
+    if (this.now() < until) {
+      // The next pass reads ONTAP, not this one's snapshot.
+      observer.forget(key);
+      throw new ReconcileError(
+        Reason.WritePending,
+        `the ${pending.operation} sent at ${pending.sentAt} was in flight when the operator stopped, and ONTAP does not show it yet: not sending it again before ${new Date(until).toISOString()} (its request timeout), unless ONTAP shows it first`,
+        'backoff',
+      );
+    }
+    log.info('a write sent before a restart never took effect; sending it again', { operation: pending.operation, sentAt: pending.sentAt });
+    pass.pending = undefined;
+    return record;
   }
 
   /**
@@ -179,6 +279,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     trigger: Trigger,
     cutShort: AbortSignal | undefined,
     gate: WriteGate,
+    pass: Pass<O>,
   ): Promise<Outcome<R>> {
     const { spec } = obj;
     const adapter = this.adapter;
@@ -206,7 +307,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     // now, not when the transport gives up: this pass ends as Unknown and frees its worker for
     // the cluster's other resources, and the read's end, answer or error, queues them all again.
     const waitStart = this.now();
-    const record = await noticeLate(
+    let record = await noticeLate(
       observation,
       () => (observer.pendingSince() ?? waitStart) + intervalMs,
       () => {
@@ -221,11 +322,18 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       this.now,
     );
 
+    // A create or rekey an earlier process sent and never saw the end of is not sent twice.
+    const pending = obj.status?.pendingWrite;
+    let createdBefore = false;
+    if (pending !== undefined && !observeOnly) {
+      record = await this.settle(pending, record, conn, observer, key, pass, log, signal);
+      createdBefore = pending.operation === 'create' && record !== undefined;
+    }
     // A record first seen by another resource, or only observed until now (nothing ever sent to
-    // it), is taken over here. A spec that references no Secret (a GCP attached service account)
+    // it), is taken over here. One this resource's own create made before a restart is not. A spec that references no Secret (a GCP attached service account)
     // never sends one, so an empty appliedSecrets says nothing about it: only the uuid counts.
     const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0 && adapter.secretRefs(spec).length > 0;
-    const adopted = record !== undefined && (record.uuid !== obj.status?.uuid || neverManaged);
+    const adopted = record !== undefined && !createdBefore && (record.uuid !== obj.status?.uuid || neverManaged);
     if (unchanged !== undefined && (record === undefined || adopted || (unchanged.fingerprint !== undefined && adapter.fingerprint?.ofRecord(record) !== unchanged.fingerprint))) {
       secrets = await this.readSecrets(obj, false);
     }
@@ -234,7 +342,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     if (record?.uuid !== undefined) this.checkConflict(obj, record.uuid);
     if (!record) {
       if (observeOnly || !secrets) return { owned: false, drift: [], observeOnly };
-      return this.create(obj, conn, observer, secrets, log, signal, gate);
+      return this.create(obj, conn, observer, secrets, log, signal, gate, pass);
     }
     const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
     const delta = adapter.delta(spec, record, secrets, applied);
@@ -255,7 +363,10 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     let wrote = false;
     if (delta.rekey) {
       gate.begin();
-      await client.keyManagerAction(adapter.family, uuid, 'rekey-external', delta.rekey.body, signal);
+      const { body } = delta.rekey;
+      await this.send(pass, { operation: 'rekey-external', sentAt: new Date(this.now()).toISOString(), keyId: delta.rekey.to }, log, (onJob) =>
+        client.keyManagerAction(adapter.family, uuid, 'rekey-external', body, signal, onJob),
+      );
       wrote = true;
       this.deps.recorder.event(obj, 'Normal', EventReason.Rekeyed, `re-keyed ${uuid} to ${adapter.keyName} ${delta.rekey.to}`);
     }
@@ -352,14 +463,16 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     return shared !== undefined && permitted(ref.name, shared.spec.tenancy, this.deps.namespace?.(obj.metadata.namespace), obj.spec.svm).allowed;
   }
 
-  private async create(obj: O, conn: Connection, observer: ClusterObserver<R>, secrets: S, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<Outcome<R>> {
+  private async create(obj: O, conn: Connection, observer: ClusterObserver<R>, secrets: S, log: Logger, signal: AbortSignal | undefined, gate: WriteGate, pass: Pass<O>): Promise<Outcome<R>> {
     const adapter = this.adapter;
     const key = scopeKey(obj.spec.svm);
     let uuid: string;
     gate.begin();
     observer.forget(key);
+    const sending = adapter.appliedAfter([], secrets, { credentials: true, proxyPassword: true });
     try {
-      uuid = await conn.client.createKeyManager(adapter.family, adapter.createBody(obj.spec, secrets), signal);
+      const body = adapter.createBody(obj.spec, secrets);
+      uuid = await this.send(pass, { operation: 'create', sentAt: new Date(this.now()).toISOString() }, log, (onJob) => conn.client.createKeyManager(adapter.family, body, signal, onJob), sending);
     } catch (e) {
       if (e instanceof OntapApiError && e.code !== undefined && adapter.alreadyConfiguredCodes.includes(e.code)) {
         throw await this.alreadyConfigured(obj, conn, e, signal);
