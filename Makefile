@@ -66,6 +66,13 @@ bench: deps ## Benchmarks (speed and memory), reported, not asserted.
 bench-scale: deps build controlplane ## The scale benchmark (N=1000 on 10 clusters; set ARGS="--resources 10000 --secrets 50000").
 	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx bench/scale.ts $(ARGS)
 
+# DURATION of the soak (90s, 5m, 1h, 1h30m); ARGS adds flags of bench/soak.ts, e.g. ARGS="--out /tmp/soak".
+DURATION ?= 60m
+
+.PHONY: soak
+soak: deps build controlplane ## The soak benchmark: operator memory over DURATION (default 60m) of faults, rotations and drift; not in make test.
+	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx bench/soak.ts --duration $(DURATION) $(ARGS)
+
 .PHONY: demo
 demo: deps build controlplane ## Run the operator against a local control plane and ontap-sim, narrated.
 	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx src/demo/main.ts
