@@ -186,14 +186,22 @@ async function rssByRegion(pid: number): Promise<string> {
   return [...by].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${mb(v)} MB`).join(', ');
 }
 
-/** metrics reads the operator's /metrics into name -> sum of its samples. */
-async function metrics(url: string): Promise<Map<string, number>> {
+/**
+ * metrics reads the operator's /metrics into name -> sum of its samples, and for the names in
+ * `by`, name{label="value"} -> sum of those samples too.
+ */
+async function metrics(url: string, by: Readonly<Record<string, string>> = {}): Promise<Map<string, number>> {
   const body = await (await fetch(url, { signal: AbortSignal.timeout(10_000) })).text();
   const out = new Map<string, number>();
+  const add = (key: string, v: number): void => void out.set(key, (out.get(key) ?? 0) + v);
   for (const line of body.split('\n')) {
     if (line === '' || line.startsWith('#')) continue;
     const name = line.slice(0, line.search(/[{ ]/));
-    out.set(name, (out.get(name) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    add(name, value);
+    const label = by[name];
+    const m = label === undefined ? null : new RegExp(`[{,]${label}="([^"]*)"`).exec(line);
+    if (m) add(`${name}{${label}="${m[1]}"}`, value);
   }
   return out;
 }
@@ -550,7 +558,7 @@ async function main(): Promise<void> {
     const balance = balanceWrites(expectedWrites, tallyWrites(logged, (c, uuid) => uuidSvm.get(`${c}/${uuid}`), isOurs));
     const byMethod = new Map<string, number>();
     for (const { entry } of logged) if (!isOurs(entry)) byMethod.set(`${entry.method} ${entry.status}`, (byMethod.get(`${entry.method} ${entry.status}`) ?? 0) + 1);
-    const finalMetrics = await metrics(metricsUrl).catch(() => new Map<string, number>());
+    const finalMetrics = await metrics(metricsUrl, { controller_runtime_reconcile_total: 'result', controller_runtime_reconcile_errors_total: 'controller' }).catch(() => new Map<string, number>());
 
     // The report.
     const lines: string[] = [];
@@ -616,7 +624,8 @@ async function main(): Promise<void> {
       say(`  duplicate: ${x.key} ${x.ok} writes (${x.writes.map((w) => `${w.what} at ${w.time.slice(11, 23)}`).join(', ')}) for ${x.expected} asked (${made.join(', ')})`);
     }
     say(`operator's ONTAP requests by method and status: ${[...byMethod].sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
-    say(`operator reconciles ${finalMetrics.get('controller_runtime_reconcile_total') ?? '?'}, reconcile errors ${finalMetrics.get('controller_runtime_reconcile_errors_total') ?? '?'}`);
+    const byController = (name: string): string => [...finalMetrics].filter(([k]) => k.startsWith(`${name}{`)).map(([k, v]) => `${/"(.*)"/.exec(k)?.[1]} ${v}`).join(', ');
+    say(`operator reconciles ${finalMetrics.get('controller_runtime_reconcile_total') ?? '?'} (${byController('controller_runtime_reconcile_total')}), reconcile errors ${finalMetrics.get('controller_runtime_reconcile_errors_total') ?? '?'} (${byController('controller_runtime_reconcile_errors_total')})`);
     say(`faults: ${faultLog.length} (${faultLog.slice(0, 4).join('; ')}; ...)`);
     if (benchErrors.length > 0) say(`bench errors (${benchErrors.length}): ${benchErrors.slice(0, 10).join(' | ')}`);
     const first = snapshots[0];
