@@ -75,6 +75,22 @@ describe('computeStatus', () => {
     expect(s.conditions?.every((c) => c.observedGeneration === 7)).to.equal(true);
   });
 
+  it('a wait with no answer yet is Unknown, not False, and keeps what was last seen', () => {
+    const prev = computeStatus(awsKms('k'), { record: healthy, owned: true, drift: [], observeOnly: false }, t0);
+    const s = computeStatus(awsKms('k', withStatus(prev)), { owned: false, drift: [], observeOnly: false, error: new ReconcileError(Reason.Unreachable, 'no answer', 'wait'), waiting: true }, t1);
+    const got = Object.fromEntries((s.conditions ?? []).map((x) => [x.type, `${x.status}/${x.reason}`]));
+    expect(got).to.deep.include({ Synced: 'Unknown/Unreachable', Ready: 'Unknown/NotSynced' });
+    expect(s.uuid).to.equal('u1');
+  });
+
+  it('keeps a write whose outcome is unknown in pendingWrite, and drops it once the outcome says nothing of one', () => {
+    const pendingWrite = { operation: 'create' as const, sentAt: '2026-01-01T00:00:00Z', job: 'j1' };
+    const pending = computeStatus(awsKms('k'), { owned: false, drift: [], observeOnly: false, error: new ReconcileError(Reason.WritePending, 'w', 'backoff'), pendingWrite }, t0);
+    expect(pending.pendingWrite).to.deep.equal(pendingWrite);
+    const settled = computeStatus(awsKms('k', withStatus(pending)), { record: healthy, owned: true, drift: [], observeOnly: false }, t1);
+    expect(settled).to.not.have.property('pendingWrite');
+  });
+
   it('never shows a record it does not own (Conflict)', () => {
     const s = computeStatus(awsKms('k'), { record: healthy, owned: false, drift: [], observeOnly: false, error: new ReconcileError(Reason.Conflict, 'c', 'wait') }, t0);
     expect(s.uuid).to.equal(undefined);
