@@ -48,7 +48,7 @@ describe('e2e: a crash while a write is in flight', function () {
 
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5'] });
+    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5', 'svm6'] });
     await w.api.create(SecretType, w.ns, awsSecret(w.ns));
     await w.api.create(SecretType, w.ns, secret(w.ns, 'azure', { client_secret: TEST_SECRETS.azureSecret }));
     await w.api.create(SecretType, w.ns, gcpSecret(w.ns));
@@ -103,6 +103,24 @@ describe('e2e: a crash while a write is in flight', function () {
     await waitFor('ONTAP answered every request', () => w.sim.control.stats().inFlight === 0, 30_000);
     expect(posts('/api/security/aws-kms'), 'one create').to.deep.equal(['POST /api/security/aws-kms 201']);
     expect(w.sim.control.requests().filter((r) => r.method === 'PATCH'), 'no credentials sent again').to.deep.equal([]);
+  });
+
+  it('killed while a restore asked for by the annotation runs as a job: the restarted operator follows it, and runs none for that token again', async () => {
+    start();
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'restore', { svm: { name: 'svm6' } }));
+    await waitFor('Ready', async () => condition(await status(OntapAwsKmsType, 'restore'), 'Ready') === 'True/Available', 60_000);
+    w.sim.control.clearRequests();
+    w.sim.control.setAsync({ enabled: true, delayMs: 5000 });
+    await w.api.mergePatch(OntapAwsKmsType, w.ns, 'restore', { metadata: { annotations: { 'kms.ontap.dev/restore': 'crash-1' } } });
+    const restores = (): string[] => w.sim.control.requests().filter((r) => r.path.endsWith('/restore')).map((r) => `POST restore ${r.status}`);
+    await waitFor('the restore answered 202 (its job running)', () => restores().length > 0, 30_000, 20);
+    await new Promise((r) => setTimeout(r, 200));
+    await kill();
+    start();
+    await waitFor('recorded', async () => ((await w.api.get(OntapAwsKmsType, w.ns, 'restore'))?.status as { lastRestore?: { token: string } } | undefined)?.lastRestore?.token === 'crash-1', 60_000);
+    const last = ((await w.api.get(OntapAwsKmsType, w.ns, 'restore'))?.status as { lastRestore?: { result: string } } | undefined)?.lastRestore;
+    expect(last?.result, 'its job was followed to its end').to.equal('Succeeded');
+    expect(restores(), 'one restore').to.deep.equal(['POST restore 202']);
   });
 
   it('killed while a rekey-external runs as a job: the restarted operator follows it and does not re-key again', async () => {

@@ -100,7 +100,8 @@ export const fullAwsKmsStatus: DeepRequired<OntapAwsKmsStatus> = {
   ekmipReachability: [{ node: 'node1', reachable: true, code: '0', message: '' }],
   appliedSecrets: [{ name: 'svm1-aws', resourceVersion: '81234', keys: ['access_key_id', 'secret_access_key'] }],
   drift: ['spec.region'],
-  pendingWrite: { operation: 'rekey-external', sentAt: '2026-12-02T10:00:00Z', job: '5a2c1f0e-86d1-11e0-ae1c-123478563412', keyId: 'arn:aws:kms:us-east-1:111122223333:key/5678efgh' },
+  pendingWrite: { operation: 'rekey-external', sentAt: '2026-12-02T10:00:00Z', job: '5a2c1f0e-86d1-11e0-ae1c-123478563412', keyId: 'arn:aws:kms:us-east-1:111122223333:key/5678efgh', token: 't1' },
+  lastRestore: { token: 't0', time: '2026-12-01T10:00:00Z', result: 'Failed', reason: 'OntapError', message: 'ONTAP error 65536082: Unable to restore all keys.' },
   conditions: [condition],
 };
 

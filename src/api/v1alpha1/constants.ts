@@ -51,6 +51,15 @@ export const OntapGcpKmsKind = {
   shortNames: ['gcpkms'],
 } as const;
 
+/**
+ * RESTORE_ANNOTATION asks for ONTAP's `restore` of the key manager's keys: each new value (a
+ * token, like `kubectl rollout restart`'s timestamp) runs it once; status.lastRestore says how it went.
+ */
+export const RESTORE_ANNOTATION = `${GROUP}/restore`;
+
+/** MAX_RESTORE_TOKEN_LENGTH bounds the restore annotation's value; a longer one is refused (never run). */
+export const MAX_RESTORE_TOKEN_LENGTH = 128;
+
 /** FINALIZER guards the ONTAP record until deletion has been handled per `deletionPolicy`. */
 export const FINALIZER = `${GROUP}/finalizer`;
 
@@ -117,6 +126,9 @@ export const EventReason = {
   DriftCorrected: 'DriftCorrected',
   CredentialsApplied: 'CredentialsApplied',
   Rekeyed: 'Rekeyed',
+  /** ONTAP restored the key manager's keys, on request (the restore annotation). */
+  Restored: 'Restored',
+  RestoreFailed: 'RestoreFailed',
   Deleted: 'Deleted',
   Orphaned: 'Orphaned',
   DeletionBlocked: 'DeletionBlocked',

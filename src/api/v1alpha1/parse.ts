@@ -12,6 +12,7 @@ import type {
   KeyManagerSpec,
   KeyManagerStatus,
   PendingWrite,
+  RestoreResult,
   LabelSelector,
   TenancyPolicy,
   ObjectMeta,
@@ -352,6 +353,7 @@ function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
       : undefined,
     drift: r.has('drift') ? r.strList('drift') : undefined,
     pendingWrite: parsePendingWrite(r.optObj('pendingWrite')),
+    lastRestore: parseRestoreResult(r.optObj('lastRestore')),
     conditions: parseConditions(r),
   };
 }
@@ -361,10 +363,25 @@ function parsePendingWrite(p: Reader | undefined): PendingWrite | undefined {
   if (!p) return undefined;
   const operation = p.optStr('operation');
   const sentAt = p.optStr('sentAt');
-  if ((operation !== 'create' && operation !== 'rekey-external') || sentAt === undefined) return undefined;
+  if ((operation !== 'create' && operation !== 'rekey-external' && operation !== 'restore') || sentAt === undefined) return undefined;
   const job = p.optStr('job');
   const keyId = p.optStr('keyId');
-  return { operation, sentAt, ...(job !== undefined ? { job } : {}), ...(keyId !== undefined ? { keyId } : {}) };
+  const token = p.optStr('token');
+  return { operation, sentAt, ...(job !== undefined ? { job } : {}), ...(keyId !== undefined ? { keyId } : {}), ...(token !== undefined ? { token } : {}) };
+}
+
+const RESTORE_RESULTS = ['Succeeded', 'Failed', 'Unknown', 'Skipped'] as const;
+
+/** parseRestoreResult reads status.lastRestore. */
+function parseRestoreResult(p: Reader | undefined): RestoreResult | undefined {
+  if (!p) return undefined;
+  const token = p.optStr('token');
+  const time = p.optStr('time');
+  const result = RESTORE_RESULTS.find((x) => x === p.optStr('result'));
+  if (token === undefined || time === undefined || result === undefined) return undefined;
+  const reason = p.optStr('reason');
+  const message = p.optStr('message');
+  return { token, time, result, ...(reason !== undefined ? { reason } : {}), ...(message !== undefined ? { message } : {}) };
 }
 
 /** parseResource reads apiVersion, kind, metadata, spec and status of one custom resource. */

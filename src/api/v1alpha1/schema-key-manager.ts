@@ -206,12 +206,24 @@ export function keyManagerStatus(description: string, options: KeyManagerStatusO
     pendingWrite: obj(
       'PendingWrite is a create or rekey-external the operator sent and has not seen the end of (it stopped, or lost its connection, while the write was in flight). It is recorded before the write is sent and dropped once the outcome is known; while it is here the write is not sent again until ONTAP shows it took effect, its job ends, or the request timeout has passed since it was sent (Synced=False/WritePending meanwhile).',
       {
-        operation: str('Operation that was sent.', { enum: ['create', 'rekey-external'] }),
+        operation: str('Operation that was sent.', { enum: ['create', 'rekey-external', 'restore'] }),
         sentAt: str('SentAt is when it was sent (RFC 3339).', { format: 'date-time' }),
         job: str('Job is the uuid of the ONTAP job that runs it, once ONTAP answered with one.'),
         keyId: str('KeyId is the key a rekey-external moves to.'),
+        token: str('Token is the kms.ontap.dev/restore annotation value a restore was sent for.'),
       },
       { required: ['operation', 'sentAt'] },
+    ),
+    lastRestore: obj(
+      'LastRestore is how the last restore asked for with the kms.ontap.dev/restore annotation went. Each new value of the annotation (any token, e.g. a timestamp, at most 128 characters) runs ONTAP\'s restore of the key manager\'s keys once, in managementPolicy Manage, once ONTAP shows the key manager; a failed restore is not retried for the same token: set a new one.',
+      {
+        token: str('Token is the annotation value it ran for.'),
+        time: str('Time is when it ended (RFC 3339).', { format: 'date-time' }),
+        result: str('Result: Succeeded; Failed (ONTAP refused it: see reason and message); Unknown (the operator stopped while it was in flight and its outcome could not be learnt); Skipped (not run: see message).', { enum: ['Succeeded', 'Failed', 'Unknown', 'Skipped'] }),
+        reason: str('Reason is the condition reason of a failure, e.g. OntapError.'),
+        message: str('Message is ONTAP\'s code and message for a failure, or why it was skipped.'),
+      },
+      { required: ['token', 'time', 'result'] },
     ),
     conditions: conditionsSchema(`Conditions: ${options.conditions}.`),
   });

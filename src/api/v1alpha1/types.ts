@@ -245,13 +245,27 @@ export interface KeyManagerState {
  * outcome is known.
  */
 export interface PendingWrite {
-  operation: 'create' | 'rekey-external';
+  operation: 'create' | 'rekey-external' | 'restore';
   /** sentAt is when it was sent (RFC 3339). */
   sentAt: string;
   /** job is ONTAP's job uuid, once ONTAP answered 202. */
   job?: string;
   /** keyId is the key a rekey-external moves to. */
   keyId?: string;
+  /** token is the restore annotation's value a restore was sent for. */
+  token?: string;
+}
+
+/** RestoreResult is how the last restore asked for by the restore annotation went. */
+export interface RestoreResult {
+  /** token is the annotation's value it ran for. */
+  token: string;
+  /** time is when it ended (RFC 3339). */
+  time: string;
+  /** result: Succeeded, Failed (ONTAP refused: see reason and message), Unknown (the operator stopped while it was in flight and ONTAP no longer knows its job), or Skipped (not run: see message). */
+  result: 'Succeeded' | 'Failed' | 'Unknown' | 'Skipped';
+  reason?: string;
+  message?: string;
 }
 
 /** KeyManagerStatus is what every cloud key-manager kind reports: the ONTAP record and how the last reconcile went. */
@@ -265,6 +279,7 @@ export interface KeyManagerStatus {
   appliedSecrets?: AppliedSecret[];
   drift?: string[];
   pendingWrite?: PendingWrite;
+  lastRestore?: RestoreResult;
   conditions?: Condition[];
 }
 

@@ -7,8 +7,8 @@
  * deletionPolicy, and last the status, written once and only when it changed. Level-based: every
  * run starts from the object and ONTAP as they are, never from the event that queued it.
  */
-import { EventReason, FINALIZER, Reason } from '../../api/v1alpha1/constants.js';
-import type { AppliedSecret, ClusterOntapCluster, OntapCluster, PendingWrite } from '../../api/v1alpha1/types.js';
+import { EventReason, FINALIZER, MAX_RESTORE_TOKEN_LENGTH, Reason, RESTORE_ANNOTATION } from '../../api/v1alpha1/constants.js';
+import type { AppliedSecret, ClusterOntapCluster, OntapCluster, PendingWrite, RestoreResult } from '../../api/v1alpha1/types.js';
 import { isGone, OntapAbortedError, OntapApiError, OntapProtocolError, OntapTimeoutError, OntapTransportError } from '../../ontap/errors.js';
 import type { OnJob } from '../../ontap/client.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
@@ -80,6 +80,13 @@ interface Pass<O extends KeyManagerObject> {
   readonly obj: O;
   shown: O['status'];
   pending: PendingWrite | undefined;
+  /** restored is how a restore asked for by the annotation went, when this pass learnt it. */
+  restored?: RestoreResult;
+}
+
+/** skipped is the RestoreResult of a restore not run, and why. */
+function skipped(token: string, why: string, now: number): RestoreResult {
+  return { token, time: new Date(now).toISOString(), result: 'Skipped', message: why };
 }
 
 /** outcomeUnknown tells whether a failed write may still have taken effect on ONTAP. */
@@ -143,11 +150,11 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const pass: Pass<O> = { obj, shown: obj.status, pending: obj.status?.pendingWrite };
     let outcome: Outcome<R>;
     try {
-      outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending };
+      outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending, lastRestore: pass.restored };
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal);
-      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError, pendingWrite: pass.pending };
+      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError, pendingWrite: pass.pending, lastRestore: pass.restored };
     }
     await this.writeOutcome(obj, outcome, pass.shown);
     if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
@@ -212,6 +219,22 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
    */
   private async settle(pending: PendingWrite, record: R | undefined, conn: Connection, observer: ClusterObserver<R>, key: string, pass: Pass<O>, log: Logger, signal: AbortSignal | undefined): Promise<R | undefined> {
     const { spec } = pass.obj;
+    if (pending.operation === 'restore') {
+      // A restore shows nothing on the record: its job says how it went, or nobody can tell.
+      // Either way it is not sent again for this token.
+      const ended = pending.job !== undefined ? await conn.client.followJob(pending.job, signal) : 'unknown';
+      const result = ended === 'success' ? 'Succeeded' : ended === 'failure' ? 'Failed' : 'Unknown';
+      pass.restored = {
+        token: pending.token ?? '',
+        time: new Date(this.now()).toISOString(),
+        result,
+        ...(result === 'Failed' ? { reason: Reason.OntapError, message: `ONTAP's job ${pending.job ?? ''} for the restore failed` } : {}),
+        ...(result === 'Unknown' ? { message: 'the operator stopped while the restore was in flight and could not learn how it ended; set a new token to run it again' } : {}),
+      };
+      log.info('a restore sent before a restart', { job: pending.job, result });
+      pass.pending = undefined;
+      return record;
+    }
     const tookEffect = (r: R | undefined): boolean =>
       pending.operation === 'create' ? r !== undefined : r !== undefined && this.adapter.delta(spec, r, undefined, pass.obj.status?.appliedSecrets ?? []).rekey === undefined;
     if (tookEffect(record)) {
@@ -346,7 +369,11 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
     const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
     const delta = adapter.delta(spec, record, secrets, applied);
-    if (observeOnly || (!secrets && unchanged === undefined)) return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
+    if (observeOnly || (!secrets && unchanged === undefined)) {
+      const token = this.restoreAsked(obj, pass);
+      if (token !== undefined && observeOnly) pass.restored = skipped(token, 'managementPolicy Observe sends nothing to ONTAP', this.now());
+      return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
+    }
 
     // Every write below goes by the uuid of the record this connection has just read for spec.svm,
     // never by status.uuid, which anyone who may write the status subresource can set.
@@ -391,8 +418,44 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       applyResult = adapter.appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
       this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', delta.credentials));
     }
+    // A restore asked for with the annotation runs once per token, after the writes above (so
+    // with the credentials as the spec and its Secrets have them).
+    const token = this.restoreAsked(obj, pass);
+    if (token !== undefined) {
+      if (token.length > MAX_RESTORE_TOKEN_LENGTH) {
+        pass.restored = skipped(token.slice(0, MAX_RESTORE_TOKEN_LENGTH), `the ${RESTORE_ANNOTATION} annotation is longer than ${MAX_RESTORE_TOKEN_LENGTH} characters; set a shorter token`, this.now());
+      } else {
+        gate.begin();
+        observer.forget(key);
+        try {
+          await this.send(pass, { operation: 'restore', sentAt: new Date(this.now()).toISOString(), token }, log, (onJob) =>
+            client.keyManagerAction(adapter.family, uuid, 'restore', undefined, signal, onJob),
+          );
+          pass.restored = { token, time: new Date(this.now()).toISOString(), result: 'Succeeded' };
+          log.info('restored keys', { uuid, token });
+          this.deps.recorder.event(obj, 'Normal', EventReason.Restored, `restored the keys of ${adapter.label} ${uuid} (${RESTORE_ANNOTATION}: ${token})`);
+        } catch (e) {
+          // ONTAP refused it: recorded, not retried for this token. Anything else (no answer, ONTAP
+          // failing or busy) is retried with backoff.
+          if (!(e instanceof OntapApiError) || e.httpStatus >= 500 || e.httpStatus === 429) throw e;
+          const failed = classifyError(e, `restore ${this.action(obj)}`, signal);
+          pass.restored = { token, time: new Date(this.now()).toISOString(), result: 'Failed', reason: failed.reason, message: ontapMessage(e) };
+          log.info('restore refused', { uuid, token, reason: failed.reason });
+          this.deps.recorder.event(obj, 'Warning', EventReason.RestoreFailed, `restore of ${adapter.label} ${uuid} (${RESTORE_ANNOTATION}: ${token}): ${ontapMessage(e)}`);
+        }
+        wrote = true;
+      }
+    }
     const current = wrote ? await this.reread(conn, observer, key, uuid, signal) : record;
     return { record: current, owned: true, drift: adapter.delta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
+  }
+
+  /** restoreAsked returns the restore annotation's token when it asks for a restore not yet run (nor being settled in this pass). */
+  private restoreAsked(obj: O, pass: Pass<O>): string | undefined {
+    const token = obj.metadata.annotations?.[RESTORE_ANNOTATION];
+    if (token === undefined || token === '') return undefined;
+    const last = pass.restored?.token ?? obj.status?.lastRestore?.token;
+    return token.slice(0, MAX_RESTORE_TOKEN_LENGTH) === last ? undefined : token;
   }
 
   /** readSecrets reads every referenced Secret; in Observe mode an unreadable one is no error. */
