@@ -5,7 +5,7 @@
 import { AWS_KMS_RULES, AWS_NO_INPUTS, checkAwsCreate, checkAwsPatch } from './aws-kms-validate.js';
 import { AWS_KMS_FIELDS, AWS_STATUS, awsKmsView, awsReachable } from './aws-kms-view.js';
 import { SimError } from './http.js';
-import { assignDefined, familySpec, newIdentity, type SimKeyManagerFamily } from './key-manager-family.js';
+import { assignDefined, familySpec, KEY_MANAGER_BLOCKED, newIdentity, type SimKeyManagerFamily } from './key-manager-family.js';
 import { type Fields, num, str } from './key-manager-validate.js';
 import type { SimState, SimSvm, StoredAwsKms } from './state.js';
 
@@ -45,6 +45,7 @@ function build(state: SimState, svm: SimSvm | undefined, f: Readonly<Fields>): S
 
 /** AWS_KMS_FAMILY is aws-kms for the generic handlers. */
 export const AWS_KMS_FAMILY: SimKeyManagerFamily<StoredAwsKms> = {
+  name: 'aws-kms',
   base: AWS_KMS_BASE,
   spec: familySpec(AWS_KMS_BASE, AWS_KMS_FIELDS, AWS_STATUS),
   rules: AWS_KMS_RULES,
@@ -54,6 +55,10 @@ export const AWS_KMS_FAMILY: SimKeyManagerFamily<StoredAwsKms> = {
     rekeyFailed: { code: '65537919', message: 'External rekey failed on one or more nodes.' },
     restoreFailed: { code: '65536082', message: 'Unable to restore all keys from AWS KMS.' },
     noInputs: { code: AWS_NO_INPUTS.code, message: AWS_NO_INPUTS.message },
+    // ONTAP's rekey-internal and restore pages word 65537926 differently (REST reference 9.12+).
+    rekeyInternalNotConfigured: { code: '65537926', message: 'AWS KMS is not configured for the given SVM.' },
+    restoreNotConfigured: { code: '65537926', message: 'The Amazon Web Service Key Management Service is not configured for the given SVM.' },
+    keyManagerBlocked: KEY_MANAGER_BLOCKED,
   },
   rekeyExternal: { kinds: { key_id: 'string' }, required: ['key_id'] },
   createParams: [],

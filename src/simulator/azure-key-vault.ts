@@ -47,11 +47,14 @@ export const AZURE_RULES: FieldRules = {
  * AZURE_ERRORS. From ONTAP's REST reference (9.10 and later): 65537120 AKV not configured for
  * the SVM (restore, rekey-internal, DELETE), 65536867 volume encryption keys still stored on
  * the key manager (DELETE), 65537515 failed to restore keys on some nodes (restore). The rest
- * are fallbackErrors, and 65537551 (aws-kms's key protection unavailable) for `state`.
+ * are fallbackErrors (65537556 for a blocked key manager, which the Azure rekey-internal page
+ * does not list), and 65537551 (aws-kms's key protection unavailable) for `state`.
  */
 export const AZURE_ERRORS = {
   ...fallbackErrors('Azure Key Vault'),
   notConfigured: { code: '65537120', message: 'Azure Key Vault is not configured for the given SVM.' },
+  rekeyInternalNotConfigured: { code: '65537120', message: 'Azure Key Vault is not configured for the given SVM.' },
+  restoreNotConfigured: { code: '65537120', message: 'Azure Key Vault is not configured for the given SVM.' },
   keysInUse: { code: '65536867', message: 'Volume encryption keys (VEK) for one or more encrypted volumes are stored on the key manager configured for the given SVM.' },
   restoreFailed: { code: '65537515', message: 'Failed to restore keys on some nodes in the cluster.' },
   unavailable: { code: '65537551', message: 'AKV key protection is unavailable on the following nodes:' },
@@ -154,6 +157,7 @@ export function azureKeyVaultView(state: SimState, r: StoredAzureKeyVault): Reco
 
 /** AZURE_KEY_VAULT_FAMILY is azure-key-vaults for the generic handlers. */
 export const AZURE_KEY_VAULT_FAMILY: SimKeyManagerFamily<StoredAzureKeyVault> = {
+  name: 'azure-key-vaults',
   base: AZURE_KEY_VAULTS_BASE,
   spec: familySpec(AZURE_KEY_VAULTS_BASE, FIELDS, AZURE_STATUS),
   rules: AZURE_RULES,

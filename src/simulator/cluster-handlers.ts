@@ -16,7 +16,7 @@ export const SIM_VERSION = {
 } as const;
 
 const SVM_SPEC: CollectionSpec = { basePath: '/api/svm/svms', fields: ['name', 'uuid', 'state'], advanced: [], keys: ['uuid', 'name'] };
-const NODE_SPEC: CollectionSpec = { basePath: '/api/cluster/nodes', fields: ['name', 'uuid'], advanced: [], keys: ['uuid', 'name'] };
+const NODE_SPEC: CollectionSpec = { basePath: '/api/cluster/nodes', fields: ['name', 'uuid', 'state'], advanced: [], keys: ['uuid', 'name'] };
 
 /** routeCluster answers the cluster, SVM, node and job endpoints, or returns undefined. */
 export function routeCluster(ctx: Ctx): Reply | undefined {
@@ -34,7 +34,8 @@ export function routeCluster(ctx: Ctx): Reply | undefined {
     return collectionOrOne(ctx, views, SVM_SPEC, path.slice('/api/svm/svms/'.length));
   }
   if (path === '/api/cluster/nodes' || path.startsWith('/api/cluster/nodes/')) {
-    const views = state.nodes.map((n) => ({ name: n.name, uuid: n.uuid, _links: { self: { href: `/api/cluster/nodes/${n.uuid}` } } }));
+    // `state` as ONTAP's node has it: up, or down while a test has taken the node offline.
+    const views = state.nodes.map((n) => ({ name: n.name, uuid: n.uuid, state: n.online ? 'up' : 'down', _links: { self: { href: `/api/cluster/nodes/${n.uuid}` } } }));
     return collectionOrOne(ctx, views, NODE_SPEC, path.slice('/api/cluster/nodes/'.length));
   }
   if (path.startsWith('/api/cluster/jobs/')) {

@@ -51,6 +51,15 @@ function dispatch(control: SimControl, method: string, path: string, b: JsonBody
       return ok();
     case 'PUT /nodes/:name/ekmip':
       return control.setEkmip(name, bool(b, 'reachable')) ? ok() : { status: 404, body: { error: `no node ${name}` } };
+    case 'PUT /nodes/:name/online':
+      return control.setNodeOnline(name, bool(b, 'online')) ? ok() : { status: 404, body: { error: `no node ${name}` } };
+    case 'PUT /svms/:name/blocked':
+      control.setKeyManagerBlocked(name, bool(b, 'blocked'));
+      return ok();
+    case 'GET /key-generations':
+      return ok({ generations: control.keyGenerations() });
+    case 'GET /key-actions':
+      return ok({ actions: control.keyActions() });
     case 'PUT /svms/:name/keys-in-use':
       control.setKeysInUse(name, bool(b, 'inUse'));
       return ok();

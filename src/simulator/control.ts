@@ -3,7 +3,7 @@
  * `/_sim/` and the in-process handle both call these, so the two cannot drift apart.
  */
 import { type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.js';
-import type { AwsCredentials, CloudSettings, RequestLogEntry, SimState } from './state.js';
+import type { AwsCredentials, CloudSettings, KeyActionCount, RequestLogEntry, SimState } from './state.js';
 
 /** AwsUpdate changes what simulated AWS accepts; `acceptedCredentials: null` means "any pair". */
 export interface AwsUpdate {
@@ -88,6 +88,34 @@ export class SimControl {
     if (n === undefined) return false;
     n.ekmipReachable = reachable;
     return true;
+  }
+
+  /** setNodeOnline takes a node down (rekey-internal then answers 65537566) or back up; false when there is no such node. */
+  setNodeOnline(node: string, online: boolean): boolean {
+    const n = this.state.nodes.find((x) => x.name === node);
+    if (n === undefined) return false;
+    n.online = online;
+    return true;
+  }
+
+  /** setKeyManagerBlocked marks an SVM's (or, by the cluster's name, the admin SVM's) external key manager blocked: rekey-internal answers 65537556. */
+  setKeyManagerBlocked(svm: string, blocked: boolean): void {
+    if (blocked) this.state.blocked.add(svm);
+    else this.state.blocked.delete(svm);
+  }
+
+  /**
+   * keyGenerations counts the successful rekey-internal calls per SVM name (the cluster's name
+   * for the cluster scope), across families and records; an SVM never rekeyed is absent (0).
+   * A rekey-internal answered with a job counts when the job succeeds; a failed one never does.
+   */
+  keyGenerations(): Record<string, number> {
+    return Object.fromEntries(this.state.keyGenerations);
+  }
+
+  /** keyActions lists, per key-manager record (deleted ones too), its successful rekey-internal and restore calls. */
+  keyActions(): KeyActionCount[] {
+    return [...this.state.keyActions.values()].map((c) => ({ ...c }));
   }
 
   /** setKeysInUse marks an SVM (or, by the cluster's name, the admin SVM) as holding keys. */

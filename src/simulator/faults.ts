@@ -18,6 +18,13 @@ export interface FaultRuleInput {
   readonly code?: string;
   /** message in the envelope. @default "Injected fault." */
   readonly message?: string;
+  /**
+   * job, with status or code: a write the simulator answers with a job (async mode) is accepted
+   * (202) and its job fails with this error, as ONTAP's job does when the work itself fails; a
+   * request answered synchronously gets the error, after authentication and the request's own
+   * validation.
+   */
+  readonly job?: boolean;
   /** latencyMs delays the request; alone, the request then proceeds normally. */
   readonly latencyMs?: number;
   /** drop destroys the socket without answering. */
@@ -59,7 +66,8 @@ export interface FaultBody {
 export interface FaultAction {
   readonly latencyMs: number;
   readonly drop: boolean;
-  readonly error?: { readonly status: number; readonly code: string; readonly message: string };
+  /** error: answer with it, or (inJob) let a job fail with it; see FaultRuleInput.job. */
+  readonly error?: { readonly status: number; readonly code: string; readonly message: string; readonly inJob: boolean };
   readonly body?: FaultBody;
   readonly nextHref?: string;
 }
@@ -89,6 +97,8 @@ export function parseFaultRule(v: unknown): FaultRuleInput {
     throw new TypeError('fault rule: code must be a string of digits');
   }
   const code = rawCode === undefined ? undefined : String(rawCode);
+  const job = o['job'];
+  if (job !== undefined && typeof job !== 'boolean') throw new TypeError('fault rule: job must be a boolean');
   const endless = o['endlessBody'];
   if (endless !== undefined && typeof endless !== 'boolean') throw new TypeError('fault rule: endlessBody must be a boolean');
   const rule: FaultRuleInput = {
@@ -97,6 +107,7 @@ export function parseFaultRule(v: unknown): FaultRuleInput {
     ...opt('status', num('status')),
     ...opt('code', code),
     ...opt('message', str('message')),
+    ...opt('job', job),
     ...opt('latencyMs', num('latencyMs')),
     ...opt('drop', drop),
     ...opt('bodyBytes', num('bodyBytes')),
@@ -108,6 +119,7 @@ export function parseFaultRule(v: unknown): FaultRuleInput {
     ...opt('probability', num('probability')),
   };
   if (rule.bodyBytes !== undefined && rule.endlessBody === true) throw new TypeError('fault rule: give bodyBytes or endlessBody, not both');
+  if (rule.job === true && rule.status === undefined && rule.code === undefined) throw new TypeError('fault rule: job needs status or code');
   if (rule.bodyChunkBytes === 0) throw new TypeError('fault rule: bodyChunkBytes must be at least 1');
   const acts = [rule.status, rule.code, rule.latencyMs, rule.drop === true ? true : undefined, rule.bodyBytes, rule.endlessBody === true ? true : undefined, rule.nextHref];
   if (acts.every((a) => a === undefined)) {
@@ -159,7 +171,7 @@ export class FaultSet {
       latencyMs: rule.latencyMs ?? 0,
       drop: rule.drop === true,
       ...(hasError
-        ? { error: { status: rule.status ?? 400, code: rule.code ?? '', message: rule.message ?? 'Injected fault.' } }
+        ? { error: { status: rule.status ?? 400, code: rule.code ?? '', message: rule.message ?? 'Injected fault.', inJob: rule.job === true } }
         : {}),
       ...(hasBody
         ? { body: { bytes: rule.bodyBytes, chunkBytes: rule.bodyChunkBytes ?? 65_536, chunkDelayMs: rule.bodyChunkDelayMs ?? 0 } }

@@ -55,13 +55,18 @@ export const GCP_RULES: FieldRules = {
 
 /**
  * GCP_ERRORS. From ONTAP's REST reference: 65537721 Google Cloud KMS not configured for the SVM
- * (DELETE, restore, rekey-internal), 65536867 volume encryption keys still stored on the key
- * manager (DELETE), 65537722 failed to restore keys (restore); 65537708 key protection
- * unavailable on nodes (gcp_kms.py's `state` example). The rest are fallbackErrors.
+ * (DELETE, restore, rekey-internal; the rekey-internal and restore pages word it differently),
+ * 65536867 volume encryption keys still stored on the key manager (DELETE), 65537722 failed to
+ * restore keys (restore), 65537556 key manager blocked (rekey-internal; the first sentence of
+ * the page's text); 65537708 key protection unavailable on nodes (gcp_kms.py's `state`
+ * example). The rest are fallbackErrors.
  */
 export const GCP_ERRORS = {
   ...fallbackErrors('the Google Cloud Key Management Service'),
   notConfigured: { code: '65537721', message: 'The Google Cloud Key Management Service is not configured for the given SVM.' },
+  rekeyInternalNotConfigured: { code: '65537721', message: 'Google Cloud KMS is not configured for the given SVM.' },
+  restoreNotConfigured: { code: '65537721', message: 'The Google Cloud Key Management Service is not configured for the given SVM.' },
+  keyManagerBlocked: { code: '65537556', message: 'ONTAP is not able to successfully encrypt or decrypt because the configured external key manager for this SVM is in a blocked state.' },
   keysInUse: { code: '65536867', message: 'Volume encryption keys (VEK) for one or more encrypted volumes are stored on the key manager configured for the given SVM.' },
   restoreFailed: { code: '65537722', message: 'Failed to restore keys on the following nodes.' },
   unavailable: { code: '65537708', message: 'The Google Cloud Key Management Service key protection is unavailable on the following nodes:' },
@@ -160,6 +165,7 @@ export function gcpKmsView(state: SimState, r: StoredGcpKms): Record<string, unk
 
 /** GCP_KMS_FAMILY is gcp-kms for the generic handlers. */
 export const GCP_KMS_FAMILY: SimKeyManagerFamily<StoredGcpKms> = {
+  name: 'gcp-kms',
   base: GCP_KMS_BASE,
   spec: familySpec(GCP_KMS_BASE, FIELDS, GCP_STATUS),
   rules: GCP_RULES,

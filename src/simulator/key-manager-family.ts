@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FieldRules, Fields, Kind, SvmInput } from './key-manager-validate.js';
 import type { CollectionSpec } from './query.js';
-import type { SimNode, SimState, SimSvm } from './state.js';
+import type { KeyManagerFamilyName, SimNode, SimState, SimSvm } from './state.js';
 
 /** StoredKeyManager is what every family's stored record has. */
 export interface StoredKeyManager {
@@ -36,15 +36,44 @@ export interface FamilyErrors {
   readonly restoreFailed: ErrorSpec;
   /** noInputs: an empty PATCH. */
   readonly noInputs: ErrorSpec;
+  /**
+   * rekeyInternalNotConfigured / restoreNotConfigured: the action on a record that is gone (its
+   * job ran after a DELETE) or inactive (Azure's create_inactive). Same codes as notConfigured,
+   * worded as each family's action page words them.
+   */
+  readonly rekeyInternalNotConfigured: ErrorSpec;
+  readonly restoreNotConfigured: ErrorSpec;
+  /** keyManagerBlocked: rekey-internal while the SVM's external key manager is blocked (65537556). */
+  readonly keyManagerBlocked: ErrorSpec;
 }
+
+/**
+ * NODES_OFFLINE is rekey-internal's 65537566 while a node is down, worded as ONTAP's
+ * `POST /security/aws-kms/{uuid}/rekey-internal` page words it. The Azure and GCP pages do not
+ * list it; the simulator answers it for them too (the check is the cluster's, not the cloud's).
+ */
+export const NODES_OFFLINE: ErrorSpec = { code: '65537566', message: 'Internal error. All nodes in the cluster are not currently online.' };
+
+/** KEY_MANAGER_BLOCKED is 65537556 as the aws-kms rekey-internal page words it. */
+export const KEY_MANAGER_BLOCKED: ErrorSpec = {
+  code: '65537556',
+  message: 'Unable to successfully encrypt or decrypt because the configured external key manager for the given SVM is in a blocked state.',
+};
 
 /**
  * fallbackErrors are the codes the simulator answers for conditions whose Azure or GCP code it
  * could not find in ONTAP's reference (only the aws-kms pages name them, ontap-rest.md): the
  * aws-kms code for the same condition, worded for `cloud`. Change them here once known.
  */
-export function fallbackErrors(cloud: string): { readonly rekeyFailed: ErrorSpec; readonly noInputs: ErrorSpec; readonly invalidCredentials: ErrorSpec; readonly unreachable: ErrorSpec } {
+export function fallbackErrors(cloud: string): {
+  readonly rekeyFailed: ErrorSpec;
+  readonly noInputs: ErrorSpec;
+  readonly invalidCredentials: ErrorSpec;
+  readonly unreachable: ErrorSpec;
+  readonly keyManagerBlocked: ErrorSpec;
+} {
   return {
+    keyManagerBlocked: KEY_MANAGER_BLOCKED,
     rekeyFailed: { code: '65537919', message: 'External rekey failed on one or more nodes.' },
     noInputs: { code: '65537541', message: 'No inputs were provided for the patch request.' },
     invalidCredentials: { code: '65537921', message: `Unable to connect to ${cloud} using these credentials.` },
@@ -54,6 +83,8 @@ export function fallbackErrors(cloud: string): { readonly rekeyFailed: ErrorSpec
 
 /** SimKeyManagerFamily describes one endpoint family to the generic handlers. */
 export interface SimKeyManagerFamily<R extends StoredKeyManager> {
+  /** name is the collection's last segment, as the action counters name the family. */
+  readonly name: KeyManagerFamilyName;
   /** base is the collection path, e.g. `/api/security/gcp-kms`. */
   readonly base: string;
   readonly spec: CollectionSpec;

@@ -4,7 +4,7 @@
  * restore actions, with ONTAP's one-key-manager-per-SVM rule across all families.
  */
 import { notFound, SimError, unexpectedArgument } from './http.js';
-import type { ErrorSpec, SimKeyManagerFamily, StoredKeyManager } from './key-manager-family.js';
+import { type ErrorSpec, NODES_OFFLINE, type SimKeyManagerFamily, type StoredKeyManager } from './key-manager-family.js';
 import { type SvmInput, validateAction, validateCreate, validateNoBody, validatePatch } from './key-manager-validate.js';
 import { listCollection, matchesFilter, parseCollectionQuery, project } from './query.js';
 import { allowParams, type Ctx, type Reply, runWrite } from './reply.js';
@@ -28,12 +28,7 @@ export async function routeKeyManager<R extends StoredKeyManager>(family: SimKey
   }
   if (ctx.method !== 'POST') return methodNotAllowed(ctx);
   if (action === 'rekey-external') return rekeyExternal(family, ctx, uuid);
-  if (action === 'rekey-internal') return simpleAction(family, ctx, uuid, 'rekey-internal', () => undefined);
-  if (action === 'restore') {
-    return simpleAction(family, ctx, uuid, 'restore', (r) => {
-      if (!family.reachable(ctx.state, r)) throw failure(family.errors.restoreFailed);
-    });
-  }
+  if (action === 'rekey-internal' || action === 'restore') return simpleAction(family, ctx, uuid, action);
   return undefined;
 }
 
@@ -157,12 +152,30 @@ async function rekeyExternal<R extends StoredKeyManager>(family: SimKeyManagerFa
   });
 }
 
-async function simpleAction<R extends StoredKeyManager>(family: SimKeyManagerFamily<R>, ctx: Ctx, uuid: string, name: string, effect: (r: R) => void): Promise<Reply> {
+/**
+ * simpleAction answers rekey-internal and restore (POST, no body, `return_timeout`): 201, or 202
+ * and a job in async mode. What ONTAP checks is checked when the work runs (in the job), from the
+ * state: the record gone or inactive (not configured), then for rekey-internal a node down
+ * (65537566) or the SVM's key manager blocked (65537556), for restore the cloud unreachable. A
+ * success is counted (SimState.countKeyAction): a rekey-internal is a new key generation for the
+ * SVM. An unknown uuid is a 404 at once, as for every other instance call.
+ */
+async function simpleAction<R extends StoredKeyManager>(family: SimKeyManagerFamily<R>, ctx: Ctx, uuid: string, action: 'rekey-internal' | 'restore'): Promise<Reply> {
   allowParams(ctx.params, ['return_timeout']);
   lookup(family, ctx.state, uuid);
   validateNoBody(ctx.body);
-  return runWrite(ctx, `POST ${family.base}/${uuid}/${name}`, () => {
-    effect(lookup(family, ctx.state, uuid));
+  return runWrite(ctx, `POST ${family.base}/${uuid}/${action}`, () => {
+    const { state } = ctx;
+    const r = family.records(state).get(uuid);
+    if (action === 'rekey-internal') {
+      if (r === undefined || !r.enabled) throw failure(family.errors.rekeyInternalNotConfigured);
+      if (state.nodes.some((n) => !n.online)) throw failure(NODES_OFFLINE);
+      if (state.blocked.has(state.svmKey(r))) throw failure(family.errors.keyManagerBlocked);
+    } else {
+      if (r === undefined || !r.enabled) throw failure(family.errors.restoreNotConfigured);
+      if (!family.reachable(state, r)) throw failure(family.errors.restoreFailed);
+    }
+    state.countKeyAction(family.name, r, action);
     return { status: 201, body: {} };
   });
 }

@@ -21,6 +21,14 @@ export interface Ctx {
   readonly path: string;
   readonly params: URLSearchParams;
   readonly body: JsonBody | undefined;
+  /** jobFault is a fault rule's error meant for the request's job (FaultRuleInput.job); runWrite marks it used. */
+  readonly jobFault?: JobFault;
+}
+
+/** JobFault is an injected error for a write's job; `used` once runWrite has taken it. */
+export interface JobFault {
+  readonly error: SimError;
+  used: boolean;
 }
 
 /** allowParams refuses every query parameter not in `allowed` (ONTAP: 262179). */
@@ -31,6 +39,7 @@ export function allowParams(params: URLSearchParams, allowed: readonly string[])
 /**
  * runWrite answers a write: synchronously, or with a job when async mode is on. `operation`
  * does the cluster-side work and may throw a SimError, which then becomes the job's error.
+ * A fault rule's `job` error (ctx.jobFault) fails the job, or, answered synchronously, the request.
  * `location`, for a POST that creates a record, is the 202's `Location` header: a collection
  * query that finds the record once the job has made it (ONTAP cannot name a uuid it has not
  * assigned yet; NetApp's clients follow that query to hydrate the new object).
@@ -38,7 +47,12 @@ export function allowParams(params: URLSearchParams, allowed: readonly string[])
 export async function runWrite(ctx: Ctx, description: string, operation: () => Reply, location?: string): Promise<Reply> {
   const returnTimeout = parseReturnTimeout(ctx.params) ?? 0;
   const { state } = ctx;
-  if (!state.async.enabled) return operation();
+  const injected = ctx.jobFault;
+  if (injected !== undefined) injected.used = true;
+  if (!state.async.enabled) {
+    if (injected !== undefined) throw injected.error;
+    return operation();
+  }
   let result: Reply | undefined;
   const fail = state.async.fail;
   const job = state.jobs.start(
@@ -47,7 +61,7 @@ export async function runWrite(ctx: Ctx, description: string, operation: () => R
     () => {
       result = operation();
     },
-    fail === undefined ? undefined : new SimError(400, fail.code, fail.message),
+    injected?.error ?? (fail === undefined ? undefined : new SimError(400, fail.code, fail.message)),
   );
   if (returnTimeout * 1000 >= state.async.delayMs) {
     // The job finishes within return_timeout: ONTAP then answers as if synchronous.

@@ -22,7 +22,7 @@ import { maskWriteOnly } from './fingerprint.js';
 import { GCP_KMS_FAMILY } from './gcp-kms.js';
 import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, streamFiller } from './http.js';
 import { routeKeyManager } from './key-manager-handlers.js';
-import type { Ctx, Reply } from './reply.js';
+import type { Ctx, JobFault, Reply } from './reply.js';
 import { type RequestLogEntry, SimState } from './state.js';
 import { generateTlsMaterial } from './tls.js';
 
@@ -178,15 +178,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
     if (fault !== undefined && (await answeredByFault(fault, req, res, log))) return;
     let reply: Reply;
     try {
-      if (fault?.error !== undefined) throw new SimError(fault.error.status, fault.error.code, fault.error.message);
+      const injected = fault?.error === undefined ? undefined : new SimError(fault.error.status, fault.error.code, fault.error.message);
+      if (injected !== undefined && fault?.error?.inJob !== true) throw injected;
       const certOk = (req.socket as TLSSocket).authorized;
       if (!certOk && req.headers.authorization !== expectedAuth) {
         res.setHeader('www-authenticate', 'Basic realm="ONTAP"');
         throw new SimError(401, '6', 'Authentication failed: not authorized for that command.');
       }
-      const ctx = { state, method, path, params: url.searchParams, body: parseJsonBody(text) };
+      const jobFault: JobFault | undefined = injected === undefined ? undefined : { error: injected, used: false };
+      const ctx: Ctx = { state, method, path, params: url.searchParams, body: parseJsonBody(text), ...(jobFault !== undefined ? { jobFault } : {}) };
       const routed = await route(ctx);
       if (routed === undefined) throw new SimError(404, '3', `API not found: ${method} ${path}`);
+      // A job fault on a request that started no job (a GET) is its answer.
+      if (jobFault !== undefined && !jobFault.used) throw jobFault.error;
       reply = fault?.nextHref === undefined ? routed : { ...routed, body: withNextHref(routed.body, fault.nextHref === 'self' ? `${url.pathname}${url.search}` : fault.nextHref) };
     } catch (err) {
       if (!(err instanceof SimError)) throw err;

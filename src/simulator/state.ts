@@ -1,7 +1,8 @@
 /**
- * The simulator's in-memory world: the cluster, its nodes and SVMs, the aws-kms records, and the
- * test knobs (what "AWS" accepts, ekmip reachability, keys in use, async answers). Everything a
- * handler or the control API reads or changes lives here.
+ * The simulator's in-memory world: the cluster, its nodes and SVMs, the key-manager records, the
+ * test knobs (what "AWS" accepts, ekmip reachability, nodes online, keys in use, blocked key
+ * managers, async answers) and what tests count (key generations, actions per record). Everything
+ * a handler or the control API reads or changes lives here.
  */
 import { randomUUID } from 'node:crypto';
 import { fingerprint, maskWriteOnly } from './fingerprint.js';
@@ -23,6 +24,24 @@ export interface SimNode {
   readonly name: string;
   readonly uuid: string;
   ekmipReachable: boolean;
+  /** online is false for a node that is down: rekey-internal then answers 65537566. */
+  online: boolean;
+}
+
+/** KeyManagerFamilyName names a cloud key-manager family by its collection. */
+export type KeyManagerFamilyName = 'aws-kms' | 'azure-key-vaults' | 'gcp-kms';
+
+/**
+ * KeyActionCount is what one key-manager record has been through: successful rekey-internal and
+ * restore calls (a job's, once it succeeded). Kept after the record is deleted, until reset.
+ */
+export interface KeyActionCount {
+  readonly family: KeyManagerFamilyName;
+  readonly uuid: string;
+  /** svm is the SVM's name, or the cluster's name for the cluster scope (the admin SVM). */
+  readonly svm: string;
+  rekeyInternal: number;
+  restore: number;
 }
 
 /** AwsCredentials is an access key pair "AWS" accepts. */
@@ -95,6 +114,15 @@ export class SimState {
   /** kmip names the SVMs (the cluster name: the admin SVM) with a KMIP or onboard key manager configured. */
   readonly kmip = new Set<string>();
   readonly keysInUse = new Set<string>();
+  /** blocked names the SVMs (the cluster name: the admin SVM) whose external key manager is blocked: rekey-internal answers 65537556. */
+  readonly blocked = new Set<string>();
+  /**
+   * keyGenerations counts, per SVM name (the cluster name: the admin SVM / cluster scope), the
+   * successful rekey-internal calls: each one makes a new SVM key encryption key.
+   */
+  readonly keyGenerations = new Map<string, number>();
+  /** keyActions counts rekey-internal and restore per record uuid. */
+  readonly keyActions = new Map<string, KeyActionCount>();
   aws: AwsSettings = { acceptedCredentials: undefined, reachable: true };
   azure: CloudSettings = { accepted: undefined, reachable: true };
   gcp: CloudSettings = { accepted: undefined, reachable: true };
@@ -121,12 +149,15 @@ export class SimState {
     const svmNames = this.options.svms ?? ['svm1'];
     this.svms = svmNames.map((name) => ({ name, uuid: randomUUID() }));
     const n = this.options.nodes ?? 2;
-    this.nodes = Array.from({ length: n }, (_, i) => ({ name: `node${i + 1}`, uuid: randomUUID(), ekmipReachable: true }));
+    this.nodes = Array.from({ length: n }, (_, i) => ({ name: `node${i + 1}`, uuid: randomUUID(), ekmipReachable: true, online: true }));
     this.records.clear();
     this.azureKeyVaults.clear();
     this.gcpKms.clear();
     this.kmip.clear();
     this.keysInUse.clear();
+    this.blocked.clear();
+    this.keyGenerations.clear();
+    this.keyActions.clear();
     this.aws = { acceptedCredentials: undefined, reachable: true };
     this.azure = { accepted: undefined, reachable: true };
     this.gcp = { accepted: undefined, reachable: true };
@@ -176,6 +207,24 @@ export class SimState {
     return list.some((c) => c.accessKeyId === accessKeyId && c.secretAccessKey === secretAccessKey);
   }
 
+  /** svmKey names a record's SVM as the knobs and counters do: its name, or the cluster's name for the cluster scope. */
+  svmKey(record: StoredKeyManager): string {
+    return record.svm?.name ?? this.clusterName;
+  }
+
+  /** countKeyAction records a successful rekey-internal (a new key generation for the SVM) or restore. */
+  countKeyAction(family: KeyManagerFamilyName, record: StoredKeyManager, action: 'rekey-internal' | 'restore'): void {
+    const svm = this.svmKey(record);
+    const count = this.keyActions.get(record.uuid) ?? { family, uuid: record.uuid, svm, rekeyInternal: 0, restore: 0 };
+    this.keyActions.set(record.uuid, count);
+    if (action === 'restore') {
+      count.restore++;
+      return;
+    }
+    count.rekeyInternal++;
+    this.keyGenerations.set(svm, (this.keyGenerations.get(svm) ?? 0) + 1);
+  }
+
   /** keysInUseFor tells whether DELETE must refuse: keys stored for the record's SVM (cluster scope: the cluster name). */
   keysInUseFor(record: StoredKeyManager): boolean {
     return this.keysInUse.has(record.svm?.name ?? this.clusterName);
@@ -192,6 +241,9 @@ export class SimState {
       gcpKms: [...this.gcpKms.values()].map((r) => maskWriteOnly(r)),
       kmip: [...this.kmip],
       keysInUse: [...this.keysInUse],
+      blocked: [...this.blocked],
+      keyGenerations: Object.fromEntries(this.keyGenerations),
+      keyActions: [...this.keyActions.values()].map((c) => ({ ...c })),
       aws: {
         reachable: this.aws.reachable,
         acceptedCredentials: this.aws.acceptedCredentials?.map((c) => ({
