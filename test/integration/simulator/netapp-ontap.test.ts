@@ -3,7 +3,9 @@
  * hydrates, lists, patches and deletes an AWS KMS, an Azure Key Vault and a Google Cloud KMS
  * configuration, with writes answered at once and with 202 and a job. Its post(hydrate=True)
  * follows the 202's Location query to find the new record, which ONTAP sends and ontap-sim
- * long did not.
+ * long did not. It also runs each family's rekey_internal() and restore() actions both ways,
+ * while the test reads ontap-sim's key-generation counter, and gets the codes ontap-sim injects
+ * (a fault: NetAppRestError with ONTAP's envelope) or decides (a node down: a failed job).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,12 @@ interface Seen {
   listed: string[];
   patched: unknown;
   after_delete: string[];
+}
+
+/** Acted is what netapp_ontap_client.py prints with ACTIONS set. */
+interface Acted {
+  uuid: string;
+  results: Array<{ action: string; ok: boolean; status?: number | null; error?: string; message?: string; code?: string | null }>;
 }
 
 /** FAMILIES: each collection the script drives, with the value it PATCHes (see netapp_ontap_client.py). */
@@ -44,11 +52,24 @@ describe('ontap-sim with NetApp\'s Python client (netapp-ontap)', function () {
   after(() => sim.close());
   beforeEach(() => sim.control.reset());
 
-  async function drive(family: string): Promise<Seen> {
+  async function drive<T = Seen>(family: string, extra: Record<string, string> = {}): Promise<T> {
     const { stdout } = await run(python, [SCRIPT], {
-      env: { ...process.env, SIM_HOST: new URL(sim.url).hostname, SIM_PORT: new URL(sim.url).port, SIM_USER, SIM_PASSWORD, SVM: 'svm1', FAMILY: family, REQUESTS_CA_BUNDLE: sim.caFile },
+      env: { ...process.env, SIM_HOST: new URL(sim.url).hostname, SIM_PORT: new URL(sim.url).port, SIM_USER, SIM_PASSWORD, SVM: 'svm1', FAMILY: family, REQUESTS_CA_BUNDLE: sim.caFile, ...extra },
     });
-    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as Seen;
+    return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as T;
+  }
+
+  /** act runs ACTIONS through netapp-ontap's resource methods, on `uuid` or on a record the script creates. */
+  function act(family: string, actions: string, uuid?: string): Promise<Acted> {
+    return drive<Acted>(family, { ACTIONS: actions, ...(uuid === undefined ? {} : { UUID: uuid }) });
+  }
+
+  /** actionLog is `POST <action> <status>` for each action request ontap-sim saw, in order. */
+  function actionLog(base: string): string[] {
+    return sim.control
+      .requests()
+      .filter((r) => r.method === 'POST' && r.path.startsWith(`${base}/`))
+      .map((r) => `${r.path.slice(r.path.lastIndexOf('/') + 1)}${r.query === '' ? '' : `?${r.query}`} ${r.status}`);
   }
 
   function expectRoundTrip(seen: Seen, patched: unknown): void {
@@ -79,6 +100,45 @@ describe('ontap-sim with NetApp\'s Python client (netapp-ontap)', function () {
         expect(writes.map((r) => `${r.method} ${r.status}`)).to.deep.equal(['POST 202', 'PATCH 202', 'DELETE 202']);
         const lookups = sim.control.requests().filter((r) => r.method === 'GET' && r.query.includes('svm.name=svm1'));
         expect(lookups.length, 'GETs of the Location query').to.be.greaterThan(0);
+      });
+
+      it('runs rekey_internal() and restore() answered at once: one key generation per rekey-internal; a fault\'s code is NetAppRestError\'s', async function () {
+        const first = await act(f.family, 'rekey_internal,restore');
+        expect(first.results.map((r) => [r.action, r.ok, r.status])).to.deep.equal([['rekey_internal', true, 201], ['restore', true, 201]]);
+        expect(sim.control.keyGenerations(), 'rotated exactly once').to.deep.equal({ svm1: 1 });
+        expect(actionLog(f.base)).to.deep.equal(['rekey-internal 201', 'restore 201']);
+
+        const blocked = 'Unable to successfully encrypt or decrypt because the configured external key manager for the given SVM is in a blocked state.';
+        sim.control.addFault({ method: 'POST', path: `${f.base}/${first.uuid}/rekey-internal`, code: '65537556', message: blocked, count: 1 });
+        sim.control.addFault({ method: 'POST', path: `${f.base}/${first.uuid}/restore`, code: '65537544', message: 'Missing wrapped top-level internal key protection key (KEK) from internal database.', count: 1 });
+        const second = await act(f.family, 'rekey_internal,restore,rekey_internal', first.uuid);
+        const [rekeyFault, restoreFault, again] = second.results;
+        expect(rekeyFault).to.deep.include({ ok: false, error: 'NetAppRestError', status: 400, code: '65537556' });
+        expect(rekeyFault?.message).to.include(blocked);
+        expect(restoreFault).to.deep.include({ ok: false, error: 'NetAppRestError', status: 400, code: '65537544' });
+        expect(again).to.deep.include({ ok: true, status: 201 });
+        expect(sim.control.keyGenerations(), 'the refused rekey-internal did not count').to.deep.equal({ svm1: 2 });
+        expect(sim.control.keyActions()).to.deep.equal([{ family: f.family, uuid: first.uuid, svm: 'svm1', rekeyInternal: 2, restore: 1 }]);
+      });
+
+      it('runs rekey_internal() and restore() answered 202 with a job (polled), and with return_timeout; a failed job does not count', async function () {
+        sim.control.setAsync({ enabled: true, delayMs: 300 });
+        const first = await act(f.family, 'rekey_internal,restore,rekey_internal?return_timeout=10');
+        expect(first.results.map((r) => [r.action, r.ok])).to.deep.equal([
+          ['rekey_internal', true],
+          ['restore', true],
+          ['rekey_internal?return_timeout=10', true],
+        ]);
+        expect(actionLog(f.base)).to.deep.equal(['rekey-internal 202', 'restore 202', 'rekey-internal?return_timeout=10 201']);
+        expect(sim.control.keyGenerations(), 'once per rekey-internal').to.deep.equal({ svm1: 2 });
+
+        // A node down is decided by ontap-sim when the job runs: the job fails with 65537566.
+        sim.control.setNodeOnline('node1', false);
+        const failed = await act(f.family, 'rekey_internal', first.uuid);
+        expect(failed.results[0]).to.deep.include({ ok: false, error: 'NetAppRestError', status: null, code: null });
+        expect(failed.results[0]?.message).to.equal('Job failed: Internal error. All nodes in the cluster are not currently online.');
+        expect(sim.control.keyGenerations(), 'the failed job did not count').to.deep.equal({ svm1: 2 });
+        expect(sim.control.keyActions()).to.deep.equal([{ family: f.family, uuid: first.uuid, svm: 'svm1', rekeyInternal: 2, restore: 1 }]);
       });
     });
   }

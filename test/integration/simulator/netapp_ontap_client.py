@@ -4,11 +4,21 @@ Environment: SIM_HOST, SIM_PORT, SIM_USER, SIM_PASSWORD, REQUESTS_CA_BUNDLE (the
 SVM, FAMILY (aws-kms, azure-key-vaults or gcp-kms; default aws-kms). Creates the SVM's key
 manager of that family with post(hydrate=True), reads it back by collection and by uuid,
 patches one PATCHable field, deletes it, and prints one JSON line of what it saw.
+
+With ACTIONS set (comma-separated `rekey_internal` / `restore`, each optionally followed by
+`?return_timeout=N`, sent as netapp-ontap sends keyword arguments: as the query), the script
+instead runs those actions, in order, through the resource's own methods (rekey_internal(),
+restore(); they poll a 202's job) on the record named by UUID, or on one it creates first with
+post(hydrate=True), and prints {"uuid", "results": [...]}: per action {"action", "ok", "status"}
+(the action's answer, or the job's GET once polled) or, when netapp-ontap raised NetAppRestError, {"action", "ok": false, "error",
+"message", "status", "code"} (status and code from ONTAP's error envelope; None for a failed job,
+which netapp-ontap reports only as "Job failed: <message>").
 """
 import json
 import os
 
 from netapp_ontap import HostConnection, config
+from netapp_ontap.error import NetAppRestError
 from netapp_ontap.resources import AwsKms, AzureKeyVault, GcpKms
 
 svm = os.environ["SVM"]
@@ -50,6 +60,37 @@ FAMILIES = {
     ),
 }
 
+
+
+def run_actions(resource_class, required):
+    """Runs ACTIONS on the record UUID (or a new one) and returns what each answered."""
+    uuid = os.environ.get("UUID")
+    if uuid:
+        km = resource_class(uuid=uuid)
+    else:
+        km = resource_class(svm={"name": svm}, **required)
+        km.post(hydrate=True, poll_interval=1)
+    results = []
+    for step in os.environ["ACTIONS"].split(","):
+        name, _, query = step.partition("?")
+        kwargs = {k: int(v) for k, v in (p.split("=") for p in query.split("&") if p)}
+        try:
+            response = getattr(km, name)(poll_interval=1, **kwargs)
+            # After polling a job, the response is the job's GET (200); otherwise the action's own answer.
+            results.append({"action": step, "ok": True, "status": response.http_response.status_code})
+        except NetAppRestError as err:
+            body = err.response_body or {}
+            results.append({
+                "action": step,
+                "ok": False,
+                "error": type(err).__name__,
+                "message": str(err),
+                "status": err.status_code,
+                "code": body.get("error", {}).get("code"),
+            })
+    return {"uuid": km.uuid, "results": results}
+
+
 resource_class, required, (field, value) = FAMILIES[family]
 with HostConnection(
     os.environ["SIM_HOST"],
@@ -62,6 +103,9 @@ with HostConnection(
 ):
     # Fail at the first surprise rather than retry around it.
     config.RAISE_API_ERRORS = True
+    if os.environ.get("ACTIONS"):
+        print(json.dumps(run_actions(resource_class, required)))
+        raise SystemExit(0)
     km = resource_class(svm={"name": svm}, **required)
     km.post(hydrate=True, poll_interval=1)
     created = {"uuid": km.uuid, "svm": km.svm.name, "scope": km.scope}
