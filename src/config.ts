@@ -37,6 +37,8 @@ export interface Config {
    * it has already sent (and the rest of their reconcile) before it aborts them. @default 20
    */
   readonly gracefulShutdownTimeoutSeconds: number;
+  /** maxConcurrentRekeysPerCluster bounds the scheduled rekey-internals running at once on one ONTAP cluster. @default 1 */
+  readonly maxConcurrentRekeysPerCluster: number;
   /**
    * allowedOntapEndpoints are CIDRs, IPs, host names and *.domains, each with an optional :PORT
    * or :* (none: 443). Empty allows no endpoint; only --allow-any-ontap-endpoint allows every one.
@@ -72,6 +74,9 @@ export const USAGE = `Usage: ontap-kms-operator [flags]
                                      too, and more only while another worker stays idle
   --cache-sync-timeout SECONDS       caches not filled by then fail /healthz (default 120)
   --reconcile-timeout SECONDS        abort a reconcile that runs longer (default 180)
+  --max-concurrent-rekeys-per-cluster N
+                                     scheduled rekey-internals (spec.keyRotation) running at
+                                     once on one ONTAP cluster; the others wait (default 1)
   --graceful-shutdown-timeout SECONDS
                                      on SIGTERM, wait this long for ONTAP writes already sent
                                      (reads and unsent work stop at once) before aborting them
@@ -132,6 +137,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
         'cache-sync-timeout': { type: 'string', default: '120' },
         'reconcile-timeout': { type: 'string', default: '180' },
         'graceful-shutdown-timeout': { type: 'string', default: '20' },
+        'max-concurrent-rekeys-per-cluster': { type: 'string', default: '1' },
         'log-level': { type: 'string', default: 'info' },
         'log-format': { type: 'string', default: 'json' },
         help: { type: 'boolean', default: false },
@@ -167,6 +173,7 @@ export function parseConfig(argv: string[], env: NodeJS.ProcessEnv = process.env
     cacheSyncTimeoutSeconds: positiveInt('cache-sync-timeout', values['cache-sync-timeout'], 86_400),
     reconcileTimeoutSeconds: positiveInt('reconcile-timeout', values['reconcile-timeout'], 3_600),
     gracefulShutdownTimeoutSeconds: positiveInt('graceful-shutdown-timeout', values['graceful-shutdown-timeout'], 3_600),
+    maxConcurrentRekeysPerCluster: positiveInt('max-concurrent-rekeys-per-cluster', values['max-concurrent-rekeys-per-cluster'], 64),
     allowedOntapEndpoints: allowList,
     clusterResourceNamespace: values['cluster-resource-namespace'] ?? env.POD_NAMESPACE ?? 'default',
     metricsSecure: oneOf('metrics-secure', values['metrics-secure'], ['true', 'false'] as const) === 'true',

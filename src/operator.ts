@@ -78,6 +78,7 @@ export async function startOperator(config: Config, options: OperatorOptions): P
     clientOptions: options.clientOptions,
     allowList: config.allowedOntapEndpoints,
     clusterResourceNamespace: config.clusterResourceNamespace,
+    maxConcurrentRekeysPerCluster: config.maxConcurrentRekeysPerCluster,
   });
   if (config.allowedOntapEndpoints.allowsAny) {
     logger.warn('WARNING: --allow-any-ontap-endpoint: every ONTAP endpoint is allowed, so anyone who may create an OntapCluster can make the operator connect to any host and port and send it the credentials and key-manager Secrets the resources name; list your ONTAP management addresses with --allowed-ontap-endpoints instead');

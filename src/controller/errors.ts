@@ -79,6 +79,12 @@ const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
   [OntapCode.AlreadyConfigured, Reason.AlreadyConfigured],
   [OntapCode.KeysInUse, Reason.DeletionBlocked],
   [OntapCode.VeksStored, Reason.DeletionBlocked],
+  [OntapCode.KeysInAdminSvm, Reason.KeysInAdminSvm],
+  [OntapCode.KeyManagerBlocked, Reason.KeyManagerBlocked],
+  [OntapCode.NoInternalKeys, Reason.NoInternalKeys],
+  [OntapCode.NodesOffline, Reason.NodesOffline],
+  [OntapCode.RestoreIncomplete, Reason.RestoreIncomplete],
+  [OntapCode.TopLevelKeyMissing, Reason.TopLevelKeyMissing],
 ]);
 
 /**

@@ -20,6 +20,7 @@ import { StoppingError } from './errors.js';
 import { safeTimeout } from '../runtime/timers.js';
 import type { KubeWriter } from './kube-writes.js';
 import { type KindHandle, KeyManagerKind } from './key-manager/kind.js';
+import { rekeySlots } from './key-manager/engine.js';
 import { typedCache } from './typed-cache.js';
 import type { NamespaceMeta } from './key-manager/tenancy.js';
 import { awsKmsAdapter } from './ontap-aws-kms/adapter.js';
@@ -55,6 +56,8 @@ export interface ManagerOptions {
   readonly allowList: EndpointAllowList;
   /** clusterResourceNamespace holds the Secrets of every ClusterOntapCluster. @default 'default' */
   readonly clusterResourceNamespace?: string;
+  /** maxConcurrentRekeysPerCluster bounds the scheduled rekey-internals per ONTAP cluster. @default 1 */
+  readonly maxConcurrentRekeysPerCluster?: number;
 }
 
 const SECRET_REFS = 'secretRefs';
@@ -183,6 +186,7 @@ export class Manager {
       baseDelayMs: opts.baseDelayMs,
       maxDelayMs: opts.maxDelayMs,
       reconcileTimeoutMs: opts.reconcileTimeoutMs,
+      rekeys: rekeySlots(opts.maxConcurrentRekeysPerCluster ?? 1),
     };
     this.kms = new KeyManagerKind(awsKmsAdapter, parseOntapAwsKms, context);
     this.kinds = [this.kms, new KeyManagerKind(azureKeyVaultAdapter, parseOntapAzureKeyVault, context), new KeyManagerKind(gcpKmsAdapter, parseOntapGcpKms, context)];

@@ -11,7 +11,8 @@
  * `max by (namespace, name, ...)`; the last sync time is known only to the replica that synced.
  * Labels are namespaces, names, condition types and ONTAP node names: never a secret.
  */
-import type { Condition, KeyManagerStatus, ObjectMeta, OntapCluster, Reachability } from '../api/v1alpha1/types.js';
+import type { Condition, KeyManagerStatus, KeyRotationSpec, ObjectMeta, OntapCluster, Reachability } from '../api/v1alpha1/types.js';
+import { periodMs } from './key-manager/rotation.js';
 import { objectKey } from '../runtime/keys.js';
 import type { TextSource } from '../runtime/metrics.js';
 
@@ -24,7 +25,7 @@ export interface KindMetrics {
   /** reachability names the cloud service's reachability: metric `amazon_reachable`, ONTAP field, service. */
   readonly reachability: { readonly metric: string; readonly ontapField: string; readonly service: string; read(status: KeyManagerStatus): Reachability | undefined };
   /** list lists the cached resources (those that parse). */
-  list(): readonly { readonly metadata: ObjectMeta; readonly status?: KeyManagerStatus | undefined }[];
+  list(): readonly { readonly metadata: ObjectMeta; readonly spec?: { readonly keyRotation?: KeyRotationSpec | undefined }; readonly status?: KeyManagerStatus | undefined }[];
   /** syncs holds when each resource last synced on this replica. */
   readonly syncs: SyncTimes;
 }
@@ -162,6 +163,39 @@ export function registerResourceMetrics(metrics: { addTextSource(source: TextSou
       lines: (text, k) => {
         const state = k.status?.state;
         return state === undefined ? text : text + sample(available, k.metadata.namespace, k.metadata.name, '', state.clusterState ? 1 : 0);
+      },
+    });
+    // Key rotation (spec.keyRotation): when the key was last rotated, when next, and the period,
+    // so that key age is time() - the first, and an alert compares it with the last.
+    const rotated = name('key_rotation_timestamp_seconds');
+    add<Listed>({
+      name: rotated,
+      help: `When the ${kind.kind}'s internal keys were last rotated by this operator (rekey-internal), or, before its first rotation, when spec.keyRotation was first applied; in seconds since the epoch (key age: time() minus this)`,
+      items: () => kind.list(),
+      lines: (text, k) => {
+        const r = k.spec?.keyRotation ? k.status?.keyRotation : undefined;
+        const at = Date.parse(r?.lastRekeyTime ?? r?.since ?? '');
+        return Number.isNaN(at) ? text : text + sample(rotated, k.metadata.namespace, k.metadata.name, '', at / 1000);
+      },
+    });
+    const nextRotation = name('key_next_rotation_timestamp_seconds');
+    add<Listed>({
+      name: nextRotation,
+      help: `When the ${kind.kind}'s next scheduled rekey-internal is due (spec.keyRotation, inside its window), in seconds since the epoch`,
+      items: () => kind.list(),
+      lines: (text, k) => {
+        const at = Date.parse((k.spec?.keyRotation ? k.status?.keyRotation?.nextRekeyTime : undefined) ?? '');
+        return Number.isNaN(at) ? text : text + sample(nextRotation, k.metadata.namespace, k.metadata.name, '', at / 1000);
+      },
+    });
+    const period = name('key_rotation_period_seconds');
+    add<Listed>({
+      name: period,
+      help: `The ${kind.kind}'s spec.keyRotation.rotateEvery, in seconds`,
+      items: () => kind.list(),
+      lines: (text, k) => {
+        const policy = k.spec?.keyRotation;
+        return policy === undefined ? text : text + sample(period, k.metadata.namespace, k.metadata.name, '', periodMs(policy) / 1000);
       },
     });
     const lastSync = name('last_sync_timestamp_seconds');

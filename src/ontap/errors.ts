@@ -24,6 +24,16 @@ export const OntapCode = {
   NoInputs: '65537541',
   /** rekey-internal: no internal keys exist. */
   NoInternalKeys: '65537559',
+  /** rekey-internal: the data SVM's keys are still in the admin SVM's key manager (migrate them first). */
+  KeysInAdminSvm: '65537547',
+  /** rekey-internal: the key manager is blocked. */
+  KeyManagerBlocked: '65537556',
+  /** rekey-internal: not all nodes are online. */
+  NodesOffline: '65537566',
+  /** restore: unable to restore all keys. */
+  RestoreIncomplete: '65536082',
+  /** rekey-internal, restore: the wrapped top-level KEK is missing. */
+  TopLevelKeyMissing: '65537544',
   /** GET: top-level KEK unavailable on one or more nodes. */
   KekUnavailable: '65537551',
   /** GET: embedded KMIP server status unavailable. */

@@ -44,7 +44,7 @@ export function awsKmsView(state: SimState, r: StoredAwsKms): Record<string, unk
     verify_host: r.verify_host,
     verify_ip: r.verify_ip,
     skip_verify: r.skip_verify,
-    ...statusMembers(state.nodes, awsReachable(state, r), AWS_STATUS),
+    ...statusMembers(state.nodes, awsReachable(state, r), AWS_STATUS, state.keysLost.has(state.svmKey(r))),
     ...selfLink('/api/security/aws-kms', r.uuid),
   };
 }

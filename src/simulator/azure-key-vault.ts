@@ -150,7 +150,7 @@ export function azureKeyVaultView(state: SimState, r: StoredAzureKeyVault): Reco
     skip_verification: r.skip_verification,
     verify_host: r.verify_host,
     verify_ip: r.verify_ip,
-    ...(r.enabled ? statusMembers(state.nodes, state.cloudAccepts(state.azure, azureCredential(r)), AZURE_STATUS) : {}),
+    ...(r.enabled ? statusMembers(state.nodes, state.cloudAccepts(state.azure, azureCredential(r)), AZURE_STATUS, state.keysLost.has(state.svmKey(r))) : {}),
     ...selfLink(AZURE_KEY_VAULTS_BASE, r.uuid),
   };
 }

@@ -98,6 +98,12 @@ export class SimControl {
     return true;
   }
 
+  /** setKeysLost makes an SVM's keys unavailable on ONTAP though its key manager is reachable, until a restore succeeds. */
+  setKeysLost(svm: string, lost: boolean): void {
+    if (lost) this.state.keysLost.add(svm);
+    else this.state.keysLost.delete(svm);
+  }
+
   /** setKeyManagerBlocked marks an SVM's (or, by the cluster's name, the admin SVM's) external key manager blocked: rekey-internal answers 65537556. */
   setKeyManagerBlocked(svm: string, blocked: boolean): void {
     if (blocked) this.state.blocked.add(svm);

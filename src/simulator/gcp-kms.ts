@@ -158,7 +158,7 @@ export function gcpKmsView(state: SimState, r: StoredGcpKms): Record<string, unk
     ...optional(r, ['proxy_type', 'proxy_host', 'proxy_port', 'proxy_username']),
     verify_host: r.verify_host,
     verify_ip: r.verify_ip,
-    ...statusMembers(state.nodes, state.cloudAccepts(state.gcp, gcpCredential(r)), GCP_STATUS),
+    ...statusMembers(state.nodes, state.cloudAccepts(state.gcp, gcpCredential(r)), GCP_STATUS, state.keysLost.has(state.svmKey(r))),
     ...selfLink(GCP_KMS_BASE, r.uuid),
   };
 }

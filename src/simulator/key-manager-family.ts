@@ -145,8 +145,8 @@ export function selfLink(base: string, uuid: string): Record<string, unknown> {
  * statusMembers renders the advanced members every family has: `state` (key protection per
  * node), `<cloud>_reachability` and `ekmip_reachability`, from the cloud's answer and the nodes.
  */
-export function statusMembers(nodes: readonly SimNode[], ok: boolean, cloud: CloudStatus): Record<string, unknown> {
-  const down = nodes.filter((n) => !ok || !n.ekmipReachable).map((n) => n.name);
+export function statusMembers(nodes: readonly SimNode[], ok: boolean, cloud: CloudStatus, keysLost = false): Record<string, unknown> {
+  const down = nodes.filter((n) => !ok || !n.ekmipReachable || keysLost).map((n) => n.name);
   return {
     state:
       down.length === 0

@@ -174,6 +174,8 @@ async function simpleAction<R extends StoredKeyManager>(family: SimKeyManagerFam
     } else {
       if (r === undefined || !r.enabled) throw failure(family.errors.restoreNotConfigured);
       if (!family.reachable(state, r)) throw failure(family.errors.restoreFailed);
+      // The keys are back.
+      state.keysLost.delete(state.svmKey(r));
     }
     state.countKeyAction(family.name, r, action);
     return { status: 201, body: {} };

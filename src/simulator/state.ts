@@ -117,6 +117,12 @@ export class SimState {
   /** blocked names the SVMs (the cluster name: the admin SVM) whose external key manager is blocked: rekey-internal answers 65537556. */
   readonly blocked = new Set<string>();
   /**
+   * keysLost names the SVMs (the cluster name: the admin SVM) whose keys ONTAP holds unavailable
+   * though the key manager is reachable (as after an outage): `state` shows key protection
+   * unavailable until a restore of that SVM's key manager succeeds.
+   */
+  readonly keysLost = new Set<string>();
+  /**
    * keyGenerations counts, per SVM name (the cluster name: the admin SVM / cluster scope), the
    * successful rekey-internal calls: each one makes a new SVM key encryption key.
    */
@@ -156,6 +162,7 @@ export class SimState {
     this.kmip.clear();
     this.keysInUse.clear();
     this.blocked.clear();
+    this.keysLost.clear();
     this.keyGenerations.clear();
     this.keyActions.clear();
     this.aws = { acceptedCredentials: undefined, reachable: true };

@@ -94,7 +94,7 @@ describe('alerts and dashboard in the chart', function () {
   it('pass promtool check rules, with the rendered Lease name', async function () {
     await writeFile(join(dir, 'full.yaml'), stringify(rules));
     const { stdout } = await run(promtool, ['check', 'rules', 'full.yaml'], { cwd: dir });
-    expect(stdout).to.match(/SUCCESS: 8 rules found/);
+    expect(stdout).to.match(/SUCCESS: 9 rules found/);
     expect(alerts().find((r) => r.alert === 'OntapKmsOperatorNoLeader')?.expr).to.include('name="ontap-kms-operator"');
   });
 
@@ -130,6 +130,7 @@ describe('alerts and dashboard in the chart', function () {
     { reason: 'the node label dropped', alert: 'OntapKeyManagerEkmipUnreachable', edit: (e) => e.replace(', node)', ')') },
     { reason: 'a new controller left out', alert: 'OntapKmsOperatorReconcileErrors', edit: (e) => e.replace('|ontapgcpkms', '') },
     { reason: '4xx counted as errors, 5xx not', alert: 'OntapKmsOntapRequestErrors', edit: (e) => e.replace('status=~"0|5.."', 'status=~"4.."') },
+    { reason: 'a key compared with no period', alert: 'OntapKeyRotationOverdue', edit: (e) => e.replace('time() - ontap_kms_awskms_key_rotation_timestamp_seconds - ontap_kms_awskms_key_rotation_period_seconds', 'time() - ontap_kms_awskms_key_rotation_timestamp_seconds') },
     { reason: 'another Lease name', alert: 'OntapKmsOperatorNoLeader', edit: (e) => e.replace('name="ontap-kms-operator"', 'name="ontap-kms"') },
   ];
   for (const b of breakages) {

@@ -23,7 +23,7 @@ describe('e2e: restore on request', function () {
 
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E();
+    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4'] });
     await w.api.create(SecretType, w.ns, awsSecret(w.ns));
     await w.startOperator();
   });
@@ -55,10 +55,23 @@ describe('e2e: restore on request', function () {
     await waitFor('recorded', async () => (await lastRestore('r2'))?.result === 'Failed');
     const last = await lastRestore('r2');
     expect(last?.message).to.contain('65536082').and.to.contain('Unable to restore all keys');
-    expect(last?.reason).to.equal('OntapError');
+    expect(last?.reason).to.equal('RestoreIncomplete');
     await nudge('r2', 1);
     expect(restores(), 'not retried for the same token').to.deep.equal(['POST restore 400']);
     expect(condition(await getKms(w, 'r2'), 'Synced'), 'the resource itself stays in sync').to.equal('True/ReconcileSuccess');
+  });
+
+  it('runs by itself, once, when ONTAP reports keys unavailable though the key manager is reachable', async () => {
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'r4', { svm: { name: 'svm4' } }));
+    await waitFor('Ready', async () => condition(await getKms(w, 'r4'), 'Ready') === 'True/Available');
+    // After an outage ONTAP reaches AWS and every node again, but the keys stay unavailable.
+    w.sim.control.setKeysLost('svm4', true);
+    await waitFor('shown unavailable', async () => condition(await getKms(w, 'r4'), 'Ready') === 'False/Unavailable', 30_000);
+    await waitFor('restored by itself', async () => (await lastRestore('r4'))?.result === 'Succeeded', 30_000);
+    expect((await lastRestore('r4'))?.token).to.match(/^auto:\d{4}-/);
+    await waitFor('Ready again', async () => condition(await getKms(w, 'r4'), 'Ready') === 'True/Available', 30_000);
+    await new Promise((r) => setTimeout(r, 11_000));
+    expect(restores(), 'once').to.deep.equal(['POST restore 201']);
   });
 
   it('Observe never restores: the token is recorded as skipped', async () => {

@@ -86,6 +86,7 @@ export const fullAwsKmsSpec: DeepRequired<OntapAwsKmsSpec> = {
   managementPolicy: 'Manage',
   driftCheckIntervalSeconds: 300,
   suspend: false,
+  keyRotation: { rotateEvery: '2160h', window: { days: ['Saturday', 'Sunday'], startHour: 1, endHour: 5 } },
 };
 
 /** fullAwsKmsStatus sets every OntapAwsKms status field. */
@@ -101,6 +102,12 @@ export const fullAwsKmsStatus: DeepRequired<OntapAwsKmsStatus> = {
   appliedSecrets: [{ name: 'svm1-aws', resourceVersion: '81234', keys: ['access_key_id', 'secret_access_key'] }],
   drift: ['spec.region'],
   pendingWrite: { operation: 'rekey-external', sentAt: '2026-12-02T10:00:00Z', job: '5a2c1f0e-86d1-11e0-ae1c-123478563412', keyId: 'arn:aws:kms:us-east-1:111122223333:key/5678efgh', token: 't1' },
+  keyRotation: {
+    since: '2026-09-01T00:00:00Z',
+    lastRekeyTime: '2026-11-30T02:00:00Z',
+    nextRekeyTime: '2027-03-06T01:00:00Z',
+    lastResult: { time: '2026-11-30T02:00:05Z', result: 'Failed', reason: 'NodesOffline', message: 'ONTAP error 65537566: not all nodes are online', generation: 3 },
+  },
   lastRestore: { token: 't0', time: '2026-12-01T10:00:00Z', result: 'Failed', reason: 'OntapError', message: 'ONTAP error 65536082: Unable to restore all keys.' },
   conditions: [condition],
 };
@@ -126,6 +133,7 @@ export const fullAzureKeyVaultSpec: DeepRequired<OntapAzureKeyVaultSpec> = {
   verifyIp: false,
   skipVerification: false,
   ...keyManagerPolicies,
+  keyRotation: { rotateEvery: '2160h', window: { days: ['Saturday', 'Sunday'], startHour: 1, endHour: 5 } },
 };
 
 /** fullGcpKmsSpec sets every OntapGcpKms spec field (credentials and gceMetadataServer together, so invalid for CEL). */
@@ -148,6 +156,7 @@ export const fullGcpKmsSpec: DeepRequired<OntapGcpKmsSpec> = {
   verifyHost: true,
   verifyIp: false,
   ...keyManagerPolicies,
+  keyRotation: { rotateEvery: '2160h', window: { days: ['Saturday', 'Sunday'], startHour: 1, endHour: 5 } },
 };
 
 /** minimalAzureKeyVaultSpec is the least an OntapAzureKeyVault spec needs, as a user writes it (before the schema's defaults). */

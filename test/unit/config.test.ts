@@ -26,6 +26,7 @@ describe('parseConfig', () => {
       cacheSyncTimeoutSeconds: 120,
       reconcileTimeoutSeconds: 180,
       gracefulShutdownTimeoutSeconds: 20,
+      maxConcurrentRekeysPerCluster: 1,
     });
   });
   it('takes repeated and comma-separated namespaces, without duplicates', () => {

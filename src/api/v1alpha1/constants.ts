@@ -101,6 +101,19 @@ export const Reason = {
   EndpointNotAllowed: 'EndpointNotAllowed',
   /** A ClusterOntapCluster's tenancy policy does not let this namespace manage this SVM. */
   NotPermitted: 'NotPermitted',
+  // rekey-internal and restore answers (status.keyRotation.lastResult, status.lastRestore)
+  /** 65537547: the data SVM's keys still live in the admin SVM's key manager: migrate them first. */
+  KeysInAdminSvm: 'KeysInAdminSvm',
+  /** 65537556: the key manager is blocked; not retried until ONTAP shows it available again. */
+  KeyManagerBlocked: 'KeyManagerBlocked',
+  /** 65537559: the SVM has no internal keys to rotate. */
+  NoInternalKeys: 'NoInternalKeys',
+  /** 65537566: not all nodes are online; retried at each drift check until they are. */
+  NodesOffline: 'NodesOffline',
+  /** 65536082: ONTAP could not restore all keys. */
+  RestoreIncomplete: 'RestoreIncomplete',
+  /** 65537544: the wrapped top-level key-encryption key is missing. */
+  TopLevelKeyMissing: 'TopLevelKeyMissing',
   /**
    * A create or rekey this operator sent was in flight when it stopped (crash, kill) and ONTAP does
    * not show it yet: it is not sent again until ONTAP shows it, its job ends, or its request timeout passed.
@@ -126,6 +139,9 @@ export const EventReason = {
   DriftCorrected: 'DriftCorrected',
   CredentialsApplied: 'CredentialsApplied',
   Rekeyed: 'Rekeyed',
+  /** ONTAP rotated the SVM's internal keys (rekey-internal) on the spec.keyRotation schedule. */
+  KeyRotated: 'KeyRotated',
+  KeyRotationFailed: 'KeyRotationFailed',
   /** ONTAP restored the key manager's keys, on request (the restore annotation). */
   Restored: 'Restored',
   RestoreFailed: 'RestoreFailed',
@@ -179,6 +195,9 @@ export const Limits = {
   maxTimeoutSeconds: 300,
   /** One day: a resource is re-read at least daily. */
   maxDriftCheckIntervalSeconds: 86400,
+  /** spec.keyRotation.rotateEvery: from 10 s (for tests: a real period is days) to ten years. */
+  minRotateEverySeconds: 10,
+  maxRotateEverySeconds: 87600 * 3600,
   minPort: 1,
   maxPort: 65535,
   /** Generations are int64; the operator holds them as JavaScript numbers, exact to 2^53-1. */

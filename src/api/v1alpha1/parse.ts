@@ -6,6 +6,8 @@
  */
 import { asObject, isObject, join, type JsonObject, optBoolean, optNumber, optString, ParseError, reqNumber, reqString } from '../../json/read.js';
 import { Defaults } from './constants.js';
+import { parseDuration } from './duration.js';
+import { WEEKDAYS } from './schema-key-manager.js';
 import type {
   ClusterOntapCluster,
   Condition,
@@ -13,6 +15,9 @@ import type {
   KeyManagerStatus,
   PendingWrite,
   RestoreResult,
+  KeyRotationSpec,
+  KeyRotationStatus,
+  Weekday,
   LabelSelector,
   TenancyPolicy,
   ObjectMeta,
@@ -244,6 +249,20 @@ function parseKeyManagerSpec(s: Reader): KeyManagerSpec {
       Defaults.minDriftCheckIntervalSeconds,
     ),
     suspend: s.optBool('suspend') ?? false,
+    keyRotation: parseKeyRotation(s.optObj('keyRotation')),
+  };
+}
+
+/** parseKeyRotation reads spec.keyRotation; rotationPeriodSeconds holds its period to the bounds. */
+function parseKeyRotation(r: Reader | undefined): KeyRotationSpec | undefined {
+  if (!r) return undefined;
+  const rotateEvery = r.str('rotateEvery');
+  if (parseDuration(rotateEvery) === undefined) throw new ParseError('spec.keyRotation.rotateEvery', 'a duration such as 2160h');
+  const w = r.optObj('window');
+  const days = w?.has('days') ? w.strList('days').filter((d): d is Weekday => (WEEKDAYS as readonly string[]).includes(d)) : [];
+  return {
+    rotateEvery,
+    ...(w ? { window: { days, startHour: w.optNum('startHour') ?? 0, endHour: w.optNum('endHour') ?? 24 } } : {}),
   };
 }
 
@@ -354,6 +373,7 @@ function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
     drift: r.has('drift') ? r.strList('drift') : undefined,
     pendingWrite: parsePendingWrite(r.optObj('pendingWrite')),
     lastRestore: parseRestoreResult(r.optObj('lastRestore')),
+    keyRotation: parseKeyRotationStatus(r.optObj('keyRotation')),
     conditions: parseConditions(r),
   };
 }
@@ -363,11 +383,30 @@ function parsePendingWrite(p: Reader | undefined): PendingWrite | undefined {
   if (!p) return undefined;
   const operation = p.optStr('operation');
   const sentAt = p.optStr('sentAt');
-  if ((operation !== 'create' && operation !== 'rekey-external' && operation !== 'restore') || sentAt === undefined) return undefined;
+  if ((operation !== 'create' && operation !== 'rekey-external' && operation !== 'restore' && operation !== 'rekey-internal') || sentAt === undefined) return undefined;
   const job = p.optStr('job');
   const keyId = p.optStr('keyId');
   const token = p.optStr('token');
   return { operation, sentAt, ...(job !== undefined ? { job } : {}), ...(keyId !== undefined ? { keyId } : {}), ...(token !== undefined ? { token } : {}) };
+}
+
+const ROTATION_RESULTS = ['Succeeded', 'Failed', 'Unknown'] as const;
+
+/** parseKeyRotationStatus reads status.keyRotation. */
+function parseKeyRotationStatus(p: Reader | undefined): KeyRotationStatus | undefined {
+  if (!p) return undefined;
+  const last = p.optObj('lastResult');
+  const result = ROTATION_RESULTS.find((x) => x === last?.optStr('result'));
+  const time = last?.optStr('time');
+  const opt = <T>(key: string, v: T | undefined): Record<string, T> => (v === undefined ? {} : { [key]: v });
+  return {
+    ...opt('since', p.optStr('since')),
+    ...opt('lastRekeyTime', p.optStr('lastRekeyTime')),
+    ...opt('nextRekeyTime', p.optStr('nextRekeyTime')),
+    ...(last && result !== undefined && time !== undefined
+      ? { lastResult: { time, result, ...opt('reason', last.optStr('reason')), ...opt('message', last.optStr('message')), ...opt('generation', last.optNum('generation')) } }
+      : {}),
+  };
 }
 
 const RESTORE_RESULTS = ['Succeeded', 'Failed', 'Unknown', 'Skipped'] as const;

@@ -6,6 +6,7 @@
  * the same guarantees by construction.
  */
 import { Defaults, Limits } from './constants.js';
+import { DURATION_PATTERN } from './duration.js';
 import type { JSONSchema, ValidationRule } from './schema-builders.js';
 import { arr, bool, conditionsSchema, DNS_SUBDOMAIN, generation, immutable, int, name, obj, secretKey, str } from './schema-builders.js';
 
@@ -65,8 +66,39 @@ function policies(): Record<string, JSONSchema> {
     suspend: bool('Suspend stops every reconcile of this resource until it is false again.', {
       default: false,
     }),
+    keyRotation: obj(
+      `KeyRotation rotates the SVM's internal keys (ONTAP's rekey-internal) once per period: when rotateEvery has passed since the last rotation this operator ran (or since the policy was first applied), at the first time the window is open. Exactly once per period across restarts and leader changes (status.keyRotation and status.pendingWrite record it); never while suspended, in Observe, or while the key manager is not Ready; at most --max-concurrent-rekeys-per-cluster SVMs of one ONTAP cluster at once. ${UNMANAGED}`,
+      {
+        rotateEvery: str(
+          `RotateEvery is the period: hours, minutes and seconds as Kubernetes writes durations, e.g. 2160h (90 days) or 8760h (a year); from ${Limits.minRotateEverySeconds}s (periods under a day are for tests) to 87600h; at most 32 characters.`,
+          { pattern: DURATION_PATTERN, minLength: 2, maxLength: 32 },
+        ),
+        window: obj(
+          'Window is when a rotation may start, in UTC: from startHour to endHour on the given days. Unset: any time.',
+          {
+            days: arr('Days the window opens; empty or unset: every day.', str('A day of the week.', { enum: [...WEEKDAYS] }), { maxItems: 7 }),
+            startHour: int('StartHour is the first hour of the window, UTC: 0..23.', { minimum: 0, maximum: 23 }),
+            endHour: int('EndHour is the hour the window closes, UTC: 1..24, after startHour (a window past midnight is not supported: end it at 24 and start the next day at 0).', { minimum: 1, maximum: 24 }),
+          },
+          { required: ['startHour', 'endHour'], 'x-kubernetes-validations': [{ rule: 'self.startHour < self.endHour', message: 'startHour must be before endHour' }] },
+        ),
+      },
+      {
+        required: ['rotateEvery'],
+        'x-kubernetes-validations': [
+          {
+            rule: `duration(self.rotateEvery) >= duration('${Limits.minRotateEverySeconds}s') && duration(self.rotateEvery) <= duration('87600h')`,
+            message: `rotateEvery must be from ${Limits.minRotateEverySeconds}s to 87600h`,
+            fieldPath: '.rotateEvery',
+          },
+        ],
+      },
+    ),
   };
 }
+
+/** WEEKDAYS are the days a maintenance window may name. */
+export const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'] as const;
 
 /** KeyManagerSpecOptions are what a kind adds to the shared spec. */
 export interface KeyManagerSpecOptions {
@@ -206,7 +238,7 @@ export function keyManagerStatus(description: string, options: KeyManagerStatusO
     pendingWrite: obj(
       'PendingWrite is a create or rekey-external the operator sent and has not seen the end of (it stopped, or lost its connection, while the write was in flight). It is recorded before the write is sent and dropped once the outcome is known; while it is here the write is not sent again until ONTAP shows it took effect, its job ends, or the request timeout has passed since it was sent (Synced=False/WritePending meanwhile).',
       {
-        operation: str('Operation that was sent.', { enum: ['create', 'rekey-external', 'restore'] }),
+        operation: str('Operation that was sent.', { enum: ['create', 'rekey-external', 'restore', 'rekey-internal'] }),
         sentAt: str('SentAt is when it was sent (RFC 3339).', { format: 'date-time' }),
         job: str('Job is the uuid of the ONTAP job that runs it, once ONTAP answered with one.'),
         keyId: str('KeyId is the key a rekey-external moves to.'),
@@ -214,6 +246,22 @@ export function keyManagerStatus(description: string, options: KeyManagerStatusO
       },
       { required: ['operation', 'sentAt'] },
     ),
+    keyRotation: obj('KeyRotation is what the operator knows of the rotations spec.keyRotation asks for.', {
+      since: str('Since is when the policy was first applied: the first period counts from it.', { format: 'date-time' }),
+      lastRekeyTime: str('LastRekeyTime is when the last rekey-internal this operator ran was sent (RFC 3339).', { format: 'date-time' }),
+      nextRekeyTime: str('NextRekeyTime is when the next one is due, inside the window (RFC 3339).', { format: 'date-time' }),
+      lastResult: obj(
+        'LastResult is how the last rekey-internal went.',
+        {
+          time: str('Time is when it ended (RFC 3339).', { format: 'date-time' }),
+          result: str('Result: Succeeded; Failed (see reason and message: KeysInAdminSvm, KeyManagerBlocked, NoInternalKeys, NodesOffline, NotConfigured, OntapError); Unknown (the operator stopped while it was in flight and could not learn how it ended: counted as a rotation, never sent twice).', { enum: ['Succeeded', 'Failed', 'Unknown'] }),
+          reason: str('Reason of a failure.'),
+          message: str('Message: ONTAP\'s code and message, and what happens next.'),
+          generation: generation('Generation of the resource when it failed: a failure that needs a change (KeysInAdminSvm, NoInternalKeys) is retried after the next one.'),
+        },
+        { required: ['time', 'result'] },
+      ),
+    }),
     lastRestore: obj(
       'LastRestore is how the last restore asked for with the kms.ontap.dev/restore annotation went. Each new value of the annotation (any token, e.g. a timestamp, at most 128 characters) runs ONTAP\'s restore of the key manager\'s keys once, in managementPolicy Manage, once ONTAP shows the key manager; a failed restore is not retried for the same token: set a new one.',
       {

@@ -153,6 +153,45 @@ export interface KeyManagerSpec {
   managementPolicy: ManagementPolicy;
   driftCheckIntervalSeconds: number;
   suspend: boolean;
+  keyRotation?: KeyRotationSpec;
+}
+
+/** Weekday names a maintenance window's days. */
+export type Weekday = 'Sunday' | 'Monday' | 'Tuesday' | 'Wednesday' | 'Thursday' | 'Friday' | 'Saturday';
+
+/** KeyRotationSpec schedules ONTAP's rekey-internal: once per period, inside the window if one is given. */
+export interface KeyRotationSpec {
+  /** rotateEvery is the period as written (`2160h`); see rotationPeriodSeconds. */
+  rotateEvery: string;
+  window?: MaintenanceWindow;
+}
+
+/** MaintenanceWindow is when a rotation may start, in UTC: [startHour, endHour) on the given days (every day when none). */
+export interface MaintenanceWindow {
+  days: Weekday[];
+  startHour: number;
+  endHour: number;
+}
+
+/** KeyRotationStatus is what the operator knows of the key's rotations. */
+export interface KeyRotationStatus {
+  /** since is when the policy was first applied: the first period counts from it. */
+  since?: string;
+  /** lastRekeyTime is when the last rekey-internal this operator ran was sent. */
+  lastRekeyTime?: string;
+  /** nextRekeyTime is when the next one is due (inside the window). */
+  nextRekeyTime?: string;
+  lastResult?: RotationResult;
+}
+
+/** RotationResult is how the last rekey-internal went. */
+export interface RotationResult {
+  time: string;
+  result: 'Succeeded' | 'Failed' | 'Unknown';
+  reason?: string;
+  message?: string;
+  /** generation is the resource's generation when it failed: a failure that needs a change is retried after one. */
+  generation?: number;
 }
 
 /** OntapAwsKmsSpec is one AWS KMS configuration on one SVM (or the cluster scope). */
@@ -245,7 +284,7 @@ export interface KeyManagerState {
  * outcome is known.
  */
 export interface PendingWrite {
-  operation: 'create' | 'rekey-external' | 'restore';
+  operation: 'create' | 'rekey-external' | 'restore' | 'rekey-internal';
   /** sentAt is when it was sent (RFC 3339). */
   sentAt: string;
   /** job is ONTAP's job uuid, once ONTAP answered 202. */
@@ -280,6 +319,7 @@ export interface KeyManagerStatus {
   drift?: string[];
   pendingWrite?: PendingWrite;
   lastRestore?: RestoreResult;
+  keyRotation?: KeyRotationStatus;
   conditions?: Condition[];
 }
 

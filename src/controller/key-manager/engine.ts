@@ -8,7 +8,9 @@
  * run starts from the object and ONTAP as they are, never from the event that queued it.
  */
 import { EventReason, FINALIZER, MAX_RESTORE_TOKEN_LENGTH, Reason, RESTORE_ANNOTATION } from '../../api/v1alpha1/constants.js';
-import type { AppliedSecret, ClusterOntapCluster, OntapCluster, PendingWrite, RestoreResult } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, ClusterOntapCluster, KeyRotationStatus, OntapCluster, PendingWrite, RestoreResult } from '../../api/v1alpha1/types.js';
+import { nextOpening, rotationClock } from './rotation.js';
+import { connectionKey } from './conflicts.js';
 import { isGone, OntapAbortedError, OntapApiError, OntapProtocolError, OntapTimeoutError, OntapTransportError } from '../../ontap/errors.js';
 import type { OnJob } from '../../ontap/client.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
@@ -56,7 +58,48 @@ export interface KeyManagerDeps<O extends KeyManagerObject> {
   /** onSynced is told of every reconcile that ended without error (the last-sync metric). */
   readonly onSynced?: (namespace: string, name: string) => void;
   readonly now?: () => number;
+  /** rekeys bounds the rekey-internals running at once per ONTAP cluster (connection key). @default one at a time */
+  readonly rekeys?: RekeySlots;
 }
+
+/** RekeySlots hands out the right to run a rekey-internal on a cluster: a release function, or undefined when all are taken. */
+export interface RekeySlots {
+  tryAcquire(clusterKey: string): (() => void) | undefined;
+}
+
+/** rekeySlots allows `perCluster` rekey-internals at once on each cluster. */
+export function rekeySlots(perCluster: number): RekeySlots {
+  const running = new Map<string, number>();
+  return {
+    tryAcquire(clusterKey) {
+      const n = running.get(clusterKey) ?? 0;
+      if (n >= perCluster) return undefined;
+      running.set(clusterKey, n + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const left = (running.get(clusterKey) ?? 1) - 1;
+        if (left <= 0) running.delete(clusterKey);
+        else running.set(clusterKey, left);
+      };
+    },
+  };
+}
+
+/** ROTATION_SLOT_RETRY_MS is how soon a due rotation that found its cluster's rekey slots taken looks again. */
+const ROTATION_SLOT_RETRY_MS = 5_000;
+
+/** NEEDS_A_CHANGE are rekey-internal failures retried only after the resource changes (its generation). */
+const NEEDS_A_CHANGE: readonly string[] = [Reason.KeysInAdminSvm, Reason.NoInternalKeys];
+
+/** ROTATION_ADVICE says what happens after each rekey-internal failure. */
+const ROTATION_ADVICE: Readonly<Record<string, string>> = {
+  [Reason.KeysInAdminSvm]: "migrate the SVM's keys off the admin SVM's key manager first (ONTAP: security key-manager key migrate); tried again after the next change to this resource",
+  [Reason.NoInternalKeys]: 'the SVM has no internal keys to rotate; tried again after the next change to this resource',
+  [Reason.NodesOffline]: 'tried again at each drift check until every node is online',
+  [Reason.KeyManagerBlocked]: 'not tried again until ONTAP shows the key manager available again (Ready turns True)',
+};
 
 /** UnansweredError ends a pass whose read of ONTAP has had no answer for a drift interval: Synced and Ready show Unknown/Unreachable. */
 class UnansweredError extends ReconcileError {
@@ -82,6 +125,10 @@ interface Pass<O extends KeyManagerObject> {
   pending: PendingWrite | undefined;
   /** restored is how a restore asked for by the annotation went, when this pass learnt it. */
   restored?: RestoreResult;
+  /** rotation is status.keyRotation as this pass leaves it (spec.keyRotation set). */
+  rotation?: KeyRotationStatus;
+  /** soonMs asks for the next pass sooner than the drift check (a rotation due, or waiting for a slot). */
+  soonMs?: number;
 }
 
 /** skipped is the RestoreResult of a restore not run, and why. */
@@ -150,15 +197,16 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const pass: Pass<O> = { obj, shown: obj.status, pending: obj.status?.pendingWrite };
     let outcome: Outcome<R>;
     try {
-      outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending, lastRestore: pass.restored };
+      outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal);
-      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError, pendingWrite: pass.pending, lastRestore: pass.restored };
+      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError, pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
     }
     await this.writeOutcome(obj, outcome, pass.shown);
     if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
-    const requeueAfterMs = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
+    const drift = nextDriftCheck(this.now(), obj.spec.driftCheckIntervalSeconds * 1000);
+    const requeueAfterMs = pass.soonMs !== undefined ? Math.min(drift, Math.max(pass.soonMs, 0) + 50) : drift;
     if (outcome.waiting === true) {
       // Not a failure yet: the read goes on, and its end (answer or error) queues this resource again.
       log.info('no answer from ONTAP for a drift interval; shown as Unknown', { error: outcome.error?.message });
@@ -232,6 +280,24 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
         ...(result === 'Unknown' ? { message: 'the operator stopped while the restore was in flight and could not learn how it ended; set a new token to run it again' } : {}),
       };
       log.info('a restore sent before a restart', { job: pending.job, result });
+      pass.pending = undefined;
+      return record;
+    }
+    if (pending.operation === 'rekey-internal') {
+      // A rotation shows nothing on the record either: its job says how it went. One nobody can
+      // tell the end of counts as done: a rotation is never sent twice for a period.
+      const ended = pending.job !== undefined ? await conn.client.followJob(pending.job, signal) : 'unknown';
+      const rot = pass.obj.status?.keyRotation ?? {};
+      const time = new Date(this.now()).toISOString();
+      pass.rotation =
+        ended === 'failure'
+          ? { ...rot, lastResult: { time, result: 'Failed', reason: Reason.OntapError, message: `ONTAP's job ${pending.job ?? ''} for the rekey-internal sent at ${pending.sentAt} failed; tried again at the next drift check` } }
+          : {
+              ...rot,
+              lastRekeyTime: pending.sentAt,
+              lastResult: ended === 'success' ? { time, result: 'Succeeded' } : { time, result: 'Unknown', message: `the operator stopped while the rekey-internal sent at ${pending.sentAt} was in flight and could not learn how it ended; counted as this period's rotation` },
+            };
+      log.info('a rekey-internal sent before a restart', { job: pending.job, ended });
       pass.pending = undefined;
       return record;
     }
@@ -418,9 +484,10 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       applyResult = adapter.appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
       this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', delta.credentials));
     }
+    if (spec.keyRotation) wrote = (await this.rotate(obj, record, conn, observer, key, uuid, wrote, pass, gate, log, signal)) || wrote;
     // A restore asked for with the annotation runs once per token, after the writes above (so
     // with the credentials as the spec and its Secrets have them).
-    const token = this.restoreAsked(obj, pass);
+    const token = this.restoreAsked(obj, pass) ?? this.restoreNeeded(obj, record, pass);
     if (token !== undefined) {
       if (token.length > MAX_RESTORE_TOKEN_LENGTH) {
         pass.restored = skipped(token.slice(0, MAX_RESTORE_TOKEN_LENGTH), `the ${RESTORE_ANNOTATION} annotation is longer than ${MAX_RESTORE_TOKEN_LENGTH} characters; set a shorter token`, this.now());
@@ -433,7 +500,8 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
           );
           pass.restored = { token, time: new Date(this.now()).toISOString(), result: 'Succeeded' };
           log.info('restored keys', { uuid, token });
-          this.deps.recorder.event(obj, 'Normal', EventReason.Restored, `restored the keys of ${adapter.label} ${uuid} (${RESTORE_ANNOTATION}: ${token})`);
+          const why = token.startsWith('auto:') ? 'ONTAP reported them unavailable though the key manager is reachable' : `${RESTORE_ANNOTATION}: ${token}`;
+          this.deps.recorder.event(obj, 'Normal', EventReason.Restored, `restored the keys of ${adapter.label} ${uuid} (${why})`);
         } catch (e) {
           // ONTAP refused it: recorded, not retried for this token. Anything else (no answer, ONTAP
           // failing or busy) is retried with backoff.
@@ -450,12 +518,102 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     return { record: current, owned: true, drift: adapter.delta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
   }
 
+  /**
+   * rotate runs the rekey-internal spec.keyRotation asks for when it is due: the period has passed
+   * since the last rotation (or since the policy was applied), the window is open, ONTAP shows key
+   * protection available, nothing else was written in this pass, no failure that needs a change
+   * or an unblocked key manager stands, and the cluster has a rekey slot free. It records the
+   * schedule in pass.rotation either way, and says whether it wrote.
+   */
+  private async rotate(
+    obj: O,
+    record: R,
+    conn: Connection,
+    observer: ClusterObserver<R>,
+    key: string,
+    uuid: string,
+    wroteBefore: boolean,
+    pass: Pass<O>,
+    gate: WriteGate,
+    log: Logger,
+    signal: AbortSignal | undefined,
+  ): Promise<boolean> {
+    const policy = obj.spec.keyRotation;
+    if (!policy) return false;
+    const now = this.now();
+    const status = pass.rotation ?? obj.status?.keyRotation;
+    const clock = rotationClock(policy, status, now);
+    // Due and past: the next moment the window is open (now, when it is).
+    const startAt = clock.due <= now ? nextOpening(now, policy.window) : clock.due;
+    const next = new Date(startAt).toISOString();
+    pass.rotation = { ...status, since: clock.since, nextRekeyTime: next };
+    if (now < startAt) {
+      pass.soonMs = startAt - now;
+      return false;
+    }
+    const last = status?.lastResult;
+    const waitsForChange = last?.result === 'Failed' && NEEDS_A_CHANGE.includes(last.reason ?? '') && last.generation === obj.metadata.generation;
+    const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+    const waitsForUnblock = last?.result === 'Failed' && last.reason === Reason.KeyManagerBlocked && !(ready?.status === 'True' && ready.lastTransitionTime > last.time);
+    if (wroteBefore || record.state?.cluster_state !== true || waitsForChange || waitsForUnblock) return false;
+    const slots = this.deps.rekeys;
+    const release = slots ? slots.tryAcquire(connectionKey(obj)) : () => undefined;
+    if (release === undefined) {
+      pass.soonMs = ROTATION_SLOT_RETRY_MS;
+      log.debug('rotation due; every rekey slot of the cluster is taken', { next });
+      return false;
+    }
+    try {
+      gate.begin();
+      observer.forget(key);
+      const sentAt = new Date(this.now()).toISOString();
+      const adapter = this.adapter;
+      try {
+        await this.send(pass, { operation: 'rekey-internal', sentAt }, log, (onJob) => conn.client.keyManagerAction(adapter.family, uuid, 'rekey-internal', undefined, signal, onJob));
+      } catch (e) {
+        // ONTAP refused it: recorded with what happens next. No answer, or ONTAP failing: backoff.
+        if (!(e instanceof OntapApiError) || e.httpStatus >= 500 || e.httpStatus === 429) throw e;
+        const failed = classifyError(e, `rekey-internal ${this.action(obj)}`, signal);
+        const advice = ROTATION_ADVICE[failed.reason] ?? 'tried again at the next drift check';
+        const message = `${ontapMessage(e)}: ${advice}`;
+        pass.rotation = { ...pass.rotation, lastResult: { time: new Date(this.now()).toISOString(), result: 'Failed', reason: failed.reason, message, generation: obj.metadata.generation } };
+        log.info('rekey-internal refused', { uuid, reason: failed.reason });
+        this.deps.recorder.event(obj, 'Warning', EventReason.KeyRotationFailed, `rekey-internal of ${adapter.label} ${uuid}: ${message}`);
+        return true;
+      }
+      const following = rotationClock(policy, { since: clock.since, lastRekeyTime: sentAt }, this.now());
+      pass.rotation = { since: clock.since, lastRekeyTime: sentAt, nextRekeyTime: new Date(following.due).toISOString(), lastResult: { time: new Date(this.now()).toISOString(), result: 'Succeeded' } };
+      pass.soonMs = following.due - this.now();
+      log.info('rotated internal keys', { uuid, next: pass.rotation.nextRekeyTime });
+      this.deps.recorder.event(obj, 'Normal', EventReason.KeyRotated, `rotated the internal keys of ${adapter.label} ${uuid} (rekey-internal); next rotation at ${pass.rotation.nextRekeyTime}`);
+      return true;
+    } finally {
+      release();
+    }
+  }
+
   /** restoreAsked returns the restore annotation's token when it asks for a restore not yet run (nor being settled in this pass). */
   private restoreAsked(obj: O, pass: Pass<O>): string | undefined {
     const token = obj.metadata.annotations?.[RESTORE_ANNOTATION];
     if (token === undefined || token === '') return undefined;
     const last = pass.restored?.token ?? obj.status?.lastRestore?.token;
     return token.slice(0, MAX_RESTORE_TOKEN_LENGTH) === last ? undefined : token;
+  }
+
+  /**
+   * restoreNeeded returns a token when ONTAP reports key protection unavailable although the
+   * cloud key service and every node's key manager are reachable (keys lost in an outage that is
+   * over) and status already shows it (Ready=False/Unavailable): `auto:` and when Ready turned
+   * False, so the restore runs once for each such episode, never again while it lasts.
+   */
+  private restoreNeeded(obj: O, record: R, pass: Pass<O>): string | undefined {
+    if (record.state?.cluster_state !== false) return undefined;
+    const cloud = (record as unknown as Record<string, { reachable?: boolean } | undefined>)[this.adapter.reachability.ontapField];
+    if (cloud?.reachable !== true || (record.ekmip_reachability ?? []).some((n) => n.reachable !== true)) return undefined;
+    const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready?.status !== 'False' || ready.reason !== Reason.Unavailable) return undefined;
+    const token = `auto:${ready.lastTransitionTime}`;
+    return token === (pass.restored?.token ?? obj.status?.lastRestore?.token) ? undefined : token;
   }
 
   /** readSecrets reads every referenced Secret; in Observe mode an unreadable one is no error. */

@@ -18,7 +18,7 @@ import type { KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections } from '../ontap-cluster/connections.js';
 import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { connectionKey } from './conflicts.js';
-import { KeyManagerReconciler, type Recorder } from './engine.js';
+import { KeyManagerReconciler, type Recorder, type RekeySlots } from './engine.js';
 import { scopeKey } from './observer.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 import { conditionOf } from '../conditions.js';
@@ -63,6 +63,8 @@ export interface KindContext {
   readonly baseDelayMs?: number | undefined;
   readonly maxDelayMs?: number | undefined;
   readonly reconcileTimeoutMs?: number | undefined;
+  /** rekeys bounds the scheduled rekey-internals per ONTAP cluster, across every kind. */
+  readonly rekeys?: RekeySlots | undefined;
 }
 
 /** KeyManagerKind is one kind's informer, engine and controller; see the file comment. */
@@ -119,6 +121,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       onDriftCorrected: (field) => metrics.driftCorrections.inc({ field }),
       secretVersion: ctx.secretVersion,
       onSynced: (ns, n) => this.metrics.syncs.record(ns, n, Date.now()),
+      ...(ctx.rekeys ? { rekeys: ctx.rekeys } : {}),
     });
     this.controller = new Controller<O>({
       name,

@@ -5,7 +5,7 @@
  * its reachability conditions (AmazonReachable, AzureReachable, GoogleReachable, EkmipReachable).
  */
 import { ConditionType, Reason } from '../../api/v1alpha1/constants.js';
-import type { AppliedSecret, KeyManagerStatus, NodeReachability, ObjectMeta, PendingWrite, Reachability, RestoreResult } from '../../api/v1alpha1/types.js';
+import type { AppliedSecret, KeyManagerStatus, NodeReachability, KeyRotationStatus, ObjectMeta, PendingWrite, Reachability, RestoreResult } from '../../api/v1alpha1/types.js';
 import { type ConditionInput, setConditions } from '../conditions.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ReconcileError } from '../errors.js';
@@ -24,6 +24,8 @@ export interface Outcome<R> {
   readonly error?: ReconcileError | undefined;
   /** observeOnly is true in managementPolicy Observe. */
   readonly observeOnly: boolean;
+  /** keyRotation is status.keyRotation as this pass leaves it; undefined keeps it, null drops it (no policy). */
+  readonly keyRotation?: KeyRotationStatus | null | undefined;
   /** lastRestore is how a restore asked for by the annotation went in this pass; undefined keeps status.lastRestore. */
   readonly lastRestore?: RestoreResult | undefined;
   /** pendingWrite is a write sent whose outcome is still unknown (see status.pendingWrite); undefined drops it. */
@@ -58,6 +60,7 @@ export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManag
     drift: [...outcome.drift],
     pendingWrite: outcome.pendingWrite,
     lastRestore: outcome.lastRestore ?? prev.lastRestore,
+    keyRotation: outcome.keyRotation === null ? undefined : (outcome.keyRotation ?? prev.keyRotation),
   } as St;
   const fromRecord = outcome.record && outcome.owned ? { ...commonFields(outcome.record), ...parts.recordFields(outcome.record) } : {};
   // Without a fresh record, keep what was last seen of ONTAP rather than blanking it.

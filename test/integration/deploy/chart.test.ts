@@ -80,7 +80,7 @@ describe('helm chart', function () {
       expect(at(d, 'spec', 'replicas')).to.equal(2);
       const args = at(d, 'spec', 'template', 'spec', 'containers', 0, 'args') as string[];
       expect(args).to.include('--leader-elect');
-      expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=4', '--cluster-resource-namespace=ontap-kms-system', '--graceful-shutdown-timeout=20']);
+      expect(args).to.include.members(['--metrics-bind-address=:8443', '--health-probe-bind-address=:8081', '--log-level=info', '--log-format=json', '--max-concurrent-reconciles=4', '--cluster-resource-namespace=ontap-kms-system', '--graceful-shutdown-timeout=20', '--max-concurrent-rekeys-per-cluster=1']);
       const env = at(d, 'spec', 'template', 'spec', 'containers', 0, 'env') as Array<{ name: string; value?: string }>;
       expect(env.find((e) => e.name === 'NODE_OPTIONS')?.value, 'the V8 heap capped below the 256Mi limit').to.equal('--max-old-space-size=160 --max-semi-space-size=4');
       expect(args.filter((a) => a.startsWith('--metrics-secure')), 'HTTPS metrics').to.be.empty;
