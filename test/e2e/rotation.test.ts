@@ -6,14 +6,15 @@
 import { expect } from 'chai';
 import { loadavg } from 'node:os';
 import type { KeyRotationStatus } from '../../src/api/v1alpha1/types.js';
-import { OntapAwsKmsType } from '../../src/controller/resources.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import type { Operator } from '../../src/operator.js';
 import { SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
-import { capturedLines } from '../support/log-capture.js';
-import { awsSecret, condition, type E2E, getKms, kmsObject, startE2E, waitFor } from '../support/e2e.js';
+import { akvObject, awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
+import { gcpKmsObject, gcpSecret } from '../support/gcp.js';
+import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
 
-const SVMS = Array.from({ length: 12 }, (_, i) => `svm${i + 1}`);
+const SVMS = Array.from({ length: 14 }, (_, i) => `svm${i + 1}`);
 
 describe('e2e: key rotation as policy', function () {
   this.timeout(120_000);
@@ -35,6 +36,8 @@ describe('e2e: key rotation as policy', function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
     w = await startE2E({ svms: SVMS });
     await w.api.create(SecretType, w.ns, awsSecret(w.ns));
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'azure', { client_secret: TEST_SECRETS.azureSecret }));
+    await w.api.create(SecretType, w.ns, gcpSecret(w.ns));
   });
   afterEach(async function () {
     if (this.currentTest?.state === 'failed') {
@@ -90,6 +93,22 @@ describe('e2e: key rotation as policy', function () {
     expect(posts, 'one POST per rotation').to.equal(gens);
     expect(gens, 'at most one per period passed').to.be.at.most(Math.floor(elapsed / 15));
     await crash(leader);
+  });
+
+  it('Azure Key Vault and Google Cloud KMS rotate on schedule and restore on request too', async () => {
+    await w.startOperator();
+    await w.api.create(OntapAzureKeyVaultType, w.ns, akvObject(w.ns, 'akv', { svm: { name: 'svm13' }, keyRotation: { rotateEvery: '10s' } }));
+    await w.api.create(OntapGcpKmsType, w.ns, gcpKmsObject(w.ns, 'gcp', { svm: { name: 'svm14' }, keyRotation: { rotateEvery: '10s' } }));
+    await waitFor('both rotated', () => generations('svm13') >= 1 && generations('svm14') >= 1, 40_000);
+    for (const [type, name] of [[OntapAzureKeyVaultType, 'akv'], [OntapGcpKmsType, 'gcp']] as const) {
+      const status = async (): Promise<{ keyRotation?: KeyRotationStatus; lastRestore?: { token: string; result: string } } | undefined> =>
+        (await w.api.get(type, w.ns, name))?.status as never;
+      await waitFor(`${name}: rotation recorded`, async () => (await status())?.keyRotation?.lastResult?.result === 'Succeeded', 20_000);
+      await w.api.mergePatch(type, w.ns, name, { metadata: { annotations: { 'kms.ontap.dev/restore': 'now' } } });
+      await waitFor(`${name}: restored`, async () => (await status())?.lastRestore?.result === 'Succeeded', 20_000);
+    }
+    const actions = w.sim.control.keyActions().filter((a) => a.svm === 'svm13' || a.svm === 'svm14');
+    expect(actions.map((a) => `${a.family} restore ${a.restore}`).sort()).to.deep.equal(['azure-key-vaults restore 1', 'gcp-kms restore 1']);
   });
 
   it('waits for the window, and never rotates in Observe or while suspended', async () => {
