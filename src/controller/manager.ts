@@ -158,13 +158,16 @@ export class Manager {
       // A read of the cluster had no answer for a resource's drift interval: its OntapCluster shows
       // it now. When that read ends, its resources (shown Unknown meanwhile) take its answer.
       onStall: (ns, name, stalled) => {
-        this.controllerFor(ns).enqueue(objectKey(ns, name));
+        this.probeSoon(objectKey(ns, name));
         if (!stalled) this.enqueueOfCluster(ns, name);
       },
       onHealth: (ns, name, healthy) => {
         // Every resource of the cluster shows the failure (or the recovery) now, not at its next drift check.
         this.enqueueOfCluster(ns, name, 'low');
-        this.controllerFor(ns).enqueue(objectKey(ns, name));
+        // A read that works again is news the OntapCluster's backoff may not wait for: probe now.
+        // One that fails is not: its probe runs, or waits out its backoff, already.
+        if (healthy) this.controllerFor(ns).enqueue(objectKey(ns, name));
+        else this.probeSoon(objectKey(ns, name));
         logger.info(healthy ? 'ONTAP cluster answers again' : 'ONTAP cluster reads failing', { namespace: ns, name });
       },
     });
@@ -262,12 +265,25 @@ export class Manager {
     for (const c of this.controllers()) c.halt(reason);
   }
 
-  /** reprobeIfReady queues the probe of an OntapCluster that still says Ready=True. */
+  /** reprobeIfReady queues the probe of an OntapCluster that still says Ready=True (see probeSoon). */
   private reprobeIfReady(clusterKey: string): void {
     if (this.stopping.signal.aborted) return;
     const { namespace: ns, name } = splitKey(clusterKey);
     const o = (ns === '' ? this.sharedInformer : this.clusterInformer).get(ns, name);
-    if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.controllerFor(ns).enqueue(clusterKey);
+    if (conditionOf(o, ConditionType.Ready)?.status === 'True') this.probeSoon(clusterKey);
+  }
+
+  /**
+   * probeSoon queues the probe of an OntapCluster (or ClusterOntapCluster) whose requests fail,
+   * unless a probe of it is running or waits out its backoff: that one answers the same question.
+   * A failing cluster so gets one probe per backoff step, however many of its requests fail.
+   * Queued as a change, as it was, a probe's own 500 (which comes while the informer still shows
+   * the Ready=True the probe is about to overwrite) ran the probe again right after itself, and
+   * again, until the watch delivered Ready=False: 40 probes in issue 22's two minutes of 500s,
+   * 127 in half a second behind a watch 500 ms late (the 5xx storm e2e test).
+   */
+  private probeSoon(clusterKey: string): void {
+    this.controllerFor(splitKey(clusterKey).namespace).queue.addIfIdle(clusterKey);
   }
 
   /** controllerFor picks the controller of a connection key's kind: '' is a ClusterOntapCluster. */

@@ -170,6 +170,25 @@ export class WorkQueue {
   }
 
   /**
+   * addIfIdle queues `key` like add(), unless it is being processed or waits out the delay of a
+   * failure (addRateLimited); returns whether it is queued. It is for a hint that the key is worth
+   * running again soon (an ONTAP cluster answering its resources' reads with errors), which the
+   * run in progress, or the retry already scheduled, answers as well: add() would run the key
+   * again right after that run, or at once instead of after its delay, so every hint would cost a
+   * run, and each of those failing would add a step to its backoff. A change still uses add().
+   */
+  addIfIdle(key: string, priority: Priority = 'high'): boolean {
+    if (this.shuttingDown || this.processing.has(key) || this.backingOff(key)) return false;
+    this.add(key, priority);
+    return true;
+  }
+
+  /** backingOff tells whether `key` waits out a rate-limited delay: its last run failed, and its retry is scheduled. */
+  backingOff(key: string): boolean {
+    return (this.failures.get(key) ?? 0) > 0 && this.delayed.has(key);
+  }
+
+  /**
    * addAfter queues `key` after `delayMs`; if it is already scheduled, the earlier time wins,
    * and the higher priority of the two.
    */

@@ -120,6 +120,74 @@ describe('WorkQueue', () => {
     expect([0, 1, 2, 3, 4, 10].map((n) => queue.rateLimitDelay(n))).to.deep.equal([5, 10, 20, 40, 40, 40]);
   });
 
+  it('add runs a key waiting out its backoff at once (a change does not wait for a retry)', async () => {
+    queue = new WorkQueue({ name: 'test', baseDelayMs: 5_000, jitter: 0 });
+    const seen: number[] = [];
+    queue.run(1, () => {
+      seen.push(Date.now());
+      return Promise.resolve();
+    });
+    queue.addRateLimited('a');
+    const start = Date.now();
+    queue.add('a');
+    await waitFor(() => seen.length === 1);
+    expect((seen[0] ?? Infinity) - start).to.be.lessThan(1_000);
+  });
+
+  it('addIfIdle leaves a key waiting out its backoff to its retry, however often it is called', async () => {
+    queue = new WorkQueue({ name: 'test', baseDelayMs: 200, jitter: 0 });
+    const seen: number[] = [];
+    queue.run(1, () => {
+      seen.push(Date.now());
+      return Promise.resolve();
+    });
+    const start = Date.now();
+    queue.addRateLimited('a');
+    expect(queue.backingOff('a')).to.equal(true);
+    for (let i = 0; i < 5; i++) expect(queue.addIfIdle('a'), 'not queued: its retry is scheduled').to.equal(false);
+    await sleep(100);
+    expect(queue.addIfIdle('a')).to.equal(false);
+    await waitFor(() => seen.length === 1);
+    expect((seen[0] ?? 0) - start, 'ran at its backoff, not before').to.be.at.least(195);
+    await sleep(250);
+    expect(seen, 'and once').to.have.length(1);
+  });
+
+  it('addIfIdle does not mark a key being processed to run again, where add does', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const gate = deferred();
+    let calls = 0;
+    queue.run(2, async () => {
+      calls++;
+      if (calls === 1) await gate.promise;
+    });
+    queue.add('a');
+    await waitFor(() => calls === 1);
+    expect(queue.addIfIdle('a'), 'the run in progress answers it').to.equal(false);
+    gate.resolve();
+    await sleep(50);
+    expect(calls, 'no second run').to.equal(1);
+  });
+
+  it('addIfIdle queues an idle key at once, and one whose delay is a requeue rather than a backoff', async () => {
+    queue = new WorkQueue({ name: 'test' });
+    const seen: string[] = [];
+    queue.run(1, (key) => {
+      seen.push(key);
+      return Promise.resolve();
+    });
+    queue.addAfter('periodic', 60_000);
+    expect(queue.backingOff('periodic')).to.equal(false);
+    expect(queue.addIfIdle('idle')).to.equal(true);
+    expect(queue.addIfIdle('periodic')).to.equal(true);
+    await waitFor(() => seen.length === 2);
+    expect(seen).to.deep.equal(['idle', 'periodic']);
+    // Forgotten after a success, a key that failed before is idle again.
+    queue.addRateLimited('failed');
+    queue.forget('failed');
+    expect(queue.backingOff('failed')).to.equal(false);
+  });
+
   it('shutdown waits for in-flight handlers and drains waiting keys when asked', async () => {
     queue = new WorkQueue({ name: 'test' });
     const gate = deferred();
