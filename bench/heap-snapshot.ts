@@ -189,6 +189,13 @@ export class HeapSnapshot {
     return -1;
   }
 
+  /** edges lists node i's outgoing edges, each as its label (see edgeLabel) and the node it points at. */
+  edges(i: number): Array<{ readonly label: string; readonly to: number }> {
+    const out: Array<{ label: string; to: number }> = [];
+    for (let e = this.firstEdge[i] ?? 0; e < (this.firstEdge[i + 1] ?? 0); e++) out.push({ label: this.edgeLabel(e), to: this.edgeTo[e] ?? 0 });
+    return out;
+  }
+
   /** edgeLabel is how an edge reads in a path: `.name`, `[index]`, `{context name}`, `(internal name)`. */
   private edgeLabel(e: number): string {
     const type = this.edgeTypeNames[this.edgeTypes[e] ?? 0] ?? '?';
@@ -258,9 +265,10 @@ export class HeapSnapshot {
 
   /**
    * retainingPath follows, from node i towards the root, the retainer nearest the root each
-   * time: `Map @123 <- .cache Foo @45 <- ...`, at most `depth` steps.
+   * time: `Map @123 <- .cache Foo @45 <- ...`, at most `depth` steps. A run of the same step (a
+   * linked list, such as Node's timer lists) is shown once, with how many times it repeats.
    */
-  retainingPath(i: number, depth = 12): string {
+  retainingPath(i: number, depth = 400): string {
     this.buildRetainers();
     const dist = this.distances as Int32Array;
     const start = this.retainerStart as Uint32Array;
@@ -284,7 +292,21 @@ export class HeapSnapshot {
       parts.push(`${this.edgeLabel(bestEdge)} ${label(best)}`);
       at = best;
     }
-    return parts.join('\n    <- ');
+    // Collapse runs of the same edge to the same group: `<- ._idlePrev Timeout @1 (x 240)`.
+    const shown: string[] = [];
+    let run = 0;
+    const kind = (p: string): string => p.replace(/ @\d+$/, '');
+    for (const [k, p] of parts.entries()) {
+      if (k > 0 && kind(p) === kind(parts[k - 1] ?? '')) {
+        run++;
+        continue;
+      }
+      if (run > 0) shown[shown.length - 1] += ` (x ${run + 1})`;
+      run = 0;
+      shown.push(p);
+    }
+    if (run > 0) shown[shown.length - 1] += ` (x ${run + 1})`;
+    return shown.slice(0, 16).join('\n    <- ');
   }
 }
 

@@ -17,6 +17,9 @@
  *     [--rotations 5] [--drifts 5] [--edits 3] [--churn 2] [--seed 1] [--out DIR] [--node-options="..."]
  *     [--snapshots warmup,mid,end] [--log-level warn]
  *
+ * The run lasts a whole number of fault cycles (4 minutes) after the warm-up, up to 3 minutes more
+ * than asked, so that every heap snapshot follows the same kind of fault.
+ *
  * The operator's RSS (/proc) and V8 heap (its /metrics) are sampled every 30 s; heap snapshots are
  * written (SIGUSR2) at the end of the warm-up, half-way and at the end (--snapshots), then compared
  * (bench/heap-diff.ts). It prints the memory every 5 minutes, the least-squares slope of RSS and
@@ -155,6 +158,12 @@ interface Sample {
   readonly heapUsed: number;
   readonly heapTotal: number;
   readonly external: number;
+  /** code: V8's code space (and large code objects), used. */
+  readonly code: number;
+  /** malloc: the resident part of the brk heap ([heap] in smaps), where glibc's main arena is. */
+  readonly malloc: number;
+  /** anon: the resident part of anonymous mappings (V8's heap and code, other threads' malloc arenas). */
+  readonly anon: number;
   readonly cpu: number;
   readonly load1: number;
 }
@@ -172,8 +181,8 @@ async function cpuOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** rssByRegion sums a process's resident memory by kind of mapping (as bench/scale.ts does). */
-async function rssByRegion(pid: number): Promise<string> {
+/** rssRegions sums a process's resident memory by kind of mapping (as bench/scale.ts does): [heap], anonymous mmap, files, ... */
+async function rssRegions(pid: number): Promise<Map<string, number>> {
   const smaps = await readFile(`/proc/${pid}/smaps`, 'utf8').catch(() => '');
   const by = new Map<string, number>();
   let kind = 'anon';
@@ -183,7 +192,11 @@ async function rssByRegion(pid: number): Promise<string> {
     const rss = /^Rss:\s+(\d+) kB/.exec(line);
     if (rss) by.set(kind, (by.get(kind) ?? 0) + Number(rss[1]) * 1024);
   }
-  return [...by].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${mb(v)} MB`).join(', ');
+  return by;
+}
+
+async function rssByRegion(pid: number): Promise<string> {
+  return [...(await rssRegions(pid))].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([k, v]) => `${k} ${mb(v)} MB`).join(', ');
 }
 
 /**
@@ -332,8 +345,21 @@ async function main(): Promise<void> {
     // Memory, every 30 s.
     const samples: Sample[] = [];
     const takeSample = async (): Promise<void> => {
-      const m = await metrics(metricsUrl).catch(() => new Map<string, number>());
-      samples.push({ t: minutes(Date.now()), rss: await rssOf(pid), heapUsed: m.get('nodejs_heap_size_used_bytes') ?? NaN, heapTotal: m.get('nodejs_heap_size_total_bytes') ?? NaN, external: m.get('nodejs_external_memory_bytes') ?? NaN, cpu: await cpuOf(pid), load1: loadavg()[0] ?? NaN });
+      const m = await metrics(metricsUrl, { nodejs_heap_space_size_used_bytes: 'space' }).catch(() => new Map<string, number>());
+      const regions = await rssRegions(pid);
+      const space = (name: string): number => m.get(`nodejs_heap_space_size_used_bytes{space="${name}"}`) ?? 0;
+      samples.push({
+        t: minutes(Date.now()),
+        rss: await rssOf(pid),
+        heapUsed: m.get('nodejs_heap_size_used_bytes') ?? NaN,
+        heapTotal: m.get('nodejs_heap_size_total_bytes') ?? NaN,
+        external: m.get('nodejs_external_memory_bytes') ?? NaN,
+        code: m.has('nodejs_heap_size_used_bytes') ? space('code') + space('code_large_object') : NaN,
+        malloc: regions.get('[heap]') ?? 0,
+        anon: regions.get('anonymous mmap') ?? 0,
+        cpu: await cpuOf(pid),
+        load1: loadavg()[0] ?? NaN,
+      });
     };
     const smaps: Array<[string, string]> = [['at the converge', await rssByRegion(pid)]];
     let stopping = false;
@@ -493,12 +519,18 @@ async function main(): Promise<void> {
     };
     // The memory, every 30 s until the end; each heap snapshot right after the sample at its time
     // (a round's start: the end of the warm-up, half-way, the end), so that no sample before it
-    // sees what writing it costs.
-    const rounds = Math.max(1, Math.round(DURATION_MS / ROUND_MS));
+    // sees what writing it costs. The run is a whole number of fault cycles after the warm-up (up
+    // to 3 minutes more than asked), so that every snapshot follows the same kind of fault and
+    // compares like with like: a snapshot just after the held GETs has some 250 more timers,
+    // promises and events in flight than one after a burst of 500s.
     const warmupRound = Math.max(1, Math.round(WARMUP_MS / ROUND_MS));
+    const cycle = FAULT_KINDS.length;
+    const asked = Math.max(warmupRound + 1, Math.round(DURATION_MS / ROUND_MS));
+    const rounds = asked + ((((warmupRound - asked) % cycle) + cycle) % cycle);
+    const midRound = warmupRound + cycle * Math.round((rounds - warmupRound) / cycle / 2);
     const tick = (round: number): number => Math.round((round * ROUND_MS) / SAMPLE_MS);
     const wanted = new Set((args.snapshots ?? '').split(',').map((x) => x.trim()));
-    const snapshotTicks = new Map(([[tick(warmupRound), 'warmup'], [tick(Math.round((warmupRound + rounds) / 2)), 'mid'], [tick(rounds), 'end']] as const).filter(([, label]) => wanted.has(label)));
+    const snapshotTicks = new Map(([[tick(warmupRound), 'warmup'], [tick(midRound), 'mid'], [tick(rounds), 'end']] as const).filter(([, label]) => wanted.has(label)));
     const sampler = (async () => {
       for (let k = 0; k <= tick(rounds); k++) {
         await sleep(t0 + k * SAMPLE_MS - Date.now());
@@ -566,20 +598,23 @@ async function main(): Promise<void> {
     say(`soak benchmark: ${N} OntapAwsKms on ${M} clusters (sims as processes), drift interval ${INTERVAL_S} s, ${endMin.toFixed(1)} min disturbed (warm-up ${(warmupRound * ROUND_MS) / 60_000} min), node ${nodeOptions}`);
     say(`per minute: ${ROTATIONS} Secret rotations, ${DRIFTS} out-of-band drifts, ${EDITS} spec edits, ${CHURN} creates and ${CHURN} deletes, one fault on one cluster (500s 10 s, latency 3 s for 20 s, dropped connections 10 s, 2 GETs held 35 s past the 30 s timeout, in turn); seed ${args.seed}`);
     say();
-    say('| min | RSS MB | V8 heap used MB | heap total MB | external MB | operator CPU % | load 1 min | disturbances made / fixed in the 5 min |');
-    say('|---:|---:|---:|---:|---:|---:|---:|---|');
-    for (let m = 0; m <= Math.ceil(endMin); m += 5) {
+    say('| min | RSS MB | anonymous / brk heap MB | V8 heap used MB | heap total MB | external MB | operator CPU % | load 1 min | disturbances made / fixed since the row before |');
+    say('|---:|---:|---:|---:|---:|---:|---:|---:|---|');
+    const rowsAt = Array.from({ length: Math.floor(endMin / 5) + 1 }, (_, k) => 5 * k);
+    if (endMin - (rowsAt.at(-1) ?? 0) > 0.5) rowsAt.push(Math.round(endMin));
+    for (const [r, m] of rowsAt.entries()) {
+      const before = rowsAt[r - 1] ?? 0;
       const s = samples.reduce<Sample | undefined>((best, x) => (best === undefined || Math.abs(x.t - m) < Math.abs(best.t - m) ? x : best), undefined);
       if (s === undefined || Math.abs(s.t - m) > 1) continue;
-      const prev = samples.reduce<Sample | undefined>((best, x) => (best === undefined || Math.abs(x.t - (m - 5)) < Math.abs(best.t - (m - 5)) ? x : best), undefined);
+      const prev = samples.reduce<Sample | undefined>((best, x) => (best === undefined || Math.abs(x.t - before) < Math.abs(best.t - before) ? x : best), undefined);
       const cpu = m === 0 || prev === undefined || s.t === prev.t ? '' : (((s.cpu - prev.cpu) / ((s.t - prev.t) * 60)) * 100).toFixed(1);
-      const inWindow = (at: number): boolean => minutes(at) > m - 5 && minutes(at) <= m;
+      const inWindow = (at: number): boolean => minutes(at) > before && minutes(at) <= m;
       const made = [...finished, ...pending].filter((d) => inWindow(d.at)).length;
       const fixed = finished.filter((d) => inWindow(d.at)).length;
-      say(`| ${m} | ${mb(s.rss)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.external)} | ${cpu} | ${s.load1.toFixed(2)} | ${m === 0 ? '' : `${made} / ${fixed}`} |`);
+      say(`| ${m} | ${mb(s.rss)} | ${mb(s.anon)} / ${mb(s.malloc)} | ${mb(s.heapUsed)} | ${mb(s.heapTotal)} | ${mb(s.external)} | ${cpu} | ${s.load1.toFixed(2)} | ${m === 0 ? '' : `${made} / ${fixed}`} |`);
     }
     say();
-    const warm = warmupRound * ROUND_MS / 60_000;
+    const warm = (warmupRound * ROUND_MS) / 60_000;
     // After the warm-up; when a snapshot ended it, from the sample after it (the RSS then includes what writing it left).
     const warmSnapshot = snapshots.some((s) => s.label === 'warmup');
     const after = samples.filter((s) => (warmSnapshot ? s.t > warm + 0.1 : s.t >= warm - 0.01) && Number.isFinite(s.rss) && Number.isFinite(s.heapUsed));
@@ -596,7 +631,8 @@ async function main(): Promise<void> {
       if (low) floors.push(low);
     }
     say(`slopes after the warm-up (${after.length} samples, least squares): RSS ${fit(after, (s) => s.rss)}, V8 heap used ${fit(after, (s) => s.heapUsed)}, heap's 5-minute floor ${fit(floors, (s) => s.heapUsed)} (${floors.length} points), heap total ${fit(after, (s) => s.heapTotal)}`);
-    say(`second half alone (${half.length} samples): RSS ${fit(half, (s) => s.rss)}, V8 heap used ${fit(half, (s) => s.heapUsed)}`);
+    say(`  RSS by part: anonymous mappings (V8 heap and code, other threads' malloc arenas) ${fit(after, (s) => s.anon)}, brk heap (malloc's main arena) ${fit(after, (s) => s.malloc)}, the rest (files, stacks) ${fit(after, (s) => s.rss - s.anon - s.malloc)}; V8 code space ${fit(after, (s) => s.code)}, external ${fit(after, (s) => s.external)}`);
+    say(`second half alone (${half.length} samples): RSS ${fit(half, (s) => s.rss)}, V8 heap used ${fit(half, (s) => s.heapUsed)}, anonymous ${fit(half, (s) => s.anon)}, brk heap ${fit(half, (s) => s.malloc)}`);
     const range = (ss: readonly Sample[], f: (s: Sample) => number): string => `${mb(Math.min(...ss.map(f)))}-${mb(Math.max(...ss.map(f)))} MB`;
     if (after.length > 0) say(`after the warm-up: RSS ${range(after, (s) => s.rss)}, heap used ${range(after, (s) => s.heapUsed)}; load average ${Math.min(...after.map((s) => s.load1)).toFixed(2)}-${Math.max(...after.map((s) => s.load1)).toFixed(2)} (mean ${(after.reduce((a, s) => a + s.load1, 0) / after.length).toFixed(2)})`);
     for (const [when, where] of smaps) say(`RSS by mapping ${when}: ${where}`);
@@ -635,7 +671,7 @@ async function main(): Promise<void> {
       say(`heap diff, ${first.label} -> ${last.label} (npx tsx bench/heap-diff.ts ${first.file} ${last.file}):`);
       say(await heapDiff(first.file, last.file, { top: 20 }));
     }
-    await writeFile(join(out, 'samples.csv'), ['minute,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,cpu_seconds,load1', ...samples.map((s) => [s.t.toFixed(3), s.rss, s.heapUsed, s.heapTotal, s.external, s.cpu, s.load1].join(','))].join('\n') + '\n');
+    await writeFile(join(out, 'samples.csv'), ['minute,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,code_bytes,brk_heap_rss_bytes,anon_rss_bytes,cpu_seconds,load1', ...samples.map((s) => [s.t.toFixed(3), s.rss, s.heapUsed, s.heapTotal, s.external, s.code, s.malloc, s.anon, s.cpu, s.load1].join(','))].join('\n') + '\n');
     await writeFile(join(out, 'disturbances.csv'), ['kind,name,minute,fix_seconds', ...all.map((d) => [d.kind, d.name, minutes(d.at).toFixed(3), d.fixedAt === undefined ? '' : ((d.fixedAt - d.at) / 1000).toFixed(1)].join(','))].join('\n') + '\n');
     say();
     say(`samples: ${join(out, 'samples.csv')}, disturbances: ${join(out, 'disturbances.csv')}, ONTAP requests: ${join(out, 'ontap-requests.jsonl')}, operator log: ${join(out, 'operator.log')}`);
