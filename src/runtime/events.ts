@@ -25,7 +25,12 @@ export interface EventRecorderOptions {
   dedupeWindowMs?: number;
 }
 
-/** The most distinct events remembered for de-duplication; older ones are forgotten first. */
+/**
+ * The most distinct events remembered for de-duplication; the least recently seen go first. Those
+ * not seen for the de-duplication window are forgotten anyway: they no longer de-duplicate
+ * anything, and kept until this many piled up (every rotation, spec edit and error message is a
+ * distinct event) they grew the heap for hours (the soak benchmark, bench/soak.ts).
+ */
 const MAX_REMEMBERED = 4096;
 /** client-go truncates messages to this length too. */
 const MAX_MESSAGE = 1024;
@@ -65,10 +70,11 @@ export class EventRecorder {
       const key = [obj.metadata.uid ?? '', obj.kind ?? '', obj.metadata.namespace ?? '', obj.metadata.name, type, reason, text].join('\u0000');
       const now = Date.now();
       let seen = this.seen.get(key);
-      if (seen !== undefined && now - seen.lastSeen > this.windowMs) {
-        this.seen.delete(key);
-        seen = undefined;
-      }
+      // Out of the map and, if still in the window, back in at its end: the map stays in order of
+      // lastSeen, so what the window has left behind is always at its start.
+      this.seen.delete(key);
+      if (seen !== undefined && now - seen.lastSeen > this.windowMs) seen = undefined;
+      this.forgetExpired(now);
       if (seen === undefined) {
         this.forgetOldest();
         const namespace = obj.metadata.namespace || 'default';
@@ -80,8 +86,8 @@ export class EventRecorder {
           lastSeen: now,
           pending: Promise.resolve(),
         };
-        this.seen.set(key, seen);
       }
+      this.seen.set(key, seen);
       const entry = seen;
       entry.lastSeen = now;
       const op = entry.pending.then(() => this.write(obj, entry, type, reason, text));
@@ -153,6 +159,19 @@ export class EventRecorder {
       reportingComponent: this.component,
       reportingInstance: this.instance,
     };
+  }
+
+  /** remembered is how many distinct events are kept for de-duplication. */
+  remembered(): number {
+    return this.seen.size;
+  }
+
+  /** forgetExpired drops the events not seen within the window (the map is in order of lastSeen). */
+  private forgetExpired(now: number): void {
+    for (const [key, seen] of this.seen) {
+      if (now - seen.lastSeen <= this.windowMs) return;
+      this.seen.delete(key);
+    }
   }
 
   private forgetOldest(): void {

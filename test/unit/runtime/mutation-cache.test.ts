@@ -32,6 +32,18 @@ describe('MutationCache', () => {
     expect(c.newest('ns/a', obj('9'))?.metadata.resourceVersion, 'the written copy is gone too').to.equal('9');
   });
 
+  it('holds nothing of a deleted object, whose last version (the finalizer released) no watch event delivers as a change', () => {
+    const c = new MutationCache();
+    c.remember(obj('10')); // the status
+    expect(c.observed(obj('10'))).to.equal('own');
+    c.remember(obj('14')); // the finalizer released: the API server deletes the object
+    expect(c.held()).to.equal(1);
+    c.deleted(obj('14'));
+    expect(c.held()).to.equal(0);
+    // One of the same name made again is someone else's.
+    expect(c.observed(obj('20', 'u2'))).to.equal('foreign');
+  });
+
   it('judges a change delivered before its own write has answered once that write ends', () => {
     const c = new MutationCache();
     let foreign = 0;
