@@ -293,6 +293,8 @@ describe('e2e: faults and bad input', function () {
   });
 
   it('the longest drift interval admission allows does not turn into a hot loop', async () => {
+    w.sim.control.reset();
+    await waitFor('ONTAP idle', () => w.sim.control.stats().inFlight === 0, 60_000);
     const op = await w.startOperator();
     await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'slow', { svm: { name: 'svm4' }, driftCheckIntervalSeconds: 86_400 }));
     await waitFor('Ready', async () => condition(await getKms(w, 'slow'), 'Ready') === 'True/Available');
@@ -302,6 +304,7 @@ describe('e2e: faults and bad input', function () {
     };
     const before = await reconciles();
     await new Promise((r) => setTimeout(r, 3000));
+    if ((await reconciles()) - before >= 2) console.log(capturedLines.filter((l) => l.includes('"slow"')).slice(-12).map((l) => l.slice(0, 400)).join('\n'));
     expect((await reconciles()) - before, 'no reconcile in 3 s (a 32-bit overflow would make thousands)').to.be.lessThan(2);
     await w.api.delete(OntapAwsKmsType, w.ns, 'slow');
     await waitFor('deleted', async () => (await getKms(w, 'slow')) === undefined, 20_000);
@@ -310,13 +313,20 @@ describe('e2e: faults and bad input', function () {
 
   it('a leader that loses its Lease during a slow ONTAP call stops at once and writes nothing after', async function () {
     this.timeout(60_000);
+    // A clean ONTAP: no records or requests left by earlier tests (their key managers on this SVM).
+    w.sim.control.reset();
+    await waitFor('ONTAP idle', () => w.sim.control.stats().inFlight === 0, 60_000);
     const lease = `demoted-${w.ns}`;
     const op = await w.startOperator(['--leader-elect', '--leader-election-namespace', w.ns, '--leader-election-id', lease]);
     await waitFor('leader', () => op.isLeader(), 20_000);
     w.sim.control.addFault({ path: '/api/security/aws-kms', latencyMs: 60_000 });
     w.sim.control.clearRequests();
     await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'demoted', { svm: { name: 'svm6' } }));
-    await waitFor('a GET in flight at ONTAP', () => w.sim.control.stats().inFlight > 0, 20_000);
+    await waitFor('a GET in flight at ONTAP', () => w.sim.control.stats().inFlight > 0, 20_000).catch((e: unknown) => {
+      console.log(capturedLines.filter((l) => l.includes('demoted') || l.includes('"sim"')).slice(-20).join('\n'));
+      console.log(JSON.stringify(w.sim.control.requests().slice(-10)));
+      throw e;
+    });
     // Another candidate takes the Lease (as after a network partition healed on its side).
     const current = await w.api.get(LeaseType, w.ns, lease);
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
