@@ -234,6 +234,7 @@ export class Manager {
       if (e.type === 'delete') this.connections.drop(e.object.metadata.namespace ?? '', e.object.metadata.name);
       const key = keyOf(e.object);
       const enqueue = changed(e) ? () => this.clusterController.enqueue(key) : undefined;
+      if (e.type === 'delete') clusterWrites.deleted(e.object);
       const seen = e.type === 'delete' ? 'foreign' : clusterWrites.observed(e.object, enqueue);
       if (seen === 'foreign') enqueue?.();
     });
@@ -245,7 +246,10 @@ export class Manager {
       for (const o of this.sharedInformer.byIndex(SECRET_REFS, key)) this.sharedController.enqueue(keyOf(o));
     });
     this.sharedInformer.on((e) => {
-      if (e.type === 'delete') this.connections.drop('', e.object.metadata.name);
+      if (e.type === 'delete') {
+        this.connections.drop('', e.object.metadata.name);
+        sharedWrites.deleted(e.object);
+      }
       if (changed(e)) this.sharedController.enqueue(keyOf(e.object));
       // A changed tenancy policy may allow or refuse its resources: they look again.
       if (e.type !== 'update' || e.old?.metadata.generation !== e.object.metadata.generation) this.enqueueOfCluster('', e.object.metadata.name);

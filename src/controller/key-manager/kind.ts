@@ -153,6 +153,8 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       const key = keyOf(e.object);
       const priority = this.informer.hasSynced() ? 'high' : 'low';
       const enqueue = changed(e) ? () => this.controller.enqueue(key, priority) : undefined;
+      // A deleted object's versions are of no more use to the mutation cache.
+      if (e.type === 'delete') writes.deleted(e.object);
       const seen = e.type === 'delete' ? 'foreign' : writes.observed(e.object, enqueue);
       if (seen === 'foreign') enqueue?.();
       // A deleted resource may have held a Conflict: let the resources it blocked look again
