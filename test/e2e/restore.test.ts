@@ -50,14 +50,21 @@ describe('e2e: restore on request', function () {
   it('a restore ONTAP refuses is recorded with its code and reason, and not retried for that token', async () => {
     await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'r2', { svm: { name: 'svm2' }, driftCheckIntervalSeconds: 86_400 }));
     await waitFor('Ready', async () => condition(await getKms(w, 'r2'), 'Ready') === 'True/Available');
-    w.sim.control.addFault({ method: 'POST', path: '/api/security/aws-kms/', status: 400, code: '65536082', message: 'Unable to restore all keys.' });
-    await annotate('r2', 't1');
-    await waitFor('recorded', async () => (await lastRestore('r2'))?.result === 'Failed');
-    const last = await lastRestore('r2');
-    expect(last?.message).to.contain('65536082').and.to.contain('Unable to restore all keys');
-    expect(last?.reason).to.equal('RestoreIncomplete');
+    const refusals = [
+      { code: '65536082', message: 'Unable to restore all keys.', reason: 'RestoreIncomplete' },
+      { code: '65537544', message: 'Missing wrapped top-level internal key protection key (KEK).', reason: 'TopLevelKeyMissing' },
+    ];
+    for (const [i, r] of refusals.entries()) {
+      w.sim.control.clearFaults();
+      w.sim.control.addFault({ method: 'POST', path: '/api/security/aws-kms/', status: 400, code: r.code, message: r.message });
+      await annotate('r2', `t${i}`);
+      await waitFor(`${r.code} recorded`, async () => (await lastRestore('r2'))?.token === `t${i}` && (await lastRestore('r2'))?.result === 'Failed');
+      const last = await lastRestore('r2');
+      expect(last?.message).to.contain(r.code).and.to.contain(r.message.slice(0, 20));
+      expect(last?.reason).to.equal(r.reason);
+    }
     await nudge('r2', 1);
-    expect(restores(), 'not retried for the same token').to.deep.equal(['POST restore 400']);
+    expect(restores(), 'not retried for the same token').to.deep.equal(['POST restore 400', 'POST restore 400']);
     expect(condition(await getKms(w, 'r2'), 'Synced'), 'the resource itself stays in sync').to.equal('True/ReconcileSuccess');
   });
 
