@@ -28,7 +28,7 @@
  * `make test` (`make soak DURATION=60m`).
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -342,8 +342,11 @@ async function main(): Promise<void> {
     let world = await sweep();
     const recordOf = (w: World, r: Res): Rec | undefined => w.records[r.cluster]?.get(r.svm);
 
-    // Memory, every 30 s.
+    // Memory, every 30 s, each sample written to OUT/samples.csv as it is taken (a run cut short keeps them).
     const samples: Sample[] = [];
+    const csv = join(out, 'samples.csv');
+    const csvLine = (s: Sample): string => `${[s.t.toFixed(3), s.rss, s.heapUsed, s.heapTotal, s.external, s.code, s.malloc, s.anon, s.cpu, s.load1].join(',')}\n`;
+    await writeFile(csv, 'minute,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,code_bytes,brk_heap_rss_bytes,anon_rss_bytes,cpu_seconds,load1\n');
     const takeSample = async (): Promise<void> => {
       const m = await metrics(metricsUrl, { nodejs_heap_space_size_used_bytes: 'space' }).catch(() => new Map<string, number>());
       const regions = await rssRegions(pid);
@@ -360,6 +363,7 @@ async function main(): Promise<void> {
         cpu: await cpuOf(pid),
         load1: loadavg()[0] ?? NaN,
       });
+      await appendFile(csv, csvLine(samples.at(-1) as Sample));
     };
     const smaps: Array<[string, string]> = [['at the converge', await rssByRegion(pid)]];
     let stopping = false;
@@ -671,7 +675,6 @@ async function main(): Promise<void> {
       say(`heap diff, ${first.label} -> ${last.label} (npx tsx bench/heap-diff.ts ${first.file} ${last.file}):`);
       say(await heapDiff(first.file, last.file, { top: 20 }));
     }
-    await writeFile(join(out, 'samples.csv'), ['minute,rss_bytes,heap_used_bytes,heap_total_bytes,external_bytes,code_bytes,brk_heap_rss_bytes,anon_rss_bytes,cpu_seconds,load1', ...samples.map((s) => [s.t.toFixed(3), s.rss, s.heapUsed, s.heapTotal, s.external, s.code, s.malloc, s.anon, s.cpu, s.load1].join(','))].join('\n') + '\n');
     await writeFile(join(out, 'disturbances.csv'), ['kind,name,minute,fix_seconds', ...all.map((d) => [d.kind, d.name, minutes(d.at).toFixed(3), d.fixedAt === undefined ? '' : ((d.fixedAt - d.at) / 1000).toFixed(1)].join(','))].join('\n') + '\n');
     say();
     say(`samples: ${join(out, 'samples.csv')}, disturbances: ${join(out, 'disturbances.csv')}, ONTAP requests: ${join(out, 'ontap-requests.jsonl')}, operator log: ${join(out, 'operator.log')}`);
