@@ -44,6 +44,31 @@ describe('MutationCache', () => {
     expect(c.observed(obj('20', 'u2'))).to.equal('foreign');
   });
 
+  it('holds nothing of an object whose deletion the watch delivered before the answer to the write that deleted it', () => {
+    const c = new MutationCache();
+    c.begin('ns/a'); // the PATCH that releases the last finalizer
+    c.deleted(obj('14')); // the watch's DELETED comes first
+    c.remember(obj('14')); // then the PATCH's answer
+    c.end('ns/a');
+    expect(c.held()).to.equal(0);
+    // A write of the key after that is remembered as usual.
+    c.begin('ns/a');
+    c.remember(obj('20', 'u2'));
+    c.end('ns/a');
+    expect(c.observed(obj('20', 'u2'))).to.equal('own');
+  });
+
+  it('still remembers a newer write that answers after a deletion seen in flight (the name made again)', () => {
+    const c = new MutationCache();
+    c.begin('ns/a');
+    c.deleted(obj('14'));
+    c.remember(obj('16', 'u2'));
+    c.end('ns/a');
+    expect(c.held()).to.equal(1);
+    expect(c.observed(obj('16', 'u2'))).to.equal('own');
+    expect(c.held()).to.equal(0);
+  });
+
   it('judges a change delivered before its own write has answered once that write ends', () => {
     const c = new MutationCache();
     let foreign = 0;
