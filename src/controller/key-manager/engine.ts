@@ -129,6 +129,12 @@ interface Pass<O extends KeyManagerObject> {
   rotation?: KeyRotationStatus;
   /** soonMs asks for the next pass sooner than the drift check (a rotation due, or waiting for a slot). */
   soonMs?: number;
+  /**
+   * took is what this pass's writes are known to have done on ONTAP: the record they went to and
+   * the Secret versions sent. A pass that fails after them (the read that follows, say) still
+   * writes it into status, so the next pass neither adopts its own record nor sends them again.
+   */
+  took?: { uuid: string; applied: AppliedSecret[] };
 }
 
 /** skipped is the RestoreResult of a restore not run, and why. */
@@ -201,7 +207,18 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal);
-      outcome = { owned: false, drift: obj.status?.drift ?? [], observeOnly, error, waiting: e instanceof UnansweredError, pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
+      outcome = {
+        owned: false,
+        drift: obj.status?.drift ?? [],
+        observeOnly,
+        error,
+        waiting: e instanceof UnansweredError,
+        pendingWrite: pass.pending,
+        lastRestore: pass.restored,
+        keyRotation: obj.spec.keyRotation ? pass.rotation : null,
+        applied: pass.took?.applied,
+        uuid: pass.took?.uuid,
+      };
     }
     await this.writeOutcome(obj, outcome, pass.shown);
     if (!outcome.error) this.deps.onSynced?.(obj.metadata.namespace, obj.metadata.name);
@@ -477,11 +494,13 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
     // Unread Secrets (all as last sent) leave the record of what was sent as it is.
     let applyResult = secrets ? adapter.appliedAfter(applied, secrets, { credentials: false, proxyPassword: delta.proxyPassword }) : this.stillReferenced(applied, spec);
+    if (wrote) pass.took = { uuid, applied: applyResult };
     if (delta.credentialsPatch && secrets) {
       gate.begin();
       await client.patchKeyManager(adapter.family, uuid, delta.credentialsPatch, signal);
       wrote = true;
       applyResult = adapter.appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
+      pass.took = { uuid, applied: applyResult };
       this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', delta.credentials));
     }
     if (spec.keyRotation) wrote = (await this.rotate(obj, record, conn, observer, key, uuid, wrote, pass, gate, log, signal)) || wrote;
@@ -700,13 +719,13 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       }
       throw e;
     }
+    pass.took = { uuid, applied: sending };
     log.info('created ONTAP record', { uuid });
     this.deps.recorder.event(obj, 'Normal', EventReason.Created, `created ${adapter.label} ${uuid} for ${describeScope(obj.spec.svm)}`);
     const after = adapter.afterCreate(obj.spec);
     if (after) await conn.client.patchKeyManager(adapter.family, uuid, after, signal);
     const record = await this.reread(conn, observer, key, uuid, signal);
-    const applied = adapter.appliedAfter([], secrets, { credentials: true, proxyPassword: true });
-    return { record, owned: true, drift: adapter.delta(obj.spec, record, secrets, applied).drift, observeOnly: false, applied };
+    return { record, owned: true, drift: adapter.delta(obj.spec, record, secrets, sending).drift, observeOnly: false, applied: sending };
   }
 
   /**

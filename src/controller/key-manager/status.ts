@@ -30,6 +30,11 @@ export interface Outcome<R> {
   readonly lastRestore?: RestoreResult | undefined;
   /** pendingWrite is a write sent whose outcome is still unknown (see status.pendingWrite); undefined drops it. */
   readonly pendingWrite?: PendingWrite | undefined;
+  /**
+   * uuid is the record this pass's writes went to, when the pass failed before it could read that
+   * record back (no `record`): status.uuid says so, so the next pass knows the record as its own.
+   */
+  readonly uuid?: string | undefined;
   /** waiting says the error is a wait still going on (no answer from ONTAP yet): Synced and Ready are Unknown, not False. */
   readonly waiting?: boolean | undefined;
 }
@@ -68,6 +73,7 @@ export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManag
   if (!outcome.record) {
     const keys: readonly (keyof St)[] = [...COMMON_KEYS, ...parts.recordKeys];
     for (const k of keys) kept[k] = prev[k];
+    if (outcome.uuid !== undefined) kept.uuid = outcome.uuid;
   }
   const seen: St = { ...base, ...fromRecord, ...kept };
 

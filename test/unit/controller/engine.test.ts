@@ -128,6 +128,7 @@ class FakeOntap {
       },
       getKeyManager: (_f: unknown, uuid: string) => {
         this.calls.push({ op: 'get' });
+        this.fail('get');
         const found = [this.record, ...this.others].find((r) => r?.uuid === uuid);
         return found ? Promise.resolve({ ...found }) : Promise.reject(new OntapApiError({ context: 'test', message: 'entry not found', code: OntapCode.EntryNotFound, httpStatus: 404, method: 'GET', path: FAMILY.path }));
       },
@@ -321,6 +322,50 @@ describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () =>
     expect(status?.appliedSecrets).to.deep.equal([{ name: 'creds', resourceVersion: '6', keys: ['login', 'password'] }]);
     expect(JSON.stringify(h.patches)).not.to.contain(PASSWORD);
     expect(JSON.stringify(h.events)).not.to.contain(PASSWORD);
+  });
+
+  /** statusAfter is `obj` with the status its last pass wrote (a merge patch: nulls drop a field). */
+  function statusAfter(h: ReturnType<typeof harness>, obj: FakeObject): FakeObject {
+    const written = Object.entries(h.status() ?? {}).filter(([, v]) => v !== null);
+    return { ...obj, status: Object.fromEntries(written) };
+  }
+  const ontapFailing = (): OntapApiError => new OntapApiError({ context: 'test', message: 'internal error', httpStatus: 500, method: 'GET', path: FAMILY.path });
+
+  it('credentials that reached ONTAP are not sent again when the read after the PATCH fails', async () => {
+    // The soak saw it: a burst of 500s between a credentials PATCH and the read that follows it,
+    // then the next pass sent the same Secret version again.
+    const h = harness({ record: { ...ours, login: 'AKIA0' } });
+    h.ontap.failures.set('get', ontapFailing);
+    const obj = resource({}, { uuid: 'u-1', appliedSecrets: [{ name: 'creds', resourceVersion: '6', keys: ['login', 'password'] }] });
+    await h.engine.reconcile(obj, nullLogger).then(
+      () => expect.fail('should back off'),
+      (e: unknown) => expect(e).to.be.instanceOf(ReconcileError),
+    );
+    expect(h.ontap.writes()).to.deep.equal(['patch-credentials']);
+    expect(condition(h.status(), 'Synced')?.status).to.equal('False');
+    expect(h.status()?.appliedSecrets).to.deep.equal(sentAt7);
+    await h.engine.reconcile(statusAfter(h, obj), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal(['patch-credentials']);
+    expect(condition(h.status(), 'Synced')?.status).to.equal('True');
+  });
+
+  it('a create that reached ONTAP is neither adopted nor its credentials sent again when the read after it fails', async () => {
+    const h = harness();
+    h.ontap.failures.set('get', ontapFailing);
+    const obj = resource();
+    await h.engine.reconcile(obj, nullLogger).then(
+      () => expect.fail('should back off'),
+      (e: unknown) => expect(e).to.be.instanceOf(ReconcileError),
+    );
+    expect(h.ontap.writes()).to.deep.equal(['create']);
+    // The record is known as this resource's own: a delete with deletionPolicy Delete finds it.
+    expect(h.status()?.uuid).to.equal('u-1');
+    expect(h.status()?.appliedSecrets).to.deep.equal(sentAt7);
+    expect(h.status()?.pendingWrite).to.equal(null);
+    await h.engine.reconcile(statusAfter(h, obj), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal(['create']);
+    expect(h.events.map((e) => e.reason)).not.to.include(EventReason.Adopted);
+    expect(condition(h.status(), 'Ready')?.status).to.equal('True');
   });
 
   it('Observe writes nothing to ONTAP and reports the drift', async () => {
