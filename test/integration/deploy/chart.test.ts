@@ -317,5 +317,13 @@ describe('helm chart', function () {
       expect(at(pod, 'containers', 0, 'args')).to.not.include('--leader-elect');
       expect(objs.filter((m) => m.metadata.name.endsWith('-leader-election')), 'no lease Role').to.be.empty;
     });
+
+    it('names the image by digest when image.digest is set (the tag is then not used), and refuses one that is no digest', async function () {
+      const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+      const objs = await renderChart(['--set', 'image.repository=registry.example/kms', '--set', 'image.tag=dev', '--set', `image.digest=${digest}`]);
+      expect(at(find(objs, 'Deployment'), 'spec', 'template', 'spec', 'containers', 0, 'image')).to.equal(`registry.example/kms@${digest}`);
+      const message = await renderError([...TEST_ALLOW_LIST, '--set', 'image.digest=latest']);
+      expect(message).to.match(/image\/digest/);
+    });
   });
 });
