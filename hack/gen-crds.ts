@@ -1,9 +1,14 @@
-// Writes crds/*.yaml and the Helm chart's copy from src/api/v1alpha1/schema.ts.
+// Writes crds/*.yaml and the Helm chart's copy from src/api/v1alpha1/schema.ts, and the API
+// reference docs/api.md from the same CRDs (hack/gen-api-docs.ts), so neither can be forgotten.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { renderCRDs } from '../src/api/v1alpha1/render.js';
+import { allCRDs } from '../src/api/v1alpha1/schema.js';
+import { API_DOCS_PATH, renderApiDocs } from './gen-api-docs.js';
 
 for (const dir of ['crds', 'charts/ontap-kms-operator/crds']) {
   mkdirSync(dir, { recursive: true });
   for (const [file, text] of renderCRDs()) writeFileSync(join(dir, file), text);
 }
+mkdirSync(dirname(API_DOCS_PATH), { recursive: true });
+writeFileSync(API_DOCS_PATH, renderApiDocs(allCRDs));

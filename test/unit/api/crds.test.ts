@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
+import { API_DOCS_PATH, renderApiDocs } from '../../../hack/gen-api-docs.js';
 import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
@@ -46,6 +47,10 @@ describe('CRDs', () => {
       for (const [file, text] of rendered) expect(readFileSync(join(dir, file), 'utf8'), file).to.equal(text);
     });
   }
+
+  it(`${API_DOCS_PATH} holds exactly what hack/gen-api-docs.ts renders from the same CRDs (run npm run gen:crds)`, () => {
+    expect(readFileSync(API_DOCS_PATH, 'utf8')).to.equal(renderApiDocs(allCRDs));
+  });
 
   const cases = [
     { name: 'OntapCluster spec', value: fullClusterSpec, schema: specOf(ontapClusterCRD).properties!.spec! },
