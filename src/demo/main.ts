@@ -3,7 +3,7 @@
  * plane (etcd + kube-apiserver) and ontap-sim, installs the CRDs, applies the examples adapted to
  * the simulator, runs the operator in-process and shows it create, report, correct drift and
  * apply a rotated Secret. Then it waits for Ctrl-C (or, with --exit or DEMO_EXIT=1, finishes)
- * and stops everything it started.
+ * and stops everything it started, exiting 0 either way (see readCtrlC for why under make).
  *
  *   npx tsx src/demo/main.ts [--exit] [--keep]
  */
@@ -55,6 +55,38 @@ async function stopAll(r: Running, say: Narrator): Promise<void> {
   delete r.log;
 }
 
+/**
+ * readCtrlC makes Ctrl-C on a terminal the demo's own key. Under `make demo` the SIGINT a terminal
+ * sends on Ctrl-C reaches make as well, and make then reports "Interrupt" and exits 130 however
+ * cleanly the demo stopped. In raw mode the terminal sends no signal: the demo reads the key,
+ * stops everything and exits 0, and so does make. A second Ctrl-C exits at once (130). Off a
+ * terminal (CI, a pipe) nothing changes: SIGINT and SIGTERM stop the demo as before. Returns the
+ * function that gives the terminal back.
+ */
+function readCtrlC(onCtrlC: () => void): () => void {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return () => undefined;
+  let presses = 0;
+  const onData = (chunk: Buffer): void => {
+    if (!chunk.includes(0x03)) return;
+    presses += 1;
+    if (presses > 1) {
+      stdin.setRawMode(false);
+      process.exit(130);
+    }
+    process.stdout.write('^C\n');
+    onCtrlC();
+  };
+  stdin.setRawMode(true);
+  stdin.on('data', onData);
+  stdin.resume();
+  return () => {
+    stdin.off('data', onData);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: process.argv.slice(2),
@@ -76,6 +108,7 @@ async function main(): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const releaseTerminal = readCtrlC(onSignal);
   // Last resort if the process dies some other way: the control plane is detached and would stay.
   process.once('exit', () => running.cp?.kill());
 
@@ -149,6 +182,7 @@ async function main(): Promise<number> {
     if (ok && !values.keep) await rm(dir, { recursive: true, force: true });
     else say.say(`logs kept in ${dir}`);
     say.say('stopped; nothing left running');
+    releaseTerminal();
   }
   return ok || interrupted ? 0 : 1;
 }
