@@ -93,8 +93,13 @@ const CODE_REASONS: ReadonlyMap<string, Reason> = new Map([
  * followed by the call that failed (every client error names it); `signal` is the
  * reconcile's, so that a call cut off by the reconcile deadline reads as what it is.
  */
-export function classifyError(err: unknown, action: string, signal?: AbortSignal): ReconcileError {
+export function classifyError(err: unknown, action: string, signal?: AbortSignal, trust?: TrustContext): ReconcileError {
   if (err instanceof ReconcileError) return err;
+  const problem = err instanceof OntapTransportError ? trustProblem(err.sysCode) : undefined;
+  if (err instanceof OntapTransportError && problem !== undefined) {
+    // Retried with backoff all the same: a certificate renewed on ONTAP is not an event here.
+    return new ReconcileError(Reason.CertificateUntrusted, `${action}: ${err.message}: ${trustAdvice(problem, trust)}`, 'backoff', { cause: err });
+  }
   if (err instanceof OntapAbortedError && isDeadline(signal?.reason)) {
     // Only a cluster that answers too slowly (or not at all) keeps a reconcile this long.
     return new ReconcileError(Reason.Unreachable, `${action}: gave up: ${signal?.reason instanceof Error ? signal.reason.message : 'reconcile deadline exceeded'} (ONTAP answered too slowly)`, 'backoff', { cause: err });
@@ -133,4 +138,70 @@ export function classifyError(err: unknown, action: string, signal?: AbortSignal
 /** isDeadline tells whether an abort reason is a deadline running out (not a stop). */
 function isDeadline(reason: unknown): boolean {
   return reason instanceof Error && reason.name === 'TimeoutError';
+}
+
+/**
+ * TrustContext says where a cluster's TLS trust comes from, for the message of a certificate
+ * ONTAP presented that did not verify: which object, and the Secret its spec.caBundleSecretRef
+ * names (undefined: none, the system roots), or 'hidden' when the reader is a tenant of a
+ * ClusterOntapCluster, who is not told the platform's Secret names.
+ */
+export interface TrustContext {
+  /** cluster names the object to fix: "OntapCluster team-a/prod", "ClusterOntapCluster shared". */
+  readonly cluster: string;
+  readonly caBundle: { readonly secret: string; readonly key: string } | undefined | 'hidden';
+}
+
+/** TrustProblem is what a failed verification of ONTAP's certificate says needs fixing. */
+export type TrustProblem = 'issuer' | 'validity' | 'name';
+
+/**
+ * Node's (OpenSSL's) verification failures, by what fixes them: the CA trusted (`issuer`), the
+ * certificate's dates or the clocks (`validity`), the name in the endpoint or the certificate (`name`).
+ */
+const TRUST_CODES: ReadonlyMap<string, TrustProblem> = new Map<string, TrustProblem>([
+  ...[
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+    'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+    'CERT_SIGNATURE_FAILURE',
+    'CERT_UNTRUSTED',
+    'CERT_REJECTED',
+    'CERT_REVOKED',
+    'CERT_CHAIN_TOO_LONG',
+    'PATH_LENGTH_EXCEEDED',
+    'INVALID_CA',
+    'INVALID_PURPOSE',
+  ].map((c): [string, TrustProblem] => [c, 'issuer']),
+  ...['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'ERROR_IN_CERT_NOT_BEFORE_FIELD', 'ERROR_IN_CERT_NOT_AFTER_FIELD'].map((c): [string, TrustProblem] => [c, 'validity']),
+  ...['ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH'].map((c): [string, TrustProblem] => [c, 'name']),
+]);
+
+/** trustProblem tells whether a Node error code is a failed verification of the peer's certificate, and of what kind. */
+export function trustProblem(sysCode: string | undefined): TrustProblem | undefined {
+  return sysCode === undefined ? undefined : TRUST_CODES.get(sysCode);
+}
+
+/** trustAdvice says what to fix for a certificate that did not verify: the field, and the Secret it names when the reader may know. */
+export function trustAdvice(problem: TrustProblem, trust: TrustContext | undefined): string {
+  const owner = trust ? `${trust.cluster}'s ` : '';
+  const ca = trust?.caBundle;
+  switch (problem) {
+    case 'issuer':
+      if (ca === undefined && trust !== undefined) {
+        return `ONTAP's certificate is not signed by a CA the system roots hold, and ${trust.cluster} sets no spec.caBundleSecretRef: name a Secret holding the CA that signed it (PEM) in spec.caBundleSecretRef`;
+      }
+      if (ca !== undefined && ca !== 'hidden') {
+        return `ONTAP's certificate is not signed by a CA in ${owner}spec.caBundleSecretRef (Secret ${ca.secret}, key "${ca.key}"): put the CA that signed it there (PEM)`;
+      }
+      return `ONTAP's certificate is not signed by a CA ${owner}spec.caBundleSecretRef trusts (or the system roots, when it is unset): it needs the CA that signed it`;
+    case 'validity':
+      return `ONTAP's certificate has expired or is not valid yet: renew it on ONTAP (security certificate), or check the clocks; ${owner}spec.caBundleSecretRef cannot fix this`;
+    case 'name':
+      return `ONTAP's certificate does not name the host of ${owner}spec.endpoint: use a host name or address the certificate lists, or reissue the certificate with this one`;
+  }
 }

@@ -4,6 +4,7 @@
  * ReconcileError (SecretNotFound / SecretInvalid) raised before anything is sent to ONTAP.
  * Shared by every key-manager adapter and by the cluster connections.
  */
+import { X509Certificate } from 'node:crypto';
 import { Reason } from '../api/v1alpha1/constants.js';
 import type { SecretData } from '../runtime/kube-types.js';
 import { ReconcileError } from './errors.js';
@@ -57,6 +58,31 @@ export function readKey(secret: SecretData, namespace: string, key: string, maxB
   if (value === '') {
     throw new ReconcileError(Reason.SecretInvalid, `${where} key "${key}" is empty`, 'wait');
   }
+  return value;
+}
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/**
+ * readCertificates reads a key holding PEM certificates (a CA bundle) as readKey does, and throws
+ * SecretInvalid naming the Secret and key when it holds no PEM certificate at all, or one that
+ * does not parse: the TLS stack would take such a bundle silently and then trust nothing, and
+ * every connection would fail verification as if ONTAP's certificate were at fault.
+ */
+export function readCertificates(secret: SecretData, namespace: string, key: string): string {
+  const value = readKey(secret, namespace, key, PEM_VALUE_MAX_BYTES);
+  const where = `Secret ${namespace}/${secret.name} key "${key}"`;
+  const blocks = value.match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) {
+    throw new ReconcileError(Reason.SecretInvalid, `${where} holds no PEM certificate (no -----BEGIN CERTIFICATE----- block); it must hold the CA bundle that signed ONTAP's certificate`, 'wait');
+  }
+  blocks.forEach((pem, i) => {
+    try {
+      new X509Certificate(pem);
+    } catch {
+      throw new ReconcileError(Reason.SecretInvalid, `${where}: certificate ${i + 1} of ${blocks.length} is not a valid X.509 certificate`, 'wait');
+    }
+  });
   return value;
 }
 

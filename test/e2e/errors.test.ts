@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
+import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
 import { SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { awsKmsWrites, awsSecret, condition, type E2E, getKms, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
@@ -18,8 +18,8 @@ describe('e2e: errors give Synced=False with a reason, write nothing, and recove
   let w: E2E;
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E();
-    await w.startOperator();
+    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4'] });
+    await w.startOperator(['--cluster-resource-namespace', w.ns]);
   });
   after(async () => w?.close());
   beforeEach(() => w.sim.control.clearRequests());
@@ -75,18 +75,23 @@ describe('e2e: errors give Synced=False with a reason, write nothing, and recove
     expect([...w.sim.state.records.values()].find((r) => r.svm?.name === 'svm1')?.region).to.equal('eu-central-1');
   });
 
-  it('5e. a wrong CA: OntapCluster Ready=False and OntapAwsKms Unreachable naming TLS; the right CA recovers', async () => {
+  it('5e. a wrong CA: OntapCluster Ready=False and OntapAwsKms Synced=False, both CertificateUntrusted naming spec.caBundleSecretRef and its Secret; the right CA recovers', async () => {
     const other = await import('../support/sim.js').then((m) => m.startTestSim());
     try {
       await w.api.mergePatch(SecretType, w.ns, 'ontap-ca', { stringData: { 'ca.crt': other.caPem } });
       await w.api.mergePatch(OntapAwsKmsType, w.ns, 'missing', { spec: { region: 'ap-south-1' } });
-      const message = await syncedIs(w, 'missing', 'False/Unreachable');
-      expect(message.toLowerCase()).to.match(/tls|certificate/);
-      await waitFor('cluster not ready', async () => {
+      const fix = `OntapCluster ${w.ns}/sim's spec.caBundleSecretRef (Secret ${w.ns}/ontap-ca, key "ca.crt")`;
+      const message = await syncedIs(w, 'missing', 'False/CertificateUntrusted');
+      expect(message).to.contain(fix);
+      expect(message).to.match(/SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT/);
+      const ready = await waitFor('cluster not ready', async () => {
         const c = await w.api.get(OntapClusterType, w.ns, 'sim');
-        const conds = (c?.status as { conditions?: Array<{ type: string; status: string; message: string }> } | undefined)?.conditions;
-        return conds?.find((x) => x.type === 'Ready')?.status === 'False';
+        const conds = (c?.status as { conditions?: Array<{ type: string; status: string; reason: string; message: string }> } | undefined)?.conditions;
+        const r = conds?.find((x) => x.type === 'Ready');
+        return r?.status === 'False' ? r : undefined;
       });
+      expect(ready.reason).to.equal('CertificateUntrusted');
+      expect(ready.message).to.contain(fix);
       expect(awsKmsWrites(w.sim)).to.deep.equal([]);
     } finally {
       await w.api.mergePatch(SecretType, w.ns, 'ontap-ca', { stringData: { 'ca.crt': w.sim.caPem } });
@@ -135,6 +140,50 @@ describe('e2e: errors give Synced=False with a reason, write nothing, and recove
       await w.api.create(SecretType, w.ns, secret(w.ns, 'ontap-cert', { 'tls.crt': w.sim.clientCertPem ?? '', 'tls.key': w.sim.clientKeyPem ?? '' }, 'kubernetes.io/tls'));
       await w.api.create(OntapClusterType, w.ns, cluster('cert', { clientCertificateSecretRef: { name: 'ontap-cert' } }));
       await waitFor('Connected with a certificate', async () => (await ready('cert'))?.reason === 'Connected');
+    });
+
+    it('a CA Secret with no certificate in it: Ready=False SecretInvalid naming the Secret and key, nothing sent', async () => {
+      await w.api.create(SecretType, w.ns, secret(w.ns, 'not-a-ca', { 'ca.crt': 'the CA is on the wiki' }));
+      await w.api.create(OntapClusterType, w.ns, cluster('noca', { credentialsSecretRef: { name: 'ontap-admin' }, caBundleSecretRef: { name: 'not-a-ca' } }));
+      const r = await waitFor('SecretInvalid', async () => ((await ready('noca'))?.reason === 'SecretInvalid' ? ready('noca') : undefined));
+      expect(r?.message).to.contain(`Secret ${w.ns}/not-a-ca key "ca.crt" holds no PEM certificate`);
+    });
+
+    it('no caBundleSecretRef and a certificate the system roots do not hold: Ready=False CertificateUntrusted saying none is set', async () => {
+      await w.api.create(OntapClusterType, w.ns, { ...cluster('noref', {}), spec: { endpoint: w.sim.url, credentialsSecretRef: { name: 'ontap-admin' } } });
+      const r = await waitFor('CertificateUntrusted', async () => ((await ready('noref'))?.reason === 'CertificateUntrusted' ? ready('noref') : undefined));
+      expect(r?.message).to.contain(`OntapCluster ${w.ns}/noref sets no spec.caBundleSecretRef`);
+    });
+
+    it("a ClusterOntapCluster with the wrong CA: CertificateUntrusted on it naming its Secret, and on its tenants' resources naming only the field", async () => {
+      const shared = `${w.ns}-shared`;
+      const other = await import('../support/sim.js').then((m) => m.startTestSim());
+      try {
+        await w.api.create(SecretType, w.ns, secret(w.ns, 'other-ca', { 'ca.crt': other.caPem }));
+        await w.api.create(SecretType, w.ns, awsSecret(w.ns, 'aws-shared'));
+        await w.api.create(ClusterOntapClusterType, '', {
+          apiVersion: 'kms.ontap.dev/v1alpha1',
+          kind: 'ClusterOntapCluster',
+          metadata: { name: shared },
+          spec: { endpoint: w.sim.url, credentialsSecretRef: { name: 'ontap-admin' }, caBundleSecretRef: { name: 'other-ca' }, tenancy: { namespaceSelector: {}, svms: [{ namespace: w.ns, names: ['svm4'] }] } },
+        });
+        await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, 'tenant', { clusterRef: { kind: 'ClusterOntapCluster', name: shared }, svm: { name: 'svm4' }, credentialsSecretRef: { name: 'aws-shared' } }));
+        const message = await syncedIs(w, 'tenant', 'False/CertificateUntrusted');
+        expect(message).to.contain(`ClusterOntapCluster ${shared}'s spec.caBundleSecretRef`);
+        expect(message, "the platform's Secret is not named to a tenant").not.to.contain('other-ca');
+        const r = await waitFor('ClusterOntapCluster CertificateUntrusted', async () => {
+          const c = await w.api.get(ClusterOntapClusterType, '', shared);
+          const conds = (c?.status as { conditions?: Array<{ type: string; reason: string; message: string }> } | undefined)?.conditions;
+          const ready = conds?.find((x) => x.type === 'Ready');
+          return ready?.reason === 'CertificateUntrusted' ? ready : undefined;
+        });
+        expect(r.message).to.contain(`ClusterOntapCluster ${shared}'s spec.caBundleSecretRef (Secret ${w.ns}/other-ca, key "ca.crt")`);
+        expect(w.sim.control.requests().filter((x) => x.method !== 'GET')).to.deep.equal([]);
+      } finally {
+        await w.api.delete(OntapAwsKmsType, w.ns, 'tenant').catch(() => undefined);
+        await w.api.delete(ClusterOntapClusterType, '', shared).catch(() => undefined);
+        await other.close();
+      }
     });
 
     it('insecureSkipTLSVerify: connects without the CA, and Ready says verification is off', async () => {

@@ -96,6 +96,11 @@ export const Reason = {
   DeletionBlocked: 'DeletionBlocked',
   OntapError: 'OntapError',
   Unreachable: 'Unreachable',
+  /**
+   * TLS verification of ONTAP's certificate failed (not signed by a trusted CA, expired, or not for
+   * the endpoint's host): the trust settings (spec.caBundleSecretRef) or the certificate need fixing, not the network.
+   */
+  CertificateUntrusted: 'CertificateUntrusted',
   Suspended: 'Suspended',
   /** The cluster's endpoint is outside the operator's allowed ONTAP endpoints: nothing is sent. */
   EndpointNotAllowed: 'EndpointNotAllowed',

@@ -18,7 +18,7 @@ import { abortable } from '../../runtime/backoff.js';
 import { noticeLate } from '../../runtime/timers.js';
 import type { Logger } from '../../runtime/logger.js';
 import type { Trigger, WriteGate } from '../controller.js';
-import { classifyError, isStopping, ontapMessage, ReconcileError, SupersededError } from '../errors.js';
+import { classifyError, isStopping, ontapMessage, ReconcileError, SupersededError, type TrustContext } from '../errors.js';
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections, Connection, Watched } from '../ontap-cluster/connections.js';
 import type { SecretReader } from '../secrets.js';
@@ -39,7 +39,7 @@ export interface KeyManagerDeps<O extends KeyManagerObject> {
   readonly kube: KubeWriter;
   readonly secrets: SecretReader;
   /** connections gives the ONTAP connection of an OntapCluster or ClusterOntapCluster. */
-  readonly connections: Pick<ClusterConnections, 'get'>;
+  readonly connections: Pick<ClusterConnections, 'get'> & Partial<Pick<ClusterConnections, 'trust'>>;
   /** cluster returns the OntapCluster from the cache. */
   readonly cluster: (namespace: string, name: string) => OntapCluster | undefined;
   /** clusterScoped returns the ClusterOntapCluster from the cache. @default none */
@@ -206,7 +206,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
-      const error = classifyError(e, this.action(obj), signal);
+      const error = classifyError(e, this.action(obj), signal, this.trust(obj));
       outcome = {
         owned: false,
         drift: obj.status?.drift ?? [],
@@ -233,6 +233,16 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       if (outcome.error.retry === 'backoff') throw outcome.error;
     }
     return { requeueAfterMs };
+  }
+
+  /**
+   * trust says where the TLS trust of the resource's cluster comes from, for the message of a
+   * certificate that did not verify; a ClusterOntapCluster's Secret is not named to its tenants.
+   */
+  private trust(obj: O): TrustContext | undefined {
+    const ref = obj.spec.clusterRef;
+    const cluster = ref.kind === 'ClusterOntapCluster' ? this.deps.clusterScoped?.(ref.name) : this.deps.cluster(obj.metadata.namespace, ref.name);
+    return cluster && this.deps.connections.trust?.(cluster, ref.kind === 'ClusterOntapCluster');
   }
 
   private action(obj: O): string {
@@ -525,7 +535,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
           // ONTAP refused it: recorded, not retried for this token. Anything else (no answer, ONTAP
           // failing or busy) is retried with backoff.
           if (!(e instanceof OntapApiError) || e.httpStatus >= 500 || e.httpStatus === 429) throw e;
-          const failed = classifyError(e, `restore ${this.action(obj)}`, signal);
+          const failed = classifyError(e, `restore ${this.action(obj)}`, signal, this.trust(obj));
           pass.restored = { token, time: new Date(this.now()).toISOString(), result: 'Failed', reason: failed.reason, message: ontapMessage(e) };
           log.info('restore refused', { uuid, token, reason: failed.reason });
           this.deps.recorder.event(obj, 'Warning', EventReason.RestoreFailed, `restore of ${adapter.label} ${uuid} (${RESTORE_ANNOTATION}: ${token}): ${ontapMessage(e)}`);
@@ -592,7 +602,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       } catch (e) {
         // ONTAP refused it: recorded with what happens next. No answer, or ONTAP failing: backoff.
         if (!(e instanceof OntapApiError) || e.httpStatus >= 500 || e.httpStatus === 429) throw e;
-        const failed = classifyError(e, `rekey-internal ${this.action(obj)}`, signal);
+        const failed = classifyError(e, `rekey-internal ${this.action(obj)}`, signal, this.trust(obj));
         const advice = ROTATION_ADVICE[failed.reason] ?? 'tried again at the next drift check';
         const message = `${ontapMessage(e)}: ${advice}`;
         pass.rotation = { ...pass.rotation, lastResult: { time: new Date(this.now()).toISOString(), result: 'Failed', reason: failed.reason, message, generation: obj.metadata.generation } };
@@ -830,7 +840,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       return undefined;
     } catch (e) {
       if (isStopping(e, signal)) throw e;
-      const err = classifyError(e, `delete ${this.action(obj)}`, signal);
+      const err = classifyError(e, `delete ${this.action(obj)}`, signal, this.trust(obj));
       // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
       const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
       log.info('deletion blocked', { uuid, reason: blocked.reason });

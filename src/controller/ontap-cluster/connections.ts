@@ -12,9 +12,9 @@ import type { EndpointAllowList, Verdict } from '../../ontap/endpoint-policy.js'
 import type { OntapAuth, RequestInfo } from '../../ontap/transport.js';
 import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { Logger } from '../../runtime/logger.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError, type TrustContext } from '../errors.js';
 import { CLUSTER_SCOPE, ClusterObserver } from '../key-manager/observer.js';
-import { certificates, mustGet, ontapCredentials, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
+import { certificates, mustGet, ontapCredentials, PEM_VALUE_MAX_BYTES, readCertificates, readKey, type SecretReader } from '../secrets.js';
 import { keyOf, objectKey } from '../../runtime/keys.js';
 
 /** AllowedVerdict is what the allow-list said of an endpoint a connection may be built to. */
@@ -115,6 +115,19 @@ export class ClusterConnections {
       if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
     }
     return oldest;
+  }
+
+  /**
+   * trust says where `cluster`'s TLS trust comes from, for the message of a certificate that did
+   * not verify. A tenant of a ClusterOntapCluster (`tenant`) is not told the platform's Secret.
+   */
+  trust(cluster: OntapCluster, tenant = false): TrustContext {
+    const { namespace, name } = cluster.metadata;
+    const label = cluster.kind === ClusterOntapClusterKind.kind ? `ClusterOntapCluster ${name}` : `OntapCluster ${namespace}/${name}`;
+    const ref = cluster.spec.caBundleSecretRef;
+    if (ref === undefined) return { cluster: label, caBundle: undefined };
+    if (tenant) return { cluster: label, caBundle: 'hidden' };
+    return { cluster: label, caBundle: { secret: `${this.secretNs(cluster)}/${ref.name}`, key: ref.key } };
   }
 
   /** peek returns the current connection without building one. */
@@ -276,7 +289,7 @@ export class ClusterConnections {
     let caBundle: string | undefined;
     if (spec.caBundleSecretRef) {
       const s = await mustGet(this.opts.secrets, ns, spec.caBundleSecretRef.name, certificates('spec.caBundleSecretRef'));
-      caBundle = readKey(s, ns, spec.caBundleSecretRef.key, PEM_VALUE_MAX_BYTES);
+      caBundle = readCertificates(s, ns, spec.caBundleSecretRef.key);
     }
     const onRequest = this.opts.onRequest;
     return {

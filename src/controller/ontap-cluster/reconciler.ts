@@ -98,7 +98,7 @@ export class ClusterReconciler {
     } catch (e) {
       // A probe cut off by the operator stopping says nothing of the cluster: write nothing.
       if (isStopping(e, signal)) throw e;
-      failure = classifyError(e, `probe ${obj.spec.endpoint}`, signal);
+      failure = classifyError(e, `probe ${obj.spec.endpoint}`, signal, this.deps.connections.trust(obj));
       const ready: ConditionInput = { type: ConditionType.Ready, status: 'False', reason: failure.reason, message: failure.message };
       // Keep what was last learnt of the cluster: a failed probe does not change its identity.
       next = { ...prev, observedGeneration: obj.metadata.generation, conditions: setConditions(prev.conditions, [ready], obj.metadata.generation, now) };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Reason } from '../../../src/api/v1alpha1/constants.js';
-import { classifyError, ReconcileError } from '../../../src/controller/errors.js';
+import { classifyError, ReconcileError, trustProblem, type TrustContext } from '../../../src/controller/errors.js';
 import { OntapApiError, OntapTimeoutError, OntapTransportError } from '../../../src/ontap/errors.js';
 
 const api = (httpStatus: number, code: string, message = 'text'): OntapApiError =>
@@ -46,5 +46,59 @@ describe('classifyError', () => {
   it('passes a ReconcileError through', () => {
     const e = new ReconcileError(Reason.SecretNotFound, 'x', 'wait');
     expect(classifyError(e, 'a')).to.equal(e);
+  });
+});
+
+describe('classifyError: a certificate ONTAP presented that did not verify is CertificateUntrusted, naming what to fix', () => {
+  const tls = (sysCode: string): OntapTransportError =>
+    new OntapTransportError({ context: 'get cluster', kind: 'tls', sysCode, detail: `${sysCode}: verification failed`, method: 'GET', path: '/api/cluster', mayHaveBeenSent: false });
+  const issuer = ['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_SIGNATURE_FAILURE'];
+  const withCa: TrustContext = { cluster: 'OntapCluster team-a/prod', caBundle: { secret: 'team-a/prod-ca', key: 'ca.crt' } };
+  for (const code of issuer) {
+    it(`${code}: names spec.caBundleSecretRef and its Secret and key`, () => {
+      const e = classifyError(tls(code), 'probe https://ontap', undefined, withCa);
+      expect(e.reason).to.equal('CertificateUntrusted');
+      expect(e.retry).to.equal('backoff');
+      expect(e.message).to.match(/^probe https:\/\/ontap: get cluster: tls error: /);
+      expect(e.message).to.contain(code);
+      expect(e.message).to.contain(`OntapCluster team-a/prod's spec.caBundleSecretRef (Secret team-a/prod-ca, key "ca.crt")`);
+    });
+  }
+  it('no spec.caBundleSecretRef: says none is set and the system roots were used', () => {
+    const e = classifyError(tls('UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'probe', undefined, { cluster: 'ClusterOntapCluster shared', caBundle: undefined });
+    expect(e.reason).to.equal('CertificateUntrusted');
+    expect(e.message).to.contain('the system roots hold, and ClusterOntapCluster shared sets no spec.caBundleSecretRef');
+  });
+  it("a ClusterOntapCluster's tenant is told the field, not the platform's Secret", () => {
+    const e = classifyError(tls('SELF_SIGNED_CERT_IN_CHAIN'), 'aws-kms for SVM svm1 on ClusterOntapCluster shared', undefined, { cluster: 'ClusterOntapCluster shared', caBundle: 'hidden' });
+    expect(e.reason).to.equal('CertificateUntrusted');
+    expect(e.message).to.contain("ClusterOntapCluster shared's spec.caBundleSecretRef");
+    expect(e.message).not.to.match(/Secret /);
+  });
+  it('without a context (the cluster is gone): still the reason, and the field', () => {
+    const e = classifyError(tls('SELF_SIGNED_CERT_IN_CHAIN'), 'x');
+    expect(e.reason).to.equal('CertificateUntrusted');
+    expect(e.message).to.contain('spec.caBundleSecretRef');
+  });
+  it('an expired certificate: renew it on ONTAP, the CA Secret cannot help', () => {
+    for (const code of ['CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID']) {
+      const e = classifyError(tls(code), 'x', undefined, withCa);
+      expect(e.reason, code).to.equal('CertificateUntrusted');
+      expect(e.message).to.contain('has expired or is not valid yet');
+    }
+  });
+  it("a certificate for another host: names spec.endpoint", () => {
+    const e = classifyError(tls('ERR_TLS_CERT_ALTNAME_INVALID'), 'x', undefined, withCa);
+    expect(e.reason).to.equal('CertificateUntrusted');
+    expect(e.message).to.contain("does not name the host of OntapCluster team-a/prod's spec.endpoint");
+  });
+  it('other TLS failures (a handshake refused, a protocol error) stay Unreachable', () => {
+    for (const code of ['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ECONNRESET']) {
+      expect(classifyError(tls(code), 'x', undefined, withCa).reason, code).to.equal('Unreachable');
+    }
+  });
+  it('trustProblem knows every code the brief names', () => {
+    expect(['SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID'].map(trustProblem)).to.deep.equal(['issuer', 'issuer', 'issuer', 'issuer', 'issuer', 'validity', 'name']);
+    expect(trustProblem(undefined)).to.equal(undefined);
   });
 });

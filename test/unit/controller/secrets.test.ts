@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { Reason } from '../../../src/api/v1alpha1/constants.js';
 import { ReconcileError } from '../../../src/controller/errors.js';
 import { resolveSecrets } from '../../../src/controller/ontap-aws-kms/secrets.js';
-import { certificates, checkType, cloudCredentials, ontapCredentials, PEM_VALUE_MAX_BYTES, readKey, SECRET_VALUE_MAX_BYTES, type SecretData, type SecretReader, type SecretUse } from '../../../src/controller/secrets.js';
+import { selfSignedCertificate } from '../../../src/runtime/self-signed.js';
+import { certificates, checkType, cloudCredentials, ontapCredentials, PEM_VALUE_MAX_BYTES, readCertificates, readKey, SECRET_VALUE_MAX_BYTES, type SecretData, type SecretReader, type SecretUse } from '../../../src/controller/secrets.js';
 import { fullAwsKmsSpec } from '../../support/builders.js';
 
 // A value no message may ever contain; the invalid byte sits in the middle of it.
@@ -182,5 +183,34 @@ describe('Secret types (the confused deputy: a reference may name a Secret its a
       if (ok) expect(check, `${use.field} ${type}`).not.to.throw();
       else expect(check, `${use.field} ${type}`).to.throw(ReconcileError, `is of type ${type}, which ${use.field} does not take`);
     }
+  });
+});
+
+describe('readCertificates (a CA bundle)', () => {
+  const { cert } = selfSignedCertificate({ commonName: 'ca.test' });
+  const ca = (value: string): SecretData => ({ name: 'prod-ca', resourceVersion: '1', type: 'Opaque', data: new Map([['ca.crt', Buffer.from(value)]]) });
+  it('returns a bundle of PEM certificates as it is', () => {
+    expect(readCertificates(ca(`${cert}\n${cert}`), 'storage', 'ca.crt')).to.equal(`${cert}\n${cert}`.trim());
+  });
+  it('a value with no PEM certificate at all (a token, a file name): SecretInvalid naming the key', () => {
+    const e = failure(() => readCertificates(ca('not a certificate'), 'storage', 'ca.crt'));
+    expect(e.reason).to.equal(Reason.SecretInvalid);
+    expect(e.retry).to.equal('wait');
+    expect(e.message).to.equal(`Secret storage/prod-ca key "ca.crt" holds no PEM certificate (no -----BEGIN CERTIFICATE----- block); it must hold the CA bundle that signed ONTAP's certificate`);
+  });
+  it('a private key where the CA should be: SecretInvalid, without the key in the message', () => {
+    const key = `-----BEGIN PRIVATE KEY-----\n${Buffer.from(SECRET).toString('base64')}\n-----END PRIVATE KEY-----`;
+    const e = failure(() => readCertificates(ca(key), 'storage', 'ca.crt'));
+    expect(e.reason).to.equal(Reason.SecretInvalid);
+    expect(e.message).not.to.contain(Buffer.from(SECRET).toString('base64'));
+  });
+  it('a block that does not parse: SecretInvalid naming which certificate', () => {
+    const e = failure(() => readCertificates(ca(`${cert}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----`), 'storage', 'ca.crt'));
+    expect(e.reason).to.equal(Reason.SecretInvalid);
+    expect(e.message).to.equal('Secret storage/prod-ca key "ca.crt": certificate 2 of 2 is not a valid X.509 certificate');
+  });
+  it('a missing or empty key: as readKey says', () => {
+    expect(failure(() => readCertificates(ca(''), 'storage', 'ca.crt')).message).to.contain('key "ca.crt" is empty');
+    expect(failure(() => readCertificates(ca(cert), 'storage', 'bundle.pem')).message).to.contain('has no key "bundle.pem"');
   });
 });
