@@ -50,6 +50,12 @@ test: deps lint typecheck build controlplane ## Everything CI runs: lint, type-c
 image: ## Build the operator image (docker, podman or buildah; NODE_IMAGE=... overrides the base).
 	@bash hack/build-image.sh
 
+# VERSION of a release: make release VERSION=0.1.0 (semantic version).
+.PHONY: release
+release: deps controlplane ## Release artefacts in dist/release/VERSION/: chart, image archive and digest, install manifest, SBOM, SHA256SUMS (buildah, root).
+	@if [[ -z "$(VERSION)" ]]; then echo 'make release needs VERSION=x.y.z, e.g. make release VERSION=0.1.0' >&2; exit 2; fi
+	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) bash hack/release.sh $(VERSION)
+
 .PHONY: test-unit
 test-unit: deps ## Unit tests only (no control plane needed).
 	npm run test:unit

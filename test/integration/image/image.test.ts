@@ -18,10 +18,11 @@ import { OntapAwsKmsType } from '../../../src/controller/resources.js';
 import { SecretType } from '../../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../../support/control-plane.js';
 import { awsSecret, condition, type E2E, getKms, kmsObject, startE2E, waitFor } from '../../support/e2e.js';
-import { buildah, imageConfig, imageToolsMissing, lastLineOf, layerPaths, pinnedNode, REPO, RUN_IN_IMAGE, type ImageConfig } from '../../support/image.js';
+import { buildah, imageConfig, layerPaths, pinnedNode, REPO, RUN_IN_IMAGE, type ImageConfig } from '../../support/image.js';
+import { operatorImage, operatorImageMissing, TEST_IMAGE } from '../../support/operator-image.js';
 import { installChart, type InstalledChart } from '../deploy/install.js';
 
-const IMAGE = 'localhost/ontap-kms-operator:smoke-test';
+const IMAGE = TEST_IMAGE;
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -77,16 +78,13 @@ describe('the operator image', function () {
 
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS + 20 * 60_000);
-    const missing = await imageToolsMissing();
+    const missing = await operatorImageMissing();
     if (missing !== undefined) {
       console.log(`      skipped: the image cannot be built here: ${missing}`);
       this.skip();
     }
-    const started = Date.now();
-    const base = await lastLineOf('tools/node-base/build.sh');
-    const baseMs = Date.now() - started;
-    await lastLineOf('hack/build-image.sh', { ENGINE: 'buildah', IMAGE, NODE_IMAGE: base });
-    console.log(`      stand-in base ${base} in ${(baseMs / 1000).toFixed(0)} s, image in ${((Date.now() - started - baseMs) / 1000).toFixed(0)} s`);
+    // Built once for the whole run (test/support/operator-image.ts): the release test uses it too.
+    await operatorImage();
     config = await imageConfig(IMAGE);
     container = await buildah(['from', '--pull-never', IMAGE]);
     rootfs = await buildah(['mount', container]);
