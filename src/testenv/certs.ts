@@ -26,6 +26,11 @@ export interface Pki {
   readonly serving: KeyPair;
   /** Admin client certificate (O=system:masters). */
   readonly admin: KeyPair;
+  /**
+   * kube-controller-manager's client certificate (CN=system:kube-controller-manager, the user the
+   * API server's bootstrap RBAC binds); its controllers then act as their own service accounts.
+   */
+  readonly controllerManager: KeyPair;
   /** Service-account token signing key (private) and verification key (public). */
   readonly serviceAccount: { readonly key: string; readonly pub: string };
 }
@@ -43,6 +48,7 @@ export function pkiFiles(dir: string): Pki {
     ca: pair('ca'),
     serving: pair('serving'),
     admin: pair('admin'),
+    controllerManager: pair('kube-controller-manager'),
     serviceAccount: { key: join(dir, 'sa.key'), pub: join(dir, 'sa.pub') },
   };
 }
@@ -62,6 +68,7 @@ export async function createPki(dir: string): Promise<Pki> {
       'subjectAltName = IP:127.0.0.1, DNS:localhost',
     ]),
     issueClientCert(pki.ca, pki.admin, { user: 'ontap-kms-testenv-admin', groups: ['system:masters'] }),
+    issueClientCert(pki.ca, pki.controllerManager, { user: 'system:kube-controller-manager' }),
     writeServiceAccountKeys(pki.serviceAccount),
   ]);
   return pki;

@@ -1,6 +1,6 @@
 /**
  * ontap-kms-testenv CLI:
- *   start --dir DIR [--bin-dir BINDIR]   start etcd + kube-apiserver; print one JSON line
+ *   start --dir DIR [--bin-dir BINDIR]   start etcd, kube-apiserver, kube-controller-manager; print one JSON line
  *   stop --dir DIR                       stop them and check nothing is left behind
  *   kubeconfig --dir DIR --user NAME [--group G]...
  *   kubeconfig --dir DIR --service-account NAMESPACE/NAME

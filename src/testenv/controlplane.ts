@@ -1,6 +1,9 @@
 /**
- * A real control plane for tests: upstream etcd and kube-apiserver on 127.0.0.1, with no
- * kubelet, controller-manager or scheduler, started the way controller-runtime's envtest does.
+ * A real control plane for tests: upstream etcd, kube-apiserver and kube-controller-manager on
+ * 127.0.0.1, with no kubelet or scheduler. The API server is started the way controller-runtime's
+ * envtest does; the controller manager runs only the controllers that act on API objects alone
+ * (CONTROLLERS): namespaces finish deleting, owner references are collected, and service
+ * accounts and their token Secrets exist, as in a real cluster.
  */
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -15,8 +18,19 @@ import { writeKubeconfig } from './kubeconfig.js';
 import { freePorts, isRunning, signalGroup, spawnServer, tail, terminate, type ServerProcess } from './processes.js';
 import { layout, readState, removeState, writeState } from './state.js';
 
-/** Environment variable naming a directory with prebuilt kube-apiserver and etcd binaries. */
+/** Environment variable naming a directory with prebuilt kube-apiserver, kube-controller-manager and etcd binaries. */
 export const BIN_DIR_ENV = 'ONTAP_KMS_CONTROLPLANE_BIN';
+
+/**
+ * The controllers kube-controller-manager runs: those a test of an operator meets in any cluster
+ * and that need no node. Each one costs watches and CPU on a 2-core machine, so only these.
+ */
+export const CONTROLLERS = [
+  'namespace-controller',
+  'garbage-collector-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+] as const;
 
 /** Time a server gets to exit after SIGTERM before it is killed. */
 const STOP_GRACE_MS = 10_000;
@@ -25,11 +39,11 @@ export interface StartOptions {
   /** Directory for state, logs, certificates, etcd data and kubeconfigs; created if missing. */
   readonly dir: string;
   /**
-   * Directory with the kube-apiserver and etcd binaries.
+   * Directory with the kube-apiserver, kube-controller-manager and etcd binaries.
    * @default $ONTAP_KMS_CONTROLPLANE_BIN, else the output of tools/controlplane/build.sh
    */
   readonly binDir?: string;
-  /** How long etcd and the API server together may take to become ready. @default 60000 */
+  /** How long etcd, the API server and the controller manager together may take to become ready. @default 60000 */
   readonly readyTimeoutMs?: number;
 }
 
@@ -42,18 +56,19 @@ export interface ControlPlane {
   readonly dir: string;
   /** Where the binaries came from; it also has kubectl and helm at matching versions. */
   readonly binDir: string;
-  /** Stops both servers; see stopControlPlane. */
+  /** Stops every server; see stopControlPlane. */
   stop(): Promise<void>;
   /**
-   * Last resort for a process 'exit' handler, where nothing async runs: SIGKILLs both servers
+   * Last resort for a process 'exit' handler, where nothing async runs: SIGKILLs every server
    * without waiting or cleaning up.
    */
   kill(): void;
 }
 
 /**
- * startControlPlane starts etcd and kube-apiserver as detached processes (they outlive the
- * caller until stopControlPlane) and resolves once the API server reports ready.
+ * startControlPlane starts etcd, kube-apiserver and kube-controller-manager as detached processes
+ * (they outlive the caller until stopControlPlane) and resolves once the API server reports ready
+ * and the controller manager healthy.
  */
 export async function startControlPlane(options: StartOptions): Promise<ControlPlane> {
   const dir = resolve(options.dir);
@@ -73,15 +88,17 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
   };
   const etcdBin = bin('etcd');
   const apiserverBin = bin('kube-apiserver');
+  const controllerManagerBin = bin('kube-controller-manager');
 
   // Each start is from scratch: stale objects or old keys would make tests order-dependent.
   await Promise.all([paths.etcdData, paths.pki, paths.users].map((p) => rm(p, { recursive: true, force: true })));
   await mkdir(dir, { recursive: true });
-  const [pki, ports] = await Promise.all([createPki(paths.pki), freePorts(['etcd', 'etcdPeer', 'apiserver'])]);
+  const [pki, ports] = await Promise.all([createPki(paths.pki), freePorts(['etcd', 'etcdPeer', 'apiserver', 'controllerManager'])]);
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
 
-  // Listed in stop order: the API server first, so that it does not log etcd's disappearance.
+  // Listed in stop order: the controller manager, then the API server, so that neither logs the
+  // disappearance of the server it talks to.
   const processes: ServerProcess[] = [];
   try {
     const etcd = spawnServer('etcd', etcdBin, etcdArgs(paths.etcdData, ports.etcd, ports.etcdPeer), {
@@ -105,6 +122,18 @@ export async function startControlPlane(options: StartOptions): Promise<ControlP
     const admin = { ca: await readFile(pki.ca.cert), cert: await readFile(pki.admin.cert), key: await readFile(pki.admin.key) };
     await waitReady(`${server}/readyz`, admin, processes, deadline);
     await writeKubeconfig(paths.kubeconfig, server, pki.ca.cert, pki.admin, 'admin');
+
+    // Only now: the controller manager gives up if the API server is not healthy within 10 s,
+    // and its RBAC (bootstrapped by the API server) must exist before it asks for tokens.
+    await writeKubeconfig(paths.controllerManagerKubeconfig, server, pki.ca.cert, pki.controllerManager, 'system:kube-controller-manager');
+    const controllerManagerArgv = controllerManagerArgs(pki, paths.controllerManagerKubeconfig, ports.controllerManager);
+    processes.unshift(spawnServer('kube-controller-manager', controllerManagerBin, controllerManagerArgv, {
+      cwd: dir,
+      log: paths.controllerManagerLog,
+      ports: [ports.controllerManager],
+    }));
+    await writeState(dir, { server, kubeconfig: paths.kubeconfig, processes });
+    await waitReady(`https://127.0.0.1:${ports.controllerManager}/healthz`, { ca: admin.ca }, processes, deadline);
   } catch (err) {
     await stopProcesses(dir, processes);
     throw err;
@@ -168,12 +197,35 @@ function apiserverArgs(pki: Pki, certDir: string, server: string, port: number, 
     `--service-account-signing-key-file=${pki.serviceAccount.key}`,
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
-    // No controller-manager creates the "default" service account, so the admission plugin
-    // that requires it would reject every pod.
+    // The controller manager creates each namespace's "default" service account, but only a
+    // moment after the namespace: with this plugin, a pod created at once would be refused.
     '--disable-admission-plugins=ServiceAccount',
     // Endpoints may not hold a loopback address, so the reconciler of the "kubernetes" Service
     // would fail every 10 s, and it stalls shutdown by as much. Nothing here needs that Service.
     '--endpoint-reconciler-type=none',
+  ];
+}
+
+/**
+ * The controller manager as its own user (a real cluster's setup): it asks for a token per
+ * controller (--use-service-account-credentials), so each acts with its bootstrap role. It signs
+ * token Secrets with the key whose public half the API server verifies them with.
+ */
+function controllerManagerArgs(pki: Pki, kubeconfig: string, port: number): string[] {
+  return [
+    `--kubeconfig=${kubeconfig}`,
+    `--controllers=${CONTROLLERS.join(',')}`,
+    '--use-service-account-credentials',
+    `--service-account-private-key-file=${pki.serviceAccount.key}`,
+    `--root-ca-file=${pki.ca.cert}`,
+    // One instance: a leader election would only add a Lease write every 2 s.
+    '--leader-elect=false',
+    // Serves /healthz only (always allowed), for the start-up check; no authn/authz delegation
+    // to set up, and the API server's serving certificate is valid for 127.0.0.1 too.
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--tls-cert-file=${pki.serving.cert}`,
+    `--tls-private-key-file=${pki.serving.key}`,
   ];
 }
 

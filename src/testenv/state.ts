@@ -16,6 +16,9 @@ export function layout(dir: string) {
     etcdData: join(dir, 'etcd'),
     etcdLog: join(dir, 'etcd.log'),
     apiserverLog: join(dir, 'kube-apiserver.log'),
+    controllerManagerLog: join(dir, 'kube-controller-manager.log'),
+    /** kube-controller-manager's own kubeconfig (CN=system:kube-controller-manager). */
+    controllerManagerKubeconfig: join(dir, 'kube-controller-manager.kubeconfig'),
   } as const;
 }
 
@@ -23,7 +26,10 @@ export function layout(dir: string) {
 export interface State {
   readonly server: string;
   readonly kubeconfig: string;
-  /** Stopped in this order: the API server first, so it does not log etcd's disappearance. */
+  /**
+   * Stopped in this order: the controller manager, then the API server, so neither logs the
+   * disappearance of the one it talks to.
+   */
   readonly processes: readonly ServerProcess[];
 }
 

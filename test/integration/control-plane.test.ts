@@ -3,11 +3,12 @@
  * RBAC enforced for the identities tests ask for, and a CLI that cleans up after itself.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
@@ -97,6 +98,68 @@ describe('test control plane', function () {
   });
 });
 
+describe('test control plane: kube-controller-manager', function () {
+  let cp: TestControlPlane;
+  const suffix = randomBytes(3).toString('hex');
+
+  before(async function () {
+    this.timeout(CONTROL_PLANE_TIMEOUT_MS);
+    cp = await getControlPlane();
+  });
+
+  it('finishes deleting a namespace and what it holds (namespace controller)', async function () {
+    this.timeout(90_000);
+    const ns = `cm-ns-${suffix}`;
+    await cp.kubectl(['create', 'namespace', ns]);
+    await cp.kubectl(['create', 'configmap', 'inside', '-n', ns, '--from-literal=a=b']);
+    await cp.kubectl(['delete', 'namespace', ns, '--wait=false']);
+    await until(`namespace ${ns} gone`, async () => !(await exists(cp, ['namespace', ns])), 60_000);
+  });
+
+  it('collects an object whose owner was deleted (garbage collector)', async function () {
+    this.timeout(90_000);
+    const ns = `cm-gc-${suffix}`;
+    await cp.kubectl(['create', 'namespace', ns]);
+    await cp.kubectl(['create', 'configmap', 'owner', '-n', ns]);
+    const uid = await cp.kubectl(['get', 'configmap', 'owner', '-n', ns, '-o', 'jsonpath={.metadata.uid}']);
+    expect(uid).to.match(/^[0-9a-f-]{36}$/);
+    await kubectlApply(cp, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'dependent', namespace: ns, ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid }] },
+    });
+    await cp.kubectl(['delete', 'configmap', 'owner', '-n', ns, '--wait=false']);
+    await until('dependent ConfigMap collected', async () => !(await exists(cp, ['configmap', 'dependent', '-n', ns])), 60_000);
+    await cp.kubectl(['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('creates service accounts and fills a token Secret with a token the API server accepts', async function () {
+    this.timeout(90_000);
+    const ns = `cm-sa-${suffix}`;
+    await cp.kubectl(['create', 'namespace', ns]);
+    await until('service account "default"', () => exists(cp, ['serviceaccount', 'default', '-n', ns]), 60_000);
+    await cp.kubectl(['create', 'serviceaccount', 'bot', '-n', ns]);
+    await kubectlApply(cp, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { name: 'bot-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'bot' } },
+    });
+    const token = await until('token in Secret bot-token', async () => {
+      const b64 = await cp.kubectl(['get', 'secret', 'bot-token', '-n', ns, '-o', 'jsonpath={.data.token}']);
+      return b64 === '' ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+    }, 60_000);
+    const caData = await cp.kubectl(['get', 'secret', 'bot-token', '-n', ns, '-o', 'jsonpath={.data.ca\\.crt}']);
+    expect(Buffer.from(caData, 'base64').toString('utf8'), 'ca.crt (--root-ca-file)').to.match(/^-----BEGIN CERTIFICATE-----/);
+    // The token is signed with the key the API server verifies with: it authenticates as the account.
+    const review = JSON.parse(await run(join(cp.binDir, 'kubectl'), [
+      '--server', cp.server, '--certificate-authority', join(cp.dir, 'pki', 'ca.crt'), '--token', token, 'auth', 'whoami', '-o', 'json',
+    ]).then((r) => r.stdout)) as { status?: { userInfo?: { username?: string } } };
+    expect(review.status?.userInfo?.username).to.equal(`system:serviceaccount:${ns}:bot`);
+    await cp.kubectl(['delete', 'namespace', ns, '--wait=false']);
+  });
+});
+
 describe('ontap-kms-testenv CLI', function () {
   const cli = (...args: string[]) => run('npx', ['tsx', join(repo, 'src/testenv/cli.ts'), ...args], { cwd: repo });
 
@@ -112,16 +175,45 @@ describe('ontap-kms-testenv CLI', function () {
 
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as { processes: { pid: number }[] };
     const pids = state.processes.map((p) => p.pid);
-    expect(pids).to.have.lengthOf(2);
+    expect(pids).to.have.lengthOf(3); // kube-controller-manager, kube-apiserver, etcd
     await run(join(ready.binDir ?? '', 'kubectl'), ['--kubeconfig', join(dir, 'kubeconfig'), 'get', 'namespaces']);
 
     await cli('stop', '--dir', dir);
     for (const pid of pids) expect(alive(pid), `pid ${pid}`).to.be.false;
     expect(await listening(port), `port ${port}`).to.be.false;
-    expect(await readdir(dir)).to.include.members(['etcd.log', 'kube-apiserver.log', 'kubeconfig']).and.not.include('etcd');
+    expect(await readdir(dir)).to.include.members(['etcd.log', 'kube-apiserver.log', 'kube-controller-manager.log', 'kubeconfig']).and.not.include('etcd');
     await rm(dir, { recursive: true });
   });
 });
+
+/** exists tells whether `kubectl get ARGS` finds the object; any other failure is thrown. */
+async function exists(cp: TestControlPlane, args: readonly string[]): Promise<boolean> {
+  try {
+    await cp.kubectl(['get', ...args, '-o', 'name']);
+    return true;
+  } catch (err) {
+    if (/NotFound|not found/.test(String(err))) return false;
+    throw err;
+  }
+}
+
+async function kubectlApply(cp: TestControlPlane, manifest: object): Promise<void> {
+  const file = join(await mkdtemp(join(tmpdir(), 'cp-manifest-')), 'manifest.json');
+  await writeFile(file, JSON.stringify(manifest));
+  await cp.kubectl(['apply', '-f', file]);
+  await rm(dirname(file), { recursive: true });
+}
+
+/** until polls `fn` every 200 ms until it returns a value other than undefined/false. */
+async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 async function crdNames(): Promise<string[]> {
   const files = (await readdir(CRD_DIR)).filter((f) => /\.ya?ml$/.test(f));

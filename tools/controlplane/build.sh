@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver and etcd, plus kubectl and helm
-# at matching versions) from the Go modules beside this script into a cache dir
-# outside the repo, and prints that dir as the last line of stdout. Everything
-# else goes to stderr.
+# Builds the test control plane (kube-apiserver, kube-controller-manager and
+# etcd, plus kubectl and helm at matching versions) from the Go modules beside
+# this script into a cache dir outside the repo, and prints that dir as the
+# last line of stdout. Everything else goes to stderr.
 #
 # The cache key is a checksum of the files that decide what gets built, so a
 # warm run only hashes a few small files. A build goes to a temp dir that is
@@ -12,7 +12,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 key_files=(go.mod go.sum helm/go.mod helm/go.sum build.sh)
-binaries=(kube-apiserver etcd kubectl helm)
+binaries=(kube-apiserver kube-controller-manager etcd kubectl helm)
 
 key="$(cd "$here" && sha256sum "${key_files[@]}" | sha256sum | cut -c1-16)"
 cache_root="${ONTAP_KMS_CACHE:-$HOME/.cache/ontap-kms-operator}/controlplane"
@@ -86,6 +86,7 @@ timed() {
 
 cd "$here"
 timed "kube-apiserver $kube_version" "${build[@]}" -ldflags "$kube_ldflags" -o "$tmp/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+timed "kube-controller-manager $kube_version" "${build[@]}" -ldflags "$kube_ldflags" -o "$tmp/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
 timed "kubectl $kube_version" "${build[@]}" -ldflags "$kube_ldflags" -o "$tmp/kubectl" k8s.io/kubernetes/cmd/kubectl
 timed "etcd $(module_version "$here" go.etcd.io/etcd/server/v3)" "${build[@]}" -ldflags "-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3
 cd "$here/helm"
