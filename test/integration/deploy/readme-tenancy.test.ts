@@ -2,7 +2,8 @@
  * The README's tenancy example, applied as written to the real API server: the platform team's
  * objects and RBAC are accepted, a tenant's group may create OntapAwsKms and Secrets in its own
  * namespace and nothing else (not the ONTAP credentials, not another tenant's namespace, not the
- * shared cluster, not the namespace labels that grant SVMs), and the tenant's manifest applies.
+ * shared cluster, not the namespace labels that grant SVMs), the tenant's manifest applies, and
+ * the tenant creates every key-manager kind and lists them all with `kubectl get ontapkms`.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -46,7 +47,7 @@ describe('README: the tenancy worked example', function () {
     await cp.kubectl(['apply', '-f', join(dir, 'platform.yaml')]);
   });
 
-  it("lets team-a's group manage OntapAwsKms and Secrets in team-a, and nothing the platform team decides", async () => {
+  it("lets team-a's group manage every key-manager kind and Secrets in team-a, and nothing the platform team decides", async () => {
     const can = async (args: string[]): Promise<boolean> => {
       try {
         await run(`${cp.binDir}/kubectl`, ['--kubeconfig', alice, 'auth', 'can-i', ...args]);
@@ -58,6 +59,10 @@ describe('README: the tenancy worked example', function () {
     };
     const cases: Array<{ reason: string; args: string[]; allowed: boolean }> = [
       { reason: 'creates OntapAwsKms in team-a', args: ['create', 'ontapawskmses.kms.ontap.dev', '-n', 'team-a'], allowed: true },
+      { reason: 'creates OntapAzureKeyVault in team-a', args: ['create', 'ontapazurekeyvaults.kms.ontap.dev', '-n', 'team-a'], allowed: true },
+      { reason: 'creates OntapGcpKms in team-a', args: ['create', 'ontapgcpkmses.kms.ontap.dev', '-n', 'team-a'], allowed: true },
+      { reason: 'no OntapAzureKeyVault in team-b', args: ['create', 'ontapazurekeyvaults.kms.ontap.dev', '-n', 'team-b'], allowed: false },
+      { reason: 'no OntapGcpKms in team-b', args: ['create', 'ontapgcpkmses.kms.ontap.dev', '-n', 'team-b'], allowed: false },
       { reason: 'creates Secrets in team-a', args: ['create', 'secrets', '-n', 'team-a'], allowed: true },
       { reason: 'no OntapAwsKms in team-b', args: ['create', 'ontapawskmses.kms.ontap.dev', '-n', 'team-b'], allowed: false },
       { reason: 'no Secrets in team-b', args: ['get', 'secrets', '-n', 'team-b'], allowed: false },
@@ -76,5 +81,47 @@ describe('README: the tenancy worked example', function () {
     await cp.kubectl(['apply', '-f', join(dir, 'tenant.yaml')], { kubeconfig: alice });
     const kind = await cp.kubectl(['get', 'ontapawskms', 'svm-a-kms', '-n', 'team-a', '-o', 'jsonpath={.spec.clusterRef.kind}']);
     expect(kind).to.equal('ClusterOntapCluster');
+  });
+
+  it("team-a's group creates an OntapAzureKeyVault and an OntapGcpKms too, and lists every kind with `kubectl get ontapkms`", async () => {
+    // Created for real as alice (not only `auth can-i`), with the same shape the tenant manifest has.
+    const others = [
+      {
+        apiVersion: 'kms.ontap.dev/v1alpha1',
+        kind: 'OntapAzureKeyVault',
+        metadata: { name: 'svm-a-akv', namespace: 'team-a' },
+        spec: {
+          clusterRef: { kind: 'ClusterOntapCluster', name: 'prod-a' },
+          svm: { name: 'svm-a' },
+          clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301',
+          tenantId: '9b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0',
+          vaultName: 'https://kv-team-a.vault.azure.net/',
+          keyId: 'https://kv-team-a.vault.azure.net/keys/kek/a8e619fd8f234db3b0b95c59540e2a74',
+          clientSecretRef: { name: 'svm-a-azure' },
+        },
+      },
+      {
+        apiVersion: 'kms.ontap.dev/v1alpha1',
+        kind: 'OntapGcpKms',
+        metadata: { name: 'svm-a-gcpkms', namespace: 'team-a' },
+        spec: {
+          clusterRef: { kind: 'ClusterOntapCluster', name: 'prod-a' },
+          svm: { name: 'svm-a' },
+          projectId: 'team-a-4711',
+          keyRingName: 'ontap-keyring',
+          keyRingLocation: 'us-east1',
+          keyName: 'svm-a-kek',
+          applicationCredentialsSecretRef: { name: 'svm-a-gcp' },
+        },
+      },
+    ];
+    await writeFile(join(dir, 'tenant-others.yaml'), others.map((o) => JSON.stringify(o)).join('\n---\n'));
+    await cp.kubectl(['create', '-f', join(dir, 'tenant-others.yaml')], { kubeconfig: alice });
+    const listed = await cp.kubectl(['get', 'ontapkms', '-n', 'team-a', '-o', 'name'], { kubeconfig: alice });
+    expect(listed.trim().split('\n').sort()).to.deep.equal([
+      'ontapawskms.kms.ontap.dev/svm-a-kms',
+      'ontapazurekeyvault.kms.ontap.dev/svm-a-akv',
+      'ontapgcpkms.kms.ontap.dev/svm-a-gcpkms',
+    ]);
   });
 });
