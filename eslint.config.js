@@ -1,4 +1,4 @@
-// Lint: typescript-eslint's type-aware rules, with the habits in shared/design/style.md made
+// Lint: typescript-eslint's type-aware rules, with the project's coding habits made
 // mechanical where a machine can check them (no any at boundaries, no floating promises).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';

@@ -1,7 +1,7 @@
 /**
  * The cloud key-manager families the operator drives, each with its write-only fields: ONTAP
- * takes them and never returns them (design/ontap-rest.md, "Fields", and NetApp's reference for
- * azure_key_vault and gcp_kms), so they are the secrets a body carries. The log redaction is built
+ * takes them and never returns them (docs/ontap-rest.md, "Fields", with NetApp's reference pages
+ * for each family), so they are the secrets a body carries. The log redaction is built
  * from KEY_MANAGER_FAMILIES (runtime/logger.ts): a family added here has its secrets redacted
  * without another list to remember, and test/unit/runtime/logger.test.ts fails a family whose
  * create body sends a Secret's value under a field it did not declare.

@@ -27,11 +27,12 @@ export interface Logger {
 
 /**
  * FIXED_SENSITIVE_KEYS are the secret-bearing names that belong to no cloud key-manager family:
- * - `password`: ONTAP's own credentials, a proxy's, the KMIP key-servers' (write-only, see
- *   design/ontap-rest.md, "Beyond the cloud families").
+ * - `password`: ONTAP's own credentials, a proxy's, the KMIP key-servers' (write-only in NetApp's
+ *   REST reference for /api/security/key-managers/{uuid}/key-servers; not called yet).
  * - `passphrase`, `existing_passphrase`, `new_passphrase`: the Onboard Key Manager's
  *   `onboard.passphrase` and `onboard.existing_passphrase` (write-only) and key-manager-configs'
- *   `passphrase` (design/ontap-rest.md); `new_passphrase` is the CLI's name for the new one.
+ *   `passphrase` (NetApp's REST reference for /api/security/key-managers and
+ *   /api/security/key-manager-configs); `new_passphrase` is the CLI's name for the new one.
  * - `private_key`, `tls.key`: a client certificate's key as `/api/security/certificates` takes it
  *   for KMIP, and as a Kubernetes TLS Secret holds it; also a GCP service account key's member.
  * - `token`, `authorization`: bearer tokens and HTTP Authorization headers.

@@ -30,7 +30,7 @@ export const AWS_KMS_RULES: FieldRules = {
   createOnlyHint: { key_id: 'Use rekey-external to change the key ID.' },
 };
 
-/** AWS_NO_INPUTS is PATCH's answer to an empty body (65537541, from the PATCH seed page). */
+/** AWS_NO_INPUTS is PATCH's answer to an empty body (65537541, docs/ontap-rest.md, from NetApp's PATCH page). */
 export const AWS_NO_INPUTS = new SimError(400, '65537541', 'No inputs were provided for the patch request.');
 
 /** checkAwsCreate refuses empty key material in a POST. */

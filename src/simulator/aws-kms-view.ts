@@ -13,7 +13,7 @@ export const AWS_KMS_FIELDS: readonly string[] = [
 ];
 
 
-/** AWS_STATUS: codes of the advanced members (ontap-rest.md, GET). */
+/** AWS_STATUS: codes of the advanced members (docs/ontap-rest.md, "Error codes", GET). */
 export const AWS_STATUS: CloudStatus = {
   member: 'amazon_reachability',
   unreachable: { code: '65537915', message: 'Amazon KMS is not reachable from all nodes.' },

@@ -1,6 +1,6 @@
 /**
  * The `/api/security/aws-kms` family: its records, defaults, AWS credential checks and ONTAP
- * error codes (from ../../shared/design/ontap-rest.md), served by the generic key-manager handlers.
+ * error codes (docs/ontap-rest.md), served by the generic key-manager handlers.
  */
 import { AWS_KMS_RULES, AWS_NO_INPUTS, checkAwsCreate, checkAwsPatch } from './aws-kms-validate.js';
 import { AWS_KMS_FIELDS, AWS_STATUS, awsKmsView, awsReachable } from './aws-kms-view.js';

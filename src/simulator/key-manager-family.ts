@@ -62,7 +62,7 @@ export const KEY_MANAGER_BLOCKED: ErrorSpec = {
 
 /**
  * fallbackErrors are the codes the simulator answers for conditions whose Azure or GCP code it
- * could not find in ONTAP's reference (only the aws-kms pages name them, ontap-rest.md): the
+ * could not find in ONTAP's reference (only the aws-kms pages name them, docs/ontap-rest.md): the
  * aws-kms code for the same condition, worded for `cloud`. Change them here once known.
  */
 export function fallbackErrors(cloud: string): {

@@ -1,7 +1,7 @@
 /**
  * Stable names of the kms.ontap.dev/v1alpha1 API: group, kinds, finalizer, condition types,
  * reasons and event reasons. Users, dashboards and alerts match on these strings, so they change
- * only on purpose (see shared/design/api.md).
+ * only on purpose (docs/api.md documents the fields; README.md the conditions and reasons).
  */
 
 /** GROUP is the API group of every kind this operator serves. */

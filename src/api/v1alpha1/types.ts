@@ -1,6 +1,6 @@
 /**
  * Typed spec and status of OntapCluster, ClusterOntapCluster and the cloud key managers
- * (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms), as shared/design/api.md defines them.
+ * (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms), as docs/api.md documents them.
  * The CRD schema in ./schema.ts describes the same shapes; test/unit/api keeps the two in step.
  */
 

@@ -29,7 +29,7 @@ export type ConfigField =
 const field = (specPath: string, ontap: Exclude<ConfigField, ProxyField>, desired: (spec: OntapAwsKmsSpec) => ConfigValue | undefined, patchOnly = false): ManagedField =>
   managedField(specPath, ontap, desired, patchOnly);
 
-/** MANAGED_FIELDS lists every plain configuration field, in the order api.md's table gives them. */
+/** MANAGED_FIELDS lists every plain configuration field (the spec fields are in docs/api.md, the ONTAP ones in docs/ontap-rest.md). */
 export const MANAGED_FIELDS: readonly ManagedField[] = [
   field('spec.region', 'region', (s) => s.region),
   field('spec.service', 'service', (s) => s.service),

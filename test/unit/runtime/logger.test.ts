@@ -35,7 +35,7 @@ function logged(fields: LogFields): string {
 
 /**
  * SECRET_FIELDS are the names that carry secrets: ONTAP's write-only fields of every family
- * (design/ontap-rest.md: secret_access_key, proxy_password; client_secret, client_certificate;
+ * (docs/ontap-rest.md: secret_access_key, proxy_password; client_secret, client_certificate;
  * application_credentials), of the KMIP and Onboard endpoints to come (key-servers `password`,
  * onboard `passphrase` / `existing_passphrase`, key-manager-configs `passphrase`, a client
  * certificate's `private_key`), and the Kubernetes ones (`tls.key`, a bearer token).
