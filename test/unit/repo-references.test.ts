@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, relative, sep } from 'node:path';
 import ts from 'typescript';
+import { allCRDs } from '../../src/api/v1alpha1/schema.js';
 
 // Comments and docs must not send a reader outside the repository (to design notes, seed pages
 // or sibling checkouts that only some machines have): every path a comment or doc names has to
@@ -191,5 +192,25 @@ describe('references in comments and docs', () => {
 
   it(`no comment or doc in ${TREES.join(', ')} names a path outside the repository`, () => {
     expect(dangling()).to.deep.equal([]);
+  });
+});
+
+describe('README first screen', () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const top = readme.slice(0, readme.indexOf('\n## Quick start'));
+
+  it('ends at "## Quick start" within a screen or so', () => {
+    expect(readme).to.contain('\n## Quick start');
+    expect(top.split('\n').length).to.be.lessThan(40);
+  });
+
+  it('names every kind the operator serves, and links the reference docs', () => {
+    for (const { crd } of allCRDs) expect(top, crd.spec.names.kind).to.contain(`\`${crd.spec.names.kind}\``);
+    for (const doc of ['docs/api.md', 'docs/ontap-rest.md', 'docs/deploy.md', 'docs/ontap-sim.md']) expect(top, doc).to.contain(`](${doc})`);
+  });
+
+  it('package.json describes every cloud the operator manages', () => {
+    const { description } = JSON.parse(readFileSync('package.json', 'utf8')) as { description: string };
+    for (const cloud of ['AWS KMS', 'Azure Key Vault', 'Google Cloud KMS']) expect(description).to.contain(cloud);
   });
 });
