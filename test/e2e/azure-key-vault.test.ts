@@ -191,7 +191,7 @@ describe('e2e: OntapAzureKeyVault', function () {
       return condition(o, 'Synced') === 'False/AnotherKeyManager' ? o : undefined;
     });
     expect(k.status?.conditions?.find((c) => c.type === 'Synced')?.message).to.contain('65537910');
-    expect(condition(k, 'Ready')).to.equal('False/NotSynced');
+    expect(condition(k, 'Ready')).to.equal('False/AnotherKeyManager');
     const postsThen = writes().filter((r) => r.method === 'POST').length;
     expect(postsThen).to.equal(1);
     await new Promise((r) => setTimeout(r, 4000));

@@ -132,7 +132,7 @@ describe('e2e: faults and bad input', function () {
     const k = await getKms(w, 'frozen-1');
     const synced = k?.status?.conditions?.find((c) => c.type === 'Synced');
     expect(synced?.message, 'says how long it has waited').to.match(/^no answer from ONTAP for over 10 s \(one drift interval\) to the read of aws-kms sent at \d{4}-/);
-    expect(condition(k, 'Ready'), 'Ready is Unknown too').to.equal('Unknown/NotSynced');
+    expect(condition(k, 'Ready'), 'Ready is Unknown too, with the same reason').to.equal('Unknown/Unreachable');
     console.log(`      ONTAP frozen: all 20 Synced=Unknown after ${allMs} ms, OntapCluster Ready=Unknown after ${clusterMs} ms (interval 10 s, request timeout 30 s; load ${loadavg()[0]?.toFixed(2)})`);
     w.sim.control.clearFaults();
     await waitFor('all 20 Synced again', async () => (await conditions('Synced')).every((c) => c === 'True/ReconcileSuccess'), 90_000);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { Condition } from '../../src/api/v1alpha1/types.js';
-import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType } from '../../src/controller/resources.js';
+import { ClusterOntapClusterType, OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType } from '../../src/controller/resources.js';
 import type { StoredKeyManager } from '../../src/simulator/key-manager-family.js';
 import type { SimulatorHandle } from '../../src/simulator/server.js';
 import { isRecord, type KubeObject, type ResourceType, SecretType } from '../../src/runtime/kube.js';
@@ -37,6 +37,18 @@ async function argoHealth(runner: string, script: string, objects: readonly (Kub
   const child = run(runner, [path]);
   child.child.stdin?.end(JSON.stringify(objects));
   return JSON.parse((await child).stdout) as Health[];
+}
+
+/**
+ * columnOf reads one column of `kubectl get` output (a header line and one row) by where its
+ * header starts, as a reader's eye does: `reason` under REASON.
+ */
+function columnOf(table: string, header: string): string {
+  const [head = '', row = ''] = table.split('\n');
+  const at = head.search(new RegExp(`(^|\\s)${header}(\\s|$)`));
+  expect(at, `${header} column in:\n${table}`).to.be.greaterThan(-1);
+  const start = at === 0 ? 0 : at + 1;
+  return row.slice(start).split(/\s+/)[0] ?? '';
 }
 
 /** KStatus is kstatus's verdict for a resource with a Ready condition. */
@@ -161,7 +173,7 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
     argo = await lastLineOf('tools/argocd-health/build.sh');
     w = await startE2E({ svms: KEY_MANAGERS.flatMap((k) => k.svms) });
-    await w.startOperator();
+    await w.startOperator(['--cluster-resource-namespace', w.ns]);
     for (const k of KEY_MANAGERS) await w.api.create(SecretType, w.ns, k.secret(w.ns));
   });
   after(async () => w?.close());
@@ -184,7 +196,7 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
 
   it('docs/deploy.md shows the Argo CD health checks exactly as they are tested here', async () => {
     const doc = await readFile(fileURLToPath(new URL('../../docs/deploy.md', import.meta.url)), 'utf8');
-    for (const script of [...KEY_MANAGERS.map(scriptOf), 'ontapcluster-health.lua']) {
+    for (const script of [...KEY_MANAGERS.map(scriptOf), 'ontapcluster-health.lua', 'clusterontapcluster-health.lua']) {
       const lua = await readFile(fileURLToPath(new URL(`../../docs/argocd/${script}`, import.meta.url)), 'utf8');
       const indented = lua.split('\n').map((l) => (l === '' ? '' : `    ${l}`)).join('\n');
       expect(doc, script).to.include(indented.trimEnd());
@@ -238,6 +250,11 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
       expect(missing?.status).to.equal('Degraded');
       expect(missing?.message).to.match(/^SecretNotFound: .*missing/);
       expect(paused?.status).to.equal('Suspended');
+      // `kubectl get` says why, in the Reason column (the Ready condition's reason).
+      const table = await w.cp.kubectl(['get', k.type.plural, 'no-secret', 'paused', '-n', w.ns]);
+      expect(columnOf(table, 'READY'), table).to.equal('False');
+      expect(columnOf(table, 'REASON'), table).to.equal('SecretNotFound');
+      expect(columnOf(table.split('\n').filter((_, i) => i !== 1).join('\n'), 'REASON'), table).to.equal('Suspended');
     });
   }
 
@@ -259,5 +276,39 @@ describe('e2e: GitOps health (kstatus) after a spec change', function () {
     const pending = await argoHealth(argo, 'ontapcluster-health.lua', before.filter((s) => s.generation === generation + 1).map((s) => s.object));
     expect([...new Set(pending.map((h) => h.status))]).to.deep.equal(['Progressing']);
     expect((await argoHealth(argo, 'ontapcluster-health.lua', [await read()]))[0]?.status).to.equal('Healthy');
+  });
+  it('ClusterOntapCluster: Argo CD Healthy when Ready, Degraded with the reason when not; kubectl get shows the reason of both cluster kinds', async () => {
+    const names = [`${w.ns}-good`, `${w.ns}-untrusted`];
+    const shared = (name: string, spec: Record<string, unknown>): KubeObject => ({
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'ClusterOntapCluster',
+      metadata: { name },
+      spec: { endpoint: w.sim.url, credentialsSecretRef: { name: 'ontap-admin' }, tenancy: { namespaceSelector: {}, svms: [] }, ...spec },
+    });
+    try {
+      await w.api.create(ClusterOntapClusterType, '', shared(names[0]!, { caBundleSecretRef: { name: 'ontap-ca' } }));
+      // No CA: the system roots do not hold ontap-sim's.
+      await w.api.create(ClusterOntapClusterType, '', shared(names[1]!, {}));
+      const observed = async (name: string): Promise<KubeObject> =>
+        waitFor(`${name} probed`, async () => {
+          const o = await w.api.get(ClusterOntapClusterType, '', name);
+          const status = (o?.status ?? {}) as { observedGeneration?: number; conditions?: Condition[] };
+          return status.observedGeneration === o?.metadata.generation && status.conditions?.some((c) => c.type === 'Ready' && c.status !== 'Unknown') ? o : undefined;
+        }, 30_000);
+      const [good, untrusted] = await argoHealth(argo, 'clusterontapcluster-health.lua', [await observed(names[0]!), await observed(names[1]!)]);
+      expect(good?.status).to.equal('Healthy');
+      expect(good?.message).to.match(/^connected to /);
+      expect(untrusted?.status).to.equal('Degraded');
+      expect(untrusted?.message).to.match(new RegExp(`^CertificateUntrusted: .*ClusterOntapCluster ${names[1]!} sets no spec.caBundleSecretRef`));
+      // Before the Progressing case: a new object with no status yet.
+      expect((await argoHealth(argo, 'clusterontapcluster-health.lua', [shared('fresh', {})]))[0]?.status).to.equal('Progressing');
+
+      const row = async (args: string[]): Promise<string> => w.cp.kubectl(['get', ...args]);
+      expect(columnOf(await row(['clusterontapcluster', names[1]!]), 'REASON')).to.equal('CertificateUntrusted');
+      expect(columnOf(await row(['clusterontapcluster', names[0]!]), 'REASON')).to.equal('Connected');
+      expect(columnOf(await row(['ontapcluster', 'sim', '-n', w.ns]), 'REASON')).to.equal('Connected');
+    } finally {
+      for (const n of names) await w.api.delete(ClusterOntapClusterType, '', n).catch(() => undefined);
+    }
   });
 });

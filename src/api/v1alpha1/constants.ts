@@ -133,7 +133,6 @@ export const Reason = {
   Reachable: 'Reachable',
   NotReachable: 'NotReachable',
   Unknown: 'Unknown',
-  NotSynced: 'NotSynced',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
 

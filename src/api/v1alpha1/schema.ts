@@ -106,6 +106,9 @@ function crd(
 
 const condition = (type: string): string => `.status.conditions[?(@.type=="${type}")].status`;
 
+/** REASON is the column that says why a resource is (not) Ready: the Ready condition's reason. */
+const REASON: Columns[number] = { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason', description: "The Ready condition's reason: why the resource is not Ready (or that it is)." };
+
 /** ontapClusterCRD is the OntapCluster CRD. */
 export const ontapClusterCRD = crd(
   OntapClusterKind,
@@ -116,6 +119,7 @@ export const ontapClusterCRD = crd(
     { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint', description: 'Cluster management endpoint.' },
     { name: 'Version', type: 'string', jsonPath: '.status.version', description: 'ONTAP version.' },
     { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Whether the cluster answers.' },
+    REASON,
   ],
 );
 
@@ -129,6 +133,7 @@ function keyManagerColumns(place: Columns[number], reachable: { type: string; de
     { name: 'SVM', type: 'string', jsonPath: '.spec.svm.name', description: 'The SVM; empty for the cluster scope.' },
     place,
     { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Synced and key protection available.' },
+    REASON,
     { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'Last reconcile applied the spec.' },
     { name: reachable.type, type: 'string', jsonPath: condition(reachable.type), description: reachable.description },
     ...wide,
@@ -198,6 +203,7 @@ export const clusterOntapClusterCRD = crd(
     { name: 'Endpoint', type: 'string', jsonPath: '.spec.endpoint', description: 'Cluster management endpoint.' },
     { name: 'Version', type: 'string', jsonPath: '.status.version', description: 'ONTAP version.' },
     { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Whether the cluster answers.' },
+    REASON,
   ],
   'Cluster',
 );

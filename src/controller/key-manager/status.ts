@@ -92,7 +92,8 @@ export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManag
   const available = seen.state?.clusterState === true;
   const ready: ConditionInput =
     synced.status !== 'True'
-      ? { type: ConditionType.Ready, status: synced.status, reason: Reason.NotSynced, message: `not synced: ${synced.reason}` }
+      ? // Ready takes Synced's reason: `kubectl get` (its Reason column) then says why, not only that it is not synced.
+        { type: ConditionType.Ready, status: synced.status, reason: synced.reason, message: `not synced: ${synced.message}` }
       : !outcome.record
         ? { type: ConditionType.Ready, status: 'False', reason: Reason.NotConfigured, message: `no ${parts.label} configuration on ONTAP` }
         : available

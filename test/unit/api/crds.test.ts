@@ -84,10 +84,10 @@ describe('CRDs', () => {
 
   it('has the printer columns and short names of api.md', () => {
     const cols = (crd: typeof ontapClusterCRD): string[] => crd.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
-    expect(cols(ontapAwsKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Region', 'Ready', 'Synced', 'AmazonReachable', 'Kind', 'Age']);
+    expect(cols(ontapAwsKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Region', 'Ready', 'Reason', 'Synced', 'AmazonReachable', 'Kind', 'Age']);
     expect(ontapAwsKmsCRD.spec.versions[0]!.additionalPrinterColumns.find((c) => c.name === 'Kind')?.priority, 'Kind only with -o wide').to.equal(1);
-    expect(cols(ontapClusterCRD)).to.deep.equal(['Endpoint', 'Version', 'Ready', 'Age']);
-    expect(cols(clusterOntapClusterCRD)).to.deep.equal(['Endpoint', 'Version', 'Ready', 'Age']);
+    expect(cols(ontapClusterCRD)).to.deep.equal(['Endpoint', 'Version', 'Ready', 'Reason', 'Age']);
+    expect(cols(clusterOntapClusterCRD)).to.deep.equal(['Endpoint', 'Version', 'Ready', 'Reason', 'Age']);
     expect(clusterOntapClusterCRD.spec.scope).to.equal('Cluster');
     expect(clusterOntapClusterCRD.spec.names.shortNames).to.deep.equal(['clusterontapcl']);
     expect(ontapAwsKmsCRD.spec.names.shortNames).to.deep.equal(['awskms']);
@@ -98,8 +98,8 @@ describe('CRDs', () => {
   it('gives the Azure and GCP key managers OntapAwsKms\'s columns, with their own place and reachability', () => {
     const cols = (crd: typeof ontapClusterCRD): string[] => crd.spec.versions[0]!.additionalPrinterColumns.map((c) => c.name);
     const wide = (crd: typeof ontapClusterCRD): string[] => crd.spec.versions[0]!.additionalPrinterColumns.filter((c) => c.priority === 1).map((c) => c.name);
-    expect(cols(ontapAzureKeyVaultCRD)).to.deep.equal(['Cluster', 'SVM', 'Vault', 'Ready', 'Synced', 'AzureReachable', 'Kind', 'Age']);
-    expect(cols(ontapGcpKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Project', 'Ready', 'Synced', 'GoogleReachable', 'Location', 'Kind', 'Age']);
+    expect(cols(ontapAzureKeyVaultCRD)).to.deep.equal(['Cluster', 'SVM', 'Vault', 'Ready', 'Reason', 'Synced', 'AzureReachable', 'Kind', 'Age']);
+    expect(cols(ontapGcpKmsCRD)).to.deep.equal(['Cluster', 'SVM', 'Project', 'Ready', 'Reason', 'Synced', 'GoogleReachable', 'Location', 'Kind', 'Age']);
     expect(wide(ontapAzureKeyVaultCRD)).to.deep.equal(['Kind']);
     expect(wide(ontapGcpKmsCRD)).to.deep.equal(['Location', 'Kind']);
     for (const crd of [ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapGcpKmsCRD]) {

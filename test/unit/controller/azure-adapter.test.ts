@@ -320,12 +320,12 @@ describe('azureKeyVaultAdapter.status', () => {
     expect(cond(st, 'Ready')).to.equal('False/Unavailable');
   });
 
-  it('no record after an error: AzureReachable Unknown, Ready NotSynced, the last-seen record fields kept', () => {
+  it('no record after an error: AzureReachable Unknown, Ready False with Synced\'s reason, the last-seen record fields kept', () => {
     const before = { ...obj, status: { uuid: 'u1', keyId: record.key_id, vaultName: record.name, authenticationMethod: 'client_secret' } };
     const st = azureKeyVaultAdapter.status(before, { owned: false, drift: [], observeOnly: false, error: new ReconcileError('AnotherKeyManager', 'SVM svm3 already has another key manager', 'wait') }, now);
     expect(cond(st, 'AzureReachable')).to.equal('Unknown/Unknown');
     expect(cond(st, 'Synced')).to.equal('False/AnotherKeyManager');
-    expect(cond(st, 'Ready')).to.equal('False/NotSynced');
+    expect(cond(st, 'Ready')).to.equal('False/AnotherKeyManager');
     expect(st).to.include({ uuid: 'u1', vaultName: record.name, authenticationMethod: 'client_secret' });
   });
 });

@@ -34,9 +34,9 @@ describe('computeStatus', () => {
       want: { EkmipReachable: 'False/NotReachable' },
     },
     {
-      reason: 'an error: Synced=False with its reason; Ready=False NotSynced',
+      reason: 'an error: Synced=False with its reason; Ready=False with the same reason, so that kubectl get says why',
       error: new ReconcileError(Reason.SecretNotFound, 'Secret ns/aws not found', 'wait'),
-      want: { Synced: 'False/SecretNotFound', Ready: 'False/NotSynced', AmazonReachable: 'Unknown/Unknown' },
+      want: { Synced: 'False/SecretNotFound', Ready: 'False/SecretNotFound', AmazonReachable: 'Unknown/Unknown' },
     },
     { reason: 'observe only, with drift', record: healthy, observeOnly: true, drift: ['spec.region'], want: { Synced: 'True/Observed', Ready: 'True/Available' } },
     { reason: 'observe only, nothing on ONTAP', observeOnly: true, want: { Synced: 'True/Observed', Ready: 'False/NotConfigured' } },
@@ -79,7 +79,7 @@ describe('computeStatus', () => {
     const prev = computeStatus(awsKms('k'), { record: healthy, owned: true, drift: [], observeOnly: false }, t0);
     const s = computeStatus(awsKms('k', withStatus(prev)), { owned: false, drift: [], observeOnly: false, error: new ReconcileError(Reason.Unreachable, 'no answer', 'wait'), waiting: true }, t1);
     const got = Object.fromEntries((s.conditions ?? []).map((x) => [x.type, `${x.status}/${x.reason}`]));
-    expect(got).to.deep.include({ Synced: 'Unknown/Unreachable', Ready: 'Unknown/NotSynced' });
+    expect(got).to.deep.include({ Synced: 'Unknown/Unreachable', Ready: 'Unknown/Unreachable' });
     expect(s.uuid).to.equal('u1');
   });
 
