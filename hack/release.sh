@@ -37,6 +37,10 @@ if [[ ! "$version" =~ $semver ]]; then
   exit 2
 fi
 out="${RELEASE_DIR:-$repo/dist/release/$version}"
+if ! command -v buildah >/dev/null; then
+  echo "release.sh: needs buildah, which builds and archives the image (Debian: apt-get install buildah debootstrap)" >&2
+  exit 1
+fi
 start=$SECONDS
 
 helm="${HELM:-}"
