@@ -22,7 +22,6 @@ import { createLogger } from '../src/runtime/logger.js';
 import { startSimulator } from '../src/simulator/server.js';
 import type { StoredAwsKms, StoredAzureKeyVault, StoredGcpKms } from '../src/simulator/state.js';
 import { startControlPlane } from '../src/testenv/index.js';
-import { gcpKey } from '../test/support/gcp.js';
 import { TEST_SECRETS } from '../test/support/log-capture.js';
 import { FIXTURE_FILES, ONTAP_FILE, type OntapFixture, toYaml, trimObject } from '../test/support/upgrade-fixtures.js';
 
@@ -42,6 +41,15 @@ const USER = 'admin';
 const PASSWORD = TEST_SECRETS.ontapPassword;
 const GROUP = 'kms.ontap.dev/v1alpha1';
 const DRIFT_S = 10;
+
+/** gcpKey is a service account JSON key as test/support/gcp.ts makes them (that module needs mocha). */
+const gcpKey = (): string =>
+  JSON.stringify({
+    type: 'service_account',
+    project_id: 'kms-upgrade-4711',
+    private_key: `-----BEGIN PRIVATE KEY-----\n${TEST_SECRETS.gcpPrivateKey}\n-----END PRIVATE KEY-----\n`,
+    client_email: 'ontap-upgrade@kms-upgrade-4711.iam.gserviceaccount.com',
+  });
 
 const secret = (ns: string, name: string, data: Record<string, string>, type = 'Opaque'): KubeObject =>
   ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: ns }, type, stringData: data });
@@ -159,7 +167,7 @@ function readyProblems(o: KubeObject): string[] {
 async function main(): Promise<void> {
   const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
   const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'crds'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
-  if (dirty) process.stderr.write(`${'warning: src/ or crds/ has uncommitted changes: the fixtures will not be those of a commit'}\n`);
+  if (dirty) process.stderr.write('warning: src/ or crds/ has uncommitted changes: the fixtures will not be those of a commit\n');
   const dir = mkdtempSync(join(tmpdir(), 'upgrade-capture-'));
   const cp = await startControlPlane({ dir });
   const sim = await startSimulator({ username: USER, password: PASSWORD, svms: SVMS, clusterName: 'sim-cluster' });
@@ -188,7 +196,7 @@ async function main(): Promise<void> {
     };
     await waitFor('every object Ready', async () => {
       const problems = (await readAll()).filter((o) => FIXTURE_FILES.find((f) => f.type.kind === o.kind)?.status).flatMap(readyProblems);
-      if (problems.length > 0) process.stderr.write(`${`waiting: ${problems.join('; ')}`}\n`);
+      if (problems.length > 0) process.stderr.write(`waiting: ${problems.join('; ')}\n`);
       return problems.length === 0 ? true : undefined;
     });
     // Settled: a whole drift interval (and a bit) with no write to any object and none to ONTAP.
@@ -199,7 +207,7 @@ async function main(): Promise<void> {
       const after = await readAll();
       const writes = sim.control.requests().filter((r) => r.method !== 'GET');
       const moved = after.filter((o, i) => o.metadata.resourceVersion !== before[i]?.metadata.resourceVersion).map((o) => `${o.kind} ${o.metadata.name}`);
-      if (writes.length > 0 || moved.length > 0) process.stderr.write(`${`not settled: ${writes.length} ONTAP writes, objects written: ${moved.join(', ')}`}\n`);
+      if (writes.length > 0 || moved.length > 0) process.stderr.write(`not settled: ${writes.length} ONTAP writes, objects written: ${moved.join(', ')}\n`);
       return writes.length === 0 && moved.length === 0 ? after : undefined;
     }, 180_000);
     await stopOperator();
@@ -218,10 +226,10 @@ async function main(): Promise<void> {
 
     mkdirSync(out, { recursive: true });
     const header = (what: string): string =>
-      `${what} as ontap-kms-operator ${version} leaves them once everything is Ready.\nCaptured by hack/capture-upgrade-fixtures.ts at ${commit}${dirty ? ' (with uncommitted changes)' : ''}; see README.md. Do not edit by hand.`;
+      `${what}\nCaptured by hack/capture-upgrade-fixtures.ts at ${commit}${dirty ? ' (with uncommitted changes)' : ''}; see README.md. Do not edit by hand.`;
     for (const f of FIXTURE_FILES) {
       const items = settled.filter((o) => o.kind === f.type.kind).map(trimObject);
-      writeFileSync(join(out, f.file), toYaml(items, header(`${f.type.kind} objects`)));
+      writeFileSync(join(out, f.file), toYaml(items, header(`${f.type.kind} objects as ontap-kms-operator ${version} leaves them once everything is Ready.`)));
     }
     const dump = sim.control.dump() as { cluster: OntapFixture['cluster']; svms: OntapFixture['svms']; nodes: OntapFixture['nodes']; records: StoredAwsKms[]; azureKeyVaults: StoredAzureKeyVault[]; gcpKms: StoredGcpKms[] };
     const ontap: OntapFixture = {
@@ -236,8 +244,8 @@ async function main(): Promise<void> {
       azureKeyVaults: dump.azureKeyVaults,
       gcpKms: dump.gcpKms,
     };
-    writeFileSync(join(out, ONTAP_FILE), toYaml([ontap], header('The ONTAP state (ontap-sim) the objects describe: write-only values as fingerprints of Secret values')));
-    process.stdout.write(`${`wrote ${FIXTURE_FILES.length + 1} files to ${out}: ${settled.length} objects, ${dump.records.length + dump.azureKeyVaults.length + dump.gcpKms.length} ONTAP records; ${events.length} events during the capture`}\n`);
+    writeFileSync(join(out, ONTAP_FILE), toYaml([ontap], header(`The ONTAP state (ontap-sim) the objects of ontap-kms-operator ${version} describe; write-only values are fingerprints of Secret values.`)));
+    process.stdout.write(`wrote ${FIXTURE_FILES.length + 1} files to ${out}: ${settled.length} objects, ${dump.records.length + dump.azureKeyVaults.length + dump.gcpKms.length} ONTAP records; ${events.length} events during the capture\n`);
   } finally {
     await stopOperator?.().catch(() => undefined);
     await sim.close();

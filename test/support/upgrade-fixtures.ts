@@ -220,18 +220,23 @@ export function placeSim(f: Fixture, sim: { readonly url: string; readonly caPem
  * a Secret version of the captured API server; here the same Secret has a new one, so each entry is
  * moved to the current version of the Secret it names (the capture checked that every entry was
  * the Secret's version then). That is what an in-place upgrade keeps: the same Secret, unchanged.
- * Returns every object as stored once all is applied.
+ * Returns the objects as sent (status included, appliedSecrets moved) and as stored once all is
+ * applied, in the same order.
  */
-export async function applyFixture(api: KubeApi, f: Fixture): Promise<KubeObject[]> {
+export async function applyFixture(api: KubeApi, f: Fixture): Promise<{ sent: KubeObject[]; stored: KubeObject[] }> {
   const shared = clusterResourceNamespace(f);
   const secretVersions = new Map<string, string>();
+  const sent: KubeObject[] = [];
   for (const { kind, items } of f.objects) {
     for (const o of items) {
       const ns = kind.namespaced ? (o.metadata.namespace ?? '') : '';
       const { status, ...body } = o as KubeObject & { status?: Record<string, unknown> };
       const created = await api.create(kind.type, ns, body);
       if (kind.type === SecretType) secretVersions.set(`${ns}/${o.metadata.name}`, created.metadata.resourceVersion ?? '');
-      if (!kind.status || status === undefined) continue;
+      if (!kind.status || status === undefined) {
+        sent.push(o);
+        continue;
+      }
       const applied = status['appliedSecrets'] as Array<{ name: string; resourceVersion: string }> | undefined;
       const secretNs = kind.type === ClusterOntapClusterType ? shared : ns;
       const moved = applied?.map((a) => {
@@ -239,10 +244,12 @@ export async function applyFixture(api: KubeApi, f: Fixture): Promise<KubeObject
         if (rv === undefined) throw new Error(`${objectKey(o)}: status.appliedSecrets names Secret ${a.name}, which the fixtures do not hold`);
         return { ...a, resourceVersion: rv };
       });
-      await api.mergePatch(kind.type, ns, o.metadata.name, { status: moved ? { ...status, appliedSecrets: moved } : status }, { subresource: 'status' });
+      const next = moved ? { ...status, appliedSecrets: moved } : status;
+      await api.mergePatch(kind.type, ns, o.metadata.name, { status: next }, { subresource: 'status' });
+      sent.push({ ...o, status: next });
     }
   }
-  return readBack(api, f);
+  return { sent, stored: await readBack(api, f) };
 }
 
 /** readBack reads every object of the fixture as the API server holds it now. */
