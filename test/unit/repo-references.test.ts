@@ -12,7 +12,7 @@ import { allCRDs } from '../../src/api/v1alpha1/schema.js';
 // runtime/logger.ts, or a bare file name that exists somewhere in the tree).
 
 /** TREES are the folders and files whose comments and docs are scanned. */
-const TREES = ['src', 'test', 'bench', 'hack', 'docs', 'charts', 'examples', 'deploy', 'README.md', 'eslint.config.js'];
+const TREES = ['src', 'test', 'bench', 'hack', 'docs', 'charts', 'examples', 'deploy', 'README.md', 'CHANGELOG.md', 'eslint.config.js'];
 
 /** EXTENSIONS a path reference ends with: source, docs, manifests, scripts. */
 const EXTENSIONS = 'ts|js|mjs|cjs|md|ya?ml|json|sh|tpl|lua';
