@@ -196,6 +196,7 @@ export class Manager {
     registerResourceMetrics(metrics, {
       keyManagers: this.kinds.map((k) => k.metrics),
       clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),
+      sharedClusters: () => this.sharedInformer.list().map(sharedOf).filter((c): c is ClusterOntapCluster => c !== undefined),
     });
     const clusterReconciler = new ClusterReconciler({
       kube: writerFor(clusterWrites),

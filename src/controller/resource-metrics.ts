@@ -1,7 +1,7 @@
 /**
  * Per-resource metrics platform teams alert on, in the manner of cert-manager's
  * `certmanager_certificate_ready_status`: one gauge series per condition and status of every
- * OntapCluster and key-manager resource, and per key-manager kind (`ontap_kms_awskms_*`,
+ * OntapCluster, ClusterOntapCluster and key-manager resource, and per key-manager kind (`ontap_kms_awskms_*`,
  * `ontap_kms_azurekeyvault_*`, `ontap_kms_gcpkms_*`) the cloud service's and every node's EKMIP
  * reachability, whether ONTAP's key protection is available, and when each resource last synced.
  *
@@ -11,7 +11,7 @@
  * `max by (namespace, name, ...)`; the last sync time is known only to the replica that synced.
  * Labels are namespaces, names, condition types and ONTAP node names: never a secret.
  */
-import type { Condition, KeyManagerStatus, KeyRotationSpec, ObjectMeta, OntapCluster, Reachability } from '../api/v1alpha1/types.js';
+import type { ClusterOntapCluster, Condition, KeyManagerStatus, KeyRotationSpec, ObjectMeta, OntapCluster, Reachability } from '../api/v1alpha1/types.js';
 import { periodMs } from './key-manager/rotation.js';
 import { objectKey } from '../runtime/keys.js';
 import type { TextSource } from '../runtime/metrics.js';
@@ -36,6 +36,8 @@ export interface ResourceSource {
   readonly keyManagers: readonly KindMetrics[];
   /** clusters lists the cached OntapClusters (those that parse). */
   clusters(): readonly OntapCluster[];
+  /** sharedClusters lists the cached ClusterOntapClusters (those that parse). @default none */
+  sharedClusters?(): readonly ClusterOntapCluster[];
 }
 
 /** CONDITION_STATUSES are the statuses a condition gauge has a series for (one of them is 1). */
@@ -58,12 +60,16 @@ function label(value: string): string {
   return /[\\"\n]/.test(value) ? value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n') : value;
 }
 
-/** sample is one line: `name{namespace="…",name="…"<more>} value`; `more` is pre-escaped `,k="v"` pairs. */
-function sample(metric: string, namespace: string, name: string, more: string, value: number): string {
-  return `${metric}{namespace="${label(namespace)}",name="${label(name)}"${more}} ${value}\n`;
+/**
+ * sample is one line: `name{namespace="…",name="…"<more>} value`; `more` is pre-escaped `,k="v"`
+ * pairs. A cluster-scoped object (namespace undefined) has no namespace label.
+ */
+function sample(metric: string, namespace: string | undefined, name: string, more: string, value: number): string {
+  const ns = namespace === undefined ? '' : `namespace="${label(namespace)}",`;
+  return `${metric}{${ns}name="${label(name)}"${more}} ${value}\n`;
 }
 
-function conditionLines(text: string, metric: string, namespace: string, name: string, conditions: readonly Condition[] | undefined): string {
+function conditionLines(text: string, metric: string, namespace: string | undefined, name: string, conditions: readonly Condition[] | undefined): string {
   for (const c of conditions ?? []) {
     const type = label(c.type);
     for (const status of CONDITION_STATUSES) text += sample(metric, namespace, name, `,condition="${type}",status="${status}"`, c.status === status ? 1 : 0);
@@ -124,6 +130,13 @@ export function registerResourceMetrics(metrics: { addTextSource(source: TextSou
     help: 'The status of each OntapCluster condition: 1 for the current status, 0 for the others',
     items: () => source.clusters(),
     lines: (text, c) => conditionLines(text, 'ontap_kms_ontapcluster_condition', c.metadata.namespace, c.metadata.name, c.status?.conditions),
+  });
+  // Cluster-scoped: the series have no namespace label (a scrape adds the operator's own).
+  add<ClusterOntapCluster>({
+    name: 'ontap_kms_clusterontapcluster_condition',
+    help: 'The status of each ClusterOntapCluster condition: 1 for the current status, 0 for the others',
+    items: () => source.sharedClusters?.() ?? [],
+    lines: (text, c) => conditionLines(text, 'ontap_kms_clusterontapcluster_condition', undefined, c.metadata.name, c.status?.conditions),
   });
   for (const kind of source.keyManagers) {
     const name = (what: string): string => `ontap_kms_${kind.prefix}_${what}`;

@@ -94,7 +94,7 @@ describe('alerts and dashboard in the chart', function () {
   it('pass promtool check rules, with the rendered Lease name', async function () {
     await writeFile(join(dir, 'full.yaml'), stringify(rules));
     const { stdout } = await run(promtool, ['check', 'rules', 'full.yaml'], { cwd: dir });
-    expect(stdout).to.match(/SUCCESS: 9 rules found/);
+    expect(stdout).to.match(/SUCCESS: 10 rules found/);
     expect(alerts().find((r) => r.alert === 'OntapKmsOperatorNoLeader')?.expr).to.include('name="ontap-kms-operator"');
   });
 
@@ -125,6 +125,8 @@ describe('alerts and dashboard in the chart', function () {
     { reason: 'no max by: one alert per replica', alert: 'OntapKeyManagerNotReady', edit: (e) => e.replace('max by (kind, namespace, name) ', '') },
     { reason: 'the kind label dropped', alert: 'OntapKeyManagerNotReady', edit: (e) => e.replace('by (kind, ', 'by (') },
     { reason: 'Google Cloud KMS left out', alert: 'OntapKeyManagerCloudUnreachable', edit: (e) => e.replace('ontap_kms_gcpkms_google_reachable', 'ontap_kms_gcpkms_amazon_reachable') },
+    { reason: 'no max by: one ClusterOntapCluster alert per replica', alert: 'ClusterOntapClusterNotReady', edit: (e) => e.replace('max by (name) ', '') },
+    { reason: "the OntapCluster's metric instead", alert: 'ClusterOntapClusterNotReady', edit: (e) => e.replace('ontap_kms_clusterontapcluster_condition', 'ontap_kms_ontapcluster_condition') },
     { reason: 'the comparison flipped', alert: 'OntapKeyManagerKeyProtectionUnavailable', edit: (e) => e.replace('== 0', '== 1') },
     { reason: 'another kind named', alert: 'OntapKeyManagerKeyProtectionUnavailable', edit: (e) => e.replace('"kind", "OntapGcpKms"', '"kind", "OntapAwsKms"') },
     { reason: 'the node label dropped', alert: 'OntapKeyManagerEkmipUnreachable', edit: (e) => e.replace(', node)', ')') },

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { OntapAwsKms, OntapAzureKeyVault, OntapCluster, OntapGcpKms } from '../../../src/api/v1alpha1/types.js';
+import type { ClusterOntapCluster, OntapAwsKms, OntapAzureKeyVault, OntapCluster, OntapGcpKms } from '../../../src/api/v1alpha1/types.js';
 import { kindMetrics } from '../../../src/controller/key-manager/kind.js';
 import { awsKmsAdapter } from '../../../src/controller/ontap-aws-kms/adapter.js';
 import { azureKeyVaultAdapter } from '../../../src/controller/ontap-azure-key-vault/adapter.js';
@@ -121,5 +121,29 @@ describe('per-resource metrics', () => {
     azureSyncs.record('default', 'svm1-kms', 2_000);
     expect(await series(reg, 'ontap_kms_azurekeyvault_last_sync_timestamp_seconds')).to.deep.equal(['ontap_kms_azurekeyvault_last_sync_timestamp_seconds{namespace="default",name="svm1-kms"} 2']);
     expect(await series(reg, 'ontap_kms_awskms_last_sync_timestamp_seconds')).to.deep.equal([]);
+  });
+});
+
+describe('per-resource metrics: ClusterOntapCluster', () => {
+  it('has a condition series per condition and status, named by the object alone (it has no namespace)', async () => {
+    const cl = ontapCluster('shared');
+    const shared: ClusterOntapCluster = {
+      ...cl,
+      kind: 'ClusterOntapCluster',
+      metadata: { ...cl.metadata, namespace: '' },
+      spec: { ...cl.spec, tenancy: { namespaceSelector: {}, svms: [] } },
+      status: { conditions: [{ type: 'Ready', status: 'False', reason: 'CertificateUntrusted', message: '', lastTransitionTime: T }] },
+    };
+    let listed: ClusterOntapCluster[] = [shared];
+    const metrics = new Metrics();
+    registerResourceMetrics(metrics, { keyManagers: [], clusters: () => [], sharedClusters: () => listed });
+    expect(await series(metrics, 'ontap_kms_clusterontapcluster_condition')).to.deep.equal([
+      'ontap_kms_clusterontapcluster_condition{name="shared",condition="Ready",status="True"} 0',
+      'ontap_kms_clusterontapcluster_condition{name="shared",condition="Ready",status="False"} 1',
+      'ontap_kms_clusterontapcluster_condition{name="shared",condition="Ready",status="Unknown"} 0',
+    ]);
+    listed = [];
+    expect(await series(metrics, 'ontap_kms_clusterontapcluster_condition'), 'gone with the object').to.deep.equal([]);
+    expect(await metrics.renderText()).to.contain('# TYPE ontap_kms_clusterontapcluster_condition gauge');
   });
 });
