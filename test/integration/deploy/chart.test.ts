@@ -327,3 +327,45 @@ describe('helm chart', function () {
     });
   });
 });
+
+describe('helm chart: the PodDisruptionBudget (opt-in)', function () {
+  this.timeout(60_000);
+  const PDB = ['--set', 'podDisruptionBudget.enabled=true'];
+  const specOf = async (args: string[]): Promise<unknown> => at(find(await renderChart([...PDB, ...args]), 'PodDisruptionBudget'), 'spec');
+
+  it('is off by default', async function () {
+    expect((await renderChart()).filter((m) => m.kind === 'PodDisruptionBudget')).to.deep.equal([]);
+  });
+
+  it('when enabled, lets one replica go at a time (maxUnavailable 1) and selects exactly the Deployment\'s pods', async function () {
+    const objs = await renderChart(PDB);
+    const pdb = find(objs, 'PodDisruptionBudget', 'ontap-kms-operator', 'ontap-kms-system');
+    expect(pdb.apiVersion).to.equal('policy/v1');
+    expect(at(pdb, 'spec', 'maxUnavailable')).to.equal(1);
+    expect(at(pdb, 'spec', 'minAvailable')).to.equal(undefined);
+    const podLabels = at(find(objs, 'Deployment'), 'spec', 'template', 'metadata', 'labels') as Record<string, string>;
+    const selector = at(pdb, 'spec', 'selector', 'matchLabels') as Record<string, string>;
+    expect(selector).to.deep.equal(at(find(objs, 'Deployment'), 'spec', 'selector', 'matchLabels'));
+    expect(podLabels).to.include(selector);
+  });
+
+  it('takes minAvailable or maxUnavailable, as a number or a percentage', async function () {
+    expect(await specOf(['--set', 'podDisruptionBudget.minAvailable=1'])).to.deep.include({ minAvailable: 1 });
+    expect(await specOf(['--set', 'podDisruptionBudget.maxUnavailable=50%'])).to.deep.include({ maxUnavailable: '50%' });
+    expect(await specOf(['--set', 'replicaCount=3', '--set', 'podDisruptionBudget.minAvailable=2'])).to.deep.include({ minAvailable: 2 });
+  });
+
+  it('refuses both at once, a budget that would block every drain, and a value that is neither number nor percentage', async function () {
+    expect(await renderError([...TEST_ALLOW_LIST, ...PDB, '--set', 'podDisruptionBudget.minAvailable=1', '--set', 'podDisruptionBudget.maxUnavailable=1'])).to.contain('set minAvailable or maxUnavailable, not both');
+    expect(await renderError([...TEST_ALLOW_LIST, ...PDB, '--set', 'podDisruptionBudget.minAvailable=2'])).to.contain('minAvailable 2 with replicaCount 2 would block every node drain');
+    expect(await renderError([...TEST_ALLOW_LIST, ...PDB, '--set', 'replicaCount=1', '--set', 'podDisruptionBudget.minAvailable=1'])).to.contain('would block every node drain');
+    expect(await renderError([...TEST_ALLOW_LIST, ...PDB, '--set', 'podDisruptionBudget.maxUnavailable=0'])).to.contain('maxUnavailable 0 would block every node drain');
+    expect(await renderError([...TEST_ALLOW_LIST, ...PDB, '--set', 'podDisruptionBudget.minAvailable=most'])).to.match(/podDisruptionBudget\/minAvailable/);
+  });
+
+  it('passes helm lint --strict when enabled', async function () {
+    const out = await helm(['lint', '--strict', CHART_DIR, ...TEST_ALLOW_LIST, ...PDB]);
+    expect(out).to.contain('0 chart(s) failed');
+    expect(out).to.not.match(/\[(WARNING|ERROR)\]/);
+  });
+});

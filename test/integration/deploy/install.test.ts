@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { CONTROL_PLANE_TIMEOUT_MS, getControlPlane, type TestControlPlane } from '../../support/control-plane.js';
+import { allCRDs } from '../../../src/api/v1alpha1/schema.js';
 import { CHART_DIR, helm, installChart, type InstalledChart } from './install.js';
 
 const run = promisify(execFile);
@@ -175,6 +176,9 @@ describe('helm install into the control plane', function () {
       const listedNotes = listed.slice(listed.indexOf('NOTES:'));
       expect(listedNotes).to.contain('It contacts only these ONTAP endpoints: 10.0.0.0/24 (an entry without a port: 443).');
       expect(listedNotes).to.not.contain('WARNING');
+      // Every kind the chart installs is named, not only OntapAwsKms, and how to list them all.
+      for (const { crd } of allCRDs) expect(listedNotes, crd.spec.names.kind).to.match(new RegExp(`^  ${crd.spec.names.kind} `, 'm'));
+      expect(listedNotes).to.contain('kubectl get ontap -A');
       // Without either value, the install is refused (an empty list would contact no endpoint at all).
       const refused = await install().then(() => 'installed', (err: unknown) => (err instanceof Error ? err.message : String(err)));
       expect(refused).to.contain('allowedOntapEndpoints is required');
