@@ -147,7 +147,7 @@ export async function startFixtureSim(f: Fixture): Promise<SimulatorHandle> {
   sim.state.svms = o.svms.map((s) => ({ ...s }));
   sim.state.nodes = o.nodes.map((n) => ({ ...n }));
   const values = new Map<string, string>();
-  for (const s of f.objects.find((x) => x.kind.type === SecretType)?.items ?? []) {
+  for (const s of f.objects.find((x) => x.kind.type.kind === SecretType.kind)?.items ?? []) {
     for (const v of Object.values((s as { data?: Record<string, string> }).data ?? {})) {
       const text = Buffer.from(v, 'base64').toString('utf8');
       values.set(fingerprint(text), text);
@@ -188,19 +188,19 @@ export function placeSim(f: Fixture, sim: { readonly url: string; readonly caPem
   const shared = clusterResourceNamespace(f);
   const caKeys = new Map<string, string>();
   const objects = f.objects.map(({ kind, items }) => {
-    if (kind.type !== OntapClusterType && kind.type !== ClusterOntapClusterType) return { kind, items };
+    if (kind.type.kind !== OntapClusterType.kind && kind.type.kind !== ClusterOntapClusterType.kind) return { kind, items };
     return {
       kind,
       items: items.map((o) => {
         const spec = (o as unknown as { spec: Record<string, unknown> }).spec;
         const ca = spec['caBundleSecretRef'] as { name: string; key?: string } | undefined;
-        if (ca) caKeys.set(`${kind.type === ClusterOntapClusterType ? shared : o.metadata.namespace}/${ca.name}`, ca.key ?? 'ca.crt');
+        if (ca) caKeys.set(`${kind.type.kind === ClusterOntapClusterType.kind ? shared : o.metadata.namespace}/${ca.name}`, ca.key ?? 'ca.crt');
         return { ...o, spec: { ...spec, endpoint: sim.url } };
       }),
     };
   });
   const withCa = objects.map(({ kind, items }) => {
-    if (kind.type !== SecretType) return { kind, items };
+    if (kind.type.kind !== SecretType.kind) return { kind, items };
     return {
       kind,
       items: items.map((s) => {
@@ -232,13 +232,13 @@ export async function applyFixture(api: KubeApi, f: Fixture): Promise<{ sent: Ku
       const ns = kind.namespaced ? (o.metadata.namespace ?? '') : '';
       const { status, ...body } = o as KubeObject & { status?: Record<string, unknown> };
       const created = await api.create(kind.type, ns, body);
-      if (kind.type === SecretType) secretVersions.set(`${ns}/${o.metadata.name}`, created.metadata.resourceVersion ?? '');
+      if (kind.type.kind === SecretType.kind) secretVersions.set(`${ns}/${o.metadata.name}`, created.metadata.resourceVersion ?? '');
       if (!kind.status || status === undefined) {
         sent.push(o);
         continue;
       }
       const applied = status['appliedSecrets'] as Array<{ name: string; resourceVersion: string }> | undefined;
-      const secretNs = kind.type === ClusterOntapClusterType ? shared : ns;
+      const secretNs = kind.type.kind === ClusterOntapClusterType.kind ? shared : ns;
       const moved = applied?.map((a) => {
         const rv = secretVersions.get(`${secretNs}/${a.name}`);
         if (rv === undefined) throw new Error(`${objectKey(o)}: status.appliedSecrets names Secret ${a.name}, which the fixtures do not hold`);
