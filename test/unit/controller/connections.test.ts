@@ -126,3 +126,22 @@ describe('collectionQuery (one GET for every managed SVM of a cluster)', () => {
     expect(collectionQuery([CLUSTER_SCOPE, 'a'])).to.deep.equal({ filters: {}, maxRecords: COLLECTION_PAGE });
   });
 });
+
+describe('ClusterConnections.trust: where a cluster\'s TLS trust comes from, for CertificateUntrusted', () => {
+  const c = new ClusterConnections({ secrets: secrets(new Map()), secretVersion: () => undefined, managedKeys: () => [], logger: nullLogger, allowList: LOOPBACK, clusterResourceNamespace: 'ontap-system' });
+  const own = ontapCluster('prod-a', { caBundleSecretRef: { name: 'prod-ca', key: 'bundle.pem' } });
+  const base = ontapCluster('shared', { caBundleSecretRef: { name: 'shared-ca', key: 'ca.crt' } });
+  const shared = { ...base, kind: ClusterOntapClusterKind.kind, metadata: { ...base.metadata, namespace: '' } };
+
+  it("an OntapCluster's Secret is in its own namespace", () => {
+    expect(c.trust(own)).to.deep.equal({ cluster: 'OntapCluster default/prod-a', caBundle: { secret: 'default/prod-ca', key: 'bundle.pem' } });
+  });
+  it("a ClusterOntapCluster's is in the cluster resource namespace, and hidden from its tenants", () => {
+    expect(c.trust(shared)).to.deep.equal({ cluster: 'ClusterOntapCluster shared', caBundle: { secret: 'ontap-system/shared-ca', key: 'ca.crt' } });
+    expect(c.trust(shared, true)).to.deep.equal({ cluster: 'ClusterOntapCluster shared', caBundle: 'hidden' });
+  });
+  it('none set: undefined (the system roots), which a tenant may know', () => {
+    const bare = { ...shared, spec: { ...shared.spec, caBundleSecretRef: undefined } };
+    expect(c.trust(bare, true)).to.deep.equal({ cluster: 'ClusterOntapCluster shared', caBundle: undefined });
+  });
+});
