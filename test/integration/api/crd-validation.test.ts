@@ -226,7 +226,7 @@ describe('CRDs on the real API server', function () {
     const out = await cp.kubectl(['explain', 'ontapawskms.spec.proxy.passwordSecretRef']);
     expect(out).to.contain('Write-only on ONTAP');
     const columns = await cp.kubectl(['get', 'awskms', '-n', ns]);
-    expect(columns.split('\n')[0]).to.match(/NAME\s+CLUSTER\s+SVM\s+REGION\s+READY\s+SYNCED\s+AMAZONREACHABLE\s+AGE/);
-    expect(await cp.kubectl(['get', 'ontapcl', '-n', ns])).to.match(/No resources|NAME\s+ENDPOINT\s+VERSION\s+READY\s+AGE/);
+    expect(columns.split('\n')[0]).to.match(/NAME\s+CLUSTER\s+SVM\s+REGION\s+READY\s+REASON\s+SYNCED\s+AMAZONREACHABLE\s+AGE/);
+    expect(await cp.kubectl(['get', 'ontapcl', '-n', ns])).to.match(/No resources|NAME\s+ENDPOINT\s+VERSION\s+READY\s+REASON\s+AGE/);
   });
 });

@@ -267,8 +267,8 @@ describe('key-manager CRDs on the real API server: OntapAzureKeyVault, OntapGcpK
     expect(await explain('ontapgcpkms.spec.privilegedAccount')).to.contain('PATCHable');
     expect(await explain('ontapgcpkms.status.callerAccount')).to.contain('read-only caller_account');
     const header = async (resource: string): Promise<string> => (await cp.kubectl(['get', resource, '-n', server.ns])).split('\n')[0]!;
-    expect(await header('azurekv')).to.match(/^NAME\s+CLUSTER\s+SVM\s+VAULT\s+READY\s+SYNCED\s+AZUREREACHABLE\s+AGE$/);
-    expect(await header('gcpkms')).to.match(/^NAME\s+CLUSTER\s+SVM\s+PROJECT\s+READY\s+SYNCED\s+GOOGLEREACHABLE\s+AGE$/);
+    expect(await header('azurekv')).to.match(/^NAME\s+CLUSTER\s+SVM\s+VAULT\s+READY\s+REASON\s+SYNCED\s+AZUREREACHABLE\s+AGE$/);
+    expect(await header('gcpkms')).to.match(/^NAME\s+CLUSTER\s+SVM\s+PROJECT\s+READY\s+REASON\s+SYNCED\s+GOOGLEREACHABLE\s+AGE$/);
     const all = await cp.kubectl(['get', 'ontapkms', '-n', server.ns, '-o', 'name']);
     expect(all).to.contain('ontapazurekeyvault.kms.ontap.dev/akv-defaults').and.to.contain('ontapgcpkms.kms.ontap.dev/gcp-defaults');
   });
