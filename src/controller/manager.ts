@@ -136,7 +136,7 @@ export class Manager {
     };
     const namespaceMeta = (name: string): NamespaceMeta | undefined => {
       const o = this.namespaceInformer.get('', name);
-      return o ? { name, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {} } : undefined;
+      return o ? { name, labels: o.metadata.labels ?? {}, annotations: o.metadata.annotations ?? {}, deleting: o.metadata.deletionTimestamp !== undefined } : undefined;
     };
     const secretVersion = (ns: string, name: string): string | undefined => this.secretInformer.get(ns, name)?.metadata.resourceVersion;
     this.connections = new ClusterConnections({

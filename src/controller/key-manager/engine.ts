@@ -799,7 +799,8 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
   /**
    * deleteOwned deletes the record `uuid` once confirmed as this resource's: it returns undefined
    * when the record is gone (deleted now or before), or why it was left alone. A refusal by ONTAP
-   * (keys in use) or an unreachable cluster keeps the finalizer: DeletionBlocked, with backoff.
+   * (keys in use) or an unreachable cluster keeps the finalizer: DeletionBlocked, with backoff;
+   * but not once the namespace is Terminating and its OntapCluster is gone: the record is left.
    */
   private async deleteOwned(obj: O, uuid: string, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<string | undefined> {
     const { spec } = obj;
@@ -840,6 +841,11 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       return undefined;
     } catch (e) {
       if (isStopping(e, signal)) throw e;
+      // The namespace is being deleted, and its OntapCluster with it: a Terminating namespace takes
+      // no new objects, so it cannot come back, and waiting would hold the namespace for ever.
+      if (e instanceof ReconcileError && e.reason === Reason.ClusterNotFound && this.deps.namespace?.(obj.metadata.namespace)?.deleting === true) {
+        return `${e.message}: it was deleted with namespace ${obj.metadata.namespace}`;
+      }
       const err = classifyError(e, `delete ${this.action(obj)}`, signal, this.trust(obj));
       // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
       const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });

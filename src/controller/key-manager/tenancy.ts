@@ -10,6 +10,8 @@ export interface NamespaceMeta {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
+  /** deleting: the namespace has a deletionTimestamp (it is Terminating). */
+  readonly deleting?: boolean;
 }
 
 /** Permission is the policy's answer; `why` is safe to show the tenant (it names only their own namespace and SVM). */
