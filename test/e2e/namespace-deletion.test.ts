@@ -203,7 +203,7 @@ describe('e2e: deleting a namespace that holds key managers', function () {
     for (const svm of c.svms) w.sim.control.setKeysInUse(svm, false);
   });
 
-  it('Delete while ONTAP refuses (keys in use), through a ClusterOntapCluster: the namespace stays Terminating and says why, then goes once the keys are freed', async () => {
+  it('Delete while ONTAP refuses (keys in use), through a ClusterOntapCluster: the namespace stays Terminating and says why; Retain gives one record up, freeing the keys lets the rest go', async () => {
     const c = cases.inUseShared;
     const made = await makeAll(c, 'Delete', { name: shared, kind: 'ClusterOntapCluster' });
     for (const svm of c.svms) w.sim.control.setKeysInUse(svm, true);
@@ -227,11 +227,18 @@ describe('e2e: deleting a namespace that holds key managers', function () {
     }
     expect(await namespaceGone(c.ns), 'namespace gone while the keys are in use').to.equal(false);
 
+    // The documented way to give up on a record: Retain, even while the resource is being deleted.
+    await w.api.mergePatch(OntapGcpKmsType, c.ns, 'gcp', { spec: { deletionPolicy: 'Retain' } });
+    await waitFor('gcp released', async () => (await w.api.get(OntapGcpKmsType, c.ns, 'gcp')) === undefined, 60_000);
+    expect(record('gcp', made.gcp.uuid)?.svm, 'gcp record left on ONTAP').to.equal(made.gcp.svm);
+    expect(await namespaceGone(c.ns), 'namespace gone while two keys are in use').to.equal(false);
+
     for (const svm of c.svms) w.sim.control.setKeysInUse(svm, false);
     const freed = Date.now();
     await waitFor(`namespace ${c.ns} gone once the keys are freed`, () => namespaceGone(c.ns), 240_000, 250);
     console.log(`      Delete, keys in use, ClusterOntapCluster: namespace gone ${Date.now() - freed} ms after the keys were freed`);
-    for (const { kind } of KINDS) expect(record(kind, made[kind].uuid), `${kind} record on ONTAP`).to.equal(undefined);
+    for (const kind of ['aws', 'azure'] as const) expect(record(kind, made[kind].uuid), `${kind} record on ONTAP`).to.equal(undefined);
+    expect(record('gcp', made.gcp.uuid)?.svm, 'gcp record (Retain) on ONTAP').to.equal(made.gcp.svm);
   });
 
   it('Delete through a ClusterOntapCluster whose grant was revoked: the namespace goes, the records stay and the log says why', async () => {
