@@ -221,8 +221,13 @@ export class ClusterObserver<R extends KeyManagerRecord = KeyManagerRecord> {
     this.invalid.set(key, ++this.seq);
   }
 
-  /** forgetAll marks every key invalid (the connection's settings changed). */
+  /**
+   * forgetAll marks every key invalid (the connection's settings changed). A failure read with the
+   * old settings (a wrong password since fixed) no longer answers for the cluster: the next ask
+   * reads ONTAP, and the cluster counts as failing until that read works.
+   */
   forgetAll(): void {
+    if (this.failure) this.failure = { error: this.failure.error, until: 0 };
     const seq = ++this.seq;
     for (const k of this.entries.keys()) this.invalid.set(k, seq);
     this.entries.clear();

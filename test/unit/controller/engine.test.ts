@@ -329,7 +329,7 @@ describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () =>
     const written = Object.entries(h.status() ?? {}).filter(([, v]) => v !== null);
     return { ...obj, status: Object.fromEntries(written) };
   }
-  const ontapFailing = (): OntapApiError => new OntapApiError({ context: 'test', message: 'internal error', httpStatus: 500, method: 'GET', path: FAMILY.path });
+  const ontapFailing = (): OntapApiError => new OntapApiError({ context: 'test', message: 'internal error', code: '', httpStatus: 500, method: 'GET', path: FAMILY.path });
 
   it('credentials that reached ONTAP are not sent again when the read after the PATCH fails', async () => {
     // The soak saw it: a burst of 500s between a credentials PATCH and the read that follows it,

@@ -155,6 +155,32 @@ describe('ClusterObserver', () => {
     expect(o.failing).to.equal(false);
   });
 
+  it('new connection settings end the failure window: the next ask reads ONTAP at once', async () => {
+    // A wrong ONTAP password fixed in its Secret rebuilds the connection; the 401 read with the old
+    // one must not answer for the cluster until its window ends.
+    let fail = true;
+    let calls = 0;
+    const health: boolean[] = [];
+    const t = 10_000;
+    const o = new ClusterObserver(
+      () => {
+        calls++;
+        return fail ? Promise.reject(new Error('401 with the old password')) : Promise.resolve([rec('a')]);
+      },
+      () => ['a'],
+      () => t,
+      (healthy) => health.push(healthy),
+    );
+    await o.observe('a', 0).catch(() => undefined);
+    expect(calls).to.equal(1);
+    fail = false;
+    o.forgetAll();
+    expect(o.failing, 'still failing until a read works').to.equal(true);
+    expect((await o.observe('a', t))?.uuid).to.equal('u-a');
+    expect(calls, 'read again within what was the failure window').to.equal(2);
+    expect(health).to.deep.equal([false, true]);
+  });
+
   it('keys the cluster-scoped record as CLUSTER_SCOPE', async () => {
     const o = new ClusterObserver(() => Promise.resolve([{ uuid: 'cl', scope: 'cluster' }]), () => [CLUSTER_SCOPE], clock);
     expect((await o.observe(CLUSTER_SCOPE, 0))?.uuid).to.equal('cl');
