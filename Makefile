@@ -35,7 +35,7 @@ build: deps ## Compile TypeScript to dist/.
 	npm run build
 
 .PHONY: lint
-lint: deps ## ESLint (type-aware) and the CRD generator check.
+lint: deps ## ESLint, type-aware (the generated CRDs and docs/api.md are checked for staleness by the unit tests).
 	npm run lint
 
 .PHONY: typecheck
@@ -61,7 +61,7 @@ test-unit: deps ## Unit tests only (no control plane needed).
 	npm run test:unit
 
 .PHONY: gen
-gen: deps ## Regenerate crds/ and the chart's CRDs from src/api/v1alpha1/schema.ts.
+gen: deps ## Regenerate crds/, the chart's CRDs and docs/api.md from src/api/v1alpha1/schema.ts.
 	npm run gen:crds
 
 .PHONY: bench

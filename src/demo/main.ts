@@ -1,6 +1,6 @@
 /**
  * `make demo`: the operator end to end on this machine, narrated. It starts a local control
- * plane (etcd + kube-apiserver) and ontap-sim, installs the CRDs, applies the examples adapted to
+ * plane (etcd, kube-apiserver, kube-controller-manager) and ontap-sim, installs the CRDs, applies the examples adapted to
  * the simulator, runs the operator in-process and shows it create, report, correct drift and
  * apply a rotated Secret. Then it waits for Ctrl-C (or, with --exit or DEMO_EXIT=1, finishes)
  * and stops everything it started, exiting 0 either way (see readCtrlC for why under make).
@@ -115,7 +115,7 @@ async function main(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'ontap-kms-demo-'));
   let ok = false;
   try {
-    say.title('Starting a local control plane: etcd and kube-apiserver on 127.0.0.1');
+    say.title('Starting a local control plane: etcd, kube-apiserver and kube-controller-manager on 127.0.0.1');
     say.say(`working directory ${dir}`);
     running.cp = await startControlPlane({ dir: join(dir, 'controlplane') });
     say.say(`API server ${running.cp.server}; admin kubeconfig ${running.cp.kubeconfig}`);

@@ -34,7 +34,7 @@ export interface TestControlPlane {
   readonly kubeconfig: string;
   readonly server: string;
   readonly dir: string;
-  /** Has kube-apiserver, etcd, and kubectl and helm at matching versions. */
+  /** Has kube-apiserver, kube-controller-manager, etcd, and kubectl and helm at matching versions. */
   readonly binDir: string;
   /**
    * kubectl(args) runs the matching kubectl, as admin unless `options.kubeconfig` says otherwise,

@@ -87,7 +87,7 @@ describe('make demo', function () {
       ['record created (POST in the request log)', /POST \/api\/security\/aws-kms -> 201/],
       ['record shown with its fields', /"svm": \{\s*\|\s*"name": "svm1"[\s\S]*"key_id": "arn:aws:kms:/],
       ['kubectl get ontapcl', /kubectl get ontapcl -n storage\s*\n\s*\| NAME\s+ENDPOINT[\s\S]*\| prod-a\s+https:\S+\s+\S+\s+True/],
-      ['kubectl get ontapawskms', /kubectl get ontapawskms -n storage\s*\n\s*\| NAME\s+CLUSTER[\s\S]*\| svm1-kms\s+prod-a\s+svm1\s+us-east-1\s+True\s+True/],
+      ['kubectl get ontapawskms', /kubectl get ontapawskms -n storage\s*\n\s*\| NAME\s+CLUSTER[\s\S]*\| svm1-kms\s+prod-a\s+svm1\s+us-east-1\s+True\s+Available\s+True/],
       ['drift made', /PATCH \/api\/security\/aws-kms\/\S+ \{"polling_period": 5\} -> 200/],
       ['drift corrected', /corrected by the operator[\s\S]*PATCH \/api\/security\/aws-kms\/\S+ -> 200\s*\n\s*\| \{\s*\n\s*\|\s+"polling_period": 60/],
       ['rotation applied', /applied on ONTAP/],

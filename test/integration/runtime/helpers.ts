@@ -23,7 +23,7 @@ export async function setupEnv(prefix: string): Promise<RuntimeEnv> {
   return { cp, api, namespace };
 }
 
-/** teardownEnv deletes the namespace (no controller-manager runs, so its objects stay in etcd; harmless). */
+/** teardownEnv deletes the namespace; the control plane's namespace controller removes what it holds. */
 export async function teardownEnv(env: RuntimeEnv | undefined): Promise<void> {
   if (env !== undefined) await env.api.delete(NamespaceType, '', env.namespace);
 }
