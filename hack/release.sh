@@ -26,8 +26,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
 name=ontap-kms-operator
-namespace=ontap-kms-system
-placeholder='<ONTAP-MANAGEMENT-ADDRESSES>'
+# shellcheck source=lib/operator-objects.sh
+source "$repo/hack/lib/operator-objects.sh"
 default_base=docker.io/library/node:24-trixie-slim
 
 version="${1:-${VERSION:-}}"
@@ -70,14 +70,15 @@ echo "release.sh: chart $chart" >&2
 
 # The install manifest, from the packaged chart: its CRDs, the Namespace `helm install
 # --create-namespace` would make, and the chart rendered as hack/render-deploy.sh renders
-# deploy/operator.yaml (default values, the allow-list a placeholder the operator refuses).
+# deploy/operator.yaml (hack/lib/operator-objects.sh: default values, the allow-list a
+# placeholder the operator refuses).
 echo "release.sh: install manifest $manifest" >&2
 mkdir "$stage/chart"
 tar -xzmf "$files/$chart" -C "$stage/chart"
 {
-  echo "# ontap-kms-operator $version: the CRDs and the operator (all namespaces, in namespace $namespace),"
+  echo "# ontap-kms-operator $version: the CRDs and the operator (all namespaces, in namespace $operator_namespace),"
   echo "# rendered from the chart $chart with its default values."
-  echo "# First replace $placeholder in the Deployment's --allowed-ontap-endpoints with your ONTAP"
+  echo "# First replace $allowlist_placeholder in the Deployment's --allowed-ontap-endpoints with your ONTAP"
   echo "# clusters' management addresses (e.g. 10.0.0.10,10.0.1.0/28,ontap1.corp:8443; no port means 443);"
   echo "# left as it is, the operator refuses to start. Then:"
   echo "#   kubectl apply --server-side -f $manifest"
@@ -85,16 +86,7 @@ tar -xzmf "$files/$chart" -C "$stage/chart"
     echo "---"
     grep -v '^---$' "$crd"
   done
-  echo "---"
-  echo "apiVersion: v1"
-  echo "kind: Namespace"
-  echo "metadata:"
-  echo "  name: $namespace"
-  echo "  labels:"
-  echo "    app.kubernetes.io/part-of: ontap-kms-operator"
-  echo "    pod-security.kubernetes.io/enforce: restricted"
-  "$helm" template "$name" "$files/$chart" --namespace "$namespace" --skip-tests \
-    --set "allowedOntapEndpoints[0]=$placeholder"
+  operator_objects "$helm" "$files/$chart"
 } >"$files/$manifest"
 
 echo "release.sh: SBOM $sbom" >&2
