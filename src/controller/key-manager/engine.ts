@@ -26,6 +26,7 @@ import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
 import { type ClusterObserver, lastBoundary, nextDriftCheck, recordSvm, scopeKey } from './observer.js';
 import { sentState } from './applied.js';
+import { SecretFingerprints } from './fingerprints.js';
 import type { Outcome } from './status.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 
@@ -167,11 +168,10 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
   private readonly now: () => number;
   private readonly watched: Watched<R>;
   /**
-   * fingerprints remembers, per credentials Secret and keys, the adapter's fingerprint last read
-   * (an identifier ONTAP itself shows, such as the AWS access key id: never a secret) and the
-   * Secret version it came from, so an unchanged Secret need not be read to compare it with ONTAP.
+   * fingerprints remembers, per credentials Secret and keys, what was last read of it (see
+   * fingerprints.ts); the kind forgets a Secret no resource references any more (forgetSecret).
    */
-  private readonly fingerprints = new Map<string, { resourceVersion: string; fingerprint: string }>();
+  readonly fingerprints = new SecretFingerprints();
 
   constructor(
     private readonly adapter: KeyManagerAdapter<O, R, S>,
@@ -652,13 +652,14 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const fp = this.adapter.fingerprint;
     const credentials = this.adapter.credentialsRef(obj.spec);
     if (secrets !== undefined && fp && credentials) {
-      this.fingerprints.set(this.fingerprintKey(obj, credentials.name, credentials.keys), fp.ofSecrets(secrets));
+      this.fingerprints.set(obj.metadata.namespace, credentials.name, credentials.keys, fp.ofSecrets(secrets));
     }
     return secrets;
   }
 
-  private fingerprintKey(obj: O, name: string, keys: readonly string[]): string {
-    return `${obj.metadata.namespace}/${name}#${keys.join(',')}`;
+  /** forgetSecret drops what was read of a Secret; the kind calls it once no resource references the Secret. */
+  forgetSecret(namespace: string, name: string): void {
+    this.fingerprints.forget(namespace, name);
   }
 
   /**
@@ -678,7 +679,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
     const credentials = this.adapter.credentialsRef(obj.spec);
     if (!this.adapter.fingerprint || !credentials) return { fingerprint: undefined };
-    const known = this.fingerprints.get(this.fingerprintKey(obj, credentials.name, credentials.keys));
+    const known = this.fingerprints.get(namespace, credentials.name, credentials.keys);
     if (known === undefined || known.resourceVersion !== version(namespace, credentials.name)) return undefined;
     return { fingerprint: known.fingerprint };
   }

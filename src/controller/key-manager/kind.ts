@@ -77,6 +77,8 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
   readonly noun: string;
   /** metrics is how the kind's resources are exported (see resource-metrics.ts). */
   readonly metrics: KindMetrics;
+  /** reconciler is the kind's engine. */
+  readonly reconciler: KeyManagerReconciler<O, R, S>;
 
   constructor(
     readonly adapter: KeyManagerAdapter<O, R, S>,
@@ -107,7 +109,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       return k ? [connectionKey(k)] : [];
     });
 
-    const reconciler = new KeyManagerReconciler<O, R, S>(adapter, {
+    const reconciler = (this.reconciler = new KeyManagerReconciler<O, R, S>(adapter, {
       kube: ctx.writer(writes),
       secrets: api,
       connections: ctx.connections,
@@ -122,7 +124,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       secretVersion: ctx.secretVersion,
       onSynced: (ns, n) => this.metrics.syncs.record(ns, n, Date.now()),
       ...(ctx.rekeys ? { rekeys: ctx.rekeys } : {}),
-    });
+    }));
     this.controller = new Controller<O>({
       name,
       informer: this.informer,
@@ -155,6 +157,9 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
       const enqueue = changed(e) ? () => this.controller.enqueue(key, priority) : undefined;
       // A deleted object's versions are of no more use to the mutation cache.
       if (e.type === 'delete') writes.deleted(e.object);
+      // What was read of a Secret no resource references any more (the last one deleted, or
+      // edited to name another) is of no more use: kept, every deleted resource left it behind.
+      if (e.type !== 'add') this.forgetUnreferencedSecrets(e.old ?? e.object, e.type === 'delete' ? undefined : e.object);
       const seen = e.type === 'delete' ? 'foreign' : writes.observed(e.object, enqueue);
       if (seen === 'foreign') enqueue?.();
       // A deleted resource may have held a Conflict: let the resources it blocked look again
@@ -163,6 +168,23 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
         for (const o of this.informer.list()) if (conditionOf(o, ConditionType.Synced)?.reason === Reason.Conflict) this.controller.enqueue(keyOf(o));
       }
     });
+  }
+
+  /**
+   * forgetUnreferencedSecrets makes the engine forget the Secrets `before` referenced that `after`
+   * (undefined: deleted) does not, once no cached resource of the kind references them (the
+   * informer's index already shows the change).
+   */
+  private forgetUnreferencedSecrets(before: KubeObject | undefined, after: KubeObject | undefined): void {
+    const was = before ? this.typed(before) : undefined;
+    if (was === undefined) return;
+    const is = after ? this.typed(after) : undefined;
+    const still = new Set(is ? this.adapter.secretRefs(is.spec).map((r) => r.name) : []);
+    const { namespace } = was.metadata;
+    for (const { name } of this.adapter.secretRefs(was.spec)) {
+      if (still.has(name) || this.informer.byIndex(SECRET_REFS, objectKey(namespace, name)).length > 0) continue;
+      this.reconciler.forgetSecret(namespace, name);
+    }
   }
 
   private typedAll(objects: readonly KubeObject[]): O[] {
