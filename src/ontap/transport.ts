@@ -7,6 +7,7 @@
 import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import tls from 'node:tls';
 import { backoffDelay, sleep } from '../runtime/backoff.js';
 import { exchange, header, readAll } from '../runtime/http-exchange.js';
 import { type Logger, nullLogger } from '../runtime/logger.js';
@@ -102,6 +103,22 @@ interface Call {
   readonly path: string;
 }
 
+/**
+ * sharedTlsContext builds one SecureContext from the trust and client-certificate settings, for
+ * every socket of a connection. Given them as plain options, Node builds a new context for each
+ * TLS connection (parsing the CA bundle, or the system roots, and the key again): CPU and native
+ * memory freed again each time, for every socket the agent opens after an idle close, a drop or
+ * a timeout. Material OpenSSL cannot load is passed on as it is, so that it fails where it failed
+ * before, at connect, and is classified there.
+ */
+function sharedTlsContext(material: tls.SecureContextOptions): https.AgentOptions {
+  try {
+    return { secureContext: tls.createSecureContext(material) };
+  } catch {
+    return material;
+  }
+}
+
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /** Transport sends requests to one ONTAP cluster. */
@@ -141,9 +158,11 @@ export class Transport {
       keepAlive: true,
       maxSockets: maxConcurrent,
       rejectUnauthorized: options.insecureSkipTLSVerify !== true,
-      ...(options.caBundle !== undefined ? { ca: options.caBundle } : {}),
+      ...sharedTlsContext({
+        ...(options.caBundle !== undefined ? { ca: options.caBundle } : {}),
+        ...(auth.kind === 'cert' ? { cert: auth.cert, key: auth.key } : {}),
+      }),
       ...(options.lookup !== undefined ? { lookup: options.lookup } : {}),
-      ...(auth.kind === 'cert' ? { cert: auth.cert, key: auth.key } : {}),
     });
   }
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createServer } from 'node:net';
+import tls from 'node:tls';
 import { OntapClient } from '../../../src/ontap/client.js';
 import { OntapTransportError } from '../../../src/ontap/errors.js';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
@@ -67,6 +68,29 @@ describe('OntapClient against ontap-sim: TLS and connections', () => {
       expect(err).to.include({ kind: 'connection', sysCode: 'ECONNREFUSED', mayHaveBeenSent: false });
     } finally {
       client.close();
+    }
+  });
+
+  it('opens every socket of a connection on one TLS context, built once from its CA bundle', async () => {
+    // Node builds a context per TLS connection from plain ca/cert/key options: parsing the bundle
+    // again for every socket the agent opens after an idle close, a drop or a timeout.
+    const built = { count: 0 };
+    const original = tls.createSecureContext;
+    tls.createSecureContext = (options) => {
+      built.count++;
+      return original(options);
+    };
+    let client: OntapClient | undefined;
+    try {
+      client = newClient(sim);
+      sim.control.addFault({ path: '/api/cluster', latencyMs: 80 });
+      const clusters = await Promise.all(Array.from({ length: 4 }, () => client?.getCluster()));
+      expect(clusters.map((c) => c?.name)).to.deep.equal(Array(4).fill('sim-cluster'));
+      expect(sim.control.stats().maxInFlight, 'four sockets at once').to.equal(4);
+      expect(built.count, 'TLS contexts built for four sockets').to.equal(1);
+    } finally {
+      tls.createSecureContext = original;
+      client?.close();
     }
   });
 
