@@ -571,7 +571,11 @@ async function main(): Promise<void> {
         }
         if (spareFree.some((s) => s.length > 0)) later(offset(), 'create', create);
       }
-      if (round % 5 === 0) log(`round ${round}/${rounds}: ${finished.length} fixed, ${pending.length} pending, RSS ${mb(samples.at(-1)?.rss ?? NaN)} MB, heap ${mb(samples.at(-1)?.heapUsed ?? NaN)} MB (${load()})`);
+      if (round % 5 === 0) {
+        const last = samples.at(-1);
+        const memory = last ? `RSS ${mb(last.rss)} MB, heap ${mb(last.heapUsed)} MB` : 'no memory sample yet';
+        log(`round ${round}/${rounds}: ${finished.length} fixed, ${pending.length} pending, ${memory} (${load()})`);
+      }
     }
     await sampler;
     const endMin = minutes(t0 + rounds * ROUND_MS);
