@@ -169,7 +169,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
   private readonly watched: Watched<R>;
   /**
    * fingerprints remembers, per credentials Secret and keys, what was last read of it (see
-   * fingerprints.ts); the kind forgets a Secret no resource references any more (forgetSecret).
+   * fingerprints.ts); the kind forgets a Secret no resource references any more.
    */
   readonly fingerprints = new SecretFingerprints();
 
@@ -655,11 +655,6 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       this.fingerprints.set(obj.metadata.namespace, credentials.name, credentials.keys, fp.ofSecrets(secrets));
     }
     return secrets;
-  }
-
-  /** forgetSecret drops what was read of a Secret; the kind calls it once no resource references the Secret. */
-  forgetSecret(namespace: string, name: string): void {
-    this.fingerprints.forget(namespace, name);
   }
 
   /**

@@ -183,7 +183,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
     const { namespace } = was.metadata;
     for (const { name } of this.adapter.secretRefs(was.spec)) {
       if (still.has(name) || this.informer.byIndex(SECRET_REFS, objectKey(namespace, name)).length > 0) continue;
-      this.reconciler.forgetSecret(namespace, name);
+      this.reconciler.fingerprints.forget(namespace, name);
     }
   }
 
