@@ -1,8 +1,8 @@
 /**
- * TenantShares is the work queue's second limit, beside its groups: keys belong to tenants (the
- * namespace of an object; a cluster-scoped object has none), and each tenant has a share of the
- * workers (`share`, half of them by default). It only counts and parks; the queue decides, with
- * {@link TenantShares.allows}, whether a key may run now.
+ * TenantShares is the work queue's second limit, beside its groups (queue-groups.ts): keys belong
+ * to tenants (the namespace of an object; a cluster-scoped object has none), and each tenant has a
+ * share of the workers (`share`, half of them by default). It only counts and parks; the queue
+ * decides, with {@link TenantShares.allows}, whether a key may run now.
  *
  * The share is not a hard cap, so an install with one namespace keeps its workers busy: a tenant
  * at its share may borrow a further worker only while another stays idle afterwards, for a

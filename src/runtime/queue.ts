@@ -15,6 +15,7 @@
  * `maxPerGroup` keys of one group run at once. A key whose group is full is parked, in order,
  * and the next key of another group runs instead, so one slow or dead cluster cannot hold every
  * worker while the other tenants' keys wait. Low keys leave one of a group's slots to changes.
+ * See queue-groups.ts.
  *
  * And tenants (the namespace of an object): one tenant with several dead clusters is several
  * groups, so groups alone let it hold every worker. Each tenant has a share of the workers
@@ -25,6 +26,7 @@
  * nothing else that may run).
  */
 import { backoffDelay } from './backoff.js';
+import { GroupLimits } from './queue-groups.js';
 import { TenantShares } from './queue-limits.js';
 import { type Logger, nullLogger } from './logger.js';
 import { safeTimeout, timerDelay } from './timers.js';
@@ -46,7 +48,7 @@ export interface WorkQueueOptions {
   readonly logger?: Logger;
   /** groupOf names a key's group (undefined: no group, never held back). @default no groups */
   readonly groupOf?: (key: string) => string | undefined;
-  /** maxPerGroup bounds the keys of one group processed at once. @default unbounded */
+  /** maxPerGroup bounds the keys of one group processed at once (see queue-groups.ts). @default unbounded */
   readonly maxPerGroup?: number;
   /** tenantOf names a key's tenant (undefined: none, never held back). @default no tenants */
   readonly tenantOf?: (key: string) => string | undefined;
@@ -81,7 +83,8 @@ export class WorkQueue {
   private readonly metrics: QueueMetrics | undefined;
   private readonly logger: Logger;
   private readonly groupOf: ((key: string) => string | undefined) | undefined;
-  private readonly maxPerGroup: number;
+  /** groups counts and parks per group. */
+  private readonly groups: GroupLimits;
   private readonly tenantOf: ((key: string) => string | undefined) | undefined;
   private readonly maxPerTenant: number | undefined;
   /** tenants counts and parks per tenant; set by run(), which knows the number of workers. */
@@ -114,13 +117,6 @@ export class WorkQueue {
   /** keys whose handler is running now. */
   private readonly processing = new Set<string>();
   private readonly delayed = new Map<string, Delayed>();
-  /** running counts the keys being processed per group, all and low ones. */
-  private readonly running = new Map<string, { all: number; low: number }>();
-  /** groupOfRunning remembers the group (and lane) a running key was counted in. */
-  private readonly groupOfRunning = new Map<string, { group: string; priority: Priority }>();
-  /** parked holds, per full group and lane, the keys that came up meanwhile, in order. */
-  private readonly parked = new Map<string, { high: Set<string>; low: Set<string> }>();
-  private parkedCount = 0;
   private readonly failures = new Map<string, number>();
   /** workers parked until a key arrives or the queue shuts down. */
   private waiters: Array<(key: string | undefined) => void> = [];
@@ -136,7 +132,7 @@ export class WorkQueue {
     this.metrics = options.metrics;
     this.logger = (options.logger ?? nullLogger).child({ queue: options.name });
     this.groupOf = options.groupOf;
-    this.maxPerGroup = options.maxPerGroup ?? Infinity;
+    this.groups = new GroupLimits(options.maxPerGroup ?? Infinity);
     this.tenantOf = options.tenantOf;
     this.maxPerTenant = options.maxPerTenant;
     this.agingMs = options.agingMs ?? 5000;
@@ -242,7 +238,7 @@ export class WorkQueue {
 
   /** len is the number of keys waiting for a worker, parked ones included (not those running or delayed). */
   len(): number {
-    return this.high.size + this.low.size + this.released.high.size + this.released.low.size + this.parkedCount + (this.tenants?.size ?? 0);
+    return this.high.size + this.low.size + this.released.high.size + this.released.low.size + this.groups.size + (this.tenants?.size ?? 0);
   }
 
   /**
@@ -271,35 +267,21 @@ export class WorkQueue {
     this.delayed.clear();
     if (!this.draining) {
       for (const lane of [this.high, this.low, this.released.high, this.released.low]) for (const key of lane.keys()) this.dirty.delete(key);
-      for (const lanes of this.parked.values()) for (const key of [...lanes.high, ...lanes.low]) this.dirty.delete(key);
+      for (const key of this.groups.clear()) this.dirty.delete(key);
       for (const key of this.tenants?.clear() ?? []) this.dirty.delete(key);
       this.high.clear();
       this.low.clear();
       this.released.high.clear();
       this.released.low.clear();
-      this.parked.clear();
-      this.parkedCount = 0;
       this.metrics?.setDepth(0);
     }
     this.wakeAll();
     await Promise.all(this.workers);
   }
 
-  /**
-   * full tells whether `group` has no slot for a key of `priority`. Low keys leave one slot of
-   * each group to changes (when the group has more than one): a drift check waiting on a slow
-   * cluster never holds up a change to that cluster.
-   */
-  private full(group: string, priority: Priority): boolean {
-    const r = this.running.get(group);
-    if (r === undefined) return false;
-    if (r.all >= this.maxPerGroup) return true;
-    return priority === 'low' && this.maxPerGroup > 1 && r.low >= this.maxPerGroup - 1;
-  }
-
   private push(key: string, front = false): void {
     const group = this.groupOf?.(key);
-    if (group !== undefined && this.full(group, this.dirty.get(key) ?? 'high')) {
+    if (group !== undefined && this.groups.full(group, this.dirty.get(key) ?? 'high')) {
       this.park(group, key);
       return;
     }
@@ -336,11 +318,9 @@ export class WorkQueue {
     this.onPreempt(victim);
   }
 
+  /** park parks `key` with its full group (see queue-groups.ts), in the lane it waits in. */
   private park(group: string, key: string): void {
-    let lanes = this.parked.get(group);
-    if (lanes === undefined) this.parked.set(group, (lanes = { high: new Set(), low: new Set() }));
-    lanes[this.dirty.get(key) ?? 'high'].add(key);
-    this.parkedCount++;
+    this.groups.park(group, key, this.dirty.get(key) ?? 'high');
     this.metrics?.setDepth(this.len());
   }
 
@@ -366,15 +346,7 @@ export class WorkQueue {
       return;
     }
     const group = this.groupOf?.(key);
-    const lanes = group === undefined ? undefined : this.parked.get(group);
-    if (group === undefined || lanes === undefined || !lanes.low.delete(key)) return;
-    if (!this.full(group, 'high')) {
-      if (lanes.high.size === 0 && lanes.low.size === 0) this.parked.delete(group);
-      this.parkedCount--;
-      this.push(key, true);
-      return;
-    }
-    lanes.high.add(key);
+    if (group !== undefined && this.groups.upgrade(group, key)) this.push(key, true);
   }
 
   private take(key: string, group: string | undefined): void {
@@ -385,10 +357,7 @@ export class WorkQueue {
     this.processing.add(key);
     const tenant = this.tenants !== undefined ? this.tenantOf?.(key) : undefined;
     if (tenant !== undefined) this.tenants?.start(key, tenant, priority);
-    if (group === undefined) return;
-    this.groupOfRunning.set(key, { group, priority });
-    const r = this.running.get(group) ?? { all: 0, low: 0 };
-    this.running.set(group, { all: r.all + 1, low: r.low + (priority === 'low' ? 1 : 0) });
+    if (group !== undefined) this.groups.start(key, group, priority);
   }
 
   /** shift takes the next waiting key: high before low, with low turns when low has aged; released keys first in each lane. */
@@ -419,7 +388,7 @@ export class WorkQueue {
       const group = this.groupOf?.(key);
       const priority = this.dirty.get(key) ?? 'high';
       // The group filled up while this key waited: park it and look further.
-      if (group !== undefined && this.full(group, priority)) {
+      if (group !== undefined && this.groups.full(group, priority)) {
         this.park(group, key);
         continue;
       }
@@ -442,7 +411,7 @@ export class WorkQueue {
         if (next === undefined || !tenants.allows(tenant, next.priority, this.idle())) break;
         tenants.unpark(tenant, next.key);
         const group = this.groupOf?.(next.key);
-        if (group !== undefined && this.full(group, next.priority)) {
+        if (group !== undefined && this.groups.full(group, next.priority)) {
           this.park(group, next.key);
           continue;
         }
@@ -473,24 +442,9 @@ export class WorkQueue {
 
   /** release frees the group slot of `key`, letting the first key parked for that group that fits go next (changes first). */
   private release(key: string): void {
-    const slot = this.groupOfRunning.get(key);
-    if (slot === undefined) return;
-    const { group, priority } = slot;
-    this.groupOfRunning.delete(key);
-    const r = this.running.get(group) ?? { all: 1, low: 0 };
-    const left = { all: r.all - 1, low: r.low - (priority === 'low' ? 1 : 0) };
-    if (left.all > 0) this.running.set(group, left);
-    else this.running.delete(group);
-    const lanes = this.parked.get(group);
-    if (lanes === undefined) return;
-    const lane = lanes.high.size > 0 ? lanes.high : !this.full(group, 'low') ? lanes.low : undefined;
-    const first = lane?.values().next();
-    if (lane === undefined || first === undefined || first.done) return;
-    lane.delete(first.value);
-    if (lanes.high.size === 0 && lanes.low.size === 0) this.parked.delete(group);
-    this.parkedCount--;
+    const next = this.groups.end(key);
     // It already waited its turn: it goes ahead of keys queued after it.
-    this.push(first.value, true);
+    if (next !== undefined) this.push(next, true);
   }
 
   /** releaseTenant frees the tenant slot of `key`, letting its tenant's first parked key that may now run go next. */
