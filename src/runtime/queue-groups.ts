@@ -8,10 +8,10 @@
  * one: a drift check waiting on a slow cluster never holds up a change to that cluster.
  *
  * Each time a key of a group ends, the group lets go its first parked key that now fits, changes
- * first; the queue puts it ahead of the keys queued after it, in its lane. It only counts and
- * parks; the queue asks {@link GroupLimits.full} before a key starts.
+ * first; the queue puts it ahead of the keys queued after it, in its lane (queue-lanes.ts). It only
+ * counts and parks; the queue asks {@link GroupLimits.full} before a key starts.
  */
-import type { Priority } from './queue.js';
+import type { Priority } from './queue-lanes.js';
 
 /** GroupLimits counts running keys per group and parks the ones of a full group; see the file comment. */
 export class GroupLimits {

@@ -23,7 +23,7 @@
  * tenant goes past its share only while no other tenant waits, for as long as a read takes to be
  * cut, not a request timeout.
  */
-import type { Priority } from './queue.js';
+import type { Priority } from './queue-lanes.js';
 
 interface Parked {
   readonly high: Map<string, number>;

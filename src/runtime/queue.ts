@@ -4,29 +4,29 @@
  * marked dirty and runs again right after), delayed adds keep the earliest time, and failures back
  * off exponentially per key.
  *
- * Beyond client-go, two things. Priorities, like controller-runtime's priority queue: a key added
- * because something changed (an event) waits in the high lane, a periodic drift check or the
- * initial list in the low lane, so a Secret rotation made just after a drift-check boundary does
- * not wait behind thousands of drift checks. A retry keeps the priority its key ran with
- * (controller-runtime#3330), and a low key that has waited `agingMs` gets every other turn, so a
- * steady stream of events cannot starve the drift checks (controller-runtime#3496).
+ * Beyond client-go, the queue composes three concepts, each in its own file, and keeps what
+ * belongs to a key rather than to its place in line:
+ * - Priorities (queue-lanes.ts): a change waits in the high lane, a drift check in the low one,
+ *   and an aged drift check gets every other turn. The queue decides the lane: a retry keeps the
+ *   priority its key ran with (controller-runtime#3330), a change to a key waiting or parked as a
+ *   drift check moves it up (and `onPromote` hears of one running as a drift check), and low keys
+ *   leave one worker to changes, so a drift pass whose keys all wait on slow clusters never holds
+ *   up a rotation.
+ * - Groups (queue-groups.ts): at most `maxPerGroup` keys of one ONTAP cluster run at once, so one
+ *   slow or dead cluster cannot hold every worker while the other tenants' keys wait.
+ * - Tenants (queue-limits.ts): one tenant (namespace) with several dead clusters is several
+ *   groups, so groups alone let it hold every worker. Each tenant has a share of the workers
+ *   (`maxPerTenant`, half of them by default) and may go past it only while a worker stays idle
+ *   for a newcomer.
  *
- * And groups: keys may belong to groups (the ONTAP cluster an object talks to), and at most
- * `maxPerGroup` keys of one group run at once. A key whose group is full is parked, in order,
- * and the next key of another group runs instead, so one slow or dead cluster cannot hold every
- * worker while the other tenants' keys wait. Low keys leave one of a group's slots to changes.
- * See queue-groups.ts.
- *
- * And tenants (the namespace of an object): one tenant with several dead clusters is several
- * groups, so groups alone let it hold every worker. Each tenant has a share of the workers
- * (`maxPerTenant`, half of them by default) and may go past it only while a worker stays idle for
- * a newcomer; see queue-limits.ts. The two limits are checked in turn, each parking what it holds
- * back: a group's parked keys are let go when a key of that group ends, a tenant's when a key of
- * that tenant ends or a second worker falls idle (a borrow, looked for only after the lanes hold
- * nothing else that may run).
+ * The two limits are checked in turn, each parking what it holds back: a group's parked keys are
+ * let go when a key of that group ends, a tenant's when a key of that tenant ends or a second
+ * worker falls idle (a borrow, looked for only after the lanes hold nothing else that may run). A
+ * key let go already waited its turn: it goes first in its lane.
  */
 import { backoffDelay } from './backoff.js';
 import { GroupLimits } from './queue-groups.js';
+import { type Priority, PriorityLanes } from './queue-lanes.js';
 import { TenantShares } from './queue-limits.js';
 import { type Logger, nullLogger } from './logger.js';
 import { safeTimeout, timerDelay } from './timers.js';
@@ -65,8 +65,8 @@ export interface WorkQueueOptions {
   readonly onPreempt?: (key: string) => void;
 }
 
-/** Priority says which lane a key waits in: 'high' for changes, 'low' for periodic re-checks. */
-export type Priority = 'high' | 'low';
+/** Priority says which lane a key waits in: 'high' for changes, 'low' for periodic re-checks (see queue-lanes.ts). */
+export type { Priority };
 
 interface Delayed {
   readonly at: number;
@@ -96,21 +96,12 @@ export class WorkQueue {
   /** preempted holds the runs asked to end early; each runs again when its handler returns. */
   private readonly preempted = new Set<string>();
 
-  /** the two lanes of keys waiting for a worker, each in order, with the time each key joined. */
-  private readonly high = new Map<string, number>();
-  private readonly low = new Map<string, number>();
-  /**
-   * released holds, per lane, keys a full group let go: they already waited their turn, so they
-   * go first in their lane, but in their lane: a released drift check never goes ahead of a
-   * change, nor takes the worker kept for changes. Each with the time it was let go, for aging.
-   */
-  private readonly released = { high: new Map<string, number>(), low: new Map<string, number>() };
+  /** lanes holds the keys waiting for a worker (neither parked by a limit, nor running, nor delayed). */
+  private readonly lanes: PriorityLanes;
   /** dirty maps each key that needs processing (waiting, or to re-run after its handler) to its priority. */
   private readonly dirty = new Map<string, Priority>();
   /** ranWith is the priority a key last ran with, for its retry. */
   private readonly ranWith = new Map<string, Priority>();
-  /** lowTurn alternates turns while the low lane's oldest key is past agingMs. */
-  private lowTurn = false;
   /** runningLow holds the low keys being processed; at most maxLow of them (one worker is kept for changes). */
   private readonly runningLow = new Set<string>();
   private maxLow = Infinity;
@@ -136,6 +127,7 @@ export class WorkQueue {
     this.tenantOf = options.tenantOf;
     this.maxPerTenant = options.maxPerTenant;
     this.agingMs = options.agingMs ?? 5000;
+    this.lanes = new PriorityLanes(this.agingMs);
     this.onPromote = options.onPromote;
     this.onPreempt = options.onPreempt;
   }
@@ -151,8 +143,7 @@ export class WorkQueue {
     if (waiting !== undefined) {
       if (waiting === 'low' && priority === 'high') {
         this.dirty.set(key, 'high');
-        if (this.low.delete(key) || this.released.low.delete(key)) {
-          this.high.set(key, Date.now());
+        if (this.lanes.promote(key)) {
           // The worker kept for changes may be idle: hand it the key now, not when a drift check ends.
           this.dispatch();
         } else this.upgradeParked(key);
@@ -238,7 +229,7 @@ export class WorkQueue {
 
   /** len is the number of keys waiting for a worker, parked ones included (not those running or delayed). */
   len(): number {
-    return this.high.size + this.low.size + this.released.high.size + this.released.low.size + this.groups.size + (this.tenants?.size ?? 0);
+    return this.lanes.size + this.groups.size + (this.tenants?.size ?? 0);
   }
 
   /**
@@ -266,27 +257,27 @@ export class WorkQueue {
     for (const d of this.delayed.values()) clearTimeout(d.timer);
     this.delayed.clear();
     if (!this.draining) {
-      for (const lane of [this.high, this.low, this.released.high, this.released.low]) for (const key of lane.keys()) this.dirty.delete(key);
-      for (const key of this.groups.clear()) this.dirty.delete(key);
-      for (const key of this.tenants?.clear() ?? []) this.dirty.delete(key);
-      this.high.clear();
-      this.low.clear();
-      this.released.high.clear();
-      this.released.low.clear();
+      for (const key of [...this.lanes.clear(), ...this.groups.clear(), ...(this.tenants?.clear() ?? [])]) this.dirty.delete(key);
       this.metrics?.setDepth(0);
     }
     this.wakeAll();
     await Promise.all(this.workers);
   }
 
-  private push(key: string, front = false): void {
+  /** lowMayStart tells whether a low key may take a worker: every worker but one on a low key leaves the last to changes. */
+  private lowMayStart(): boolean {
+    return this.runningLow.size < this.maxLow;
+  }
+
+  /** push queues `key` in its lane, or hands it to an idle worker, unless a limit parks it; `released`: a limit let it go. */
+  private push(key: string, released = false): void {
     const group = this.groupOf?.(key);
     if (group !== undefined && this.groups.full(group, this.dirty.get(key) ?? 'high')) {
       this.park(group, key);
       return;
     }
     const lane = this.dirty.get(key) ?? 'high';
-    const lowBlocked = lane === 'low' && this.runningLow.size >= this.maxLow;
+    const lowBlocked = lane === 'low' && !this.lowMayStart();
     if (!lowBlocked && this.waiters.length > 0) {
       if (this.parkedByTenant(key, lane)) {
         this.metrics?.setDepth(this.len());
@@ -298,7 +289,7 @@ export class WorkQueue {
       waiter?.(key);
       return;
     }
-    (front ? this.released[lane] : lane === 'low' ? this.low : this.high).set(key, Date.now());
+    this.lanes.push(key, lane, released);
     this.metrics?.setDepth(this.len());
     this.preemptFor(key);
   }
@@ -360,31 +351,13 @@ export class WorkQueue {
     if (group !== undefined) this.groups.start(key, group, priority);
   }
 
-  /** shift takes the next waiting key: high before low, with low turns when low has aged; released keys first in each lane. */
-  private shift(): string | undefined {
-    // The low lane's oldest key is at the head of its released keys or of the rest.
-    const lowSince = Math.min(this.released.low.values().next().value ?? Infinity, this.low.values().next().value ?? Infinity);
-    const aged = Date.now() - lowSince >= this.agingMs;
-    this.lowTurn = aged && !this.lowTurn;
-    const highWaiting = this.high.size + this.released.high.size;
-    let lane: Priority = highWaiting === 0 || (aged && this.lowTurn) ? 'low' : 'high';
-    // Every worker but one is on a low key: the last one waits for a change.
-    if (lane === 'low' && this.runningLow.size >= this.maxLow) lane = 'high';
-    for (const waiting of lane === 'low' ? [this.released.low, this.low] : [this.released.high, this.high]) {
-      const head = waiting.keys().next();
-      if (head.done) continue;
-      waiting.delete(head.value);
-      return head.value;
-    }
-    return undefined;
-  }
-
   /**
    * pick takes the next key a worker may run now, parking those whose group is full or whose
    * tenant is at its share; when the lanes hold nothing that may run, a tenant may borrow. Undefined if none.
    */
   private pick(): string | undefined {
-    for (let key = this.shift(); key !== undefined; key = this.shift()) {
+    // Every worker but one is on a low key: the last one waits for a change.
+    for (let key = this.lanes.shift(this.lowMayStart()); key !== undefined; key = this.lanes.shift(this.lowMayStart())) {
       const group = this.groupOf?.(key);
       const priority = this.dirty.get(key) ?? 'high';
       // The group filled up while this key waited: park it and look further.
@@ -407,7 +380,7 @@ export class WorkQueue {
     if (tenants === undefined || tenants.size === 0) return undefined;
     for (const tenant of tenants.borrowers()) {
       for (;;) {
-        const next = tenants.next(tenant, this.runningLow.size < this.maxLow);
+        const next = tenants.next(tenant, this.lowMayStart());
         if (next === undefined || !tenants.allows(tenant, next.priority, this.idle())) break;
         tenants.unpark(tenant, next.key);
         const group = this.groupOf?.(next.key);
