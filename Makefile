@@ -61,7 +61,7 @@ test-unit: deps ## Unit tests only (no control plane needed).
 	npm run test:unit
 
 .PHONY: gen
-gen: deps ## Regenerate crds/, the chart's CRDs and docs/api.md from src/api/v1alpha1/schema.ts.
+gen: deps ## Regenerate crds/, the chart's CRDs, docs/api.md, what the kinds table (src/api/v1alpha1/kinds.ts) derives and deploy/.
 	npm run gen:crds
 
 .PHONY: bench

@@ -46,30 +46,6 @@ app.kubernetes.io/component: operator
 {{- end }}
 
 {{/*
-The rules on the watched resources. Granted cluster-wide (ClusterRole) or in each watched
-namespace (Role). Only the verbs the operator uses: it reads and patches its own kinds (the
-finalizer), writes their status, reads Secrets (metadata watch, data read on demand) and
-records Events.
-*/}}
-{{- define "ontap-kms-operator.watchRules" -}}
-- apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses", "ontapazurekeyvaults", "ontapgcpkmses", "ontapclusters"]
-  verbs: ["get", "list", "watch", "patch", "update"]
-- apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses/status", "ontapazurekeyvaults/status", "ontapgcpkmses/status", "ontapclusters/status"]
-  verbs: ["get", "patch", "update"]
-- apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses/finalizers", "ontapazurekeyvaults/finalizers", "ontapgcpkmses/finalizers", "ontapclusters/finalizers"]
-  verbs: ["update"]
-- apiGroups: [""]
-  resources: ["secrets"]
-  verbs: ["get", "list", "watch"]
-- apiGroups: [""]
-  resources: ["events"]
-  verbs: ["create", "patch"]
-{{- end }}
-
-{{/*
 The ONTAP endpoint allow-list must be given one way or the other: an empty list would allow no
 endpoint at all (the operator contacts none), and allowing any is a choice to be made out loud.
 */}}

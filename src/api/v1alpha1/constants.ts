@@ -11,45 +11,8 @@ export const VERSION = 'v1alpha1';
 /** API_VERSION is what a manifest's `apiVersion` says. */
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-/** Kind names, plurals and short names, as the CRDs declare them. */
-export const OntapClusterKind = {
-  kind: 'OntapCluster',
-  plural: 'ontapclusters',
-  singular: 'ontapcluster',
-  shortNames: ['ontapcl'],
-} as const;
-
-/** Kind names, plurals and short names, as the CRDs declare them (cluster-scoped). */
-export const ClusterOntapClusterKind = {
-  kind: 'ClusterOntapCluster',
-  plural: 'clusterontapclusters',
-  singular: 'clusterontapcluster',
-  shortNames: ['clusterontapcl'],
-} as const;
-
-/** Kind names, plurals and short names, as the CRDs declare them. */
-export const OntapAwsKmsKind = {
-  kind: 'OntapAwsKms',
-  plural: 'ontapawskmses',
-  singular: 'ontapawskms',
-  shortNames: ['awskms'],
-} as const;
-
-/** Kind names, plurals and short names, as the CRDs declare them. */
-export const OntapAzureKeyVaultKind = {
-  kind: 'OntapAzureKeyVault',
-  plural: 'ontapazurekeyvaults',
-  singular: 'ontapazurekeyvault',
-  shortNames: ['azurekv'],
-} as const;
-
-/** Kind names, plurals and short names, as the CRDs declare them. */
-export const OntapGcpKmsKind = {
-  kind: 'OntapGcpKms',
-  plural: 'ontapgcpkmses',
-  singular: 'ontapgcpkms',
-  shortNames: ['gcpkms'],
-} as const;
+/** The kinds' names, plurals and short names: declared in the kinds table (./kinds.ts). */
+export { ClusterOntapClusterKind, OntapAwsKmsKind, OntapAzureKeyVaultKind, OntapClusterKind, OntapGcpKmsKind } from './kinds.js';
 
 /**
  * RESTORE_ANNOTATION asks for ONTAP's `restore` of the key manager's keys: each new value (a

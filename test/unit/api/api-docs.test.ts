@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { API_DOCS_PATH, renderApiDocs } from '../../../hack/gen-api-docs.js';
+import { renderKindArtefacts } from '../../../hack/kinds/artefacts.js';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
 import { allCRDs } from '../../../src/api/v1alpha1/schema.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
@@ -123,7 +124,7 @@ describe(`API reference (${API_DOCS_PATH})`, () => {
     expect(out).to.contain('| `spec.brandNew` | integer | yes |  | value 3..77 | A field no schema has. |');
   });
 
-  it('`npm run gen:crds` (hack/gen-crds.ts) writes the CRDs, the chart\'s copy and docs/api.md in one run', function () {
+  it('`npm run gen:crds` (hack/gen-crds.ts) writes the CRDs, the chart\'s copy, docs/api.md and what the kinds table derives in one run', function () {
     this.timeout(120_000);
     const dir = mkdtempSync(join(tmpdir(), 'gen-crds-'));
     try {
@@ -133,6 +134,7 @@ describe(`API reference (${API_DOCS_PATH})`, () => {
       for (const sub of ['crds', 'charts/ontap-kms-operator/crds']) {
         expect(readdirSync(join(dir, sub)).sort(), sub).to.deep.equal([...renderCRDs().keys()].sort());
       }
+      for (const [path, text] of renderKindArtefacts()) expect(readFileSync(join(dir, path), 'utf8'), path).to.equal(text);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

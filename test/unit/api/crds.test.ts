@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
 import { API_DOCS_PATH, renderApiDocs } from '../../../hack/gen-api-docs.js';
+import { renderKindArtefacts } from '../../../hack/kinds/artefacts.js';
 import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
@@ -51,6 +52,12 @@ describe('CRDs', () => {
   it(`${API_DOCS_PATH} holds exactly what hack/gen-api-docs.ts renders from the same CRDs (run npm run gen:crds)`, () => {
     expect(readFileSync(API_DOCS_PATH, 'utf8')).to.equal(renderApiDocs(allCRDs));
   });
+
+  for (const [path, text] of renderKindArtefacts()) {
+    it(`${path} holds exactly what hack/kinds/ renders from the kinds table (run npm run gen:crds)`, () => {
+      expect(readFileSync(path, 'utf8')).to.equal(text);
+    });
+  }
 
   const cases = [
     { name: 'OntapCluster spec', value: fullClusterSpec, schema: specOf(ontapClusterCRD).properties!.spec! },

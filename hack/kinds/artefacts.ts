@@ -1,0 +1,110 @@
+/**
+ * The files derived from the kinds table (src/api/v1alpha1/kinds.ts): each is rendered from a
+ * template under hack/kinds/templates/, or, in a file otherwise written by hand, between two
+ * marker lines. `npm run gen:crds` writes them; test/unit/api/crds.test.ts fails when one differs.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { KEY_MANAGER_KINDS, KINDS, type KindEntry, keyManagerKindList } from '../../src/api/v1alpha1/kinds.js';
+import { expand, splice, type Values } from './template.js';
+
+const TEMPLATES = 'hack/kinds/templates';
+/** ROOT is the repository's root, where the partly generated files are read from. */
+const ROOT = new URL('../../', import.meta.url);
+const template = (name: string): string => readFileSync(fileURLToPath(new URL(`./templates/${name}`, import.meta.url)), 'utf8');
+
+/** OPS_ORDER lists the key managers first, then the clusters: the order alerts, RBAC and docs use. */
+const OPS_ORDER: readonly KindEntry[] = [...KEY_MANAGER_KINDS, ...KINDS.filter((k) => !k.keyManager)];
+const NAMESPACED = OPS_ORDER.filter((k) => k.scope === 'Namespaced');
+const NOTES_WIDTH = Math.max(...KINDS.map((k) => k.kind.length)) + 2;
+
+const quoted = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
+
+/** VALUES are the placeholders every template may use. */
+const VALUES: Values = {
+  keyManagerKinds: keyManagerKindList(', '),
+  keyManagerKindsAnd: keyManagerKindList(),
+  reachabilityPrefixes: `${KEY_MANAGER_KINDS.map((k) => k.keyManager.reachableGauge.replace(/reachable$/, '')).join(', ')}reachability`,
+  conditionArms: KEY_MANAGER_KINDS.map(
+    (k, i) => `${i === 0 ? '    ' : '  or '}label_replace(${k.metrics}_condition, \\"kind\\", \\"${k.kind}\\", \\"\\", \\"\\")`,
+  ).join('\\n'),
+  namespaced: quoted(NAMESPACED.map((k) => k.plural)),
+  namespacedStatus: quoted(NAMESPACED.map((k) => `${k.plural}/status`)),
+  namespacedFinalizers: quoted(NAMESPACED.map((k) => `${k.plural}/finalizers`)),
+};
+
+/** item is a kind's own placeholders inside an `[[each]]` block. */
+function item(k: KindEntry): Values {
+  return {
+    kind: k.kind,
+    plural: k.plural,
+    metrics: k.metrics,
+    notes: k.notes,
+    notesKind: k.kind.padEnd(NOTES_WIDTH),
+    reachableGauge: k.keyManager?.reachableGauge ?? '',
+  };
+}
+
+const LISTS = { kinds: KINDS.map(item), keyManagers: KEY_MANAGER_KINDS.map(item) };
+
+/** render expands the template `name` with every value and list. */
+const render = (name: string): string => expand(template(name), VALUES, LISTS, `${TEMPLATES}/${name}`);
+
+/** healthCheck is a kind's Argo CD health check: the key managers' or the clusters' script. */
+const healthCheck = (k: KindEntry): string =>
+  expand(template(k.keyManager ? 'key-manager-health.lua' : 'cluster-health.lua'), { ...VALUES, ...item(k) }, LISTS, `${TEMPLATES}/health (${k.kind})`);
+
+/** healthCheckPath is where a kind's Argo CD health check is written. */
+export const healthCheckPath = (k: KindEntry): string => `docs/argocd/${k.singular}-health.lua`;
+
+/** argoConfigMap is the argocd-cm example of docs/deploy.md: every kind's health check, inline. */
+function argoConfigMap(): string {
+  const entries = OPS_ORDER.map((k) => {
+    const body = healthCheck(k)
+      .trimEnd()
+      .split('\n')
+      .map((l) => (l === '' ? '' : `    ${l}`))
+      .join('\n');
+    return `  resource.customizations.health.kms.ontap.dev_${k.kind}: |\n${body}\n`;
+  });
+  return ['```yaml', 'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: argocd-cm', '  namespace: argocd', 'data:', ''].join('\n') + entries.join('') + '```\n';
+}
+
+/** readmeKinds is the README's kinds table. */
+function readmeKinds(): string {
+  const rows = KINDS.map((k) => `| \`${k.kind}\` | ${k.scope} | ${k.readme} |\n`);
+  return `| Kind | Scope | What it manages |\n|---|---|---|\n${rows.join('')}`;
+}
+
+/** marker is the pair of lines around a generated part of a Markdown file. */
+const marker = (name: string): [string, string] => [
+  `<!-- generated: ${name} (npm run gen:crds, from src/api/v1alpha1/kinds.ts; do not edit) -->`,
+  `<!-- end generated: ${name} -->`,
+];
+
+/** TENANT_RULE is the README tenancy example's rule that lets a tenant manage every key-manager kind. */
+const TENANT_RULE = /(metadata: \{ name: ontap-kms-tenant \}\nrules:\n {2}- apiGroups: \["kms\.ontap\.dev"\]\n {4}resources: )\[[^\]\n]*\]/;
+
+/** readme is README.md with its kinds table and the tenant's key-manager kinds rendered. */
+function readme(text: string): string {
+  const [begin, end] = marker('kinds');
+  const withTable = splice(text, begin, end, readmeKinds(), 'README.md');
+  if (!TENANT_RULE.test(withTable)) throw new Error("README.md: the ontap-kms-tenant ClusterRole's kms.ontap.dev rule is missing");
+  return withTable.replace(TENANT_RULE, (_, head: string) => `${head}[${quoted(KEY_MANAGER_KINDS.map((k) => k.plural))}]`);
+}
+
+/**
+ * renderKindArtefacts returns path (from the repository's root) → text of every file derived
+ * from the kinds table. `read` reads a file that is only partly generated (README.md,
+ * docs/deploy.md); by default the repository's copy.
+ */
+export function renderKindArtefacts(read: (path: string) => string = (p) => readFileSync(new URL(p, ROOT), 'utf8')): Map<string, string> {
+  const out = new Map<string, string>();
+  out.set('charts/ontap-kms-operator/templates/_kinds.tpl', render('_kinds.tpl'));
+  out.set('charts/ontap-kms-operator/files/grafana-dashboard.json', render('grafana-dashboard.json'));
+  for (const k of KINDS) out.set(healthCheckPath(k), healthCheck(k));
+  const [begin, end] = marker('argocd-cm');
+  out.set('docs/deploy.md', splice(read('docs/deploy.md'), begin, end, argoConfigMap(), 'docs/deploy.md'));
+  out.set('README.md', readme(read('README.md')));
+  return out;
+}

@@ -1,0 +1,32 @@
+{{/* Generated from src/api/v1alpha1/kinds.ts by `npm run gen:crds` (hack/kinds/templates/_kinds.tpl); do not edit. */}}
+
+{{/*
+The rules on the watched resources. Granted cluster-wide (ClusterRole) or in each watched
+namespace (Role). Only the verbs the operator uses: it reads and patches its own kinds (the
+finalizer), writes their status, reads Secrets (metadata watch, data read on demand) and
+records Events.
+*/}}
+{{- define "ontap-kms-operator.watchRules" -}}
+- apiGroups: ["kms.ontap.dev"]
+  resources: [[[namespaced]]]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: ["kms.ontap.dev"]
+  resources: [[[namespacedStatus]]]
+  verbs: ["get", "patch", "update"]
+- apiGroups: ["kms.ontap.dev"]
+  resources: [[[namespacedFinalizers]]]
+  verbs: ["update"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end }}
+
+{{/* The kinds the operator manages, one a line, for NOTES.txt. */}}
+{{- define "ontap-kms-operator.kindNotes" }}
+[[each kinds]]
+  [[notesKind]][[notes]]
+[[end]]
+{{- end }}

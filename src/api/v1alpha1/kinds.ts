@@ -1,0 +1,146 @@
+/**
+ * The kinds table: the one place a kind of kms.ontap.dev/v1alpha1 is declared. Pure data.
+ * `npm run gen:crds` (hack/gen-crds.ts, hack/kinds/) derives from it what every kind repeats:
+ * the chart's RBAC rules, the dashboard's per-kind queries, the Argo CD health checks
+ * (docs/argocd/ and docs/deploy.md), the chart's NOTES and the README's kinds table. A unit test
+ * fails when any of those is stale.
+ */
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapClusterKind = {
+  kind: 'OntapCluster',
+  plural: 'ontapclusters',
+  singular: 'ontapcluster',
+  shortNames: ['ontapcl'],
+} as const;
+
+/** Kind names, plurals and short names, as the CRDs declare them (cluster-scoped). */
+export const ClusterOntapClusterKind = {
+  kind: 'ClusterOntapCluster',
+  plural: 'clusterontapclusters',
+  singular: 'clusterontapcluster',
+  shortNames: ['clusterontapcl'],
+} as const;
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapAwsKmsKind = {
+  kind: 'OntapAwsKms',
+  plural: 'ontapawskmses',
+  singular: 'ontapawskms',
+  shortNames: ['awskms'],
+} as const;
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapAzureKeyVaultKind = {
+  kind: 'OntapAzureKeyVault',
+  plural: 'ontapazurekeyvaults',
+  singular: 'ontapazurekeyvault',
+  shortNames: ['azurekv'],
+} as const;
+
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapGcpKmsKind = {
+  kind: 'OntapGcpKms',
+  plural: 'ontapgcpkmses',
+  singular: 'ontapgcpkms',
+  shortNames: ['gcpkms'],
+} as const;
+
+/** KeyManagerEntry is what a key-manager kind adds to its row: its ONTAP family and cloud. */
+export interface KeyManagerEntry {
+  /** service is the cloud key service's name in prose: `AWS KMS`. */
+  readonly service: string;
+  /** ontapPath is the ONTAP REST collection: `/api/security/aws-kms`. */
+  readonly ontapPath: string;
+  /** cli is the `security key-manager external <cli>` command family: `aws`. */
+  readonly cli: string;
+  /**
+   * reachableGauge is the cloud reachability gauge's last part, `amazon_reachable` (the adapter's
+   * reachability.metric); ONTAP's field is `amazon_reachability`, the status field `amazonReachability`.
+   */
+  readonly reachableGauge: string;
+}
+
+/** KindEntry is one row of the kinds table. */
+export interface KindEntry {
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly scope: 'Namespaced' | 'Cluster';
+  /** controller is the `controller` label of the controller-runtime metrics: the singular. */
+  readonly controller: string;
+  /** metrics is the per-resource gauges' prefix: `ontap_kms_awskms` gives `ontap_kms_awskms_condition`. */
+  readonly metrics: string;
+  /** readme says what the kind manages, in the README's kinds table (Markdown). */
+  readonly readme: string;
+  /** notes says what the kind is, in the chart's NOTES (plain text, one short line). */
+  readonly notes: string;
+  /** keyManager is set on key-manager kinds (and only them). */
+  readonly keyManager?: KeyManagerEntry;
+}
+
+type Names = { readonly kind: string; readonly plural: string; readonly singular: string; readonly shortNames: readonly string[] };
+
+/** keyManagerRow is a key-manager kind's row: namespaced, gauges named without "ontap". */
+function keyManagerRow(names: Names, keyManager: KeyManagerEntry): KindEntry {
+  return {
+    ...names,
+    scope: 'Namespaced',
+    controller: names.singular,
+    metrics: `ontap_kms_${names.singular.replace(/^ontap/, '')}`,
+    readme: `an SVM's ${keyManager.service} key manager (\`${keyManager.ontapPath}\`)`,
+    notes: `${keyManager.service} on an SVM (or the cluster)`,
+    keyManager,
+  };
+}
+
+/** KINDS lists every kind, in the order the README and the chart's NOTES show them. */
+export const KINDS: readonly KindEntry[] = [
+  {
+    ...OntapClusterKind,
+    scope: 'Namespaced',
+    controller: OntapClusterKind.singular,
+    metrics: 'ontap_kms_ontapcluster',
+    readme: 'how to reach one ONTAP cluster: endpoint, credentials, TLS trust, limits',
+    notes: 'how to reach an ONTAP cluster, in one namespace',
+  },
+  {
+    ...ClusterOntapClusterKind,
+    scope: 'Cluster',
+    controller: ClusterOntapClusterKind.singular,
+    metrics: 'ontap_kms_clusterontapcluster',
+    readme:
+      'the same, shared: the platform team keeps the admin credentials and says which namespaces may manage which SVMs ([Tenancy](#tenancy-one-ontap-cluster-many-tenants))',
+    notes: 'an ONTAP cluster shared across namespaces by a tenancy policy',
+  },
+  keyManagerRow(OntapAwsKmsKind, {
+    service: 'AWS KMS',
+    ontapPath: '/api/security/aws-kms',
+    cli: 'aws',
+    reachableGauge: 'amazon_reachable',
+  }),
+  keyManagerRow(OntapAzureKeyVaultKind, {
+    service: 'Azure Key Vault',
+    ontapPath: '/api/security/azure-key-vaults',
+    cli: 'azure',
+    reachableGauge: 'azure_reachable',
+  }),
+  keyManagerRow(OntapGcpKmsKind, {
+    service: 'Google Cloud KMS',
+    ontapPath: '/api/security/gcp-kms',
+    cli: 'gcp',
+    reachableGauge: 'google_reachable',
+  }),
+];
+
+/** KEY_MANAGER_KINDS are the key-manager rows of KINDS, in order. */
+export const KEY_MANAGER_KINDS: readonly (KindEntry & { readonly keyManager: KeyManagerEntry })[] = KINDS.filter(
+  (k): k is KindEntry & { readonly keyManager: KeyManagerEntry } => k.keyManager !== undefined,
+);
+
+/** keyManagerKindList names the key-manager kinds in prose: `A, B and C` (or `A, B, C` with `last` = ', '). */
+export function keyManagerKindList(last = ' and '): string {
+  const names = KEY_MANAGER_KINDS.map((k) => k.kind);
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')}${last}${names.at(-1)!}`;
+}
