@@ -19,12 +19,27 @@ const NAMESPACED = OPS_ORDER.filter((k) => k.scope === 'Namespaced');
 const NOTES_WIDTH = Math.max(...KINDS.map((k) => k.kind.length)) + 2;
 
 const quoted = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
+const ontapField = (gauge: string): string => gauge.replace(/_reachable$/, '_reachability');
+const camel = (snake: string): string => snake.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+/** prose joins `xs` as a sentence does: `a, b or c`. */
+const prose = (xs: readonly string[], last: string): string => (xs.length < 2 ? xs.join('') : `${xs.slice(0, -1).join(', ')}${last}${xs.at(-1)!}`);
 
 /** VALUES are the placeholders every template may use. */
 const VALUES: Values = {
   keyManagerKinds: keyManagerKindList(', '),
   keyManagerKindsAnd: keyManagerKindList(),
+  metricsList: KEY_MANAGER_KINDS.map((k) => `${k.metrics}_*`).join(', '),
+  controllers: OPS_ORDER.map((k) => k.controller).join('|'),
+  singulars: OPS_ORDER.map((k) => k.singular).join(','),
+  clis: KEY_MANAGER_KINDS.map((k) => k.keyManager.cli).join('|'),
+  credentialsList: KEY_MANAGER_KINDS.map((k) => k.keyManager.credentials).join(', '),
+  reachabilityFields: KEY_MANAGER_KINDS.map((k) => `${ontapField(k.keyManager.reachableGauge)} for ${k.keyManager.service}`).join(', '),
+  reachabilityStatuses: prose(
+    KEY_MANAGER_KINDS.map((k) => `status.${camel(ontapField(k.keyManager.reachableGauge))} (${k.kind})`),
+    ' or ',
+  ),
   reachabilityPrefixes: `${KEY_MANAGER_KINDS.map((k) => k.keyManager.reachableGauge.replace(/reachable$/, '')).join(', ')}reachability`,
+  routes: KEY_MANAGER_KINDS.map((k) => k.keyManager.route).join('; '),
   conditionArms: KEY_MANAGER_KINDS.map(
     (k, i) => `${i === 0 ? '    ' : '  or '}label_replace(${k.metrics}_condition, \\"kind\\", \\"${k.kind}\\", \\"\\", \\"\\")`,
   ).join('\\n'),
@@ -93,6 +108,9 @@ function readme(text: string): string {
   return withTable.replace(TENANT_RULE, (_, head: string) => `${head}[${quoted(KEY_MANAGER_KINDS.map((k) => k.plural))}]`);
 }
 
+const YAML_HEADER = (from: string): string =>
+  `# Generated from ${from} and src/api/v1alpha1/kinds.ts by \`npm run gen:crds\`; do not edit.\n`;
+
 /**
  * renderKindArtefacts returns path (from the repository's root) → text of every file derived
  * from the kinds table. `read` reads a file that is only partly generated (README.md,
@@ -101,6 +119,7 @@ function readme(text: string): string {
 export function renderKindArtefacts(read: (path: string) => string = (p) => readFileSync(new URL(p, ROOT), 'utf8')): Map<string, string> {
   const out = new Map<string, string>();
   out.set('charts/ontap-kms-operator/templates/_kinds.tpl', render('_kinds.tpl'));
+  out.set('charts/ontap-kms-operator/files/prometheus-rules.yaml', YAML_HEADER(`${TEMPLATES}/prometheus-rules.yaml`) + render('prometheus-rules.yaml'));
   out.set('charts/ontap-kms-operator/files/grafana-dashboard.json', render('grafana-dashboard.json'));
   for (const k of KINDS) out.set(healthCheckPath(k), healthCheck(k));
   const [begin, end] = marker('argocd-cm');

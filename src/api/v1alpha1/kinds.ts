@@ -1,9 +1,9 @@
 /**
  * The kinds table: the one place a kind of kms.ontap.dev/v1alpha1 is declared. Pure data.
  * `npm run gen:crds` (hack/gen-crds.ts, hack/kinds/) derives from it what every kind repeats:
- * the chart's RBAC rules, the dashboard's per-kind queries, the Argo CD health checks
- * (docs/argocd/ and docs/deploy.md), the chart's NOTES and the README's kinds table. A unit test
- * fails when any of those is stale.
+ * the chart's RBAC rules, the alert rules' and the dashboard's per-kind arms, the Argo CD health
+ * checks (docs/argocd/ and docs/deploy.md), the chart's NOTES and the README's kinds table. A
+ * unit test fails when any of those is stale.
  */
 
 /** Kind names, plurals and short names, as the CRDs declare them. */
@@ -59,6 +59,10 @@ export interface KeyManagerEntry {
    * reachability.metric); ONTAP's field is `amazon_reachability`, the status field `amazonReachability`.
    */
   readonly reachableGauge: string;
+  /** credentials names what the credentials Secret holds, for runbooks: `AWS key pair`. */
+  readonly credentials: string;
+  /** route says what ONTAP must reach, for runbooks: `AWS: kms.REGION.amazonaws.com`. */
+  readonly route: string;
 }
 
 /** KindEntry is one row of the kinds table. */
@@ -119,18 +123,24 @@ export const KINDS: readonly KindEntry[] = [
     ontapPath: '/api/security/aws-kms',
     cli: 'aws',
     reachableGauge: 'amazon_reachable',
+    credentials: 'AWS key pair',
+    route: 'AWS: kms.REGION.amazonaws.com',
   }),
   keyManagerRow(OntapAzureKeyVaultKind, {
     service: 'Azure Key Vault',
     ontapPath: '/api/security/azure-key-vaults',
     cli: 'azure',
     reachableGauge: 'azure_reachable',
+    credentials: 'Azure client secret or certificate',
+    route: 'Azure: spec.oauthHost and the vault in spec.vaultName',
   }),
   keyManagerRow(OntapGcpKmsKind, {
     service: 'Google Cloud KMS',
     ontapPath: '/api/security/gcp-kms',
     cli: 'gcp',
     reachableGauge: 'google_reachable',
+    credentials: 'Google service-account key',
+    route: 'Google: spec.cloudkmsHost and spec.oauthHost',
   }),
 ];
 
