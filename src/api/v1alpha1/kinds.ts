@@ -2,8 +2,8 @@
  * The kinds table: the one place a kind of kms.ontap.dev/v1alpha1 is declared. Pure data.
  * `npm run gen:crds` (hack/gen-crds.ts, hack/kinds/) derives from it what every kind repeats:
  * the chart's RBAC rules, the alert rules' and the dashboard's per-kind arms, the Argo CD health
- * checks (docs/argocd/ and docs/deploy.md), the chart's NOTES and the README's kinds table. A
- * unit test fails when any of those is stale.
+ * checks (docs/argocd/ and docs/deploy.md), the chart's NOTES, the README's kinds table and the
+ * key-manager kinds named in CRD descriptions. A unit test fails when any of those is stale.
  */
 
 /** Kind names, plurals and short names, as the CRDs declare them. */

@@ -1,8 +1,8 @@
 /**
- * The schema every cloud key-manager kind (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) shares:
+ * The schema every cloud key-manager kind (KEY_MANAGER_KINDS in ./kinds.ts) shares:
  * where the ONTAP record lives (clusterRef, svm), its proxy, how the operator treats it
  * (deletionPolicy, managementPolicy, driftCheckIntervalSeconds, suspend) and the status ONTAP's
- * record and the last reconcile produce. Each kind adds only its own fields, so the three keep
+ * record and the last reconcile produce. Each kind adds only its own fields, so they all keep
  * the same guarantees by construction.
  */
 import { Defaults, Limits } from './constants.js';

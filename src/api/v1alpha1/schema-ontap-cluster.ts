@@ -1,5 +1,6 @@
 /** The OntapCluster schema: spec (how to reach a cluster) and status (what the probe saw). */
 import { Defaults, Limits } from './constants.js';
+import { keyManagerKindList } from './kinds.js';
 import type { JSONSchema } from './schema-builders.js';
 import { arr, bool, conditionsSchema, generation, int, name, obj, secretKey, str } from './schema-builders.js';
 
@@ -116,7 +117,7 @@ const labelSelector = (description: string): JSONSchema =>
 
 /** tenancySchema is a ClusterOntapCluster's tenancy policy. */
 const tenancySchema: JSONSchema = obj(
-  'Tenancy says which namespaces may reference this ClusterOntapCluster from a key manager (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms), and which SVMs each may manage. A reference it does not allow gets Synced=False with reason NotPermitted and nothing is sent to ONTAP. A namespace may manage an SVM only when the namespace matches namespaceSelector and the SVM is granted to it, in svms or in its svmsAnnotation. The cluster scope (a key manager without svm) is never allowed through a ClusterOntapCluster: use an OntapCluster in the platform namespace for it.',
+  `Tenancy says which namespaces may reference this ClusterOntapCluster from a key manager (${keyManagerKindList(', ')}), and which SVMs each may manage. A reference it does not allow gets Synced=False with reason NotPermitted and nothing is sent to ONTAP. A namespace may manage an SVM only when the namespace matches namespaceSelector and the SVM is granted to it, in svms or in its svmsAnnotation. The cluster scope (a key manager without svm) is never allowed through a ClusterOntapCluster: use an OntapCluster in the platform namespace for it.`,
   {
     namespaceSelector: labelSelector('NamespaceSelector selects the namespaces that may reference this cluster, by their labels; {} selects every namespace. Only who may label namespaces (the platform team) should decide these labels.'),
     svms: arr(
@@ -143,7 +144,7 @@ const tenancySchema: JSONSchema = obj(
 export const clusterOntapClusterSpec: JSONSchema = {
   ...ontapClusterSpec,
   description:
-    "ClusterOntapClusterSpec says how to reach one ONTAP cluster, for the key managers (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) of any namespace its tenancy policy allows. Its Secrets (credentialsSecretRef, clientCertificateSecretRef, caBundleSecretRef) live in the operator's cluster resource namespace (--cluster-resource-namespace, the chart's release namespace), like cert-manager's ClusterIssuer.",
+    `ClusterOntapClusterSpec says how to reach one ONTAP cluster, for the key managers (${keyManagerKindList(', ')}) of any namespace its tenancy policy allows. Its Secrets (credentialsSecretRef, clientCertificateSecretRef, caBundleSecretRef) live in the operator's cluster resource namespace (--cluster-resource-namespace, the chart's release namespace), like cert-manager's ClusterIssuer.`,
   properties: {
     ...ontapClusterSpec.properties,
     // The platform team's cluster keeps ONTAP's own bound; a namespace's OntapCluster has a lower one.
