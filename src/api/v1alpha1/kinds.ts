@@ -3,7 +3,8 @@
  * `npm run gen:crds` (hack/gen-crds.ts, hack/kinds/) derives from it what every kind repeats:
  * the chart's RBAC rules, the alert rules' and the dashboard's per-kind arms, the Argo CD health
  * checks (docs/argocd/ and docs/deploy.md), the chart's NOTES, the README's kinds table and the
- * key-manager kinds named in CRD descriptions. A unit test fails when any of those is stale.
+ * key-manager kinds named in CRD descriptions. A unit test fails when any of those is stale, and
+ * test/unit/kind-leaks.test.ts when a kind is named in a file outside the ones it may be.
  */
 
 /** Kind names, plurals and short names, as the CRDs declare them. */
