@@ -1,7 +1,7 @@
 /**
  * The files derived from the kinds table (src/api/v1alpha1/kinds.ts): each is rendered from a
  * template under hack/kinds/templates/, or, in a file otherwise written by hand, between two
- * marker lines. `npm run gen:crds` writes them; test/unit/api/crds.test.ts fails when one differs.
+ * marker lines or as one list inside a line. `npm run gen:crds` writes them; test/unit/api/crds.test.ts fails when one differs.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -100,12 +100,35 @@ const marker = (name: string): [string, string] => [
 /** TENANT_RULE is the README tenancy example's rule that lets a tenant manage every key-manager kind. */
 const TENANT_RULE = /(metadata: \{ name: ontap-kms-tenant \}\nrules:\n {2}- apiGroups: \["kms\.ontap\.dev"\]\n {4}resources: )\[[^\]\n]*\]/;
 
+/**
+ * replaceIn replaces, in `text` (the file `where`), the one match of `re` (its first group kept)
+ * by the group and `value`: a list inside a line of a file written by hand, where no marker
+ * lines fit (a YAML example, a Markdown table row, a shell command).
+ */
+function replaceIn(text: string, re: RegExp, value: string, where: string): string {
+  const all = [...text.matchAll(new RegExp(re.source, 'g'))];
+  if (all.length !== 1) throw new Error(`${where}: ${all.length} matches of ${re.source}, want 1`);
+  return text.replace(re, (_, head: string) => `${head}${value}`);
+}
+
 /** readme is README.md with its kinds table and the tenant's key-manager kinds rendered. */
 function readme(text: string): string {
   const [begin, end] = marker('kinds');
   const withTable = splice(text, begin, end, readmeKinds(), 'README.md');
-  if (!TENANT_RULE.test(withTable)) throw new Error("README.md: the ontap-kms-tenant ClusterRole's kms.ontap.dev rule is missing");
-  return withTable.replace(TENANT_RULE, (_, head: string) => `${head}[${quoted(KEY_MANAGER_KINDS.map((k) => k.plural))}]`);
+  return replaceIn(withTable, TENANT_RULE, `[${quoted(KEY_MANAGER_KINDS.map((k) => k.plural))}]`, 'README.md');
+}
+
+/** RBAC_ROW is docs/deploy.md's row of the watched kinds in the table of what the chart grants. */
+const RBAC_ROW = /(\| `kms\.ontap\.dev` \| )[^|\n]*(?= \| get, list, watch, patch, update \| informers)/;
+/** DELETE_KEY_MANAGERS is docs/deploy.md's command that deletes a namespace's key managers first. */
+const DELETE_KEY_MANAGERS = /(kubectl delete )[a-z,]+(?= --all -n NS)/;
+
+/** deployDoc is docs/deploy.md with its argocd-cm example, watched kinds and key-manager kinds rendered. */
+function deployDoc(text: string): string {
+  const [begin, end] = marker('argocd-cm');
+  let out = splice(text, begin, end, argoConfigMap(), 'docs/deploy.md');
+  out = replaceIn(out, RBAC_ROW, NAMESPACED.map((k) => `\`${k.plural}\``).join(', '), 'docs/deploy.md');
+  return replaceIn(out, DELETE_KEY_MANAGERS, KEY_MANAGER_KINDS.map((k) => k.plural).join(','), 'docs/deploy.md');
 }
 
 const YAML_HEADER = (from: string): string =>
@@ -122,8 +145,7 @@ export function renderKindArtefacts(read: (path: string) => string = (p) => read
   out.set('charts/ontap-kms-operator/files/prometheus-rules.yaml', YAML_HEADER(`${TEMPLATES}/prometheus-rules.yaml`) + render('prometheus-rules.yaml'));
   out.set('charts/ontap-kms-operator/files/grafana-dashboard.json', render('grafana-dashboard.json'));
   for (const k of KINDS) out.set(healthCheckPath(k), healthCheck(k));
-  const [begin, end] = marker('argocd-cm');
-  out.set('docs/deploy.md', splice(read('docs/deploy.md'), begin, end, argoConfigMap(), 'docs/deploy.md'));
+  out.set('docs/deploy.md', deployDoc(read('docs/deploy.md')));
   out.set('README.md', readme(read('README.md')));
   return out;
 }
