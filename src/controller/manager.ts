@@ -239,7 +239,13 @@ export class Manager {
       const seen = e.type === 'delete' ? 'foreign' : clusterWrites.observed(e.object, enqueue);
       if (seen === 'foreign') enqueue?.();
     });
+    // The first list of Secrets, namespaces and ClusterOntapClusters is no change: every resource
+    // is queued by its own kind's first list, as a re-check, and startControllers puts the ones
+    // that do have work first (see due.ts). Fanned out as changes, whichever list came after a
+    // kind's would have queued its resources in the high lane, all 10,000 of them ahead of the
+    // one Secret rotated while no operator ran.
     this.secretInformer.on((e) => {
+      if (!this.secretInformer.hasSynced()) return;
       // Metadata only: an update means the Secret's data or metadata changed (a new resourceVersion).
       const key = keyOf(e.object);
       for (const k of this.kinds) k.enqueueOfSecret(key);
@@ -252,10 +258,12 @@ export class Manager {
         sharedWrites.deleted(e.object);
       }
       if (changed(e)) this.sharedController.enqueue(keyOf(e.object));
+      if (!this.sharedInformer.hasSynced()) return;
       // A changed tenancy policy may allow or refuse its resources: they look again.
       if (e.type !== 'update' || e.old?.metadata.generation !== e.object.metadata.generation) this.enqueueOfCluster('', e.object.metadata.name);
     });
     this.namespaceInformer.on((e) => {
+      if (!this.namespaceInformer.hasSynced()) return;
       // Labels and annotations decide tenancy: the namespace's shared-cluster resources look again.
       for (const k of this.kinds) k.enqueueSharedIn(e.object.metadata.name);
     });
@@ -327,6 +335,9 @@ export class Manager {
   startControllers(): void {
     if (this.stopping.signal.aborted) return;
     const workers = this.opts.maxConcurrentReconciles ?? 4;
+    // Before any worker runs: what changed while no operator led goes ahead of the re-checks.
+    const due = this.kinds.map((k) => [k.noun, k.enqueueDue()] as const).filter(([, n]) => n > 0);
+    if (due.length > 0) this.opts.logger.info('changes made while no operator led are queued first', Object.fromEntries(due));
     this.clusterController.start(workers);
     this.sharedController.start(workers);
     for (const k of this.kinds) k.controller.start(workers);

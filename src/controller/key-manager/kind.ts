@@ -19,6 +19,7 @@ import type { ClusterConnections } from '../ontap-cluster/connections.js';
 import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { connectionKey } from './conflicts.js';
 import { KeyManagerReconciler, type Recorder, type RekeySlots } from './engine.js';
+import { dueCause } from './due.js';
 import { scopeKey } from './observer.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 import { conditionOf } from '../conditions.js';
@@ -234,6 +235,24 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
   enqueueAll(): void {
     for (const o of this.informer.list()) this.controller.enqueue(keyOf(o), 'low');
   }
+
+  /**
+   * enqueueDue queues as changes (high priority) the resources whose cached object shows work
+   * no operator did yet (see due.ts), and returns how many: the first list queued every resource
+   * as a re-check, so a Secret rotated while no operator led would wait behind all of them.
+   */
+  enqueueDue(): number {
+    let due = 0;
+    for (const o of this.informer.list()) {
+      const k = this.typed(o);
+      if (k === undefined) continue;
+      const { namespace } = k.metadata;
+      if (dueCause(k, this.adapter.secretRefs(k.spec), (name) => this.ctx.secretVersion(namespace, name)) === undefined) continue;
+      this.controller.enqueue(keyOf(o), 'high');
+      due++;
+    }
+    return due;
+  }
 }
 
 /** KindHandle is what the manager needs of a kind, whatever its adapter's types. */
@@ -247,4 +266,5 @@ export interface KindHandle {
   enqueueOfSecret(secretKey: string): void;
   enqueueSharedIn(namespace: string): void;
   enqueueAll(): void;
+  enqueueDue(): number;
 }
