@@ -49,9 +49,11 @@ export interface KeyManagerDeps<O extends KeyManagerObject> {
   readonly namespace?: (name: string) => NamespaceMeta | undefined;
   /**
    * peers returns the cached resources of the same kind that may configure the same target as
-   * `obj` (at least every one with the same SVM name, in any namespace), for conflict detection.
+   * `obj`, for conflict detection: at least every one naming the same SVM through the same
+   * connection and, when `recordUuid` (the record `obj`'s connection sees) is known, every one
+   * whose status holds that record, in any namespace (see conflicts.ts).
    */
-  readonly peers: (obj: O) => readonly O[];
+  readonly peers: (obj: O, recordUuid: string | undefined) => readonly O[];
   readonly recorder: Recorder;
   readonly onDriftCorrected?: (field: string) => void;
   /** secretVersion returns a Secret's resourceVersion from the metadata cache; without it Secrets are read on every reconcile. */
@@ -697,7 +699,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
 
   /** checkConflict throws Conflict when a confirmed rival is older; see conflicts.ts. */
   private checkConflict(obj: O, recordUuid: string | undefined): void {
-    const winner = conflictWinner(obj, this.deps.peers(obj), recordUuid, (p) => this.mayUse(p));
+    const winner = conflictWinner(obj, this.deps.peers(obj, recordUuid), recordUuid, (p) => this.mayUse(p));
     if (winner.metadata.uid !== obj.metadata.uid) throw new ReconcileError(Reason.Conflict, conflictMessage(obj, winner), 'wait');
   }
 
@@ -824,7 +826,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       if (scopeKey(where) !== scopeKey(spec.svm) || record.uuid !== uuid) {
         return `ONTAP shows ${uuid} on ${describeScope(where)}, not on ${describeScope(spec.svm)}: it is not the record this resource created or adopted`;
       }
-      const winner = conflictWinner(obj, this.deps.peers(obj), uuid, (p) => this.mayUse(p));
+      const winner = conflictWinner(obj, this.deps.peers(obj, uuid), uuid, (p) => this.mayUse(p));
       if (winner.metadata.uid !== obj.metadata.uid) return conflictMessage(obj, winner);
       gate.begin();
       try {
