@@ -5,6 +5,7 @@
  *
  *   npm run bench:scale -- --resources 1000 --clusters 10 [--secrets 50000] [--interval 60] [--rotations 20] [--cpu-prof DIR]
  *     [--heap-snapshot DIR] [--node-options="--max-old-space-size=128 --max-semi-space-size=4"] [--sims process|inline]
+ *     [--cold-start] [--failover]
  *
  * It prints one table: converge time, reconciles and Kubernetes writes per new resource, RSS idle
  * and peak, operator CPU per drift pass, Secret rotation -> ONTAP PATCH latency during a pass,
@@ -16,13 +17,14 @@ import { type FileHandle, mkdir, mkdtemp, open, readFile, rm, writeFile } from '
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { parseArgs, promisify } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { OntapAwsKmsType, OntapClusterType } from '../src/controller/resources.js';
 import { KubeApi, type KubeObject, NamespaceType, SecretType } from '../src/runtime/kube.js';
 import type { RequestLogEntry } from '../src/simulator/state.js';
 import { startSimulator } from '../src/simulator/server.js';
-import { simRequest, spawnSim } from '../test/support/sim.js';
+import { simRequest } from '../test/support/sim.js';
 import { startControlPlane } from '../src/testenv/index.js';
 
 const run = promisify(execFile);
@@ -52,6 +54,17 @@ const { values: args } = parseArgs({
     'operator-log': { type: 'string' },
     /** operator-env adds KEY=VALUE pairs (comma-separated) to the operator's environment, e.g. MALLOC_ARENA_MAX=2. */
     'operator-env': { type: 'string', default: '' },
+    /**
+     * cold-start, after the warm figures: stop the operator, rotate one Secret, start a new one
+     * (as after an upgrade or a node drain) and time its caches, the rotation made while it was
+     * down and one made as its caches sync, and its check of every resource (zero writes).
+     */
+    'cold-start': { type: 'boolean', default: false },
+    /**
+     * failover, last: two replicas with --leader-elect; once the leader has checked everything,
+     * SIGKILL it, rotate a Secret at once, and time the standby's PATCH (no duplicate write).
+     */
+    failover: { type: 'boolean', default: false },
   },
 });
 const N = Number(args.resources);
@@ -71,26 +84,73 @@ interface Sim {
   close(): Promise<unknown>;
 }
 
-/** startSim starts one ontap-sim with `svms`, in its own process or in this one (see --sims). */
-async function startSim(svms: string[], dir: string): Promise<Sim> {
+/**
+ * startSims starts `count` ontap-sims with `svms` each (see --sims): inline in this process, or in
+ * up to 10 fleet processes (bench/sim-fleet.ts) sharing them out, so that 1,000 clusters cost 10
+ * Node processes, not 1,000, and a run on 10 clusters keeps one simulator per process.
+ */
+async function startSims(count: number, svms: string[]): Promise<Sim[]> {
   if (args.sims === 'inline') {
-    const sim = await startSimulator({ username: 'admin', password: 'pw', svms });
-    return { url: sim.url, caPem: sim.caPem, requests: () => Promise.resolve(sim.control.requests()), clearRequests: () => Promise.resolve(sim.control.clearRequests()), close: () => sim.close() };
+    const out: Sim[] = [];
+    for (let c = 0; c < count; c++) {
+      const sim = await startSimulator({ username: 'admin', password: 'pw', svms });
+      out.push({ url: sim.url, caPem: sim.caPem, requests: () => Promise.resolve(sim.control.requests()), clearRequests: () => Promise.resolve(sim.control.clearRequests()), close: () => sim.close() });
+    }
+    return out;
   }
-  const caFile = join(dir, `sim-ca-${Math.random().toString(16).slice(2)}.crt`);
-  const spawned = await spawnSim(['--username', 'admin', '--password', 'pw', '--ca-file', caFile, ...svms.flatMap((s) => ['--svm', s])], 60_000);
-  const sim = { url: spawned.url, caPem: await readFile(spawned.caFile, 'utf8') };
-  const control = async (method: string): Promise<Record<string, unknown>> => {
-    const res = await simRequest(sim, method, '/_sim/requests', { auth: 'none' });
-    if (res.status !== 200) throw new Error(`ontap-sim ${method} /_sim/requests: ${res.status}`);
-    return res.json;
-  };
+  const processes = Math.min(count, 10);
+  const groups = await Promise.all(
+    Array.from({ length: processes }, async (_, p) => {
+      const share = Math.floor(count / processes) + (p < count % processes ? 1 : 0);
+      const fleet = await spawnFleet(share, svms);
+      return fleet.sims.map((sim, i): Sim => {
+        const control = async (method: string): Promise<Record<string, unknown>> => {
+          const res = await simRequest(sim, method, '/_sim/requests', { auth: 'none' });
+          if (res.status !== 200) throw new Error(`ontap-sim ${method} /_sim/requests: ${res.status}`);
+          return res.json;
+        };
+        return {
+          ...sim,
+          requests: async () => (await control('GET')).requests as RequestLogEntry[],
+          clearRequests: async () => void (await control('DELETE')),
+          // The fleet process stops with its first simulator's close; the others have nothing to do.
+          close: () => (i === 0 ? fleet.stop() : Promise.resolve()),
+        };
+      });
+    }),
+  );
+  return groups.flat();
+}
+
+/** spawnFleet runs bench/sim-fleet.ts with `count` simulators and waits for its ready line. */
+async function spawnFleet(count: number, svms: string[]): Promise<{ sims: Array<{ url: string; caPem: string }>; stop(): Promise<unknown> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/sim-fleet.ts'), '--count', String(count), '--username', 'admin', '--password', 'pw', ...svms.flatMap((s) => ['--svm', s])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const line = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`sim fleet of ${count} not ready in 300 s`)), 300_000);
+    void exited.then((code) => reject(new Error(`sim fleet exited (${String(code)}) before it was ready`)));
+    createInterface({ input: child.stdout }).once('line', (l) => {
+      clearTimeout(timer);
+      resolve(l);
+    });
+  });
+  const ready = JSON.parse(line) as { sims: Array<{ url: string; caPem: string }> };
   return {
-    ...sim,
-    requests: async () => (await control('GET')).requests as RequestLogEntry[],
-    clearRequests: async () => void (await control('DELETE')),
-    close: () => spawned.stop(),
+    sims: ready.sims,
+    stop: () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      return exited;
+    },
   };
+}
+/** Launched is one operator process the bench started. */
+interface Launched {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly stats: ProcessStats;
+  readonly metrics: string;
+  /** ready resolves with the time /readyz first answered 200. */
+  readonly ready: Promise<number>;
 }
 const load = (): string => `load ${loadavg()[0]?.toFixed(2)}`;
 const row = (what: string, value: string): void => {
@@ -234,6 +294,7 @@ async function main(): Promise<void> {
   const cp = await startControlPlane({ dir: join(dir, 'cp') });
   const sims: Sim[] = [];
   let operator: ChildProcess | undefined;
+  const operators: ChildProcess[] = [];
   let operatorLog: FileHandle | undefined;
   try {
     await run(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, 'apply', '--server-side', '-f', join(ROOT, 'crds')]);
@@ -242,9 +303,8 @@ async function main(): Promise<void> {
     await api.create(NamespaceType, '', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
     const perCluster = Math.ceil(N / M);
     const svm = (i: number): string => `svm-${String(i % perCluster).padStart(5, '0')}`;
-    for (let c = 0; c < M; c++) {
-      sims.push(await startSim(Array.from({ length: perCluster }, (_, i) => svm(i)), dir));
-    }
+    process.stderr.write(`starting ${M} ontap-sims ...\n`);
+    sims.push(...(await startSims(M, Array.from({ length: perCluster }, (_, i) => svm(i)))));
     const secret = (name: string, data: Record<string, string>, type = 'Opaque'): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: NS, labels: { app: 'unrelated', team: 'storage' }, annotations: { note: 'x'.repeat(100) } }, type, stringData: data });
     process.stderr.write(`creating ${UNRELATED} unrelated Secrets ...\n`);
     await inBatches(Array.from({ length: UNRELATED }, (_, i) => i), 32, (i) => api.create(SecretType, NS, secret(`unrelated-${i}`, { token: `t-${i}` })));
@@ -259,32 +319,41 @@ async function main(): Promise<void> {
     // The operator, warm (started before the resources exist), as in a pod: a service-account
     // token and the cluster CA where a pod has them, no kubeconfig.
     const sa = await podIdentity(cp.binDir, cp.kubeconfig, dir);
-    const [metricsPort, healthPort] = [18_000 + Math.floor(Math.random() * 1000), 19_000 + Math.floor(Math.random() * 1000)];
     const profile = [
       ...(args['cpu-prof'] !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
       ...(args['heap-snapshot'] !== undefined ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${args['heap-snapshot']}`] : []),
     ];
     operatorLog = args['operator-log'] !== undefined ? await open(args['operator-log'], 'w') : undefined;
     const nodeOptions = (args['node-options'] ?? '').split(' ').filter((o) => o !== '');
-    operator = spawn(process.execPath, [...nodeOptions, ...profile, join(ROOT, 'dist/main.js'), '--namespace', NS, '--allowed-ontap-endpoints', '127.0.0.0/8:*', '--metrics-bind-address', `127.0.0.1:${metricsPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${healthPort}`, '--log-level', args['operator-log'] !== undefined ? 'debug' : 'warn'], {
-      stdio: ['ignore', 'ignore', operatorLog?.fd ?? 'inherit'],
-      env: {
-        PATH: process.env.PATH,
-        KUBERNETES_SERVICE_HOST: sa.host,
-        KUBERNETES_SERVICE_PORT: sa.port,
-        ONTAP_KMS_SERVICEACCOUNT_DIR: sa.dir,
-        ...Object.fromEntries((args['operator-env'] ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
-      },
-    });
-    const pid = operator.pid ?? 0;
-    const stats = new ProcessStats(pid);
-    const metrics = `http://127.0.0.1:${metricsPort}/metrics`;
-    for (let i = 0; ; i++) {
-      const ok = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then((r) => r.ok, () => false);
-      if (ok) break;
-      if (i > 600) throw new Error('operator not ready in 60 s');
-      await sleep(100);
-    }
+    /** launch starts one operator process with its own ports; `ready` resolves once /readyz answers 200 (its caches synced). */
+    const launch = (extra: string[], profiled: boolean): Launched => {
+      const [mPort, hPort] = [18_000 + Math.floor(Math.random() * 1000), 19_000 + Math.floor(Math.random() * 1000)];
+      const child = spawn(process.execPath, [...nodeOptions, ...(profiled ? profile : []), join(ROOT, 'dist/main.js'), '--namespace', NS, '--allowed-ontap-endpoints', '127.0.0.0/8:*', '--metrics-bind-address', `127.0.0.1:${mPort}`, '--metrics-secure=false', '--health-probe-bind-address', `127.0.0.1:${hPort}`, '--log-level', args['operator-log'] !== undefined ? 'debug' : 'warn', ...extra], {
+        stdio: ['ignore', 'ignore', operatorLog?.fd ?? 'inherit'],
+        env: {
+          PATH: process.env.PATH,
+          KUBERNETES_SERVICE_HOST: sa.host,
+          KUBERNETES_SERVICE_PORT: sa.port,
+          ONTAP_KMS_SERVICEACCOUNT_DIR: sa.dir,
+          ...Object.fromEntries((args['operator-env'] ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)])),
+        },
+      });
+      operators.push(child);
+      const ready = (async () => {
+        for (let i = 0; ; i++) {
+          if (child.exitCode !== null) throw new Error(`operator exited (${child.exitCode}) before it was ready`);
+          const ok = await fetch(`http://127.0.0.1:${hPort}/readyz`).then((r) => r.ok, () => false);
+          if (ok) return Date.now();
+          if (i > 6000) throw new Error('operator not ready in 300 s');
+          await sleep(50);
+        }
+      })();
+      return { child, pid: child.pid ?? 0, stats: new ProcessStats(child.pid ?? 0), metrics: `http://127.0.0.1:${mPort}/metrics`, ready };
+    };
+    const first = launch([], true);
+    operator = first.child;
+    const { pid, stats, metrics } = first;
+    await first.ready;
     row('operator RSS at start (caches synced)', `${mib(await stats.rss())} (V8 heap used ${mib(await metricSum(metrics, 'nodejs_heap_size_used_bytes', ''))}; ${await rssByRegion(pid)})`);
 
     process.stderr.write(`creating ${N} OntapAwsKms ...\n`);
@@ -376,10 +445,103 @@ async function main(): Promise<void> {
       await sleep(20_000);
     }
     stats.stop();
+
+    /** rotate changes resource i's Secret and returns when the API server took it. */
+    let rotation = 0;
+    const rotate = async (i: number): Promise<number> => {
+      await api.mergePatch(SecretType, NS, `aws-${i}`, { stringData: { access_key_id: `AKIAPHASE${String(++rotation).padStart(4, '0')}${String(i).padStart(7, '0')}` } });
+      return Date.now();
+    };
+    /** patchedAt waits for the PATCH of resource i's record on its cluster's sim and returns when it came. */
+    const patchedAt = async (i: number, timeoutMs = 120_000): Promise<number> => {
+      const uuid = uuids.get(`kms-${i}`) ?? '';
+      for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(100)) {
+        const patch = (await (sims[i % M] as Sim).requests()).find((r) => r.method === 'PATCH' && r.path.endsWith(uuid));
+        if (patch) return Date.parse(patch.time);
+      }
+      return NaN;
+    };
+    /** reconciled is an operator's reconciles of OntapAwsKms so far, whatever their result. */
+    const reconciled = (l: Launched): Promise<number> => metricSum(l.metrics, 'controller_runtime_reconcile_total', 'controller="ontapawskms"').catch(() => 0);
+    /** allChecked waits until `l` reconciled at least n OntapAwsKms and returns when. */
+    const allChecked = async (l: Launched, n: number): Promise<number> => {
+      while ((await reconciled(l)) < n) await sleep(250);
+      return Date.now();
+    };
+    /** ontapWrites counts the writes every sim took since its log was cleared. */
+    const ontapWrites = async (): Promise<number> => {
+      let n = 0;
+      for (const sim of sims) n += (await sim.requests()).filter((r) => r.method !== 'GET' && r.path.startsWith('/api/')).length;
+      return n;
+    };
+    const stopOperator = async (l: { child: ChildProcess }): Promise<void> => {
+      if (l.child.exitCode !== null || l.child.signalCode !== null) return;
+      const exited = new Promise((r) => l.child.once('exit', r));
+      l.child.kill('SIGTERM');
+      await exited;
+    };
+    // Resources on two clusters apart from the rotations above: i and i + 1 are on clusters i % M and (i + 1) % M.
+    const pick = (k: number): number => (Math.floor(N / 2) + k * 7) % N;
+    let current: Launched = first;
+
+    if (args['cold-start']) {
+      process.stderr.write('cold start: stopping the operator, rotating one Secret, starting a new one ...\n');
+      await stopOperator(current);
+      await Promise.all(sims.map((s) => s.clearRequests()));
+      const [down, during] = [pick(0), pick(1)];
+      await rotate(down);
+      const loadAtStart = load();
+      const startedAt = Date.now();
+      const cold = launch([], false);
+      current = cold;
+      const syncedAt = await cold.ready;
+      const duringAt = await rotate(during);
+      const [downPatched, duringPatched] = await Promise.all([patchedAt(down), patchedAt(during)]);
+      const checkedAt = await allChecked(cold, N);
+      const writes = (await ontapWrites()) - 2;
+      const cpu = await cold.stats.cpuSeconds();
+      row('cold start: caches synced (every resource and Secret listed)', `${((syncedAt - startedAt) / 1000).toFixed(1)} s after the process started (${loadAtStart})`);
+      row('cold start: every resource checked, ONTAP writes besides the 2 rotations', `${((checkedAt - startedAt) / 1000).toFixed(1)} s after the start, ${writes} writes (operator CPU ${cpu.toFixed(1)} s, RSS peak ${mib(cold.stats.peakRss)}; ${load()})`);
+      row('cold start: Secret rotated while down -> PATCH, after the caches synced', `${downPatched - syncedAt} ms`);
+      row('cold start: Secret rotated as the caches synced -> PATCH', `${duringPatched - duringAt} ms (${load()})`);
+      cold.stats.stop();
+    }
+
+    if (args.failover) {
+      process.stderr.write('failover: two replicas with --leader-elect ...\n');
+      await stopOperator(current);
+      const leader = launch(['--leader-elect', '--leader-election-namespace', NS], false);
+      await leader.ready;
+      while ((await metricSum(leader.metrics, 'leader_election_master_status').catch(() => 0)) < 1) await sleep(100);
+      const standby = launch(['--leader-elect', '--leader-election-namespace', NS], false);
+      await standby.ready;
+      await allChecked(leader, N);
+      await Promise.all(sims.map((s) => s.clearRequests()));
+      const changed = pick(2);
+      const loadAtKill = load();
+      const killedAt = Date.now();
+      leader.child.kill('SIGKILL');
+      const changedAt = await rotate(changed);
+      const patched = await patchedAt(changed);
+      const leadingAt = Date.now();
+      while ((await metricSum(standby.metrics, 'leader_election_master_status').catch(() => 0)) < 1) await sleep(100);
+      await allChecked(standby, N);
+      const patches = (await (sims[changed % M] as Sim).requests()).filter((r) => r.method === 'PATCH' && r.path.endsWith(uuids.get(`kms-${changed}`) ?? '')).length;
+      const writes = await ontapWrites();
+      row('failover: leader killed, Secret rotated at once -> standby PATCH', `${((patched - killedAt) / 1000).toFixed(1)} s after the kill (the rotation ${changedAt - killedAt} ms after it; lease 15 s; ${loadAtKill})`);
+      row('failover: the new leader checked every resource; PATCHes of the rotated one / ONTAP writes in all', `${patches} / ${writes} (leading by ${((leadingAt - killedAt) / 1000).toFixed(1)} s at the latest; ${load()})`);
+      leader.stats.stop();
+      standby.stats.stop();
+    }
   } finally {
-    const exited = operator && operator.exitCode === null ? new Promise((r) => operator?.once('exit', r)) : Promise.resolve();
-    operator?.kill('SIGTERM');
-    await exited;
+    await Promise.all(
+      operators.map((o) => {
+        if (o.exitCode !== null || o.signalCode !== null) return Promise.resolve();
+        const exited = new Promise((r) => o.once('exit', r));
+        o.kill('SIGTERM');
+        return exited;
+      }),
+    );
     await operatorLog?.close();
     for (const s of sims) await s.close();
     await cp.stop();

@@ -24,3 +24,26 @@ describe('scale benchmark smoke (200 resources on 2 clusters)', function () {
     expect(stdout).to.match(/\(10\/10 seen/);
   });
 });
+
+/**
+ * The many-cluster shape (`make bench-scale ARGS="--clusters 1000 ..."`) at 100 clusters, with a
+ * cold start and a failover: the simulators run in fleet processes, and the operator restarted
+ * or replaced by its standby must check every resource without a write, apply the changes made
+ * meanwhile once each, and report every figure. Timings are reported, not asserted.
+ */
+describe('scale benchmark smoke (200 resources on 100 clusters, cold start and failover)', function () {
+  this.timeout(480_000);
+  it('runs, writes nothing to ONTAP on a restart, and writes a change once across a failover', async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bench/scale.ts', '--resources', '200', '--clusters', '100', '--interval', '20', '--rotations', '10', '--cold-start', '--failover'], {
+      cwd: ROOT,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    console.log(stdout.split('\n').map((l) => `      ${l}`).join('\n'));
+    expect(stdout).to.include('200 OntapAwsKms, 100 clusters');
+    expect(stdout).to.match(/aws-kms GETs per cluster per interval\s+\| [0-9.]+ /);
+    expect(stdout, 'no ONTAP write when a restarted operator checks every resource').to.match(/ONTAP writes besides the 2 rotations\s+\| [0-9.]+ s after the start, 0 writes/);
+    expect(stdout, 'a Secret rotated while the operator was down reaches ONTAP').to.match(/rotated while down -> PATCH, after the caches synced\s+\| -?\d+ ms/);
+    expect(stdout, 'a Secret rotated as the caches synced reaches ONTAP').to.match(/rotated as the caches synced -> PATCH\s+\| \d+ ms/);
+    expect(stdout, 'the standby applies the change once, and writes nothing else').to.match(/PATCHes of the rotated one \/ ONTAP writes in all\s+\| 1 \/ 1 /);
+  });
+});
