@@ -69,7 +69,7 @@ bench: deps ## Benchmarks (speed and memory), reported, not asserted.
 	npm run bench
 
 .PHONY: bench-scale
-bench-scale: deps build controlplane ## The scale benchmark (N=1000 on 10 clusters; set ARGS="--resources 10000 --secrets 50000").
+bench-scale: deps build controlplane ## The scale benchmark (N=1000 on 10 clusters; set ARGS="--resources 10000 --clusters 1000 --secrets 50000 --cold-start --failover").
 	ONTAP_KMS_CONTROLPLANE_BIN=$$(bash tools/controlplane/build.sh) npx tsx bench/scale.ts $(ARGS)
 
 # DURATION of the soak (90s, 5m, 1h, 1h30m); ARGS adds flags of bench/soak.ts, e.g. ARGS="--out /tmp/soak".

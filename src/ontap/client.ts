@@ -77,6 +77,11 @@ export class OntapClient {
     return this.transport.inFlight;
   }
 
+  /** openSockets counts the sockets held to this cluster, busy and idle. */
+  get openSockets(): number {
+    return this.transport.openSockets;
+  }
+
   /** requestTimeoutMs bounds one exchange with this cluster. */
   get requestTimeoutMs(): number {
     return this.transport.timeoutMs;

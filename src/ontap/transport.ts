@@ -4,9 +4,10 @@
  * response size, the caller's AbortSignal, safe retries, and the mapping of every failure to a
  * typed error. Request bodies are never logged or quoted: debug lines list body field names only.
  */
-import type { IncomingMessage } from 'node:http';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
+import net, { type LookupFunction } from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { backoffDelay, sleep } from '../runtime/backoff.js';
 import { exchange, header, readAll } from '../runtime/http-exchange.js';
@@ -119,6 +120,31 @@ function sharedTlsContext(material: tls.SecureContextOptions): https.AgentOption
   }
 }
 
+/**
+ * IDLE_SOCKET_MS is how long an idle socket of a connection is kept for its next request. A
+ * reconcile's requests follow each other within milliseconds, and a drift pass reads a cluster
+ * once an interval: kept any longer, every cluster of a fleet held a TLS socket (OpenSSL's
+ * session and buffers, tens of KB of malloc) through most of each pass, 1,000 of them at once,
+ * while reopening costs a resumed TLS handshake (the agent caches the session), about 1.5 ms of
+ * CPU. ONTAP closes idle connections itself after some seconds anyway.
+ */
+export const IDLE_SOCKET_MS = 1000;
+
+/** IdleClosingAgent is a keep-alive agent whose free sockets close after IDLE_SOCKET_MS. */
+class IdleClosingAgent extends https.Agent {
+  override keepSocketAlive(socket: Duplex): void {
+    super.keepSocketAlive(socket);
+    // The agent destroys a socket of its free list when the socket times out.
+    if (socket instanceof net.Socket) socket.setTimeout(IDLE_SOCKET_MS);
+  }
+
+  override reuseSocket(socket: Duplex, request: ClientRequest): void {
+    // A request's own bound is the transport's timeout, not the idle one.
+    if (socket instanceof net.Socket) socket.setTimeout(0);
+    super.reuseSocket(socket, request);
+  }
+}
+
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 /** Transport sends requests to one ONTAP cluster. */
@@ -154,7 +180,7 @@ export class Transport {
       auth.kind === 'basic'
         ? `Basic ${Buffer.from(`${auth.username}:${auth.password}`, 'utf8').toString('base64')}`
         : undefined;
-    this.agent = new https.Agent({
+    this.agent = new IdleClosingAgent({
       keepAlive: true,
       maxSockets: maxConcurrent,
       rejectUnauthorized: options.insecureSkipTLSVerify !== true,
@@ -211,6 +237,12 @@ export class Transport {
   /** close destroys the agent and its idle sockets. */
   close(): void {
     this.agent.destroy();
+  }
+
+  /** openSockets counts the sockets the connection holds, busy and idle. */
+  get openSockets(): number {
+    const count = (d: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(d).reduce((n, l) => n + (l?.length ?? 0), 0);
+    return count(this.agent.sockets) + count(this.agent.freeSockets);
   }
 
   private async once(call: Call, pathAndQuery: string, body: object | undefined, signal: AbortSignal | undefined): Promise<RawResponse> {

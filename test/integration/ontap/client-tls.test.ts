@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import tls from 'node:tls';
 import { OntapClient } from '../../../src/ontap/client.js';
 import { OntapTransportError } from '../../../src/ontap/errors.js';
+import { IDLE_SOCKET_MS } from '../../../src/ontap/transport.js';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
 import { generateTlsMaterial } from '../../../src/simulator/tls.js';
 import { captureLogger, newClient, ONTAP_USER, rejection, SECRETS, startSim } from './fixtures.js';
@@ -91,6 +92,26 @@ describe('OntapClient against ontap-sim: TLS and connections', () => {
     } finally {
       tls.createSecureContext = original;
       client?.close();
+    }
+  });
+
+  it('closes an idle socket after IDLE_SOCKET_MS, though the server would keep it, and not a busy one', async () => {
+    // A fleet's clusters are read once an interval: a socket kept idle until the server closes it
+    // (ontap-sim, as Node's server, after 5 s) held every cluster's TLS buffers through the pass.
+    const c = newClient(sim);
+    try {
+      await c.getCluster();
+      expect(c.openSockets, 'the socket of the request, kept alive').to.equal(1);
+      await new Promise((r) => setTimeout(r, IDLE_SOCKET_MS + 400));
+      expect(c.openSockets, `sockets ${IDLE_SOCKET_MS + 400} ms after the request`).to.equal(0);
+      // A busy socket is not cut by the idle bound: a read slower than it still gets its answer.
+      sim.control.addFault({ path: '/api/cluster', latencyMs: IDLE_SOCKET_MS + 500 });
+      await c.getCluster();
+      await c.getCluster();
+      expect(c.openSockets).to.equal(1);
+    } finally {
+      sim.control.clearFaults();
+      c.close();
     }
   });
 
