@@ -95,7 +95,7 @@ export class LeaderElector {
   private async campaign(callbacks: LeaderCallbacks): Promise<void> {
     const stop = this.stopping.signal;
     while (!stop.aborted && !(await this.tryAcquireOrRenew())) {
-      await sleep(jittered(this.opts.retryPeriodMs), stop);
+      await sleep(this.nextAttemptIn(), stop);
     }
     if (stop.aborted) {
       // stop() may have landed while a successful acquire was in flight.
@@ -226,6 +226,22 @@ export class LeaderElector {
       this.observedRecord = record;
       this.observedAt = Date.now();
     }
+  }
+
+  /**
+   * nextAttemptIn is the wait before the next try to acquire: the retry period, or less when the
+   * lease another holds expires (as observed) before that, so that a standby takes over a dead
+   * leader's lease when it expires rather than up to a retry period (2-2.4 s) later.
+   */
+  private nextAttemptIn(): number {
+    const retry = jittered(this.opts.retryPeriodMs);
+    const spec = this.lease === undefined ? undefined : leaseSpec(this.lease);
+    const holder = spec?.holderIdentity ?? '';
+    if (holder === '' || holder === this.opts.identity) return retry;
+    const durationMs = (spec?.leaseDurationSeconds ?? this.opts.leaseDurationMs / 1000) * 1000;
+    // Just past the expiry: tryAcquireOrRenew judges it with the same clock and would refuse at it.
+    const untilExpiry = this.observedAt + durationMs - Date.now() + 5;
+    return untilExpiry > 0 && untilExpiry < retry ? untilExpiry : retry;
   }
 
   private holder(): string {

@@ -78,6 +78,28 @@ describe('LeaderElector (real API server)', function () {
     expect(taken?.spec).to.deep.include({ holderIdentity: follower === a ? 'a' : 'b', leaseTransitions: 1 });
   });
 
+  it('takes over a dead holder\'s lease when it expires, not a retry period later, and never before', async () => {
+    // A holder that stopped renewing (killed): its record stays as last written.
+    const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+    await env.api.create(LeaseType, env.namespace, {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'dead-lock', namespace: env.namespace },
+      spec: { holderIdentity: 'killed', leaseDurationSeconds: 3, acquireTime: now, renewTime: now, leaseTransitions: 0 },
+    });
+    const startedAt = Date.now();
+    // Retries every 2-2.4 s: at 0, about 2.2 and 4.4 s; the lease (as first observed) ends at 3 s.
+    const elector = new LeaderElector(env.api, { namespace: env.namespace, name: 'dead-lock', identity: 'standby', logger: nullLogger, leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 2_000 });
+    let ledAt = 0;
+    const done = elector.run({ onStartedLeading: () => (ledAt = Date.now()), onStoppedLeading: () => undefined });
+    await waitFor('the standby to take over', () => ledAt > 0, 8_000);
+    await elector.stop();
+    await done;
+    const after = ledAt - startedAt;
+    expect(after, 'not before the observed lease expired').to.be.at.least(3_000);
+    expect(after, 'at its expiry, not at the next retry (4 s or later)').to.be.lessThan(3_800);
+  });
+
   it('gives up leadership when someone else overwrites the lease', async () => {
     const c = candidate('solo', 'stolen-lock');
     await waitFor('leadership', () => c.elector.isLeader());
