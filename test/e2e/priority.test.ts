@@ -5,14 +5,29 @@ import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { awsSecret, condition, type E2E, getKms, kmsObject, startE2E, waitFor } from '../support/e2e.js';
 import { capturedLines } from '../support/log-capture.js';
 
+/** sixSvms starts a world with six SVMs, the Secret 'aws' and the Secret 'aws-rotated'. */
+async function sixSvms(): Promise<E2E> {
+  const w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5', 'svm6'] });
+  await w.api.create(SecretType, w.ns, awsSecret(w.ns));
+  await w.api.create(SecretType, w.ns, awsSecret(w.ns, 'aws-rotated'));
+  return w;
+}
+
+/** createSix creates a..f on svm1..svm6, f (the last) on 'aws-rotated', and waits until all are Ready. */
+async function createSix(w: E2E): Promise<void> {
+  const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+  for (const [i, n] of names.entries()) {
+    await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, n, { svm: { name: `svm${i + 1}` }, ...(n === 'f' ? { credentialsSecretRef: { name: 'aws-rotated' } } : {}) }));
+  }
+  for (const n of names) await waitFor(`${n} Ready`, async () => condition(await getKms(w, n), 'Ready') === 'True/Available');
+}
+
 describe('e2e: a change does not wait for a drift pass', function () {
   this.timeout(90_000);
   let w: E2E;
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5', 'svm6'] });
-    await w.api.create(SecretType, w.ns, awsSecret(w.ns));
-    await w.api.create(SecretType, w.ns, awsSecret(w.ns, 'aws-rotated'));
+    w = await sixSvms();
   });
   after(async () => w?.close());
 
@@ -20,11 +35,7 @@ describe('e2e: a change does not wait for a drift pass', function () {
     await w.startOperator();
     // Five resources and, created last, the one whose Secret rotates: at a boundary its drift
     // check waits in the low lane behind theirs (one at a time: the other slot is for changes).
-    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-    for (const [i, n] of names.entries()) {
-      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, n, { svm: { name: `svm${i + 1}` }, ...(n === 'f' ? { credentialsSecretRef: { name: 'aws-rotated' } } : {}) }));
-    }
-    for (const n of names) await waitFor(`${n} Ready`, async () => condition(await getKms(w, n), 'Ready') === 'True/Available');
+    await createSix(w);
     // From now on the collection read of a drift check takes 6 s (a cluster with many SVMs).
     w.sim.control.addFault({ method: 'GET', path: '^/api/security/aws-kms$', latencyMs: 6000 });
     w.sim.control.clearRequests();
@@ -75,19 +86,13 @@ describe('e2e: a change made while no operator ran goes ahead of the restart re-
   let w: E2E;
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5', 'svm6'] });
-    await w.api.create(SecretType, w.ns, awsSecret(w.ns));
-    await w.api.create(SecretType, w.ns, awsSecret(w.ns, 'aws-rotated'));
+    w = await sixSvms();
   });
   after(async () => w?.close());
 
   it('a Secret rotated during the downtime is reconciled first, and is the only ONTAP write', async () => {
     await w.startOperator();
-    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
-    for (const [i, n] of names.entries()) {
-      await w.api.create(OntapAwsKmsType, w.ns, kmsObject(w.ns, n, { svm: { name: `svm${i + 1}` }, ...(n === 'f' ? { credentialsSecretRef: { name: 'aws-rotated' } } : {}) }));
-    }
-    for (const n of names) await waitFor(`${n} Ready`, async () => condition(await getKms(w, n), 'Ready') === 'True/Available');
+    await createSix(w);
     await w.stopOperator();
     // Rotated while no operator runs (an upgrade, a failover): the first list sees it as the
     // Secret's current state, not as an event, and queues f with every other re-check.
