@@ -424,6 +424,8 @@ async function main(): Promise<void> {
     // A rotation reads its cluster afresh (a change is checked against ONTAP as it is now), so
     // the drift pass alone is what the clusters without a rotation show.
     let quietGets = 0;
+    /** probes counts the OntapClusters' probes (GET /api/cluster) in the interval: one per cluster per probe interval (300 s) at most. */
+    let probes = 0;
     /** twice shows a few clusters without a rotation read more than once: when (from the boundary) and what. */
     const twice: string[] = [];
     for (const [c, s] of sims.entries()) {
@@ -434,6 +436,7 @@ async function main(): Promise<void> {
       if (reads.length > 1 && !rotatedClusters.has(c) && twice.length < 3) {
         twice.push(`c${c}: ${reads.map((r) => `${Date.parse(r.time) - next} ms ${r.query.slice(0, 80)} -> ${r.status}`).join('; ')}`);
       }
+      probes += log.filter((r) => r.method === 'GET' && r.path === '/api/cluster').length;
       quietGets += rotatedClusters.has(c) ? 0 : reads.length;
       gets += reads.length;
       for (const r of log) {
@@ -457,6 +460,7 @@ async function main(): Promise<void> {
     row('where the RSS is (smaps)', await rssByRegion(pid));
     row('operator CPU per drift pass', `${cpuPass.toFixed(1)} s, ${((cpuPass * 1000) / N).toFixed(2)} ms per resource (${loadAtPass})`);
     row('Secret rotation -> ONTAP PATCH during a pass, p50 / p99', `${pct(0.5)} / ${pct(0.99)} ms (${latencies.length}/${ROTATIONS} seen, in the order made: ${order.map((u) => inOrder.get(u) ?? '-').join(' ')}; the API server's answer to the Secret PATCH took p50 ${pct(0.5, acked)} / p99 ${pct(0.99, acked)} ms of them; ${load()})`);
+    row('cluster probes per cluster in the interval', `${(probes / M).toFixed(2)} (one per probe interval of 300 s is ${(INTERVAL_S / 300).toFixed(2)})`);
     for (const t of twice) process.stderr.write(`  read more than once in the pass: ${t}\n`);
     row('aws-kms GETs per cluster per interval', `${(gets / M).toFixed(2)}, ${(quietGets / Math.max(1, M - rotatedClusters.size)).toFixed(2)} on the ${M - rotatedClusters.size} clusters without a rotation (a per-resource poller: ${(N / M).toFixed(0)}, ${(N / Math.max(gets, 1)).toFixed(0)}x more)`);
     if (args['heap-snapshot'] !== undefined) {
