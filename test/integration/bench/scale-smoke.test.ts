@@ -40,7 +40,8 @@ describe('scale benchmark smoke (200 resources on 100 clusters, cold start and f
     });
     console.log(stdout.split('\n').map((l) => `      ${l}`).join('\n'));
     expect(stdout).to.include('200 OntapAwsKms, 100 clusters');
-    expect(stdout).to.match(/aws-kms GETs per cluster per interval\s+\| [0-9.]+ /);
+    expect(stdout).to.match(/aws-kms GETs per cluster per interval\s+\| [0-9.]+, [0-9.]+ on the \d+ clusters without a rotation/);
+    expect(stdout).to.include('cluster probes per cluster in the interval');
     expect(stdout, 'no ONTAP write when a restarted operator checks every resource').to.match(/ONTAP writes besides the 2 rotations\s+\| [0-9.]+ s after the start, 0 writes/);
     expect(stdout, 'a Secret rotated while the operator was down reaches ONTAP').to.match(/rotated while down -> PATCH, after the caches synced\s+\| -?\d+ ms/);
     expect(stdout, 'a Secret rotated as the caches synced reaches ONTAP').to.match(/rotated as the caches synced -> PATCH\s+\| \d+ ms/);
