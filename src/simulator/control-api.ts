@@ -25,7 +25,7 @@ export function routeControl(control: SimControl, method: string, path: string, 
 function dispatch(control: SimControl, method: string, path: string, b: JsonBody): Reply {
   const ok = (body: unknown = {}): Reply => ({ status: 200, body });
   const seg = path.split('/').filter((s) => s !== '').slice(1);
-  const route = `${method} /${seg.map((s, i) => ((seg[0] === 'nodes' || seg[0] === 'svms') && i === 1 ? ':name' : seg[0] === 'faults' && i === 1 ? ':id' : s)).join('/')}`;
+  const route = `${method} /${seg.map((s, i) => placeholder(seg, i) ?? s).join('/')}`;
   const name = decodeURIComponent(seg[1] ?? '');
   switch (route) {
     case 'POST /faults':
@@ -63,6 +63,21 @@ function dispatch(control: SimControl, method: string, path: string, b: JsonBody
     case 'PUT /svms/:name/keys-in-use':
       control.setKeysInUse(name, bool(b, 'inUse'));
       return ok();
+    case 'GET /key-managers':
+      return ok({ keyManagers: control.keyManagers() });
+    case 'GET /certificates':
+      return ok({ certificates: control.certificates() });
+    case 'POST /onboard/passphrase-check':
+      return ok(control.onboardPassphrase(str(b, 'passphrase')));
+    case 'PUT /nodes/:name/onboard-sync':
+      return control.setOnboardSyncNeeded(name, bool(b, 'needed')) ? ok() : { status: 404, body: { error: 'no Onboard Key Manager configured' } };
+    case 'PUT /key-servers/:server/nodes/:node':
+      return control.setKeyServerReachable(name, decodeURIComponent(seg[3] ?? ''), bool(b, 'reachable'))
+        ? ok()
+        : { status: 404, body: { error: `no node ${decodeURIComponent(seg[3] ?? '')}` } };
+    case 'PUT /key-servers/:server/keys-only-here':
+      control.setKeysOnlyOn(name, bool(b, 'only'));
+      return ok();
     case 'PUT /async':
       control.setAsync(parseAsync(b));
       return ok();
@@ -84,6 +99,21 @@ function dispatch(control: SimControl, method: string, path: string, b: JsonBody
     default:
       return { status: 404, body: { error: `no control route ${method} ${path}` } };
   }
+}
+
+/** placeholder names the variable path segments of the control routes: node, SVM and key-server names, fault ids. */
+function placeholder(seg: readonly string[], i: number): string | undefined {
+  if ((seg[0] === 'nodes' || seg[0] === 'svms') && i === 1) return ':name';
+  if (seg[0] === 'faults' && i === 1) return ':id';
+  if (seg[0] === 'key-servers' && i === 1) return ':server';
+  if (seg[0] === 'key-servers' && seg[2] === 'nodes' && i === 3) return ':node';
+  return undefined;
+}
+
+function str(b: JsonBody, key: string): string {
+  const v = b[key];
+  if (typeof v !== 'string') throw new ControlError(`${key} must be a string`);
+  return v;
 }
 
 function bool(b: JsonBody, key: string): boolean {

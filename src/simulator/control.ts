@@ -2,7 +2,9 @@
  * SimControl: the test knobs of the simulator as typed methods. The HTTP control API under
  * `/_sim/` and the in-process handle both call these, so the two cannot drift apart.
  */
+import { randomUUID } from 'node:crypto';
 import { type FaultRule, type FaultRuleInput, parseFaultRule } from './faults.js';
+import { maskWriteOnly } from './fingerprint.js';
 import type { AwsCredentials, CloudSettings, KeyActionCount, RequestLogEntry, SimState } from './state.js';
 
 /** AwsUpdate changes what simulated AWS accepts; `acceptedCredentials: null` means "any pair". */
@@ -128,6 +130,62 @@ export class SimControl {
   setKeysInUse(svm: string, inUse: boolean): void {
     if (inUse) this.state.keysInUse.add(svm);
     else this.state.keysInUse.delete(svm);
+  }
+
+  /**
+   * keyManagers lists the onboard and external key managers as stored, key servers included,
+   * write-only values (passphrase, key-server passwords) as fingerprints.
+   */
+  keyManagers(): unknown[] {
+    return [...this.state.securityKeyManagers.values()].map((r) => maskWriteOnly(r));
+  }
+
+  /** certificates lists the installed certificates as stored, private keys as fingerprints. */
+  certificates(): unknown[] {
+    return [...this.state.certificates.values()].map((c) => maskWriteOnly(c));
+  }
+
+  /**
+   * onboardPassphrase tells whether an Onboard Key Manager is configured and whether its stored
+   * passphrase equals `candidate`; the passphrase itself never leaves the simulator.
+   */
+  onboardPassphrase(candidate: string): { readonly configured: boolean; readonly matches: boolean } {
+    const okm = [...this.state.securityKeyManagers.values()].find((r) => r.kind === 'onboard');
+    return { configured: okm !== undefined, matches: okm?.kind === 'onboard' && okm.passphrase === candidate };
+  }
+
+  /**
+   * setOnboardSyncNeeded simulates a node that joined the cluster and lacks the onboard keys
+   * (the node is added when there is no node of that name): the Onboard Key Manager's status
+   * then names it, until a PATCH with onboard.synchronize and the right passphrase. `needed:
+   * false` clears the node. False when no Onboard Key Manager is configured.
+   */
+  setOnboardSyncNeeded(node: string, needed: boolean): boolean {
+    const okm = [...this.state.securityKeyManagers.values()].find((r) => r.kind === 'onboard');
+    if (okm?.kind !== 'onboard') return false;
+    if (needed && !this.state.nodes.some((n) => n.name === node)) {
+      this.state.nodes.push({ name: node, uuid: randomUUID(), ekmipReachable: true, online: true });
+    }
+    okm.unsyncedNodes = okm.unsyncedNodes.filter((n) => n !== node);
+    if (needed) okm.unsyncedNodes.push(node);
+    return true;
+  }
+
+  /** setKeyServerReachable marks a key server (`host:port`) not responding (or responding again) on one node; false when there is no such node. */
+  setKeyServerReachable(server: string, node: string, reachable: boolean): boolean {
+    if (!this.state.nodes.some((n) => n.name === node)) return false;
+    const down = this.state.keyServerDown.get(server) ?? new Set<string>();
+    if (reachable) down.delete(node);
+    else down.add(node);
+    if (down.size === 0) this.state.keyServerDown.delete(server);
+    else this.state.keyServerDown.set(server, down);
+    return true;
+  }
+
+  /** setKeysOnlyOn marks a key server (`host:port`) as holding keys available on no other server: its DELETE answers 65536700. */
+  setKeysOnlyOn(server: string, only: boolean): void {
+    if (only) this.state.keysOnlyOn.add(server);
+    else this.state.keysOnlyOn.delete(server);
   }
 
   /** setAsync turns 202-with-job answers for writes on or off. */

@@ -11,6 +11,11 @@ export const WRITE_ONLY_FIELDS: ReadonlySet<string> = new Set([
   'client_secret',
   'client_certificate',
   'application_credentials',
+  // The Onboard Key Manager's passphrases, a key server's password, a certificate's private key.
+  'passphrase',
+  'existing_passphrase',
+  'password',
+  'private_key',
 ]);
 
 /** fingerprint returns `sha256:` and the first 12 hex digits of the value's SHA-256. */

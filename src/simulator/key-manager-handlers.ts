@@ -32,7 +32,8 @@ export async function routeKeyManager<R extends StoredKeyManager>(family: SimKey
   return undefined;
 }
 
-function methodNotAllowed(ctx: Ctx): never {
+/** methodNotAllowed is ONTAP's 405 for a method a path does not take. */
+export function methodNotAllowed(ctx: Ctx): never {
   throw new SimError(405, '3', `The method "${ctx.method}" is not allowed on "${ctx.path}".`);
 }
 
@@ -84,7 +85,8 @@ async function create<R extends StoredKeyManager>(family: SimKeyManagerFamily<R>
   }, createdLocation(family.base, input.svm));
 }
 
-function resolveSvm(state: SimState, input: SvmInput | undefined): SimSvm | undefined {
+/** resolveSvm finds the SVM a POST names (undefined: the cluster scope), or answers ONTAP's 2621462. */
+export function resolveSvm(state: SimState, input: SvmInput | undefined): SimSvm | undefined {
   if (input === undefined) return undefined;
   const svm = state.findSvm(input);
   if (svm === undefined) {
@@ -96,10 +98,11 @@ function resolveSvm(state: SimState, input: SvmInput | undefined): SimSvm | unde
 
 /**
  * refuseSecondKeyManager enforces "one key manager allowed per SVM" (netapp_ontap's
- * security_key_manager overview) across every family and KMIP, with the code ONTAP documents for
+ * security_key_manager overview) across every cloud family, the onboard and external key
+ * managers of /api/security/key-managers and the KMIP knob, with the code ONTAP documents for
  * POST /security/aws-kms: 65537910, a key manager is already configured for the SVM.
  */
-function refuseSecondKeyManager(state: SimState, svm: SimSvm | undefined): void {
+export function refuseSecondKeyManager(state: SimState, svm: SimSvm | undefined): void {
   const existing = state.keyManagerFor(svm);
   if (existing === undefined) return;
   const where = svm === undefined ? 'the admin SVM' : `SVM "${svm.name}"`;
@@ -107,7 +110,7 @@ function refuseSecondKeyManager(state: SimState, svm: SimSvm | undefined): void 
 }
 
 /** createdLocation is the query ONTAP puts in a 202's Location for a new record. */
-function createdLocation(base: string, svm: SvmInput | undefined): string {
+export function createdLocation(base: string, svm: SvmInput | undefined): string {
   const query = new URLSearchParams();
   if (svm?.name !== undefined) query.set('svm.name', svm.name);
   else if (svm?.uuid !== undefined) query.set('svm.uuid', svm.uuid);

@@ -43,13 +43,15 @@ export function allowParams(params: URLSearchParams, allowed: readonly string[])
  * `location`, for a POST that creates a record, is the 202's `Location` header: a collection
  * query that finds the record once the job has made it (ONTAP cannot name a uuid it has not
  * assigned yet; NetApp's clients follow that query to hydrate the new object).
+ * `alwaysJob` answers with a job even when async mode is off: ONTAP does so for some writes
+ * whatever the cluster (a key-manager PATCH with `validate_certificates=true`).
  */
-export async function runWrite(ctx: Ctx, description: string, operation: () => Reply, location?: string): Promise<Reply> {
+export async function runWrite(ctx: Ctx, description: string, operation: () => Reply, location?: string, alwaysJob = false): Promise<Reply> {
   const returnTimeout = parseReturnTimeout(ctx.params) ?? 0;
   const { state } = ctx;
   const injected = ctx.jobFault;
   if (injected !== undefined) injected.used = true;
-  if (!state.async.enabled) {
+  if (!state.async.enabled && !alwaysJob) {
     if (injected !== undefined) throw injected.error;
     return operation();
   }

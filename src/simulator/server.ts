@@ -22,6 +22,7 @@ import { maskWriteOnly } from './fingerprint.js';
 import { GCP_KMS_FAMILY } from './gcp-kms.js';
 import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, streamFiller } from './http.js';
 import { routeKeyManager } from './key-manager-handlers.js';
+import { KEY_MANAGERS_BASE, routeSecurityKeyManagers } from './security-key-managers.js';
 import type { Ctx, JobFault, Reply } from './reply.js';
 import { type RequestLogEntry, SimState } from './state.js';
 import { generateTlsMaterial } from './tls.js';
@@ -205,12 +206,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, state: SimState
   }
 }
 
-/** route dispatches an authenticated /api request to a key-manager family or the cluster endpoints. */
+/** route dispatches an authenticated /api request to a key-manager family, the onboard/external key managers, or the cluster endpoints. */
 function route(ctx: Ctx): Promise<Reply | undefined> {
   const under = (base: string): boolean => ctx.path === base || ctx.path.startsWith(`${base}/`);
   if (under(AWS_KMS_FAMILY.base)) return routeKeyManager(AWS_KMS_FAMILY, ctx);
   if (under(AZURE_KEY_VAULT_FAMILY.base)) return routeKeyManager(AZURE_KEY_VAULT_FAMILY, ctx);
   if (under(GCP_KMS_FAMILY.base)) return routeKeyManager(GCP_KMS_FAMILY, ctx);
+  if (under(KEY_MANAGERS_BASE)) return routeSecurityKeyManagers(ctx);
   return Promise.resolve(routeCluster(ctx));
 }
 

@@ -10,6 +10,7 @@ import { FaultSet } from './faults.js';
 import { JobStore } from './jobs.js';
 import type { StoredKeyManager } from './key-manager-family.js';
 import type { StoredAwsKms, StoredAzureKeyVault, StoredGcpKms } from './key-manager-records.js';
+import type { StoredCertificate, StoredSecurityKeyManager } from './security-records.js';
 
 export type { StoredAwsKms, StoredAzureKeyVault, StoredGcpKms } from './key-manager-records.js';
 
@@ -129,6 +130,14 @@ export class SimState {
   readonly keyGenerations = new Map<string, number>();
   /** keyActions counts rekey-internal and restore per record uuid. */
   readonly keyActions = new Map<string, KeyActionCount>();
+  /** securityKeyManagers are the `/api/security/key-managers` records: onboard and external (KMIP). */
+  readonly securityKeyManagers = new Map<string, StoredSecurityKeyManager>();
+  /** certificates are the `/api/security/certificates` records the simulator installed. */
+  readonly certificates = new Map<string, StoredCertificate>();
+  /** keyServerDown maps a key server (`host:port`) to the nodes it does not answer (not_responding). */
+  readonly keyServerDown = new Map<string, Set<string>>();
+  /** keysOnlyOn names key servers (`host:port`) holding keys available nowhere else: their DELETE answers 65536700. */
+  readonly keysOnlyOn = new Set<string>();
   aws: AwsSettings = { acceptedCredentials: undefined, reachable: true };
   azure: CloudSettings = { accepted: undefined, reachable: true };
   gcp: CloudSettings = { accepted: undefined, reachable: true };
@@ -165,6 +174,10 @@ export class SimState {
     this.keysLost.clear();
     this.keyGenerations.clear();
     this.keyActions.clear();
+    this.securityKeyManagers.clear();
+    this.certificates.clear();
+    this.keyServerDown.clear();
+    this.keysOnlyOn.clear();
     this.aws = { acceptedCredentials: undefined, reachable: true };
     this.azure = { accepted: undefined, reachable: true };
     this.gcp = { accepted: undefined, reachable: true };
@@ -184,7 +197,8 @@ export class SimState {
 
   /**
    * keyManagerFor names the enabled key manager of an SVM (undefined svm = cluster scope) in any
-   * family, or KMIP, or returns undefined when there is none: ONTAP allows one per SVM.
+   * family, onboard or external (`/api/security/key-managers`), or the KMIP knob, or returns
+   * undefined when there is none: ONTAP allows one per SVM.
    */
   keyManagerFor(svm: SimSvm | undefined): string | undefined {
     const families: ReadonlyArray<readonly [string, ReadonlyMap<string, StoredKeyManager>]> = [
@@ -196,6 +210,9 @@ export class SimState {
       for (const r of records.values()) {
         if (r.enabled && (svm === undefined ? r.scope === 'cluster' : r.svm?.uuid === svm.uuid)) return noun;
       }
+    }
+    for (const r of this.securityKeyManagers.values()) {
+      if (svm === undefined ? r.scope === 'cluster' : r.svm?.uuid === svm.uuid) return r.kind;
     }
     return this.kmip.has(svm?.name ?? this.clusterName) ? 'kmip' : undefined;
   }
@@ -247,6 +264,10 @@ export class SimState {
       azureKeyVaults: [...this.azureKeyVaults.values()].map((r) => maskWriteOnly(r)),
       gcpKms: [...this.gcpKms.values()].map((r) => maskWriteOnly(r)),
       kmip: [...this.kmip],
+      securityKeyManagers: [...this.securityKeyManagers.values()].map((r) => maskWriteOnly(r)),
+      certificates: [...this.certificates.values()].map((c) => maskWriteOnly(c)),
+      keyServerDown: Object.fromEntries([...this.keyServerDown].map(([server, nodes]) => [server, [...nodes]])),
+      keysOnlyOn: [...this.keysOnlyOn],
       keysInUse: [...this.keysInUse],
       blocked: [...this.blocked],
       keyGenerations: Object.fromEntries(this.keyGenerations),

@@ -142,4 +142,63 @@ describe('ontap-sim with NetApp\'s Python client (netapp-ontap)', function () {
       });
     });
   }
+
+  /** Stepped is what netapp_ontap_client.py prints with OPS set. */
+  interface Stepped {
+    uuid: string | null;
+    results: Array<Record<string, unknown> & { op: string; ok: boolean }>;
+  }
+
+  const PASSPHRASE = 'py-onboard-passphrase-not-shown-0123456789';
+  const NEW_PASSPHRASE = 'py-onboard-passphrase-not-shown-abcdefghij';
+
+  /** steps runs OPS through netapp-ontap's SecurityKeyManager, KeyServer and SecurityCertificate. */
+  function steps(ops: string, extra: Record<string, string> = {}): Promise<Stepped> {
+    return drive<Stepped>('', { OPS: ops, PASSPHRASE, NEW_PASSPHRASE, ...extra });
+  }
+
+  function byOp(s: Stepped, op: string): Record<string, unknown> {
+    const r = s.results.find((x) => x.op === op);
+    expect(r, `step ${op}`).to.not.equal(undefined);
+    return r ?? {};
+  }
+
+  for (const mode of ['sync', 'async'] as const) {
+    describe(`SecurityKeyManager, onboard (writes answered ${mode === 'sync' ? 'at once' : '202 with a job'})`, () => {
+      beforeEach(() => {
+        if (mode === 'async') sim.control.setAsync({ enabled: true, delayMs: 300 });
+      });
+
+      it('creates, reads status only when named, changes the passphrase, synchronizes a joined node and deletes', async function () {
+        const created = await steps('onboard_create,status,star,backup');
+        expect(created.results.every((r) => r.ok), JSON.stringify(created)).to.equal(true);
+        expect(byOp(created, 'onboard_create')).to.deep.include({ scope: 'cluster', enabled: true, backup_head: `${'-'.repeat(26)}BEGIN BACKUP${'-'.repeat(26)}` });
+        expect(byOp(created, 'status')).to.deep.include({ code: 0, message: 'No action needed at this time.' });
+        expect(byOp(created, 'star')).to.deep.include({ has_status: false, scope: 'cluster' });
+        const uuid = String(created.uuid);
+
+        sim.control.setOnboardSyncNeeded('node3', true);
+        const changed = await steps('status,passphrase,backup,sync_old,status,sync,status,delete', { UUID: uuid });
+        const [syncNeeded, pass, backup, wrongSync, stillNeeded, sync, done, deleted] = changed.results;
+        expect(syncNeeded).to.deep.include({ ok: true, code: 65537208 });
+        expect(String(syncNeeded?.['message'])).to.include('node3');
+        expect(pass).to.deep.include({ ok: true });
+        expect(backup?.['backup'], 'a new passphrase, a new backup').to.not.equal(byOp(created, 'backup')['backup']);
+        if (mode === 'sync') expect(wrongSync).to.deep.include({ ok: false, error: 'NetAppRestError', status: 400, code: '65536139' });
+        else expect(wrongSync).to.deep.include({ ok: false, error: 'NetAppRestError', message: 'Job failed: Cluster-wide passphrase is incorrect.' });
+        expect(stillNeeded).to.deep.include({ ok: true, code: 65537208 });
+        expect(sync).to.deep.include({ ok: true });
+        expect(done).to.deep.include({ ok: true, code: 0 });
+        expect(deleted).to.deep.include({ ok: true, left: [] });
+        expect(sim.control.onboardPassphrase(NEW_PASSPHRASE)).to.deep.equal({ configured: false, matches: false });
+
+        const writes = sim.control.requests().filter((r) => r.method !== 'GET' && r.path.startsWith('/api/security/key-managers'));
+        const expected = mode === 'sync' ? ['POST 201', 'PATCH 200', 'PATCH 400', 'PATCH 200', 'DELETE 200'] : ['POST 202', 'PATCH 202', 'PATCH 202', 'PATCH 202', 'DELETE 202'];
+        expect(writes.map((r) => `${r.method} ${r.status}`)).to.deep.equal(expected);
+        const log = JSON.stringify(sim.control.requests());
+        expect(log, 'passphrases only as fingerprints').to.not.include(PASSPHRASE);
+        expect(log).to.not.include(NEW_PASSPHRASE);
+      });
+    });
+  }
 });

@@ -13,13 +13,19 @@ post(hydrate=True), and prints {"uuid", "results": [...]}: per action {"action",
 (the action's answer, or the job's GET once polled) or, when netapp-ontap raised NetAppRestError, {"action", "ok": false, "error",
 "message", "status", "code"} (status and code from ONTAP's error envelope; None for a failed job,
 which netapp-ontap reports only as "Job failed: <message>").
+
+With OPS set (comma-separated steps), the script instead drives the onboard and external key
+managers, their key servers and certificates (SecurityKeyManager, KeyServer,
+SecurityCertificate) step by step (see run_ops) and prints {"results": [...]}, one entry per
+step: what it read, or {"ok": false, "error", "message", "status", "code"} when netapp-ontap
+raised NetAppRestError. UUID names an existing key manager for steps that need one.
 """
 import json
 import os
 
 from netapp_ontap import HostConnection, config
 from netapp_ontap.error import NetAppRestError
-from netapp_ontap.resources import AwsKms, AzureKeyVault, GcpKms
+from netapp_ontap.resources import AwsKms, AzureKeyVault, GcpKms, KeyServer, SecurityCertificate, SecurityKeyManager
 
 svm = os.environ["SVM"]
 family = os.environ.get("FAMILY", "aws-kms")
@@ -91,7 +97,64 @@ def run_actions(resource_class, required):
     return {"uuid": km.uuid, "results": results}
 
 
-resource_class, required, (field, value) = FAMILIES[family]
+def failure(err):
+    body = err.response_body or {}
+    return {"ok": False, "error": type(err).__name__, "message": str(err), "status": err.status_code, "code": body.get("error", {}).get("code")}
+
+
+def run_ops():
+    """Runs the OPS steps in order; a step that raises NetAppRestError is recorded and the next one runs."""
+    env = os.environ
+    state = {"km": SecurityKeyManager(uuid=env["UUID"]) if env.get("UUID") else None, "certs": {}}
+    results = []
+    for op in env["OPS"].split(","):
+        try:
+            results.append({"op": op, "ok": True, **step(op, state, env)})
+        except NetAppRestError as err:
+            results.append({"op": op, **failure(err)})
+    return {"uuid": state["km"].uuid if state["km"] is not None else None, "results": results}
+
+
+def step(op, state, env):
+    """One step: onboard_create, status, passphrase, sync, backup, delete, connectivity, ... (see the branches)."""
+    km = state["km"]
+    if op == "onboard_create":
+        km = SecurityKeyManager(onboard={"passphrase": env["PASSPHRASE"]})
+        km.post(hydrate=True, poll_interval=1)
+        state["km"] = km
+        return {"uuid": km.uuid, "scope": km.scope, "enabled": km.onboard.enabled, "backup_head": km.onboard.key_backup.split("\n")[0]}
+    if op == "status":
+        fetched = SecurityKeyManager(uuid=km.uuid)
+        fetched.get(fields="status.code,status.message")
+        return {"code": fetched.status.code, "message": fetched.status.message}
+    if op == "star":
+        fetched = SecurityKeyManager(uuid=km.uuid)
+        fetched.get(fields="*")
+        return {"has_status": hasattr(fetched, "status"), "scope": fetched.scope}
+    if op == "backup":
+        fetched = SecurityKeyManager(uuid=km.uuid)
+        fetched.get(fields="onboard")
+        return {"backup": fetched.onboard.key_backup}
+    # Each PATCH goes through a fresh object: netapp-ontap sends only the members that changed
+    # since the object's last write, and a repeated existing_passphrase would not be sent.
+    if op == "passphrase":
+        patched = SecurityKeyManager(uuid=km.uuid)
+        patched.onboard = {"existing_passphrase": env["PASSPHRASE"], "passphrase": env["NEW_PASSPHRASE"]}
+        patched.patch(poll_interval=1)
+        return {}
+    if op.startswith("sync"):
+        # sync uses the new passphrase, sync_old the one the script created with.
+        patched = SecurityKeyManager(uuid=km.uuid)
+        patched.onboard = {"existing_passphrase": env["PASSPHRASE" if op == "sync_old" else "NEW_PASSPHRASE"], "synchronize": True}
+        patched.patch(poll_interval=1)
+        return {}
+    if op == "delete":
+        SecurityKeyManager(uuid=km.uuid).delete(poll_interval=1)
+        return {"left": [r.uuid for r in SecurityKeyManager.get_collection()]}
+    raise ValueError(f"unknown step {op}")
+
+
+resource_class, required, (field, value) = FAMILIES.get(family, FAMILIES["aws-kms"])
 with HostConnection(
     os.environ["SIM_HOST"],
     port=int(os.environ["SIM_PORT"]),
@@ -103,6 +166,9 @@ with HostConnection(
 ):
     # Fail at the first surprise rather than retry around it.
     config.RAISE_API_ERRORS = True
+    if os.environ.get("OPS"):
+        print(json.dumps(run_ops()))
+        raise SystemExit(0)
     if os.environ.get("ACTIONS"):
         print(json.dumps(run_actions(resource_class, required)))
         raise SystemExit(0)
