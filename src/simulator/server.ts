@@ -23,6 +23,7 @@ import { GCP_KMS_FAMILY } from './gcp-kms.js';
 import { type JsonBody, parseJsonBody, readBody, sendJson, SimError, streamFiller } from './http.js';
 import { routeKeyManager } from './key-manager-handlers.js';
 import { KEY_MANAGERS_BASE, routeSecurityKeyManagers } from './security-key-managers.js';
+import { CERTIFICATES_BASE, routeCertificates } from './certificates.js';
 import type { Ctx, JobFault, Reply } from './reply.js';
 import { type RequestLogEntry, SimState } from './state.js';
 import { generateTlsMaterial } from './tls.js';
@@ -213,6 +214,7 @@ function route(ctx: Ctx): Promise<Reply | undefined> {
   if (under(AZURE_KEY_VAULT_FAMILY.base)) return routeKeyManager(AZURE_KEY_VAULT_FAMILY, ctx);
   if (under(GCP_KMS_FAMILY.base)) return routeKeyManager(GCP_KMS_FAMILY, ctx);
   if (under(KEY_MANAGERS_BASE)) return routeSecurityKeyManagers(ctx);
+  if (under(CERTIFICATES_BASE)) return routeCertificates(ctx);
   return Promise.resolve(routeCluster(ctx));
 }
 
