@@ -172,6 +172,23 @@ function copyPath(from: Record<string, unknown>, to: Record<string, unknown>, se
   const [head, ...rest] = segs;
   if (head === undefined || !(head in from)) return;
   const v = from[head];
+  if (rest.length > 0 && Array.isArray(v)) {
+    // A field inside an array of objects (connectivity.node_states.node.name) keeps, in each element, only that field.
+    const existing = to[head];
+    const target: unknown[] = Array.isArray(existing) ? existing : [];
+    to[head] = target;
+    v.forEach((item: unknown, i) => {
+      if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+        target[i] = item;
+        return;
+      }
+      const slot = target[i];
+      const into: Record<string, unknown> = typeof slot === 'object' && slot !== null && !Array.isArray(slot) ? (slot as Record<string, unknown>) : {};
+      target[i] = into;
+      copyPath(item as Record<string, unknown>, into, rest);
+    });
+    return;
+  }
   if (rest.length === 0 || typeof v !== 'object' || v === null || Array.isArray(v)) {
     to[head] = v;
     return;

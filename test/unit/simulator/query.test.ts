@@ -38,6 +38,15 @@ describe('ontap-sim query language', () => {
     expect(project(view, ['state'], spec, false)).to.have.property('state');
   });
 
+  it('projects a field inside an array of objects element by element', () => {
+    const arraySpec: CollectionSpec = { basePath: '/x', fields: ['server'], advanced: ['connectivity'], keys: ['server'] };
+    const v = { server: 's', connectivity: { cluster_availability: true, node_states: [{ node: { name: 'n1', uuid: 'u1' }, state: 'available' }, { node: { name: 'n2', uuid: 'u2' }, state: 'not_responding' }] } };
+    expect(project(v, ['connectivity.node_states.node.name', 'connectivity.node_states.state'], arraySpec, true)).to.deep.equal({
+      server: 's',
+      connectivity: { node_states: [{ node: { name: 'n1' }, state: 'available' }, { node: { name: 'n2' }, state: 'not_responding' }] },
+    });
+  });
+
   it('projects a nested field alone', () => {
     expect(project({ uuid: 'u', svm: { name: 'a', uuid: 'b' } }, ['svm.name'], { ...spec, keys: ['uuid'] }, false)).to.deep.equal({ uuid: 'u', svm: { name: 'a' } });
   });
