@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { KEY_MANAGER_KINDS, KINDS, type KindEntry, keyManagerKindList } from '../../src/api/v1alpha1/kinds.js';
+import { cloudKeyManagerKinds, KEY_MANAGER_KINDS, KINDS, type KindEntry, keyManagerKindList } from '../../src/api/v1alpha1/kinds.js';
 import { expand, splice, type Values } from './template.js';
 
 const TEMPLATES = 'hack/kinds/templates';
@@ -17,6 +17,9 @@ const template = (name: string): string => readFileSync(fileURLToPath(new URL(`.
 const OPS_ORDER: readonly KindEntry[] = [...KEY_MANAGER_KINDS, ...KINDS.filter((k) => !k.keyManager)];
 const NAMESPACED = OPS_ORDER.filter((k) => k.scope === 'Namespaced');
 const NOTES_WIDTH = Math.max(...KINDS.map((k) => k.kind.length)) + 2;
+
+/** CLOUD are the key managers that reach a cloud key service: reachability, EKMIP, rekey-internal and key-protection arms. */
+const CLOUD = cloudKeyManagerKinds();
 
 const quoted = (xs: readonly string[]): string => xs.map((x) => `"${x}"`).join(', ');
 const ontapField = (gauge: string): string => gauge.replace(/_reachable$/, '_reachability');
@@ -31,15 +34,16 @@ const VALUES: Values = {
   metricsList: KEY_MANAGER_KINDS.map((k) => `${k.metrics}_*`).join(', '),
   controllers: OPS_ORDER.map((k) => k.controller).join('|'),
   singulars: OPS_ORDER.map((k) => k.singular).join(','),
-  clis: KEY_MANAGER_KINDS.map((k) => k.keyManager.cli).join('|'),
+  clis: CLOUD.map((k) => k.keyManager.cli).join('|'),
   credentialsList: KEY_MANAGER_KINDS.map((k) => k.keyManager.credentials).join(', '),
-  reachabilityFields: KEY_MANAGER_KINDS.map((k) => `${ontapField(k.keyManager.reachableGauge)} for ${k.keyManager.service}`).join(', '),
+  cloudKeyManagerKinds: prose(CLOUD.map((k) => k.kind), ' and '),
+  reachabilityFields: CLOUD.map((k) => `${ontapField(k.keyManager.reachableGauge)} for ${k.keyManager.service}`).join(', '),
   reachabilityStatuses: prose(
-    KEY_MANAGER_KINDS.map((k) => `status.${camel(ontapField(k.keyManager.reachableGauge))} (${k.kind})`),
+    CLOUD.map((k) => `status.${camel(ontapField(k.keyManager.reachableGauge))} (${k.kind})`),
     ' or ',
   ),
-  reachabilityPrefixes: `${KEY_MANAGER_KINDS.map((k) => k.keyManager.reachableGauge.replace(/reachable$/, '')).join(', ')}reachability`,
-  routes: KEY_MANAGER_KINDS.map((k) => k.keyManager.route).join('; '),
+  reachabilityPrefixes: `${CLOUD.map((k) => k.keyManager.reachableGauge.replace(/reachable$/, '')).join(', ')}reachability`,
+  routes: CLOUD.map((k) => k.keyManager.route).join('; '),
   conditionArms: KEY_MANAGER_KINDS.map(
     (k, i) => `${i === 0 ? '    ' : '  or '}label_replace(${k.metrics}_condition, \\"kind\\", \\"${k.kind}\\", \\"\\", \\"\\")`,
   ).join('\\n'),
@@ -60,7 +64,7 @@ function item(k: KindEntry): Values {
   };
 }
 
-const LISTS = { kinds: KINDS.map(item), keyManagers: KEY_MANAGER_KINDS.map(item) };
+const LISTS = { kinds: KINDS.map(item), keyManagers: KEY_MANAGER_KINDS.map(item), cloudKeyManagers: CLOUD.map(item) };
 
 /** render expands the template `name` with every value and list. */
 const render = (name: string): string => expand(template(name), VALUES, LISTS, `${TEMPLATES}/${name}`);

@@ -22,8 +22,13 @@ export interface KindMetrics {
   readonly prefix: string;
   /** kind is the resource kind, for help texts. */
   readonly kind: string;
-  /** reachability names the cloud service's reachability: metric `amazon_reachable`, ONTAP field, service. */
-  readonly reachability: { readonly metric: string; readonly ontapField: string; readonly service: string; read(status: KeyManagerStatus): Reachability | undefined };
+  /**
+   * reachability names the cloud service's reachability: metric `amazon_reachable`, ONTAP field,
+   * service. Unset for a key manager that reaches no cloud (the Onboard Key Manager): then only
+   * the condition and last-sync gauges are exported, not the cloud's, EKMIP, key-protection or
+   * rotation gauges.
+   */
+  readonly reachability?: { readonly metric: string; readonly ontapField: string; readonly service: string; read(status: KeyManagerStatus): Reachability | undefined };
   /** list lists the cached resources (those that parse). */
   list(): readonly { readonly metadata: ObjectMeta; readonly spec?: { readonly keyRotation?: KeyRotationSpec | undefined }; readonly status?: KeyManagerStatus | undefined }[];
   /** syncs holds when each resource last synced on this replica. */
@@ -148,70 +153,72 @@ export function registerResourceMetrics(metrics: { addTextSource(source: TextSou
       items: () => kind.list(),
       lines: (text, k) => conditionLines(text, condition, k.metadata.namespace, k.metadata.name, k.status?.conditions),
     });
-    const reachable = name(reachability.metric);
-    add<Listed>({
-      name: reachable,
-      help: `Whether ONTAP last reached ${reachability.service} for this ${kind.kind} (ONTAP's ${reachability.ontapField}): 1 or 0`,
-      items: () => kind.list(),
-      lines: (text, k) => {
-        const r = k.status ? reachability.read(k.status) : undefined;
-        return r === undefined ? text : text + sample(reachable, k.metadata.namespace, k.metadata.name, '', r.reachable ? 1 : 0);
-      },
-    });
-    const ekmip = name('ekmip_reachable');
-    add<Listed>({
-      name: ekmip,
-      help: "Whether each ONTAP node last reached the key manager (ONTAP's ekmip_reachability): 1 or 0",
-      items: () => kind.list(),
-      lines: (text, k) => {
-        for (const n of k.status?.ekmipReachability ?? []) text += sample(ekmip, k.metadata.namespace, k.metadata.name, `,node="${label(n.node)}"`, n.reachable ? 1 : 0);
-        return text;
-      },
-    });
-    const available = name('key_protection_available');
-    add<Listed>({
-      name: available,
-      help: `Whether ONTAP reports key protection available for this ${kind.kind} (ONTAP's state.cluster_state): 1 or 0`,
-      items: () => kind.list(),
-      lines: (text, k) => {
-        const state = k.status?.state;
-        return state === undefined ? text : text + sample(available, k.metadata.namespace, k.metadata.name, '', state.clusterState ? 1 : 0);
-      },
-    });
-    // Key rotation (spec.keyRotation): when the key was last rotated, when next, and the period,
-    // so that key age is time() - the first, and an alert compares it with the last.
-    const rotated = name('key_rotation_timestamp_seconds');
-    add<Listed>({
-      name: rotated,
-      help: `When the ${kind.kind}'s internal keys were last rotated by this operator (rekey-internal), or, before its first rotation, when spec.keyRotation was first applied; in seconds since the epoch (key age: time() minus this)`,
-      items: () => kind.list(),
-      lines: (text, k) => {
-        const r = k.spec?.keyRotation ? k.status?.keyRotation : undefined;
-        const at = Date.parse(r?.lastRekeyTime ?? r?.since ?? '');
-        return Number.isNaN(at) ? text : text + sample(rotated, k.metadata.namespace, k.metadata.name, '', at / 1000);
-      },
-    });
-    const nextRotation = name('key_next_rotation_timestamp_seconds');
-    add<Listed>({
-      name: nextRotation,
-      help: `When the ${kind.kind}'s next scheduled rekey-internal is due (spec.keyRotation, inside its window), in seconds since the epoch`,
-      items: () => kind.list(),
-      lines: (text, k) => {
-        const at = Date.parse((k.spec?.keyRotation ? k.status?.keyRotation?.nextRekeyTime : undefined) ?? '');
-        return Number.isNaN(at) ? text : text + sample(nextRotation, k.metadata.namespace, k.metadata.name, '', at / 1000);
-      },
-    });
-    const period = name('key_rotation_period_seconds');
-    add<Listed>({
-      name: period,
-      help: `The ${kind.kind}'s spec.keyRotation.rotateEvery, in seconds`,
-      items: () => kind.list(),
-      lines: (text, k) => {
-        const policy = k.spec?.keyRotation;
-        return policy === undefined ? text : text + sample(period, k.metadata.namespace, k.metadata.name, '', periodMs(policy) / 1000);
-      },
-    });
-    const lastSync = name('last_sync_timestamp_seconds');
+    if (reachability) {
+      const reachable = name(reachability.metric);
+      add<Listed>({
+        name: reachable,
+        help: `Whether ONTAP last reached ${reachability.service} for this ${kind.kind} (ONTAP's ${reachability.ontapField}): 1 or 0`,
+        items: () => kind.list(),
+        lines: (text, k) => {
+          const r = k.status ? reachability.read(k.status) : undefined;
+          return r === undefined ? text : text + sample(reachable, k.metadata.namespace, k.metadata.name, '', r.reachable ? 1 : 0);
+        },
+      });
+      const ekmip = name('ekmip_reachable');
+      add<Listed>({
+        name: ekmip,
+        help: "Whether each ONTAP node last reached the key manager (ONTAP's ekmip_reachability): 1 or 0",
+        items: () => kind.list(),
+        lines: (text, k) => {
+          for (const n of k.status?.ekmipReachability ?? []) text += sample(ekmip, k.metadata.namespace, k.metadata.name, `,node="${label(n.node)}"`, n.reachable ? 1 : 0);
+          return text;
+        },
+      });
+      const available = name('key_protection_available');
+      add<Listed>({
+        name: available,
+        help: `Whether ONTAP reports key protection available for this ${kind.kind} (ONTAP's state.cluster_state): 1 or 0`,
+        items: () => kind.list(),
+        lines: (text, k) => {
+          const state = k.status?.state;
+          return state === undefined ? text : text + sample(available, k.metadata.namespace, k.metadata.name, '', state.clusterState ? 1 : 0);
+        },
+      });
+      // Key rotation (spec.keyRotation): when the key was last rotated, when next, and the period,
+      // so that key age is time() - the first, and an alert compares it with the last.
+      const rotated = name('key_rotation_timestamp_seconds');
+      add<Listed>({
+        name: rotated,
+        help: `When the ${kind.kind}'s internal keys were last rotated by this operator (rekey-internal), or, before its first rotation, when spec.keyRotation was first applied; in seconds since the epoch (key age: time() minus this)`,
+        items: () => kind.list(),
+        lines: (text, k) => {
+          const r = k.spec?.keyRotation ? k.status?.keyRotation : undefined;
+          const at = Date.parse(r?.lastRekeyTime ?? r?.since ?? '');
+          return Number.isNaN(at) ? text : text + sample(rotated, k.metadata.namespace, k.metadata.name, '', at / 1000);
+        },
+      });
+      const nextRotation = name('key_next_rotation_timestamp_seconds');
+      add<Listed>({
+        name: nextRotation,
+        help: `When the ${kind.kind}'s next scheduled rekey-internal is due (spec.keyRotation, inside its window), in seconds since the epoch`,
+        items: () => kind.list(),
+        lines: (text, k) => {
+          const at = Date.parse((k.spec?.keyRotation ? k.status?.keyRotation?.nextRekeyTime : undefined) ?? '');
+          return Number.isNaN(at) ? text : text + sample(nextRotation, k.metadata.namespace, k.metadata.name, '', at / 1000);
+        },
+      });
+      const period = name('key_rotation_period_seconds');
+      add<Listed>({
+        name: period,
+        help: `The ${kind.kind}'s spec.keyRotation.rotateEvery, in seconds`,
+        items: () => kind.list(),
+        lines: (text, k) => {
+          const policy = k.spec?.keyRotation;
+          return policy === undefined ? text : text + sample(period, k.metadata.namespace, k.metadata.name, '', periodMs(policy) / 1000);
+        },
+      });
+    }
+        const lastSync = name('last_sync_timestamp_seconds');
     add<Listed>({
       name: lastSync,
       help: `When this replica last reconciled the ${kind.kind} without error, in seconds since the epoch`,

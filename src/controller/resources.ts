@@ -6,6 +6,7 @@ import {
   OntapAzureKeyVaultKind,
   OntapClusterKind,
   OntapGcpKmsKind,
+  OntapOnboardKeyManagerKind,
   VERSION,
 } from '../api/v1alpha1/constants.js';
 import type { ResourceType } from '../runtime/kube.js';
@@ -21,6 +22,9 @@ export const OntapAzureKeyVaultType: ResourceType = typeOf(OntapAzureKeyVaultKin
 
 /** OntapGcpKmsType is the OntapGcpKms resource. */
 export const OntapGcpKmsType: ResourceType = typeOf(OntapGcpKmsKind);
+
+/** OntapOnboardKeyManagerType is the OntapOnboardKeyManager resource. */
+export const OntapOnboardKeyManagerType: ResourceType = typeOf(OntapOnboardKeyManagerKind);
 
 /** OntapClusterType is the OntapCluster resource. */
 export const OntapClusterType: ResourceType = typeOf(OntapClusterKind);

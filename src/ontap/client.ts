@@ -130,7 +130,7 @@ export class OntapClient {
 
   /** listKeyManagers reads every matching record of a key-manager family, following pagination. */
   async listKeyManagers<R extends KeyManagerRecord>(family: KeyManagerFamily<R>, options: ListAwsKmsOptions = {}, signal?: AbortSignal): Promise<R[]> {
-    const query: Record<string, string> = { ...options.filters };
+    const query: Record<string, string> = { ...family.filters, ...options.filters };
     if (options.fields !== undefined && options.fields.length > 0) query['fields'] = options.fields.join(',');
     if (options.maxRecords !== undefined) query['max_records'] = String(options.maxRecords);
     const context = `list ${family.noun}`;

@@ -64,6 +64,12 @@ export const OntapCode = {
   GcpNotConfigured: '65537721',
   /** restore: unable to restore all keys. */
   RestoreFailed: '65536082',
+  /** PATCH (key-managers onboard, key-manager-configs): the cluster-wide passphrase given as existing is incorrect. */
+  PassphraseIncorrect: '65536139',
+  /** POST/PATCH (onboard): the passphrase is not 32 to 256 ASCII characters. */
+  PassphraseLength: '65536806',
+  /** DELETE (key-managers): encrypted volumes exist whose keys the Onboard Key Manager stores. */
+  OnboardKeysInUse: '65536239',
 } as const;
 
 /** OntapErrorBase is the common parent of every error the client throws, so callers can catch them all. */

@@ -11,6 +11,7 @@
 import type { KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
 import { type AzureKeyVaultRecord, parseAzureKeyVaultRecord } from './wire-azure.js';
 import { type GcpKmsRecord, parseGcpKmsRecord } from './wire-gcp.js';
+import { type OnboardKeyManagerRecord, parseOnboardKeyManagerRecord } from './wire-onboard.js';
 import { type AwsKmsRecord, parseAwsKmsRecord } from './wire.js';
 
 /** AWS_KMS_PATH is the collection path of the aws-kms resource. */
@@ -40,5 +41,19 @@ export const GCP_KMS: KeyManagerFamily<GcpKmsRecord> = {
   writeOnly: ['application_credentials', 'proxy_password'],
 };
 
+/**
+ * ONBOARD_KEY_MANAGER is `/api/security/key-managers` as the Onboard Key Manager: the collection
+ * also lists external (KMIP) key managers, so every read of it asks for `onboard.enabled=true`.
+ * ONTAP has no `rekey-external`, `rekey-internal` or `restore` on it.
+ */
+export const ONBOARD_KEY_MANAGER: KeyManagerFamily<OnboardKeyManagerRecord> = {
+  noun: 'onboard key manager',
+  path: '/api/security/key-managers',
+  parse: parseOnboardKeyManagerRecord,
+  writeOnly: ['passphrase', 'existing_passphrase'],
+  filters: { 'onboard.enabled': 'true' },
+  actions: [],
+};
+
 /** KEY_MANAGER_FAMILIES is every family; the log redaction covers each one's write-only fields. */
-export const KEY_MANAGER_FAMILIES: readonly KeyManagerFamily<KeyManagerRecord>[] = [AWS_KMS, AZURE_KEY_VAULT, GCP_KMS];
+export const KEY_MANAGER_FAMILIES: readonly KeyManagerFamily<KeyManagerRecord>[] = [AWS_KMS, AZURE_KEY_VAULT, GCP_KMS, ONBOARD_KEY_MANAGER];

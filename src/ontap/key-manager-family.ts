@@ -24,6 +24,13 @@ export interface KeyManagerFamily<R extends KeyManagerRecord> {
    * create body sends none today (then []).
    */
   readonly writeOnly: readonly string[];
+  /**
+   * filters are sent with every list of the collection: a collection that holds records of
+   * another kind too (`/api/security/key-managers`: onboard and external) is read for this one only.
+   */
+  readonly filters?: Readonly<Record<string, string>>;
+  /** actions are the POST actions ONTAP has on a record of the family. @default all three */
+  readonly actions?: readonly KeyManagerAction[];
 }
 
 /** KeyManagerAction is one of the POST actions every family has on a record. */

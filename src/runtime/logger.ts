@@ -44,6 +44,8 @@ const FIXED_SENSITIVE_KEYS = [
   'passphrase',
   'existing_passphrase',
   'new_passphrase',
+  // The Onboard Key Manager's key backup is readable on ONTAP, yet a secret.
+  'key_backup',
   'private_key',
   'tls.key',
   'token',

@@ -80,6 +80,9 @@ const STILL_BY_HAND = [
 /** BY_KIND are the files only some kinds leak into: a kind's own error codes, and AWS KMS, the first kind, as the worked example of generic code, the demo and the benchmarks. */
 const BY_KIND: Readonly<Record<string, readonly string[]>> = {
   OntapGcpKms: ['src/ontap/errors.ts'],
+  // /api/security/key-managers holds onboard and external (KMIP) records in one collection: its
+  // simulator handlers dispatch to each shape's file.
+  OntapOnboardKeyManager: ['src/simulator/security-key-managers.ts'],
   OntapAwsKms: [
     'bench/',
     'charts/ontap-kms-operator/values.yaml',

@@ -3,8 +3,9 @@
 {{/*
 The rules on the watched resources. Granted cluster-wide (ClusterRole) or in each watched
 namespace (Role). Only the verbs the operator uses: it reads and patches its own kinds (the
-finalizer), writes their status, reads Secrets (metadata watch, data read on demand) and
-records Events.
+finalizer), writes their status, reads Secrets (metadata watch, data read on demand), creates
+and updates the one kind of Secret it writes (a key manager's key backup, spec.backupSecretRef,
+only in a Secret it created for that resource: never another, never a delete) and records Events.
 */}}
 {{- define "ontap-kms-operator.watchRules" -}}
 - apiGroups: ["kms.ontap.dev"]
@@ -18,7 +19,7 @@ records Events.
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["get", "list", "watch", "create", "update"]
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

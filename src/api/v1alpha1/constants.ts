@@ -12,7 +12,7 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** The kinds' names, plurals and short names: declared in the kinds table (./kinds.ts). */
-export { ClusterOntapClusterKind, OntapAwsKmsKind, OntapAzureKeyVaultKind, OntapClusterKind, OntapGcpKmsKind } from './kinds.js';
+export { ClusterOntapClusterKind, OntapAwsKmsKind, OntapAzureKeyVaultKind, OntapClusterKind, OntapGcpKmsKind, OntapOnboardKeyManagerKind } from './kinds.js';
 
 /**
  * RESTORE_ANNOTATION asks for ONTAP's `restore` of the key manager's keys: each new value (a
@@ -40,6 +40,8 @@ export const ConditionType = {
   GoogleReachable: 'GoogleReachable',
   /** Every node's `ekmip_reachability`. */
   EkmipReachable: 'EkmipReachable',
+  /** OntapOnboardKeyManager with backupSecretRef: the Secret holds ONTAP's current key backup. */
+  KeyBackupSaved: 'KeyBackupSaved',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -69,6 +71,14 @@ export const Reason = {
   EndpointNotAllowed: 'EndpointNotAllowed',
   /** A ClusterOntapCluster's tenancy policy does not let this namespace manage this SVM. */
   NotPermitted: 'NotPermitted',
+  /** OntapOnboardKeyManager: ONTAP has neither the passphrase nor the existing passphrase of the Secret. */
+  PassphraseIncorrect: 'PassphraseIncorrect',
+  /** OntapOnboardKeyManager: ONTAP reports a node without the onboard keys (it joined): synchronized with the passphrase. */
+  SynchronizeNeeded: 'SynchronizeNeeded',
+  /** KeyBackupSaved=False: the backup Secret exists and was not created by the operator for this resource; it is left untouched. */
+  BackupSecretNotOwned: 'BackupSecretNotOwned',
+  /** KeyBackupSaved=False: the API server refused the write of the backup Secret (see the message). */
+  BackupNotSaved: 'BackupNotSaved',
   // rekey-internal and restore answers (status.keyRotation.lastResult, status.lastRestore)
   /** 65537547: the data SVM's keys still live in the admin SVM's key manager: migrate them first. */
   KeysInAdminSvm: 'KeysInAdminSvm',
@@ -94,6 +104,8 @@ export const Reason = {
   Available: 'Available',
   Unavailable: 'Unavailable',
   Reachable: 'Reachable',
+  /** KeyBackupSaved=True: the backup Secret holds ONTAP's current key backup. */
+  Saved: 'Saved',
   NotReachable: 'NotReachable',
   Unknown: 'Unknown',
 } as const;
@@ -120,6 +132,10 @@ export const EventReason = {
   Connected: 'Connected',
   ConnectionFailed: 'ConnectionFailed',
   InsecureTLS: 'InsecureTLS',
+  /** OntapOnboardKeyManager: the key backup Secret was written with ONTAP's current backup. */
+  KeyBackupSaved: 'KeyBackupSaved',
+  /** OntapOnboardKeyManager: the key backup could not be written (see KeyBackupSaved's reason). */
+  KeyBackupNotSaved: 'KeyBackupNotSaved',
 } as const;
 export type EventReason = (typeof EventReason)[keyof typeof EventReason];
 
@@ -132,6 +148,10 @@ export const Defaults = {
   clientCertificateKey: 'client_certificate',
   /** OntapGcpKms: the service account's JSON key. */
   applicationCredentialsKey: 'application_credentials',
+  /** OntapOnboardKeyManager: the passphrase, the one ONTAP has during a change, and the key backup. */
+  passphraseKey: 'passphrase',
+  existingPassphraseKey: 'existingPassphrase',
+  keyBackupKey: 'backup',
   caBundleKey: 'ca.crt',
   requestTimeoutSeconds: 30,
   maxConcurrentRequests: 4,

@@ -47,19 +47,28 @@ export const OntapGcpKmsKind = {
   shortNames: ['gcpkms'],
 } as const;
 
-/** KeyManagerEntry is what a key-manager kind adds to its row: its ONTAP family and cloud. */
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapOnboardKeyManagerKind = {
+  kind: 'OntapOnboardKeyManager',
+  plural: 'ontaponboardkeymanagers',
+  singular: 'ontaponboardkeymanager',
+  shortNames: ['okm'],
+} as const;
+
+/** KeyManagerEntry is what a key-manager kind adds to its row: its ONTAP family and, for a cloud, the cloud. */
 export interface KeyManagerEntry {
   /** service is the cloud key service's name in prose: `AWS KMS`. */
   readonly service: string;
   /** ontapPath is the ONTAP REST collection: `/api/security/aws-kms`. */
   readonly ontapPath: string;
-  /** cli is the `security key-manager external <cli>` command family: `aws`. */
+  /** cli is the `security key-manager external <cli>` command family: `aws` (`onboard` for the Onboard Key Manager: `security key-manager onboard`). */
   readonly cli: string;
   /**
    * reachableGauge is the cloud reachability gauge's last part, `amazon_reachable` (the adapter's
-   * reachability.metric); ONTAP's field is `amazon_reachability`, the status field `amazonReachability`.
+   * reachability.metric); ONTAP's field is `amazon_reachability`, the status field
+   * `amazonReachability`. Unset for a key manager that reaches no cloud (the Onboard Key Manager).
    */
-  readonly reachableGauge: string;
+  readonly reachableGauge?: string;
   /** credentials names what the credentials Secret holds, for runbooks: `AWS key pair`. */
   readonly credentials: string;
   /** route says what ONTAP must reach, for runbooks: `AWS: kms.REGION.amazonaws.com`. */
@@ -88,14 +97,14 @@ export interface KindEntry {
 type Names = { readonly kind: string; readonly plural: string; readonly singular: string; readonly shortNames: readonly string[] };
 
 /** keyManagerRow is a key-manager kind's row: namespaced, gauges named without "ontap". */
-function keyManagerRow(names: Names, keyManager: KeyManagerEntry): KindEntry {
+function keyManagerRow(names: Names, keyManager: KeyManagerEntry, prose?: { readonly readme: string; readonly notes: string }): KindEntry {
   return {
     ...names,
     scope: 'Namespaced',
     controller: names.singular,
     metrics: `ontap_kms_${names.singular.replace(/^ontap/, '')}`,
-    readme: `an SVM's ${keyManager.service} key manager (\`${keyManager.ontapPath}\`)`,
-    notes: `${keyManager.service} on an SVM (or the cluster)`,
+    readme: prose?.readme ?? `an SVM's ${keyManager.service} key manager (\`${keyManager.ontapPath}\`)`,
+    notes: prose?.notes ?? `${keyManager.service} on an SVM (or the cluster)`,
     keyManager,
   };
 }
@@ -143,7 +152,25 @@ export const KINDS: readonly KindEntry[] = [
     credentials: 'Google service-account key',
     route: 'Google: spec.cloudkmsHost and spec.oauthHost',
   }),
+  keyManagerRow(
+    OntapOnboardKeyManagerKind,
+    {
+      service: 'Onboard Key Manager',
+      ontapPath: '/api/security/key-managers',
+      cli: 'onboard',
+      credentials: 'passphrase',
+      route: 'Onboard: nothing outside the cluster (the keys live on its nodes)',
+    },
+    {
+      readme: "the cluster's Onboard Key Manager (`/api/security/key-managers`, `onboard`): its passphrase, rotation and key backup",
+      notes: 'the Onboard Key Manager of a cluster',
+    },
+  ),
 ];
+
+/** CLOUD_KEY_MANAGER_KINDS are the key-manager rows that reach a cloud key service (a reachability gauge). */
+export const cloudKeyManagerKinds = (): readonly (KindEntry & { readonly keyManager: KeyManagerEntry & { readonly reachableGauge: string } })[] =>
+  KEY_MANAGER_KINDS.filter((k): k is KindEntry & { readonly keyManager: KeyManagerEntry & { readonly reachableGauge: string } } => k.keyManager.reachableGauge !== undefined);
 
 /** KEY_MANAGER_KINDS are the key-manager rows of KINDS, in order. */
 export const KEY_MANAGER_KINDS: readonly (KindEntry & { readonly keyManager: KeyManagerEntry })[] = KINDS.filter(

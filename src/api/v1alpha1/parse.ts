@@ -33,6 +33,9 @@ import type {
   OntapGcpKms,
   OntapGcpKmsSpec,
   OntapGcpKmsStatus,
+  OntapOnboardKeyManager,
+  OntapOnboardKeyManagerSpec,
+  OntapOnboardKeyManagerStatus,
   ProxySpec,
   Reachability,
   SecretKeySelector,
@@ -348,6 +351,28 @@ function parseReachability(r: Reader | undefined): Reachability | undefined {
   return r ? reachability(r) : undefined;
 }
 
+/**
+ * parseOntapOnboardKeyManagerSpec reads an OntapOnboardKeyManager spec, with the schema's defaults
+ * applied. The cluster scope only: an svm, a proxy or a keyRotation (which the CRD has no field
+ * for) is left out rather than honoured.
+ */
+export function parseOntapOnboardKeyManagerSpec(value: unknown): OntapOnboardKeyManagerSpec {
+  const s = Reader.of(value, 'spec');
+  const pass = s.obj('passphraseSecretRef');
+  const backup = s.optObj('backupSecretRef');
+  return Object.assign(parseKeyManagerSpec(s), {
+    svm: undefined,
+    proxy: undefined,
+    keyRotation: undefined,
+    passphraseSecretRef: {
+      name: pass.str('name'),
+      key: pass.optStr('key') ?? Defaults.passphraseKey,
+      existingKey: pass.optStr('existingKey') ?? Defaults.existingPassphraseKey,
+    },
+    backupSecretRef: backup ? { name: backup.str('name'), key: backup.optStr('key') ?? Defaults.keyBackupKey } : undefined,
+  });
+}
+
 /** parseKeyManagerStatus reads the status fields every key-manager kind shares. */
 function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
   const svm = r.optObj('svm');
@@ -461,6 +486,19 @@ export function parseOntapAzureKeyVault(value: unknown): OntapAzureKeyVault {
       azureReachability: parseReachability(r.optObj('azureReachability')),
     }),
   );
+}
+
+/** parseOntapOnboardKeyManager reads a whole OntapOnboardKeyManager. */
+export function parseOntapOnboardKeyManager(value: unknown): OntapOnboardKeyManager {
+  return parseResource(value, 'OntapOnboardKeyManager', parseOntapOnboardKeyManagerSpec, (r): OntapOnboardKeyManagerStatus => {
+    const st = r.optObj('ontapStatus');
+    const backup = r.optObj('keyBackup');
+    return Object.assign(parseKeyManagerStatus(r), {
+      enabled: r.optBool('enabled'),
+      ontapStatus: st ? { code: st.optStr('code') ?? '', message: st.optStr('message') ?? '' } : undefined,
+      keyBackup: backup ? { secretName: backup.optStr('secretName') ?? '', lastWriteTime: backup.optStr('lastWriteTime') } : undefined,
+    });
+  });
 }
 
 /** parseOntapGcpKms reads a whole OntapGcpKms. */

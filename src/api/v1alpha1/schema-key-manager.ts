@@ -45,8 +45,8 @@ function target(): Record<string, JSONSchema> {
 }
 
 /** policies are the fields that say how the operator treats the record, not what ONTAP holds. */
-function policies(): Record<string, JSONSchema> {
-  return {
+function policies(rotation: boolean): Record<string, JSONSchema> {
+  const all: Record<string, JSONSchema> = {
     deletionPolicy: str(
       'DeletionPolicy: Retain keeps the ONTAP record when this resource is deleted; Delete removes it (and waits while ONTAP refuses because keys are in use), once this connection reads that record (status.uuid) on this SVM. A record ONTAP shows elsewhere, or a ClusterOntapCluster grant since revoked, leaves the record in place with a Warning event, and the resource goes.',
       { enum: ['Retain', 'Delete'], default: Defaults.deletionPolicy },
@@ -95,6 +95,8 @@ function policies(): Record<string, JSONSchema> {
       },
     ),
   };
+  if (!rotation) delete all['keyRotation'];
+  return all;
 }
 
 /** WEEKDAYS are the days a maintenance window may name. */
@@ -108,18 +110,23 @@ export interface KeyManagerSpecOptions {
   required: string[];
   /** rules are the kind's own CEL rules on the whole spec. */
   rules?: ValidationRule[];
+  /** clusterOnly leaves svm out: the record lives on the cluster scope only (the Onboard Key Manager). */
+  clusterOnly?: boolean;
+  /** keyRotation: false leaves spec.keyRotation out (no rekey-internal on ONTAP). @default true */
+  keyRotation?: boolean;
 }
 
 /** keyManagerSpec is a key-manager kind's spec schema: clusterRef, svm, the kind's fields, then the policies. */
 export function keyManagerSpec(description: string, options: KeyManagerSpecOptions): JSONSchema {
+  const { svm, ...clusterRef } = target();
   return obj(
     `${description} Optional fields that are unset are not managed: never sent to ONTAP and never compared.`,
-    { ...target(), ...options.fields, ...policies() },
+    { ...clusterRef, ...(options.clusterOnly ? {} : { svm: svm! }), ...options.fields, ...policies(options.keyRotation ?? true) },
     {
       required: ['clusterRef', ...options.required],
       'x-kubernetes-validations': [
         // The field-level rule on svm cannot see svm being added or removed; this one can.
-        { rule: 'has(self.svm) == has(oldSelf.svm)', message: 'svm is immutable', fieldPath: '.svm' },
+        ...(options.clusterOnly ? [] : [{ rule: 'has(self.svm) == has(oldSelf.svm)', message: 'svm is immutable', fieldPath: '.svm' }]),
         ...(options.rules ?? []),
       ],
     },
@@ -198,11 +205,16 @@ export interface KeyManagerStatusOptions {
   reachability: Record<string, JSONSchema>;
   /** conditions lists the kind's condition types, for the description. */
   conditions: string;
+  /**
+   * cloud: false leaves out what only a cloud key manager has: state (key protection), the EKMIP
+   * reachability, keyRotation and lastRestore. @default true
+   */
+  cloud?: boolean;
 }
 
 /** keyManagerStatus is a key-manager kind's status schema. */
 export function keyManagerStatus(description: string, options: KeyManagerStatusOptions): JSONSchema {
-  return obj(description, {
+  const fields: Record<string, JSONSchema> = {
     observedGeneration: generation('ObservedGeneration is the spec generation this status was computed for.'),
     uuid: str(`UUID of the ONTAP ${options.record} record.`),
     scope: str('Scope of the record on ONTAP: svm or cluster.'),
@@ -274,5 +286,9 @@ export function keyManagerStatus(description: string, options: KeyManagerStatusO
       { required: ['token', 'time', 'result'] },
     ),
     conditions: conditionsSchema(`Conditions: ${options.conditions}.`),
-  });
+  };
+  if (options.cloud === false) {
+    for (const f of ['state', 'ekmipReachability', 'keyRotation', 'lastRestore']) delete fields[f];
+  }
+  return obj(description, fields);
 }

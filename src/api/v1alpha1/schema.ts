@@ -10,6 +10,7 @@ import {
   OntapAzureKeyVaultKind,
   OntapClusterKind,
   OntapGcpKmsKind,
+  OntapOnboardKeyManagerKind,
   VERSION,
 } from './constants.js';
 import type { JSONSchema } from './schema-builders.js';
@@ -17,6 +18,7 @@ import { obj, str } from './schema-builders.js';
 import { ontapAwsKmsSpec, ontapAwsKmsStatus } from './schema-ontap-aws-kms.js';
 import { ontapAzureKeyVaultSpec, ontapAzureKeyVaultStatus } from './schema-ontap-azure-key-vault.js';
 import { ontapGcpKmsSpec, ontapGcpKmsStatus } from './schema-ontap-gcp-kms.js';
+import { ontapOnboardKeyManagerSpec, ontapOnboardKeyManagerStatus } from './schema-ontap-onboard-key-manager.js';
 import { clusterOntapClusterSpec, ontapClusterSpec, ontapClusterStatus } from './schema-ontap-cluster.js';
 
 export interface CustomResourceDefinition {
@@ -43,6 +45,7 @@ type Kind =
   | typeof OntapAwsKmsKind
   | typeof OntapAzureKeyVaultKind
   | typeof OntapGcpKmsKind
+  | typeof OntapOnboardKeyManagerKind
   | typeof ClusterOntapClusterKind;
 type Columns = CustomResourceDefinition['spec']['versions'][number]['additionalPrinterColumns'];
 
@@ -193,6 +196,24 @@ export const ontapGcpKmsCRD = keyManagerCRD(
   [{ name: 'Location', type: 'string', jsonPath: '.spec.keyRingLocation', description: 'Cloud KMS key ring location.', priority: 1 }],
 );
 
+/** ontapOnboardKeyManagerCRD is the OntapOnboardKeyManager CRD: the cluster scope only, no cloud to reach. */
+export const ontapOnboardKeyManagerCRD = crd(
+  OntapOnboardKeyManagerKind,
+  'OntapOnboardKeyManager is the Onboard Key Manager of one ONTAP cluster, kept in step with its spec and Secrets: its passphrase (and changes of it), synchronizing joining nodes, and a copy of its key backup in a Secret.',
+  ontapOnboardKeyManagerSpec,
+  ontapOnboardKeyManagerStatus,
+  [
+    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name', description: 'The OntapCluster or ClusterOntapCluster.' },
+    { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Synced, enabled, and its setup complete on every node.' },
+    REASON,
+    { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'Last reconcile applied the spec.' },
+    { name: 'Backup', type: 'string', jsonPath: condition('KeyBackupSaved'), description: "The backup Secret holds ONTAP's current key backup." },
+    { name: 'Kind', type: 'string', jsonPath: '.spec.clusterRef.kind', description: 'OntapCluster or ClusterOntapCluster.', priority: 1 },
+  ],
+  'Namespaced',
+  [CATEGORY, KEY_MANAGER_CATEGORY],
+);
+
 /** clusterOntapClusterCRD is the cluster-scoped ClusterOntapCluster CRD. */
 export const clusterOntapClusterCRD = crd(
   ClusterOntapClusterKind,
@@ -215,5 +236,6 @@ export const allCRDs: ReadonlyArray<{ file: string; crd: CustomResourceDefinitio
   { file: `${GROUP}_${ClusterOntapClusterKind.plural}.yaml`, crd: clusterOntapClusterCRD },
   { file: `${GROUP}_${OntapAzureKeyVaultKind.plural}.yaml`, crd: ontapAzureKeyVaultCRD },
   { file: `${GROUP}_${OntapGcpKmsKind.plural}.yaml`, crd: ontapGcpKmsCRD },
+  { file: `${GROUP}_${OntapOnboardKeyManagerKind.plural}.yaml`, crd: ontapOnboardKeyManagerCRD },
 ];
 

@@ -251,6 +251,30 @@ export interface OntapGcpKmsSpec extends KeyManagerSpec {
   verifyIp?: boolean;
 }
 
+/** PassphraseSecretRef names the Secret of the Onboard Key Manager's passphrase and its keys. */
+export interface PassphraseSecretRef {
+  name: string;
+  /** key holds the passphrase ONTAP must have. */
+  key: string;
+  /** existingKey holds, during a change, the passphrase ONTAP has now. */
+  existingKey: string;
+}
+
+/** BackupSecretRef names the Secret the operator writes the Onboard Key Manager's key backup to. */
+export interface BackupSecretRef {
+  name: string;
+  key: string;
+}
+
+/**
+ * OntapOnboardKeyManagerSpec is a cluster's Onboard Key Manager: the cluster scope only (svm is
+ * never set), no proxy and no keyRotation (ONTAP has no rekey-internal for it).
+ */
+export interface OntapOnboardKeyManagerSpec extends KeyManagerSpec {
+  passphraseSecretRef: PassphraseSecretRef;
+  backupSecretRef?: BackupSecretRef;
+}
+
 /** Reachability mirrors ONTAP's `{reachable, code, message}`. */
 export interface Reachability {
   reachable: boolean;
@@ -349,6 +373,22 @@ export interface OntapGcpKmsStatus extends KeyManagerStatus {
   googleReachability?: Reachability;
 }
 
+/** KeyBackupStatus says where the key backup was last written (never the backup itself). */
+export interface KeyBackupStatus {
+  secretName: string;
+  /** lastWriteTime is when the operator last wrote a new backup to the Secret. */
+  lastWriteTime?: string;
+}
+
+/** OntapOnboardKeyManagerStatus reports ONTAP's onboard key manager and how the last reconcile went. */
+export interface OntapOnboardKeyManagerStatus extends KeyManagerStatus {
+  /** enabled is ONTAP's onboard.enabled. */
+  enabled?: boolean;
+  /** ontapStatus is ONTAP's advanced status {code, message}: code 0 when the setup is complete. */
+  ontapStatus?: { code: string; message: string };
+  keyBackup?: KeyBackupStatus;
+}
+
 /** OntapAwsKms is the OntapAwsKms custom resource. */
 export interface OntapAwsKms {
   apiVersion: string;
@@ -365,6 +405,15 @@ export interface OntapAzureKeyVault {
   metadata: ObjectMeta;
   spec: OntapAzureKeyVaultSpec;
   status?: OntapAzureKeyVaultStatus;
+}
+
+/** OntapOnboardKeyManager is the OntapOnboardKeyManager custom resource. */
+export interface OntapOnboardKeyManager {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: OntapOnboardKeyManagerSpec;
+  status?: OntapOnboardKeyManagerStatus;
 }
 
 /** OntapGcpKms is the OntapGcpKms custom resource. */

@@ -56,6 +56,13 @@ export interface KeyManagerDelta {
   readonly proxyPassword: boolean;
   /** drift names every differing spec field, for status.drift and events (Secret refs by name only). */
   readonly drift: readonly string[];
+  /**
+   * credentialsFallback is sent instead when ONTAP refuses credentialsPatch with one of `codes`;
+   * when it is accepted, the credentials count as sent. The Onboard Key Manager checks the
+   * passphrase first and changes it only when ONTAP has the existing one: a change already made
+   * (the operator stopped before it recorded it) is then never sent again.
+   */
+  readonly credentialsFallback?: { readonly codes: readonly string[]; readonly body: object; readonly cause: string } | undefined;
 }
 
 /** Sent says what a write carried, for the applied-Secret bookkeeping. */
@@ -77,8 +84,8 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
   readonly observedFields: readonly string[];
   /** label names a record in events: `AWS KMS configuration`. */
   readonly label: string;
-  /** reachability names the cloud service's reachability in status and metrics. */
-  readonly reachability: {
+  /** reachability names the cloud service's reachability in status and metrics; unset for a key manager that reaches no cloud. */
+  readonly reachability?: {
     /** metric is the gauge's last part: `amazon_reachable` gives `ontap_kms_awskms_amazon_reachable`. */
     readonly metric: string;
     /** ontapField is ONTAP's advanced field: `amazon_reachability`. */
@@ -121,6 +128,27 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
   appliedAfter(applied: readonly AppliedSecret[], secrets: S, sent: Sent): AppliedSecret[];
   /** describeSent names, for events, what was sent and from which Secret (never a value). */
   describeSent(secrets: S, what: 'credentials' | 'proxyPassword', cause?: string): string;
+  /**
+   * restore says whether ONTAP has a `restore` action for this family; unset: it has. When it has
+   * not, the restore annotation is answered with lastRestore Skipped and this reason.
+   */
+  readonly noRestore?: string;
+  /**
+   * secretsNeeded says whether the record asks for the Secrets' values now, although they are as
+   * last sent (the Onboard Key Manager: a node that joined needs the passphrase to synchronize).
+   */
+  readonly secretsNeeded?: (record: R) => boolean;
+  /**
+   * export keeps a secret value of ONTAP's record in a Secret the spec names (the Onboard Key
+   * Manager's key backup); see export.ts for the rules. Run in both management policies: it
+   * writes to Kubernetes, never to ONTAP.
+   */
+  readonly export?: {
+    /** target is the Secret and key the spec names; undefined when it names none. */
+    target(spec: O['spec']): { readonly name: string; readonly key: string } | undefined;
+    /** value is what the record holds to keep (never logged); undefined when ONTAP shows none. */
+    value(record: R): string | undefined;
+  };
   /** intern interns what a fleet of this kind repeats in its cached objects (see typed-cache.ts). @default the fields every kind has */
   readonly intern?: (obj: O, intern: (s: string) => string) => void;
   /** status is the next status: keyManagerStatus with the kind's fields. */

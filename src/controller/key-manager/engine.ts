@@ -26,6 +26,7 @@ import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
 import { type ClusterObserver, lastBoundary, nextDriftCheck, recordSvm, scopeKey } from './observer.js';
 import { sentState } from './applied.js';
+import { type ExportResult, type SecretStore, writeExport } from './export.js';
 import { SecretFingerprints } from './fingerprints.js';
 import type { Outcome } from './status.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
@@ -63,6 +64,8 @@ export interface KeyManagerDeps<O extends KeyManagerObject> {
   readonly now?: () => number;
   /** rekeys bounds the rekey-internals running at once per ONTAP cluster (connection key). @default one at a time */
   readonly rekeys?: RekeySlots;
+  /** secretStore writes the Secrets an adapter exports to (export.ts). @default none: nothing is exported */
+  readonly secretStore?: SecretStore;
 }
 
 /** RekeySlots hands out the right to run a rekey-internal on a cluster: a release function, or undefined when all are taken. */
@@ -205,7 +208,8 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const pass: Pass<O> = { obj, shown: obj.status, pending: obj.status?.pendingWrite };
     let outcome: Outcome<R>;
     try {
-      outcome = { ...(await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass)), pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
+      const synced = await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass);
+      outcome = { ...synced, exported: await this.exportRecord(obj, synced, log), pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal, this.trust(obj));
@@ -452,7 +456,8 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     // never sends one, so an empty appliedSecrets says nothing about it: only the uuid counts.
     const neverManaged = !observeOnly && (obj.status?.appliedSecrets ?? []).length === 0 && adapter.secretRefs(spec).length > 0;
     const adopted = record !== undefined && !createdBefore && (record.uuid !== obj.status?.uuid || neverManaged);
-    if (unchanged !== undefined && (record === undefined || adopted || (unchanged.fingerprint !== undefined && adapter.fingerprint?.ofRecord(record) !== unchanged.fingerprint))) {
+    const fingerprintDiffers = record !== undefined && unchanged?.fingerprint !== undefined && adapter.fingerprint?.ofRecord(record) !== unchanged.fingerprint;
+    if (unchanged !== undefined && (record === undefined || adopted || fingerprintDiffers || (record !== undefined && adapter.secretsNeeded?.(record) === true))) {
       secrets = await this.readSecrets(obj, false);
     }
 
@@ -509,18 +514,29 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     if (wrote) pass.took = { uuid, applied: applyResult };
     if (delta.credentialsPatch && secrets) {
       gate.begin();
-      await client.patchKeyManager(adapter.family, uuid, delta.credentialsPatch, signal);
+      let cause = delta.credentials;
+      try {
+        await client.patchKeyManager(adapter.family, uuid, delta.credentialsPatch, signal);
+      } catch (e) {
+        const fallback = delta.credentialsFallback;
+        if (!fallback || !(e instanceof OntapApiError) || e.code === undefined || !fallback.codes.includes(e.code)) throw e;
+        log.info('credentials refused; sending the fallback', { uuid, code: e.code });
+        await client.patchKeyManager(adapter.family, uuid, fallback.body, signal);
+        cause = fallback.cause;
+      }
       wrote = true;
       applyResult = adapter.appliedAfter(applied, secrets, { credentials: true, proxyPassword: delta.proxyPassword });
       pass.took = { uuid, applied: applyResult };
-      this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', delta.credentials));
+      this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', cause));
     }
     if (spec.keyRotation) wrote = (await this.rotate(obj, record, conn, observer, key, uuid, wrote, pass, gate, log, signal)) || wrote;
     // A restore asked for with the annotation runs once per token, after the writes above (so
     // with the credentials as the spec and its Secrets have them).
     const token = this.restoreAsked(obj, pass) ?? this.restoreNeeded(obj, record, pass);
     if (token !== undefined) {
-      if (token.length > MAX_RESTORE_TOKEN_LENGTH) {
+      if (adapter.noRestore !== undefined) {
+        pass.restored = skipped(token.slice(0, MAX_RESTORE_TOKEN_LENGTH), adapter.noRestore, this.now());
+      } else if (token.length > MAX_RESTORE_TOKEN_LENGTH) {
         pass.restored = skipped(token.slice(0, MAX_RESTORE_TOKEN_LENGTH), `the ${RESTORE_ANNOTATION} annotation is longer than ${MAX_RESTORE_TOKEN_LENGTH} characters; set a shorter token`, this.now());
       } else {
         gate.begin();
@@ -623,6 +639,27 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
   }
 
+  /**
+   * exportRecord keeps what the adapter exports of the record (the Onboard Key Manager's key
+   * backup) in the Secret the spec names: only a record this resource owns, never a value in a
+   * log or an event (export.ts). Undefined when there is nothing to export.
+   */
+  private async exportRecord(obj: O, outcome: Outcome<R>, log: Logger): Promise<ExportResult | undefined> {
+    const exporter = this.adapter.export;
+    const target = exporter?.target(obj.spec);
+    if (!exporter || !target || !outcome.owned || !outcome.record || !this.deps.secretStore) return undefined;
+    const value = exporter.value(outcome.record);
+    if (value === undefined || value === '') return undefined;
+    const result = await writeExport(this.deps.secretStore, obj.metadata, target, value, new Date(this.now()));
+    if (result.written !== undefined) {
+      log.info('wrote the key backup', { secret: target.name });
+      this.deps.recorder.event(obj, 'Normal', EventReason.KeyBackupSaved, `wrote ONTAP's current key backup to Secret ${target.name}`);
+    } else if (result.condition.status === 'False' && obj.status?.conditions?.find((c) => c.type === result.condition.type)?.reason !== result.condition.reason) {
+      this.deps.recorder.event(obj, 'Warning', EventReason.KeyBackupNotSaved, result.condition.message);
+    }
+    return result;
+  }
+
   /** restoreAsked returns the restore annotation's token when it asks for a restore not yet run (nor being settled in this pass). */
   private restoreAsked(obj: O, pass: Pass<O>): string | undefined {
     const token = obj.metadata.annotations?.[RESTORE_ANNOTATION];
@@ -638,8 +675,9 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
    * False, so the restore runs once for each such episode, never again while it lasts.
    */
   private restoreNeeded(obj: O, record: R, pass: Pass<O>): string | undefined {
-    if (record.state?.cluster_state !== false) return undefined;
-    const cloud = (record as unknown as Record<string, { reachable?: boolean } | undefined>)[this.adapter.reachability.ontapField];
+    const reachability = this.adapter.reachability;
+    if (record.state?.cluster_state !== false || !reachability) return undefined;
+    const cloud = (record as unknown as Record<string, { reachable?: boolean } | undefined>)[reachability.ontapField];
     if (cloud?.reachable !== true || (record.ekmip_reachability ?? []).some((n) => n.reachable !== true)) return undefined;
     const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
     if (ready?.status !== 'False' || ready.reason !== Reason.Unavailable) return undefined;

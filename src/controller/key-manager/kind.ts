@@ -20,6 +20,7 @@ import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
 import { connectionKey } from './conflicts.js';
 import { KeyManagerReconciler, type Recorder, type RekeySlots } from './engine.js';
 import { dueCause } from './due.js';
+import { secretStore } from './export.js';
 import { scopeKey } from './observer.js';
 import { type NamespaceMeta, permitted } from './tenancy.js';
 import { conditionOf } from '../conditions.js';
@@ -93,7 +94,7 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
     const { api, logger, namespaces, metrics } = ctx;
     this.noun = adapter.family.noun;
     // Thousands of objects: each is cached once, typed and interned (see typed-cache.ts).
-    const cache = typedCache(parse, adapter.intern ?? ((o, i) => internKeyManager(o, i, o.status ? adapter.reachability.read(o.status) : undefined)));
+    const cache = typedCache(parse, adapter.intern ?? ((o, i) => internKeyManager(o, i, o.status ? adapter.reachability?.read(o.status) : undefined)));
     const typed = cache.of;
     this.typed = typed;
     this.metrics = kindMetrics(adapter, () => this.list());
@@ -124,6 +125,8 @@ export class KeyManagerKind<O extends KeyManagerObject, R extends KeyManagerReco
     const reconciler = (this.reconciler = new KeyManagerReconciler<O, R, S>(adapter, {
       kube: ctx.writer(writes),
       secrets: api,
+      // Only a kind that exports a value of its record (the Onboard Key Manager's key backup) writes a Secret.
+      ...(adapter.export ? { secretStore: secretStore(api) } : {}),
       connections: ctx.connections,
       cluster: ctx.cluster,
       // Only resources naming the same SVM on the same connection, or holding the record seen,

@@ -9,6 +9,7 @@ import type { AppliedSecret, KeyManagerStatus, NodeReachability, KeyRotationStat
 import { type ConditionInput, setConditions } from '../conditions.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ReconcileError } from '../errors.js';
+import type { ExportResult } from './export.js';
 
 /** Outcome is what one reconcile learnt. */
 export interface Outcome<R> {
@@ -37,6 +38,8 @@ export interface Outcome<R> {
   readonly uuid?: string | undefined;
   /** waiting says the error is a wait still going on (no answer from ONTAP yet): Synced and Ready are Unknown, not False. */
   readonly waiting?: boolean | undefined;
+  /** exported is how keeping the record's exported value in its Secret went in this pass (export.ts); undefined: not tried. */
+  readonly exported?: ExportResult | undefined;
 }
 
 /** StatusParts is what a kind adds to the shared status. */
@@ -47,8 +50,13 @@ export interface StatusParts<R, St extends KeyManagerStatus> {
   recordFields(record: R): Partial<St>;
   /** recordKeys are the kind's status fields that describe ONTAP's record: kept when no fresh record was read. */
   readonly recordKeys: readonly (keyof St)[];
-  /** reachability returns the kind's reachability conditions. */
+  /** reachability returns the kind's reachability conditions (and any other condition of its own). */
   reachability(status: St): ConditionInput[];
+  /**
+   * available decides Ready once Synced and a record is there; unset: ONTAP's state.cluster_state
+   * (key protection available on all nodes), as every cloud key manager reports it.
+   */
+  available?(status: St): { readonly ok: boolean; readonly reason: string; readonly message: string };
 }
 
 /** keyManagerStatus returns the next status of a resource given the outcome of a reconcile. */
@@ -89,14 +97,17 @@ export function keyManagerStatus<R extends KeyManagerRecord, St extends KeyManag
         }
       : { type: ConditionType.Synced, status: 'True', reason: Reason.ReconcileSuccess, message: 'ONTAP matches the spec' };
 
-  const available = seen.state?.clusterState === true;
+  const verdict = parts.available?.(seen);
+  const available = verdict ? verdict.ok : seen.state?.clusterState === true;
   const ready: ConditionInput =
     synced.status !== 'True'
       ? // Ready takes Synced's reason: `kubectl get` (its Reason column) then says why, not only that it is not synced.
         { type: ConditionType.Ready, status: synced.status, reason: synced.reason, message: `not synced: ${synced.message}` }
       : !outcome.record
         ? { type: ConditionType.Ready, status: 'False', reason: Reason.NotConfigured, message: `no ${parts.label} configuration on ONTAP` }
-        : available
+        : verdict
+          ? { type: ConditionType.Ready, status: verdict.ok ? 'True' : 'False', reason: verdict.reason, message: verdict.message }
+          : available
           ? { type: ConditionType.Ready, status: 'True', reason: Reason.Available, message: `${parts.label} key protection is available on all nodes` }
           : {
               type: ConditionType.Ready,

@@ -5,10 +5,10 @@ import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
 import { API_DOCS_PATH, renderApiDocs } from '../../../hack/gen-api-docs.js';
 import { renderKindArtefacts } from '../../../hack/kinds/artefacts.js';
-import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD } from '../../../src/api/v1alpha1/schema.js';
+import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD, ontapOnboardKeyManagerCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
-import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms } from '../../../src/api/v1alpha1/parse.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms, parseOntapOnboardKeyManager } from '../../../src/api/v1alpha1/parse.js';
 import { loadExamples } from '../../support/examples.js';
 import { validateAgainstSchema } from '../../support/schema-validate.js';
 import {
@@ -135,6 +135,7 @@ describe('examples', () => {
     OntapAwsKms: ontapAwsKmsCRD,
     OntapAzureKeyVault: ontapAzureKeyVaultCRD,
     OntapGcpKms: ontapGcpKmsCRD,
+    OntapOnboardKeyManager: ontapOnboardKeyManagerCRD,
     ClusterOntapCluster: clusterOntapClusterCRD,
   } as const;
   const parserOf = {
@@ -142,6 +143,7 @@ describe('examples', () => {
     OntapAwsKms: parseOntapAwsKms,
     OntapAzureKeyVault: parseOntapAzureKeyVault,
     OntapGcpKms: parseOntapGcpKms,
+    OntapOnboardKeyManager: parseOntapOnboardKeyManager,
     ClusterOntapCluster: parseClusterOntapCluster,
   } as const;
   it('every kind has an example, and every example is a Secret or a kind checked below', () => {
@@ -170,6 +172,9 @@ describe('examples', () => {
     for (const d of docs.filter((x) => x.kind === 'OntapAzureKeyVault')) {
       const { spec } = parseOntapAzureKeyVault(d.doc);
       for (const name of refs(spec, spec.clientSecretRef, spec.clientCertificateRef)) expect(secrets, d.name).to.include(name);
+    }
+    for (const d of docs.filter((x) => x.kind === 'OntapOnboardKeyManager')) {
+      expect(secrets, d.name).to.include(parseOntapOnboardKeyManager(d.doc).spec.passphraseSecretRef.name);
     }
     for (const d of docs.filter((x) => x.kind === 'OntapGcpKms')) {
       const { spec } = parseOntapGcpKms(d.doc);

@@ -5,11 +5,12 @@ import { kindMetrics } from '../../../src/controller/key-manager/kind.js';
 import { awsKmsAdapter } from '../../../src/controller/ontap-aws-kms/adapter.js';
 import { azureKeyVaultAdapter } from '../../../src/controller/ontap-azure-key-vault/adapter.js';
 import { gcpKmsAdapter } from '../../../src/controller/ontap-gcp-kms/adapter.js';
+import { onboardKeyManagerAdapter } from '../../../src/controller/ontap-onboard-key-manager/adapter.js';
 
 // The kinds table is data the generated files trust: these pin it to what the operator serves
 // and exports, so a row cannot say one thing while the CRDs, adapters or metrics say another.
 
-const ADAPTERS = [awsKmsAdapter, azureKeyVaultAdapter, gcpKmsAdapter];
+const ADAPTERS = [awsKmsAdapter, azureKeyVaultAdapter, gcpKmsAdapter, onboardKeyManagerAdapter];
 
 describe('the kinds table', () => {
   it('has one row per CRD, with the names and scope the CRD declares', () => {
@@ -29,8 +30,8 @@ describe('the kinds table', () => {
     it(`${adapter.type.kind}: the gauges, reachability, controller and ONTAP path the operator uses`, () => {
       expect(row, 'its row').to.not.equal(undefined);
       expect(row!.metrics).to.equal(`ontap_kms_${kindMetrics(adapter, () => []).prefix}`);
-      expect(row!.keyManager.reachableGauge).to.equal(adapter.reachability.metric);
-      expect(row!.keyManager.service).to.equal(adapter.reachability.service);
+      expect(row!.keyManager.reachableGauge).to.equal(adapter.reachability?.metric);
+      if (adapter.reachability) expect(row!.keyManager.service).to.equal(adapter.reachability.service);
       expect(row!.keyManager.ontapPath).to.equal(adapter.family.path);
       expect(row!.controller).to.equal(adapter.type.kind.toLowerCase());
     });

@@ -4,12 +4,13 @@
  * are, runs one reconcile, and checks the calls made, in order, and the status written.
  */
 import { expect } from 'chai';
-import { EventReason, FINALIZER, Reason } from '../../../src/api/v1alpha1/constants.js';
+import { EventReason, FINALIZER, Reason, RESTORE_ANNOTATION } from '../../../src/api/v1alpha1/constants.js';
 import type { AppliedSecret, ClusterOntapCluster, KeyManagerSpec, KeyManagerStatus, OntapCluster } from '../../../src/api/v1alpha1/types.js';
 import { ReconcileError } from '../../../src/controller/errors.js';
 import type { KeyManagerAdapter, KeyManagerObject } from '../../../src/controller/key-manager/adapter.js';
 import { markSent, sentState } from '../../../src/controller/key-manager/applied.js';
 import { KeyManagerReconciler, type KeyManagerDeps } from '../../../src/controller/key-manager/engine.js';
+import { EXPORT_ANNOTATION, type SecretStore } from '../../../src/controller/key-manager/export.js';
 import { ClusterObserver } from '../../../src/controller/key-manager/observer.js';
 import type { NamespaceMeta } from '../../../src/controller/key-manager/tenancy.js';
 import { keyManagerStatus } from '../../../src/controller/key-manager/status.js';
@@ -175,7 +176,7 @@ interface Patch {
 }
 
 function harness(
-  opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string; adapter?: typeof fakeAdapter; clusterScoped?: ClusterOntapCluster; namespace?: NamespaceMeta } = {},
+  opts: { record?: FakeRecord; secretVersion?: string; peers?: FakeObject[]; login?: string; adapter?: typeof fakeAdapter; clusterScoped?: ClusterOntapCluster; namespace?: NamespaceMeta; secretStore?: SecretStore } = {},
 ) {
   const ontap = new FakeOntap();
   ontap.record = opts.record;
@@ -206,6 +207,7 @@ function harness(
     peers: () => opts.peers ?? [],
     recorder: { event: (_o, _t, reason, message) => events.push({ reason, message }) },
     secretVersion: () => secretVersion,
+    ...(opts.secretStore ? { secretStore: opts.secretStore } : {}),
   };
   const engine = new KeyManagerReconciler(opts.adapter ?? fakeAdapter, deps);
   return {
@@ -535,5 +537,123 @@ describe('key-manager engine (fake adapter, fake ONTAP, fake Kubernetes)', () =>
     await h.engine.reconcile(resource({ suspend: true }), nullLogger);
     expect(h.ontap.calls).to.deep.equal([]);
     expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.Suspended);
+  });
+});
+
+describe('key-manager engine: the optional capabilities (fallback credentials, no restore, Secrets needed, export)', () => {
+  const refused = (): OntapApiError =>
+    new OntapApiError({ context: 'test', message: 'Cluster-wide passphrase is incorrect.', code: OntapCode.PassphraseIncorrect, httpStatus: 400, method: 'PATCH', path: FAMILY.path });
+  /** withFallback sends {login: 'check'} first and {login: 'change'} when ONTAP refuses it with 65536139. */
+  const withFallback: typeof fakeAdapter = {
+    ...fakeAdapter,
+    delta: (spec, record, secrets, applied) => {
+      const d = fakeAdapter.delta(spec, record, secrets, applied);
+      return d.credentialsPatch
+        ? { ...d, credentialsPatch: { login: 'check' }, credentialsFallback: { codes: [OntapCode.PassphraseIncorrect], body: { login: 'change' }, cause: 'changed' } }
+        : d;
+    },
+  };
+
+  it('sends the fallback when ONTAP refuses the credentials with one of its codes, and records the Secret as sent', async () => {
+    const h = harness({ record: ours, adapter: withFallback });
+    h.ontap.failures.set('patch-credentials', refused());
+    await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: [] }), nullLogger);
+    expect(h.ontap.calls.filter((c) => c.op === 'patch-credentials').map((c) => c.body)).to.deep.equal([{ login: 'check' }, { login: 'change' }]);
+    expect(h.status()?.appliedSecrets).to.deep.equal(sentAt7);
+    expect(condition(h.status(), 'Synced')?.status).to.equal('True');
+  });
+
+  it('without a fallback, or refused with another code, the refusal stands and nothing is recorded as sent', async () => {
+    const h = harness({ record: ours, adapter: withFallback });
+    h.ontap.failures.set('patch-credentials', new OntapApiError({ context: 'test', message: 'no', code: OntapCode.InvalidCredentials, httpStatus: 400, method: 'PATCH', path: FAMILY.path }));
+    await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: [] }), nullLogger);
+    expect(h.ontap.calls.filter((c) => c.op === 'patch-credentials')).to.have.length(1);
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.InvalidCredentials);
+    expect(h.status()?.appliedSecrets ?? []).to.deep.equal([]);
+  });
+
+  it('a refused fallback is the error: PassphraseIncorrect', async () => {
+    const h = harness({ record: ours, adapter: withFallback });
+    h.ontap.failures.set('patch-credentials', () => {
+      h.ontap.failures.set('patch-credentials', refused());
+      return refused();
+    });
+    await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: [] }), nullLogger);
+    expect(h.ontap.calls.filter((c) => c.op === 'patch-credentials')).to.have.length(2);
+    expect(condition(h.status(), 'Synced')?.reason).to.equal(Reason.PassphraseIncorrect);
+  });
+
+  it('a family without restore answers the annotation with Skipped and sends nothing', async () => {
+    const h = harness({ record: ours, adapter: { ...fakeAdapter, noRestore: 'no restore here' } });
+    await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 }, { annotations: { [RESTORE_ANNOTATION]: 't1' } }), nullLogger);
+    expect(h.ontap.writes()).to.deep.equal([]);
+    expect(h.status()?.lastRestore).to.include({ token: 't1', result: 'Skipped', message: 'no restore here' });
+  });
+
+  it('reads the Secrets although they are as last sent when the record asks for them (secretsNeeded)', async () => {
+    const needs = { ...fakeAdapter, fingerprint: undefined, secretsNeeded: (r: FakeRecord) => r.setting === 'needs' };
+    const h = harness({ record: ours, adapter: needs });
+    const obj = resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 });
+    await h.engine.reconcile(obj, nullLogger);
+    expect(h.secretReads(), 'not needed: not read').to.equal(0);
+    h.ontap.record = { ...ours, setting: 'needs' };
+    h.observer.forget('svm1');
+    await h.engine.reconcile(resource({ setting: 'needs' }, { uuid: 'u-1', appliedSecrets: sentAt7 }), nullLogger, undefined, 'change');
+    expect(h.secretReads()).to.equal(1);
+  });
+
+  describe('export', () => {
+    const BACKUP = 'BEGIN BACKUP never-in-a-message END';
+    const exporting: typeof fakeAdapter = { ...fakeAdapter, export: { target: () => ({ name: 'backup', key: 'backup' }), value: (r) => (r.setting === 'none' ? undefined : BACKUP) } };
+    function store(existing?: KubeObject) {
+      const writes: { op: string; body: KubeObject }[] = [];
+      let current = existing;
+      const s: SecretStore = {
+        get: () => Promise.resolve(current),
+        create: (_ns, body) => {
+          writes.push({ op: 'create', body });
+          current = { ...body, metadata: { ...body.metadata, resourceVersion: '1' } };
+          return Promise.resolve(current);
+        },
+        replace: (_ns, _name, body) => {
+          writes.push({ op: 'replace', body });
+          current = body;
+          return Promise.resolve(body);
+        },
+      };
+      return { s, writes };
+    }
+
+    it('creates the Secret with the value, annotated for this resource, and says so in status and an event (never the value)', async () => {
+      const { s, writes } = store();
+      const h = harness({ record: ours, adapter: exporting, secretStore: s });
+      await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 }), nullLogger);
+      expect(writes.map((w) => w.op)).to.deep.equal(['create']);
+      const body = writes[0]!.body as KubeObject & { data: Record<string, string> };
+      expect(body.metadata.annotations?.[EXPORT_ANNOTATION]).to.equal('team-a/kms/uid-kms');
+      expect(Buffer.from(body.data['backup']!, 'base64').toString()).to.equal(BACKUP);
+      expect(JSON.stringify([h.patches, h.events])).to.not.contain('never-in-a-message');
+      expect(h.events.map((e) => e.reason)).to.include(EventReason.KeyBackupSaved);
+    });
+
+    it('leaves a Secret it did not create untouched, with a Warning', async () => {
+      const foreign = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'backup', namespace: 'team-a', resourceVersion: '5' }, data: { token: 'eA==' } } as KubeObject;
+      const { s, writes } = store(foreign);
+      const h = harness({ record: ours, adapter: exporting, secretStore: s });
+      await h.engine.reconcile(resource({}, { uuid: 'u-1', appliedSecrets: sentAt7 }), nullLogger);
+      expect(writes).to.deep.equal([]);
+      expect(h.events.find((e) => e.reason === EventReason.KeyBackupNotSaved)?.message).to.contain('left untouched');
+    });
+
+    it('exports nothing while ONTAP shows no value, nor when the pass failed', async () => {
+      const { s: st, writes } = store();
+      const h = harness({ record: { ...ours, setting: 'none' }, adapter: exporting, secretStore: st });
+      await h.engine.reconcile(resource({ setting: 'none' }, { uuid: 'u-1', appliedSecrets: sentAt7 }), nullLogger);
+      expect(writes, 'no value').to.deep.equal([]);
+      const failing = harness({ record: ours, adapter: exporting, secretStore: st });
+      failing.ontap.failures.set('patch-config', new OntapApiError({ context: 'test', message: 'no', code: OntapCode.InvalidField, httpStatus: 400, method: 'PATCH', path: FAMILY.path }));
+      await failing.engine.reconcile(resource({ setting: 'off' }, { uuid: 'u-1', appliedSecrets: sentAt7 }), nullLogger);
+      expect(writes, 'failed pass').to.deep.equal([]);
+    });
   });
 });
