@@ -41,6 +41,18 @@ export function parseReturnTimeout(params: URLSearchParams): number | undefined 
   return n;
 }
 
+/**
+ * boolParam reads a boolean query parameter, undefined when absent. ONTAP takes `true`/`false`
+ * in any case; NetApp's Python client sends a Python bool as `True`/`False`.
+ */
+export function boolParam(params: URLSearchParams, name: string): boolean | undefined {
+  const raw = params.get(name);
+  if (raw === null) return undefined;
+  const v = raw.toLowerCase();
+  if (v !== 'true' && v !== 'false') throw invalidField(name, `The value "${raw}" is invalid for field "${name}".`);
+  return v === 'true';
+}
+
 /** parseCollectionQuery validates a query against the collection's fields. */
 export function parseCollectionQuery(params: URLSearchParams, spec: CollectionSpec): CollectionQuery {
   const known = new Set([...spec.fields, ...spec.advanced]);

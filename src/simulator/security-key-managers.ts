@@ -13,7 +13,7 @@ import { type SvmInput } from './key-manager-validate.js';
 import { applyOnboardPatch, keyBackup, type OnboardInput, onboardStatus, parseOnboard } from './onboard-key-manager.js';
 import { applyExternalPatch, buildExternal, externalStatus, externalView, type ExternalCreate, type ExternalPatch, parseExternalCreate, parseExternalPatch } from './external-key-manager.js';
 import { routeKeyServers } from './key-servers.js';
-import { type CollectionSpec, listCollection, matchesFilter, parseCollectionQuery, project } from './query.js';
+import { boolParam, type CollectionSpec, listCollection, matchesFilter, parseCollectionQuery, project } from './query.js';
 import { allowParams, type Ctx, type Reply, runWrite } from './reply.js';
 import { SECURITY_ERRORS } from './security-errors.js';
 import type { StoredSecurityKeyManager } from './security-records.js';
@@ -173,13 +173,10 @@ function parsePatch(body: JsonBody | undefined): PatchBody {
 
 async function patch(ctx: Ctx, uuid: string): Promise<Reply> {
   allowParams(ctx.params, ['return_timeout', 'validate_certificates']);
-  const validate = ctx.params.get('validate_certificates');
-  if (validate !== null && validate !== 'true' && validate !== 'false') {
-    throw invalidField('validate_certificates', `The value "${validate}" is invalid for field "validate_certificates".`);
-  }
+  const validate = boolParam(ctx.params, 'validate_certificates');
   lookup(ctx.state, uuid);
   const body = parsePatch(ctx.body);
-  if ('onboard' in body && validate !== null) throw unexpectedArgument('validate_certificates', 'It applies to an external key manager only.');
+  if ('onboard' in body && validate !== undefined) throw unexpectedArgument('validate_certificates', 'It applies to an external key manager only.');
   return runWrite(
     ctx,
     `PATCH ${KEY_MANAGERS_BASE}/${uuid}`,
@@ -196,7 +193,7 @@ async function patch(ctx: Ctx, uuid: string): Promise<Reply> {
     },
     undefined,
     // "When validate_certificates is set, the API returns a 202 status code" (the library's PATCH doc).
-    validate === 'true',
+    validate === true,
   );
 }
 

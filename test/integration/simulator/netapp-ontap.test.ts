@@ -201,4 +201,66 @@ describe('ontap-sim with NetApp\'s Python client (netapp-ontap)', function () {
       });
     });
   }
+
+  for (const mode of ['sync', 'async'] as const) {
+    describe(`SecurityCertificate, SecurityKeyManager external and KeyServer (writes answered ${mode === 'sync' ? 'at once' : '202 with a job'})`, () => {
+      beforeEach(() => {
+        if (mode === 'async') sim.control.setAsync({ enabled: true, delayMs: 300 });
+      });
+
+      /** refused checks a step netapp-ontap raised for: ONTAP's code at once, or the job's message in async mode. */
+      function refused(r: Record<string, unknown> | undefined, code: string, message: string): void {
+        if (mode === 'sync') expect(r).to.deep.include({ ok: false, error: 'NetAppRestError', status: 400, code });
+        else expect(r).to.deep.include({ ok: false, error: 'NetAppRestError' });
+        expect(String(r?.['message'])).to.include(mode === 'sync' ? message : `Job failed: ${message}`);
+      }
+
+      it('installs certificates, creates an external key manager on them, manages its key servers, and deletes it all', async function () {
+        const KS_PASSWORD = 'py-kmip-password-not-shown';
+        const certs = { CLIENT_CERT: sim.clientCertPem ?? '', CLIENT_KEY: sim.clientKeyPem ?? '', CA_CERT: sim.caPem, KS_PASSWORD };
+        const first = await steps('cert_client,cert_ca,cert_ca2,cert_list,external_create,external_servers', certs);
+        expect(first.results.filter((r) => !r.ok), JSON.stringify(first)).to.deep.equal([]);
+        expect(byOp(first, 'cert_client')).to.deep.include({ name: 'py-client', type: 'client', scope: 'svm', common_name: 'admin', ca: 'ontap-sim CA', private_key_shown: false });
+        expect(byOp(first, 'cert_client')['serial_number']).to.match(/^[0-9A-F]+$/);
+        expect(byOp(first, 'cert_ca')).to.deep.include({ name: 'py-ca', type: 'server_ca', common_name: 'ontap-sim CA' });
+        expect(byOp(first, 'cert_list')['certs']).to.deep.equal([['py-client', 'client'], ['py-ca', 'server_ca'], ['py-ca2', 'server_ca']]);
+        expect(byOp(first, 'external_create')).to.deep.include({ scope: 'svm', svm: 'svm1', servers: ['10.0.0.5:5696'] });
+        const uuid = String(first.uuid);
+
+        sim.control.setKeyServerReachable('10.0.0.5:5696', 'node2', false);
+        const ops = [
+          'ks_add', 'ks_records', 'ks_list', 'ks_too_many', 'ks_patch', 'ks_get', 'external_servers', 'ks_connectivity', 'ks_connectivity_node2',
+          'external_patch', 'external_validate', 'cert_delete_client', 'ks_delete', 'ks_delete_unknown', 'delete', 'cert_delete_client', 'cert_delete_ca', 'cert_delete_ca2', 'cert_list',
+        ];
+        const second = await steps(ops.join(','), { ...certs, UUID: uuid });
+        const at = (op: string, n = 0): Record<string, unknown> | undefined => second.results.filter((r) => r.op === op)[n];
+        expect(at('ks_add')).to.deep.include({ ok: true, server: '10.0.0.6:5696' });
+        expect(at('ks_list')).to.deep.include({ servers: ['10.0.0.5:5696', '10.0.0.6:5696', '10.0.0.7:5696', 'kmip.example.com:5697'] });
+        refused(at('ks_too_many'), '65536038', 'A maximum of 4 active primary key servers are allowed.');
+        expect(at('ks_patch')).to.deep.include({ ok: true });
+        expect(at('ks_get')).to.deep.include({ ok: true, timeout: 45, username: 'py-kmip-user', secondary_key_servers: ['1.1.1.1', 'secondary.example.com'] });
+        const embedded = (at('external_servers')?.['servers'] as Array<Record<string, unknown>>).find((x) => x['server'] === '10.0.0.6:5696');
+        expect(embedded, 'in the key manager, secondary_key_servers is one string').to.deep.include({ secondary_key_servers: '1.1.1.1,secondary.example.com' });
+        expect(at('ks_connectivity')).to.deep.include({ ok: true, cluster_availability: false, node_states: [['node1', 'available'], ['node2', 'not_responding']] });
+        expect(at('ks_connectivity_node2'), JSON.stringify(at('ks_connectivity_node2'))).to.deep.include({ ok: true, node_states: [['node2', 'not_responding']] });
+        expect(at('external_patch')).to.deep.include({ ok: true, cas: ['py-ca2'] });
+        expect(at('external_validate')).to.deep.include({ ok: true, cas: ['py-ca2'] });
+        refused(at('cert_delete_client'), '3735664', 'Cannot delete the certificate: it is in use by the external key manager');
+        expect(at('ks_delete')).to.deep.include({ ok: true, servers: ['10.0.0.5:5696', '10.0.0.7:5696', 'kmip.example.com:5697'] });
+        expect(at('ks_delete_unknown')).to.deep.include({ ok: false, status: 400, code: '65536843' });
+        expect(at('delete')).to.deep.include({ ok: true, left: [] });
+        expect(at('cert_delete_client', 1)).to.deep.include({ ok: true });
+        expect(at('cert_list')).to.deep.include({ ok: true, certs: [] });
+
+        const writes = sim.control.requests().filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path.replace(uuid, '{uuid}').replace(/certificates\/[0-9a-f-]{36}/, 'certificates/{c}')}${r.query.includes('validate_certificates') ? ' (validate)' : ''} ${r.status}`);
+        const accepted = mode === 'sync' ? '201' : '202';
+        expect(writes).to.include(`PATCH /api/security/key-managers/{uuid} (validate) 202`);
+        expect(writes).to.include(`POST /api/security/key-managers/{uuid}/key-servers ${accepted}`);
+        expect(writes.filter((w) => w.startsWith('DELETE /api/security/key-managers/{uuid}/key-servers/10.0.0.6'))).to.have.length(1);
+        const log = JSON.stringify(sim.control.requests()) + JSON.stringify(sim.control.dump());
+        expect(log, 'private key and key-server password only as fingerprints').to.not.include('PRIVATE KEY');
+        expect(log).to.not.include(KS_PASSWORD);
+      });
+    });
+  }
 });

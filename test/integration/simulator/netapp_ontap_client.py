@@ -105,7 +105,7 @@ def failure(err):
 def run_ops():
     """Runs the OPS steps in order; a step that raises NetAppRestError is recorded and the next one runs."""
     env = os.environ
-    state = {"km": SecurityKeyManager(uuid=env["UUID"]) if env.get("UUID") else None, "certs": {}}
+    state = {"km": SecurityKeyManager(uuid=env["UUID"]) if env.get("UUID") else None}
     results = []
     for op in env["OPS"].split(","):
         try:
@@ -151,6 +151,106 @@ def step(op, state, env):
     if op == "delete":
         SecurityKeyManager(uuid=km.uuid).delete(poll_interval=1)
         return {"left": [r.uuid for r in SecurityKeyManager.get_collection()]}
+    return cert_or_external_step(op, state, env)
+
+
+def cert_view(c):
+    return {"uuid": c.uuid, "name": c.name, "type": c.type, "scope": c.scope, "common_name": c.common_name, "ca": c.ca,
+            "serial_number": c.serial_number, "expiry_time": str(c.expiry_time), "private_key_shown": hasattr(c, "private_key")}
+
+
+def server_view(s):
+    out = {"server": s.server}
+    for f in ("timeout", "username", "secondary_key_servers"):
+        if hasattr(s, f):
+            out[f] = getattr(s, f)
+    if hasattr(s, "connectivity"):
+        out["cluster_availability"] = s.connectivity.cluster_availability
+        out["node_states"] = [[n.node.name, n.state] for n in s.connectivity.node_states]
+    return out
+
+
+def cert_or_external_step(op, state, env):
+    """Certificates (cert_*), the external key manager (external_*) and its key servers (ks_*)."""
+    km = state["km"]
+    if op in ("cert_client", "cert_ca", "cert_ca2"):
+        kind = "client" if op == "cert_client" else "server_ca"
+        cert = SecurityCertificate(svm={"name": svm}, name=f"py-{op[5:]}", type=kind, public_certificate=env["CLIENT_CERT" if kind == "client" else "CA_CERT"])
+        if kind == "client":
+            cert.private_key = env["CLIENT_KEY"]
+        cert.post(hydrate=True, poll_interval=1)
+        fetched = SecurityCertificate(uuid=cert.uuid)
+        fetched.get(fields="*")
+        return cert_view(fetched)
+    if op == "cert_list":
+        return {"certs": [[c.name, c.type] for c in SecurityCertificate.get_collection(fields="name,type", **{"svm.name": svm})]}
+    if op.startswith("cert_delete_"):
+        # cert_delete_client deletes py-client, found by name as an admin's script would.
+        name = "py-" + op[len("cert_delete_"):]
+        found = list(SecurityCertificate.get_collection(name=name, **{"svm.name": svm}))
+        SecurityCertificate(uuid=found[0].uuid).delete(poll_interval=1)
+        return {"left": [c.name for c in SecurityCertificate.get_collection(**{"svm.name": svm})]}
+    if op == "external_create":
+        km = SecurityKeyManager(svm={"name": svm}, external={
+            "client_certificate": {"name": "py-client"},
+            "server_ca_certificates": [{"name": "py-ca"}],
+            "servers": [{"server": "10.0.0.5:5696"}],
+        })
+        km.post(hydrate=True, poll_interval=1)
+        state["km"] = km
+        return {"uuid": km.uuid, "scope": km.scope, "svm": km.svm.name, "servers": [s.server for s in km.external.servers]}
+    if op in ("external_patch", "external_validate"):
+        patched = SecurityKeyManager(uuid=km.uuid)
+        patched.external = {"server_ca_certificates": [{"name": "py-ca2"}]}
+        if op == "external_validate":
+            patched.patch(poll_interval=1, validate_certificates=True)
+        else:
+            patched.patch(poll_interval=1)
+        fetched = SecurityKeyManager(uuid=km.uuid)
+        fetched.get(fields="external")
+        return {"cas": [c.name for c in fetched.external.server_ca_certificates]}
+    if op == "external_servers":
+        fetched = SecurityKeyManager(uuid=km.uuid)
+        fetched.get(fields="external.servers")
+        return {"servers": [server_view(s) for s in fetched.external.servers]}
+    if op == "ks_add":
+        ks = KeyServer(km.uuid, server="10.0.0.6")
+        ks.post(hydrate=True, poll_interval=1)
+        return {"server": ks.server}
+    if op == "ks_records":
+        # netapp-ontap sends `records` through post_collection (post() refuses an object with records set).
+        KeyServer.post_collection([KeyServer(km.uuid, server="10.0.0.7:5696"), KeyServer(km.uuid, server="kmip.example.com:5697")], km.uuid, poll_interval=1)
+        return {}
+    if op == "ks_list":
+        return {"servers": [s.server for s in KeyServer.get_collection(km.uuid)]}
+    if op == "ks_too_many":
+        KeyServer(km.uuid, server="10.0.0.8:5696").post(poll_interval=1)
+        return {}
+    if op == "ks_patch":
+        ks = KeyServer(km.uuid, server="10.0.0.6:5696")
+        ks.timeout = 45
+        ks.username = "py-kmip-user"
+        ks.password = env["KS_PASSWORD"]
+        ks.secondary_key_servers = ["1.1.1.1", "secondary.example.com"]
+        ks.patch(poll_interval=1)
+        return {}
+    if op == "ks_get":
+        ks = KeyServer(km.uuid, server="10.0.0.6:5696")
+        ks.get(fields="timeout,username,secondary_key_servers")
+        return server_view(ks)
+    if op.startswith("ks_connectivity"):
+        ks = KeyServer(km.uuid, server="10.0.0.5:5696")
+        if op == "ks_connectivity_node2":
+            ks.get(fields="connectivity", return_unmatched_nested_array_objects=False, **{"connectivity.node_states.node.name": "node2"})
+        else:
+            ks.get(fields="connectivity")
+        return server_view(ks)
+    if op == "ks_delete":
+        KeyServer(km.uuid, server="10.0.0.6:5696").delete(poll_interval=1, force=True)
+        return {"servers": [s.server for s in KeyServer.get_collection(km.uuid)]}
+    if op == "ks_delete_unknown":
+        KeyServer(km.uuid, server="10.9.9.9:5696").delete(poll_interval=1)
+        return {}
     raise ValueError(f"unknown step {op}")
 
 
