@@ -8,13 +8,14 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType } from '../../src/controller/resources.js';
+import { ClusterOntapClusterType, OntapAwsKmsType, OntapClusterType, OntapOnboardKeyManagerType } from '../../src/controller/resources.js';
 import { EventType, type KubeObject, NamespaceType, SecretType } from '../../src/runtime/kube.js';
 import { selfSignedCertificate } from '../../src/runtime/self-signed.js';
 import type { SimulatorHandle } from '../../src/simulator/server.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { awsKmsWrites, awsSecret, condition, type E2E, kmsObject, secret, startE2E, waitFor } from '../support/e2e.js';
-import { parseOntapAwsKms, parseOntapCluster } from '../../src/api/v1alpha1/parse.js';
+import { parseOntapAwsKms, parseOntapCluster, parseOntapOnboardKeyManager } from '../../src/api/v1alpha1/parse.js';
+import { TEST_SECRETS } from '../support/log-capture.js';
 import { SIM_PASSWORD, SIM_USER, startTestSim } from '../support/sim.js';
 
 /** tcpCounter listens on `host` and counts the TCP connections it accepts (then drops them). */
@@ -53,7 +54,7 @@ async function kmsIn(w: E2E, ns: string, name: string): Promise<ReturnType<typeo
   return o ? parseOntapAwsKms(o) : undefined;
 }
 
-function syncedMessage(k: ReturnType<typeof parseOntapAwsKms> | undefined): string {
+function syncedMessage(k: { status?: { conditions?: ReadonlyArray<{ type: string; message: string }> } } | undefined): string {
   return k?.status?.conditions?.find((c) => c.type === 'Synced')?.message ?? '';
 }
 
@@ -357,6 +358,26 @@ describe('e2e: tenants cannot hurt each other', function () {
       expect(aboutSvm3, 'requests naming svm3').to.deep.equal([]);
       expect(awsKmsWrites(w.sim), 'no write at all').to.deep.equal([]);
       expect([...w.sim.state.records.values()].some((r) => r.svm?.name === 'svm3')).to.equal(false);
+    });
+
+    it('a tenant granted an SVM cannot take the cluster scope: its OntapOnboardKeyManager is NotPermitted and nothing reaches ONTAP', async () => {
+      w.sim.control.clearRequests();
+      await w.api.create(SecretType, teamA, secret(teamA, 'okm', { passphrase: TEST_SECRETS.onboardPassphrase }));
+      await w.api.create(OntapOnboardKeyManagerType, teamA, {
+        apiVersion: 'kms.ontap.dev/v1alpha1',
+        kind: 'OntapOnboardKeyManager',
+        metadata: { name: 'okm', namespace: teamA },
+        spec: { ...ref(), passphraseSecretRef: { name: 'okm' }, backupSecretRef: { name: 'okm-backup' } },
+      });
+      const o = await waitFor('NotPermitted', async () => {
+        const raw = await w.api.get(OntapOnboardKeyManagerType, teamA, 'okm');
+        const x = raw ? parseOntapOnboardKeyManager(raw) : undefined;
+        return condition(x, 'Synced') === 'False/NotPermitted' ? x : undefined;
+      });
+      expect(syncedMessage(o)).to.contain('cluster scope');
+      expect(w.sim.control.requests().filter((r) => r.path.startsWith('/api/security/key-managers')), 'no request to key-managers').to.deep.equal([]);
+      expect(await w.api.get(SecretType, teamA, 'okm-backup'), 'no backup Secret').to.equal(undefined);
+      await w.api.delete(OntapOnboardKeyManagerType, teamA, 'okm');
     });
 
     it('the platform team grants svm3 to team-b by annotating its namespace, and the resource goes ahead', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { parseOntapAzureKeyVault } from '../../src/api/v1alpha1/parse.js';
-import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType } from '../../src/controller/resources.js';
+import { parseOntapAzureKeyVault, parseOntapOnboardKeyManager } from '../../src/api/v1alpha1/parse.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType, OntapOnboardKeyManagerType } from '../../src/controller/resources.js';
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
@@ -56,18 +56,39 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
     await w.api.mergePatch(OntapAzureKeyVaultType, w.ns, 'akv', { spec: { clientSecretRef: null, clientCertificateRef: { name: 'azure', key: 'client_certificate' } } });
     await waitFor('Azure certificate', async () => (await akv())?.status?.authenticationMethod === 'certificate' && condition(await akv(), 'Synced') === 'True/ReconcileSuccess');
 
+    // The Onboard Key Manager: a create with a passphrase and a key backup, a change from the
+    // existing passphrase, then a passphrase ONTAP does not have (PassphraseIncorrect must not quote it).
+    const okm = async () => getResource(w, OntapOnboardKeyManagerType, 'okm', parseOntapOnboardKeyManager);
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'okm', { passphrase: TEST_SECRETS.onboardPassphrase }));
+    await w.api.create(OntapOnboardKeyManagerType, w.ns, {
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'OntapOnboardKeyManager',
+      metadata: { name: 'okm', namespace: w.ns },
+      spec: { clusterRef: { name: 'sim' }, passphraseSecretRef: { name: 'okm' }, backupSecretRef: { name: 'okm-backup' } },
+    });
+    await waitFor('OKM Ready and backed up', async () => condition(await okm(), 'Ready') === 'True/Available' && condition(await okm(), 'KeyBackupSaved') === 'True/Saved');
+    await w.api.mergePatch(SecretType, w.ns, 'okm', { stringData: { passphrase: TEST_SECRETS.onboardPassphraseRotated, existingPassphrase: TEST_SECRETS.onboardPassphrase } });
+    await waitFor('OKM passphrase changed', () => w.sim.control.onboardPassphrase(TEST_SECRETS.onboardPassphraseRotated).matches);
+    await w.api.replace(SecretType, w.ns, 'okm', secret(w.ns, 'okm', { passphrase: TEST_SECRETS.onboardPassphraseWrong }));
+    await waitFor('OKM PassphraseIncorrect', async () => condition(await okm(), 'Synced') === 'False/PassphraseIncorrect');
+    const backups = [...new Set([await w.api.get(SecretType, w.ns, 'okm-backup')].map((b) => Buffer.from((b as unknown as { data: Record<string, string> }).data['backup'] ?? '', 'base64').toString()))];
+    expect(backups[0], 'the backup Secret holds a backup').to.contain('BEGIN BACKUP');
+    // The blob between the BEGIN and END lines is the secret part.
+    const blobs = backups.map((b) => b.split('\n').filter((l) => !l.includes('BACKUP')).join(''));
+
     const events = (await w.api.list(EventType, w.ns)).items;
     const statuses = (await Promise.all(KEY_MANAGER_TYPES.map((t) => w.api.list(t, w.ns)))).flatMap((l) => l.items.map((o) => o.status));
     const metrics = (await w.operator?.metrics.renderText()) ?? '';
     expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
     expect(events.length, 'events recorded').to.be.greaterThan(0);
-    // AWS k, Azure akv, GCP g (with a record) and GCP g-broken (never created).
-    expect(statuses.map((st) => JSON.stringify(st ?? {}).includes('"uuid"')), 'a status per kind, each with a record but g-broken').to.deep.equal([true, true, true, false]);
+    // AWS k, Azure akv, GCP g (with a record), GCP g-broken (never created) and the Onboard Key Manager.
+    expect(statuses.map((st) => JSON.stringify(st ?? {}).includes('"uuid"')), 'a status per kind, each with a record but g-broken').to.deep.equal([true, true, true, false, true]);
     const haystacks = { logs: capturedLines.join('\n'), events: JSON.stringify(events), status: JSON.stringify(statuses), metrics };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [name, value] of Object.entries(TEST_SECRETS)) {
         expect(text.includes(value), `${name} found in ${where}`).to.equal(false);
       }
+      for (const blob of blobs) expect(text.includes(blob.slice(64, 128)), `the key backup found in ${where}`).to.equal(false);
     }
   });
 });

@@ -32,4 +32,8 @@ export const TEST_SECRETS = {
   gcpPrivateKey: 'e2e-GCP-PRIVATE-KEY-0001',
   gcpPrivateKeyRotated: 'e2e-GCP-PRIVATE-KEY-0002',
   ontapPassword: 'netapp1!',
+  /** The Onboard Key Manager's passphrases: 32 to 256 ASCII characters. */
+  onboardPassphrase: 'e2e-ONBOARD-passphrase-0001-abcdefghij',
+  onboardPassphraseRotated: 'e2e-ONBOARD-passphrase-0002-abcdefghij',
+  onboardPassphraseWrong: 'e2e-ONBOARD-passphrase-0003-abcdefghij',
 } as const;

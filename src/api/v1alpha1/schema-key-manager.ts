@@ -207,7 +207,7 @@ export interface KeyManagerStatusOptions {
   conditions: string;
   /**
    * cloud: false leaves out what only a cloud key manager has: state (key protection), the EKMIP
-   * reachability, keyRotation and lastRestore. @default true
+   * reachability and keyRotation. @default true
    */
   cloud?: boolean;
 }
@@ -288,7 +288,7 @@ export function keyManagerStatus(description: string, options: KeyManagerStatusO
     conditions: conditionsSchema(`Conditions: ${options.conditions}.`),
   };
   if (options.cloud === false) {
-    for (const f of ['state', 'ekmipReachability', 'keyRotation', 'lastRestore']) delete fields[f];
+    for (const f of ['state', 'ekmipReachability', 'keyRotation']) delete fields[f];
   }
   return obj(description, fields);
 }
