@@ -186,8 +186,9 @@ async function create(ctx: Ctx): Promise<Reply> {
     const serial = x.serialNumber.toUpperCase();
     // "If not provided in POST, a unique name specific to the SVM is automatically generated."
     const name = input.name ?? `${cn.replace(/[^A-Za-z0-9_.-]/g, '_') || 'cert'}_${serial.slice(-16)}`;
-    if ([...state.certificates.values()].some((c) => c.name === name && c.svm?.uuid === svm?.uuid)) {
-      throw new SimError(400, SECURITY_ERRORS.duplicateCertificate.code, `${SECURITY_ERRORS.duplicateCertificate.message} ("${name}")`, 'name');
+    const sameSvm = [...state.certificates.values()].filter((c) => c.svm?.uuid === svm?.uuid);
+    if (sameSvm.some((c) => c.name === name || (c.serial_number === serial && c.ca === commonName(x.issuer) && c.type === input.type))) {
+      throw new SimError(400, SECURITY_ERRORS.duplicateCertificate.code, SECURITY_ERRORS.duplicateCertificate.message, 'uuid');
     }
     const record: StoredCertificate = {
       uuid: randomUUID(),

@@ -106,7 +106,10 @@ export function refuseSecondKeyManager(state: SimState, svm: SimSvm | undefined)
   const existing = state.keyManagerFor(svm);
   if (existing === undefined) return;
   const where = svm === undefined ? 'the admin SVM' : `SVM "${svm.name}"`;
-  throw new SimError(400, '65537910', `A key manager (${existing}) has already been configured for ${where}.`);
+  // An external one is worded as ONTAP words it (NetApp's Ansible collection matches "already has external key management configured").
+  const message =
+    existing === 'external' ? `${where} already has external key management configured.` : `A key manager (${existing}) has already been configured for ${where}.`;
+  throw new SimError(400, '65537910', message);
 }
 
 /** createdLocation is the query ONTAP puts in a 202's Location for a new record. */

@@ -54,6 +54,10 @@ function checkPassphrase(p: string, target: string): void {
  * the library's two PATCH examples do; anything else is missing its required field.
  */
 function checkPatchShape(o: OnboardInput): void {
+  // "with onboard, changing a passphrase or synchronizing cannot be done in the same PATCH request" (NetApp's Ansible collection).
+  if (o.passphrase !== undefined && o.synchronize === true) {
+    throw invalidField('onboard.synchronize', 'Changing the passphrase and synchronizing cannot be done in the same request.');
+  }
   if (o.passphrase === undefined && o.synchronize !== true) {
     throw invalidField('onboard.passphrase', 'Either "onboard.passphrase" or "onboard.synchronize": true must be given.');
   }
@@ -67,6 +71,10 @@ export function applyOnboardPatch(r: StoredOnboard, o: OnboardInput): void {
   if (o.existing_passphrase !== r.passphrase) {
     const e = SECURITY_ERRORS.passphraseIncorrect;
     throw new SimError(400, e.code, e.message, 'onboard.existing_passphrase');
+  }
+  if (o.passphrase !== undefined && o.passphrase === r.passphrase) {
+    const e = SECURITY_ERRORS.passphraseUnchanged;
+    throw new SimError(400, e.code, e.message, 'onboard.passphrase');
   }
   if (o.passphrase !== undefined) r.passphrase = o.passphrase;
   // Only a synchronize puts the keys on the nodes that lack them ("security key-manager onboard sync").

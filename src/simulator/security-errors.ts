@@ -16,6 +16,13 @@ export const SECURITY_ERRORS = {
    */
   passphraseIncorrect: { code: '65536139', message: 'Cluster-wide passphrase is incorrect.' },
   /**
+   * Chosen code, ONTAP's message: a passphrase change to the passphrase in use. NetApp's Ansible
+   * collection (na_ontap_security_key_manager) PATCHes existing_passphrase = passphrase = P to
+   * learn whether P is current: this message says it is, 65536139 says it is not. Its code was
+   * not found.
+   */
+  passphraseUnchanged: { code: '65536802', message: 'New passphrase cannot be same as the old passphrase.' },
+  /**
    * Documented: PATCH /security/key-manager-configs lists 65536806 "Passphrase length error."; the
    * simulator answers it for an onboard passphrase outside 32-256 ASCII characters (the range the
    * library's SecurityKeyManagerOnboard documents).
@@ -61,8 +68,12 @@ export const SECURITY_ERRORS = {
   /** Chosen: a public_certificate or private_key that is not a PEM ONTAP can parse. */
   badCertificate: { code: '3735645', message: 'Failed to install the certificate: the public_certificate is not a valid PEM encoded X.509 certificate.' },
   badPrivateKey: { code: '3735646', message: 'Failed to install the certificate: the private_key is not a valid PEM encoded private key matching the certificate.' },
-  /** Chosen: a certificate name already used on the SVM. */
-  duplicateCertificate: { code: '3735553', message: 'A certificate with this name already exists on the SVM.' },
+  /**
+   * Chosen code, ONTAP's message: the same certificate, or the same name, already installed on the
+   * SVM. ONTAP answers "duplicate entry" with target "uuid" (NetApp's Ansible collection,
+   * na_ontap_security_certificates, matches that message).
+   */
+  duplicateCertificate: { code: '3735553', message: 'duplicate entry' },
 } as const satisfies Record<string, ErrorSpec>;
 
 /**

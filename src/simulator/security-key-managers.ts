@@ -38,6 +38,7 @@ export async function routeSecurityKeyManagers(ctx: Ctx): Promise<Reply | undefi
   if (uuid === undefined) {
     if (ctx.method === 'GET') return list(ctx);
     if (ctx.method === 'POST') return create(ctx);
+    if (ctx.method === 'DELETE') return removeMatching(ctx);
     return methodNotAllowed(ctx);
   }
   if (ctx.method === 'GET') return getOne(ctx, uuid);
@@ -62,7 +63,8 @@ export function view(state: SimState, r: StoredSecurityKeyManager): Record<strin
   const kind =
     r.kind === 'onboard'
       ? { onboard: { enabled: true, key_backup: keyBackup(r) } }
-      : { external: externalView(state, r), ...(r.policy === undefined ? {} : { policy: r.policy }) };
+      : // ONTAP shows an external key manager with onboard.enabled false (NetApp's Ansible collection drops it on that sign).
+        { external: externalView(state, r), onboard: { enabled: false }, ...(r.policy === undefined ? {} : { policy: r.policy }) };
   return {
     ...identityMembers(r),
     configuration: { name: 'default', uuid: r.uuid },
@@ -75,9 +77,18 @@ export function view(state: SimState, r: StoredSecurityKeyManager): Record<strin
   };
 }
 
+/**
+ * visible tells whether GET shows a record: "ONTAP does not return a record when an external key
+ * manager is configured without any external server" (NetApp's Ansible collection, which then
+ * deletes it through the collection with a scope/svm query).
+ */
+function visible(r: StoredSecurityKeyManager): boolean {
+  return r.kind === 'onboard' || r.servers.length > 0;
+}
+
 function list(ctx: Ctx): Reply {
   const query = parseCollectionQuery(ctx.params, KEY_MANAGERS_SPEC);
-  const views = [...ctx.state.securityKeyManagers.values()].map((r) => view(ctx.state, r));
+  const views = [...ctx.state.securityKeyManagers.values()].filter(visible).map((r) => view(ctx.state, r));
   return { status: 200, body: listCollection(views, query, ctx.params, KEY_MANAGERS_SPEC) };
 }
 
@@ -85,7 +96,9 @@ function list(ctx: Ctx): Reply {
 function getOne(ctx: Ctx, uuid: string): Reply {
   for (const key of ['max_records', 'order_by', 'return_records', 'start.uuid']) if (ctx.params.has(key)) throw unexpectedArgument(key);
   const query = parseCollectionQuery(ctx.params, KEY_MANAGERS_SPEC);
-  const v = view(ctx.state, lookup(ctx.state, uuid));
+  const r = lookup(ctx.state, uuid);
+  if (!visible(r)) throw notFound('uuid');
+  const v = view(ctx.state, r);
   if (!query.filters.every(([field, expr]) => matchesFilter(v, field, expr))) throw notFound('uuid');
   return { status: 200, body: project(v, query.fields, KEY_MANAGERS_SPEC, true) };
 }
@@ -201,10 +214,32 @@ async function remove(ctx: Ctx, uuid: string): Promise<Reply> {
   allowParams(ctx.params, ['return_timeout']);
   lookup(ctx.state, uuid);
   return runWrite(ctx, `DELETE ${KEY_MANAGERS_BASE}/${uuid}`, () => {
-    const { state } = ctx;
-    const r = lookup(state, uuid);
-    if (state.keysInUseFor(r)) throw failure(r.kind === 'onboard' ? SECURITY_ERRORS.onboardKeysInUse : SECURITY_ERRORS.externalKeysInUse);
-    state.securityKeyManagers.delete(uuid);
+    deleteRecord(ctx.state, lookup(ctx.state, uuid));
     return { status: 200, body: {} };
+  });
+}
+
+function deleteRecord(state: SimState, r: StoredSecurityKeyManager): void {
+  if (state.keysInUseFor(r)) throw failure(r.kind === 'onboard' ? SECURITY_ERRORS.onboardKeysInUse : SECURITY_ERRORS.externalKeysInUse);
+  state.securityKeyManagers.delete(r.uuid);
+}
+
+/**
+ * removeMatching is DELETE on the collection with a query (`scope`, `svm.name`, `svm.uuid`):
+ * it deletes every record the query matches, hidden ones included (an external key manager
+ * without servers, which no GET shows). A query is required: ONTAP does not delete a whole
+ * collection unasked.
+ */
+async function removeMatching(ctx: Ctx): Promise<Reply> {
+  const params = new URLSearchParams(ctx.params);
+  params.delete('return_timeout');
+  for (const key of params.keys()) if (!['scope', 'svm.name', 'svm.uuid', 'uuid'].includes(key)) throw unexpectedArgument(key);
+  if ([...params.keys()].length === 0) throw invalidField('scope', 'A query (scope, svm.name, svm.uuid or uuid) is required to delete key managers.');
+  const matches = (state: SimState): StoredSecurityKeyManager[] =>
+    [...state.securityKeyManagers.values()].filter((r) => [...params].every(([f, e]) => matchesFilter(view(state, r), f, e)));
+  return runWrite(ctx, `DELETE ${KEY_MANAGERS_BASE}?${params.toString()}`, () => {
+    const found = matches(ctx.state);
+    for (const r of found) deleteRecord(ctx.state, r);
+    return { status: 200, body: { num_records: found.length } };
   });
 }

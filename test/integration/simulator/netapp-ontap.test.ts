@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
+import { generateTlsMaterial } from '../../../src/simulator/tls.js';
 import { lastLineOf } from '../../support/image.js';
 import { SIM_PASSWORD, SIM_USER, startTestSim } from '../../support/sim.js';
 
@@ -217,12 +218,15 @@ describe('ontap-sim with NetApp\'s Python client (netapp-ontap)', function () {
 
       it('installs certificates, creates an external key manager on them, manages its key servers, and deletes it all', async function () {
         const KS_PASSWORD = 'py-kmip-password-not-shown';
-        const certs = { CLIENT_CERT: sim.clientCertPem ?? '', CLIENT_KEY: sim.clientKeyPem ?? '', CA_CERT: sim.caPem, KS_PASSWORD };
+        // A second CA: ONTAP refuses the same certificate twice on an SVM ("duplicate entry").
+        const CA2_CERT = (await generateTlsMaterial('py-second')).caPem;
+        const certs = { CLIENT_CERT: sim.clientCertPem ?? '', CLIENT_KEY: sim.clientKeyPem ?? '', CA_CERT: sim.caPem, CA2_CERT, KS_PASSWORD };
         const first = await steps('cert_client,cert_ca,cert_ca2,cert_list,external_create,external_servers', certs);
         expect(first.results.filter((r) => !r.ok), JSON.stringify(first)).to.deep.equal([]);
         expect(byOp(first, 'cert_client')).to.deep.include({ name: 'py-client', type: 'client', scope: 'svm', common_name: 'admin', ca: 'ontap-sim CA', private_key_shown: false });
         expect(byOp(first, 'cert_client')['serial_number']).to.match(/^[0-9A-F]+$/);
         expect(byOp(first, 'cert_ca')).to.deep.include({ name: 'py-ca', type: 'server_ca', common_name: 'ontap-sim CA' });
+        expect(byOp(first, 'cert_ca2')).to.deep.include({ name: 'py-ca2', type: 'server_ca', common_name: 'py-second CA' });
         expect(byOp(first, 'cert_list')['certs']).to.deep.equal([['py-client', 'client'], ['py-ca', 'server_ca'], ['py-ca2', 'server_ca']]);
         expect(byOp(first, 'external_create')).to.deep.include({ scope: 'svm', svm: 'svm1', servers: ['10.0.0.5:5696'] });
         const uuid = String(first.uuid);

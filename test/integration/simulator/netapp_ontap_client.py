@@ -175,7 +175,8 @@ def cert_or_external_step(op, state, env):
     km = state["km"]
     if op in ("cert_client", "cert_ca", "cert_ca2"):
         kind = "client" if op == "cert_client" else "server_ca"
-        cert = SecurityCertificate(svm={"name": svm}, name=f"py-{op[5:]}", type=kind, public_certificate=env["CLIENT_CERT" if kind == "client" else "CA_CERT"])
+        pem = {"cert_client": "CLIENT_CERT", "cert_ca": "CA_CERT", "cert_ca2": "CA2_CERT"}[op]
+        cert = SecurityCertificate(svm={"name": svm}, name=f"py-{op[5:]}", type=kind, public_certificate=env[pem])
         if kind == "client":
             cert.private_key = env["CLIENT_KEY"]
         cert.post(hydrate=True, poll_interval=1)

@@ -66,7 +66,7 @@ describe('ontap-sim: /api/security/certificates', () => {
     expect(records(await simRequest(sim, 'GET', `${CERTS}?name=a`))[0]).to.have.keys('uuid', 'name', '_links');
   });
 
-  it('refuses a bad PEM, a private key that is not the certificate\'s, a missing key, a key on a CA type, an unknown type, a duplicate name', async () => {
+  it('refuses a bad PEM, a private key that is not the certificate\'s, a missing key, a key on a CA type, an unknown type, a duplicate name or certificate ("duplicate entry")', async () => {
     const post = (body: Record<string, unknown>): ReturnType<typeof simRequest> => simRequest(sim, 'POST', CERTS, { body: { svm: { name: 'svm1' }, ...body } });
     expectOntapError(await post({ type: 'server_ca', public_certificate: 'not a pem' }), 400, '3735645', 'public_certificate');
     const otherKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -77,7 +77,10 @@ describe('ontap-sim: /api/security/certificates', () => {
     expectOntapError(await post({ type: 'bogus', public_certificate: sim.caPem }), 400, '2', 'type');
     expectOntapError(await post({ type: 'server_ca', common_name: 'x' }), 400, '262179');
     await installCa('svm1', { name: 'dup' });
-    expectOntapError(await post({ type: 'server_ca', public_certificate: sim.caPem, name: 'dup' }), 400, '3735553', 'name');
+    const dupName = await post({ type: 'client', public_certificate: clientCert, private_key: clientKey, name: 'dup' });
+    expectOntapError(dupName, 400, '3735553', 'uuid');
+    expect((dupName.json['error'] as Record<string, unknown>)['message'], 'ONTAP\'s wording, which NetApp\'s Ansible collection matches').to.equal('duplicate entry');
+    expectOntapError(await post({ type: 'server_ca', public_certificate: sim.caPem, name: 'same-pem-other-name' }), 400, '3735553', 'uuid');
     await installCa('svm2', { name: 'dup' });
   });
 

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { SimulatorHandle } from '../../../src/simulator/server.js';
+import { generateTlsMaterial, type TlsMaterial } from '../../../src/simulator/tls.js';
 import { simRequest, startTestSim } from '../../support/sim.js';
 import { AKV, azureBody, createAt, expectOntapError, records } from './helpers.js';
 
@@ -8,8 +9,11 @@ const KM = '/api/security/key-managers';
 
 describe('ontap-sim: external (KMIP) key managers (/api/security/key-managers)', () => {
   let sim: SimulatorHandle;
+  /** other is a second CA and client certificate: ONTAP refuses the same certificate twice on an SVM ("duplicate entry"). */
+  let other: TlsMaterial;
   before(async () => {
     sim = await startTestSim({ svms: ['svm1', 'svm2'] });
+    other = await generateTlsMaterial('other');
   });
   after(() => sim.close());
   beforeEach(() => sim.control.reset());
@@ -17,8 +21,9 @@ describe('ontap-sim: external (KMIP) key managers (/api/security/key-managers)',
   /** certs installs a client and a server_ca certificate on `svm` (undefined: the cluster) named `<prefix>-client` / `<prefix>-ca`. */
   async function certs(svm: string | undefined, prefix = 'kmip'): Promise<{ client: string; ca: string }> {
     const on = svm === undefined ? {} : { svm: { name: svm } };
-    const client = await createAt(sim, CERTS, { ...on, name: `${prefix}-client`, type: 'client', public_certificate: sim.clientCertPem, private_key: sim.clientKeyPem });
-    const ca = await createAt(sim, CERTS, { ...on, name: `${prefix}-ca`, type: 'server_ca', public_certificate: sim.caPem });
+    const pem = prefix === 'kmip' ? { cert: sim.clientCertPem, key: sim.clientKeyPem, ca: sim.caPem } : { cert: other.clientCertPem, key: other.clientKeyPem, ca: other.caPem };
+    const client = await createAt(sim, CERTS, { ...on, name: `${prefix}-client`, type: 'client', public_certificate: pem.cert, private_key: pem.key });
+    const ca = await createAt(sim, CERTS, { ...on, name: `${prefix}-ca`, type: 'server_ca', public_certificate: pem.ca });
     return { client, ca };
   }
 
@@ -31,8 +36,7 @@ describe('ontap-sim: external (KMIP) key managers (/api/security/key-managers)',
     const { client, ca } = await certs('svm1');
     const uuid = await createAt(sim, KM, externalBody('svm1', [{ server: '10.0.0.5' }, { server: 'kmip.example.com:5697' }]));
     const km = (await simRequest(sim, 'GET', `${KM}/${uuid}`)).json;
-    expect(km).to.deep.include({ uuid, scope: 'svm', enabled: true });
-    expect(km).to.not.have.property('onboard');
+    expect(km).to.deep.include({ uuid, scope: 'svm', enabled: true, onboard: { enabled: false } });
     expect(km).to.not.have.property('status');
     const external = km['external'] as Record<string, unknown>;
     expect(external['client_certificate']).to.deep.include({ uuid: client, name: 'kmip-client' });
@@ -137,5 +141,22 @@ describe('ontap-sim: external (KMIP) key managers (/api/security/key-managers)',
     const job = (bad.json['job'] as { uuid: string }).uuid;
     await sim.state.jobs.settled(job);
     expect(sim.state.jobs.get(job)?.error?.code).to.equal('65536821');
+  });
+
+  it('an external key manager without servers is shown by no GET, still holds the SVM, and goes with a DELETE on the collection', async () => {
+    await certs('svm1');
+    const uuid = await createAt(sim, KM, externalBody('svm1'));
+    expect((await simRequest(sim, 'DELETE', `${KM}/${uuid}/key-servers/10.0.0.5%3A5696`)).status).to.equal(200);
+    expect(records(await simRequest(sim, 'GET', KM))).to.deep.equal([]);
+    expect((await simRequest(sim, 'GET', `${KM}/${uuid}`)).status).to.equal(404);
+    const again = await simRequest(sim, 'POST', KM, { body: externalBody('svm1') });
+    expectOntapError(again, 400, '65537910');
+    expect((again.json['error'] as Record<string, unknown>)['message']).to.include('already has external key management configured');
+    expectOntapError(await simRequest(sim, 'DELETE', KM), 400, '2');
+    const del = await simRequest(sim, 'DELETE', `${KM}?scope=svm&svm.name=svm1`);
+    expect(del.status, JSON.stringify(del.json)).to.equal(200);
+    expect(del.json['num_records']).to.equal(1);
+    expect(sim.state.securityKeyManagers.size).to.equal(0);
+    await createAt(sim, KM, externalBody('svm1'));
   });
 });

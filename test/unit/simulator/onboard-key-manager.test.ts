@@ -82,6 +82,20 @@ describe('ontap-sim: the Onboard Key Manager (/api/security/key-managers)', () =
     expectOntapError(await simRequest(sim, 'PATCH', `${KM}/${uuid}`, { body: {} }), 400, '2');
   });
 
+  it('tells a current passphrase from a wrong one as ONTAP does: existing = new = P is "same as the old" when P is current, 65536139 when not', async () => {
+    const uuid = await createOnboard();
+    const probe = (p: string): ReturnType<typeof simRequest> => simRequest(sim, 'PATCH', `${KM}/${uuid}`, { body: { onboard: { existing_passphrase: p, passphrase: p } } });
+    const current = await probe(PASS);
+    expectOntapError(current, 400, '65536802');
+    expect((current.json['error'] as Record<string, unknown>)['message']).to.equal('New passphrase cannot be same as the old passphrase.');
+    const wrong = await probe(PASS2);
+    expectOntapError(wrong, 400, '65536139');
+    expect((wrong.json['error'] as Record<string, unknown>)['message']).to.equal('Cluster-wide passphrase is incorrect.');
+    const both = { onboard: { existing_passphrase: PASS, passphrase: PASS2, synchronize: true } };
+    expectOntapError(await simRequest(sim, 'PATCH', `${KM}/${uuid}`, { body: both }), 400, '2', 'onboard.synchronize');
+    expect(sim.control.onboardPassphrase(PASS).matches).to.equal(true);
+  });
+
   it('a node that joined needs a synchronize: status names it until a synchronize PATCH with the right passphrase', async () => {
     const uuid = await createOnboard();
     expect(sim.control.setOnboardSyncNeeded('node3', true)).to.equal(true);
