@@ -1,6 +1,20 @@
 /**
  * The simulator's HTTP control API under `/_sim/` (JSON, unauthenticated, test-only). Each
  * route is a thin parse-and-call over SimControl.
+ *
+ * For the onboard and external key managers, key servers and certificates:
+ * - `GET /_sim/key-managers` → `{keyManagers}`: the stored records, key servers included,
+ *   passphrases and passwords as fingerprints. `GET /_sim/certificates` → `{certificates}`,
+ *   private keys as fingerprints.
+ * - `POST /_sim/onboard/passphrase-check {"passphrase"}` → `{configured, matches}`.
+ * - `PUT /_sim/nodes/{node}/onboard-sync {"needed": bool}`: a node joined (added if unknown)
+ *   and lacks the onboard keys; status 65537208 names it until a synchronize PATCH. 404 without
+ *   an Onboard Key Manager.
+ * - `PUT /_sim/key-servers/{host%3Aport}/nodes/{node} {"reachable": bool}`: the server does not
+ *   answer that node (connectivity not_responding there, cluster_availability false).
+ * - `PUT /_sim/key-servers/{host%3Aport}/keys-only-here {"only": bool}`: its DELETE answers 65536700.
+ * - Encrypted volumes: `PUT /_sim/svms/{svm or cluster name}/keys-in-use {"inUse": bool}`, as for
+ *   the cloud families (DELETE answers 65536239 onboard, 65536867 external).
  */
 import type { AsyncUpdate, AwsUpdate, CloudUpdate, SimControl } from './control.js';
 import { parseFaultRule } from './faults.js';

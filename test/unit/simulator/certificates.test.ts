@@ -107,4 +107,12 @@ describe('ontap-sim: /api/security/certificates', () => {
     expect(found).to.have.length(1);
     expect(sim.state.certificates.get(String(found[0]?.['uuid']))?.type).to.equal('client');
   });
+
+  it('GET /_sim/certificates lists them as stored, the private key as a fingerprint', async () => {
+    const uuid = await installClient('svm1', { name: 'listed' });
+    const res = await simRequest(sim, 'GET', '/_sim/certificates', { auth: 'none' });
+    const certs = res.json['certificates'] as Array<Record<string, unknown>>;
+    expect(certs.map((c) => [c['uuid'], c['name'], c['type']])).to.deep.equal([[uuid, 'listed', 'client']]);
+    expect(String(certs[0]?.['private_key'])).to.match(/^sha256:[0-9a-f]{12}$/);
+  });
 });
