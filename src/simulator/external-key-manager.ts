@@ -175,7 +175,7 @@ export function keyServerHref(kmUuid: string, server: string): string {
   return `/api/security/key-managers/${kmUuid}/key-servers/${encodeURIComponent(server)}`;
 }
 
-/** externalView is the `external` member of a GET: servers embedded, secondary_key_servers as a comma-separated string. */
+/** externalView is the `external` member of a GET: servers embedded, secondary_key_servers as one comma-separated string. */
 export function externalView(state: SimState, r: StoredExternal): Record<string, unknown> {
   return {
     client_certificate: certRef(state, r.clientCertificate),
@@ -184,7 +184,8 @@ export function externalView(state: SimState, r: StoredExternal): Record<string,
       server: s.server,
       timeout: s.timeout,
       username: s.username,
-      ...(s.secondary_key_servers.length === 0 ? {} : { secondary_key_servers: s.secondary_key_servers.join(',') }),
+      // Joined with ", " as the library's GET example shows it ("1.1.1.1, secondarykeyserver.com").
+      ...(s.secondary_key_servers.length === 0 ? {} : { secondary_key_servers: s.secondary_key_servers.join(', ') }),
       _links: { self: { href: keyServerHref(r.uuid, s.server) } },
     })),
   };

@@ -244,7 +244,7 @@ describe('ontap-sim with NetApp\'s Python client (netapp-ontap)', function () {
         expect(at('ks_patch')).to.deep.include({ ok: true });
         expect(at('ks_get')).to.deep.include({ ok: true, timeout: 45, username: 'py-kmip-user', secondary_key_servers: ['1.1.1.1', 'secondary.example.com'] });
         const embedded = (at('external_servers')?.['servers'] as Array<Record<string, unknown>>).find((x) => x['server'] === '10.0.0.6:5696');
-        expect(embedded, 'in the key manager, secondary_key_servers is one string').to.deep.include({ secondary_key_servers: '1.1.1.1,secondary.example.com' });
+        expect(embedded, 'in the key manager, secondary_key_servers is one string').to.deep.include({ secondary_key_servers: '1.1.1.1, secondary.example.com' });
         expect(at('ks_connectivity')).to.deep.include({ ok: true, cluster_availability: false, node_states: [['node1', 'available'], ['node2', 'not_responding']] });
         expect(at('ks_connectivity_node2'), JSON.stringify(at('ks_connectivity_node2'))).to.deep.include({ ok: true, node_states: [['node2', 'not_responding']] });
         expect(at('external_patch')).to.deep.include({ ok: true, cas: ['py-ca2'] });

@@ -77,7 +77,7 @@ describe('ontap-sim: /api/security/key-managers/{uuid}/key-servers', () => {
     expect(res.status, JSON.stringify(res.json)).to.equal(200);
     expect(await get(`${ks}${one}`)).to.deep.include({ timeout: 45, username: 'kmipuser', secondary_key_servers: ['1.1.1.1', 'secondary.example.com'] });
     const embedded = ((await get(`${KM}/${uuid}`))['external'] as Record<string, unknown>)['servers'] as Array<Record<string, unknown>>;
-    expect(embedded[0]).to.deep.include({ secondary_key_servers: '1.1.1.1,secondary.example.com' });
+    expect(embedded[0]).to.deep.include({ secondary_key_servers: '1.1.1.1, secondary.example.com' });
     res = await simRequest(sim, 'PATCH', `${ks}${one}`, { body: { secondary_key_servers: ['2.2.2.2'] } });
     expect(res.status).to.equal(200);
     expect((await get(`${ks}${one}`))['secondary_key_servers']).to.deep.equal(['2.2.2.2']);
