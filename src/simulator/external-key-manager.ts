@@ -157,10 +157,19 @@ export function buildExternal(state: SimState, identity: StoredKeyManager, input
   };
 }
 
-/** applyExternalPatch replaces the client certificate and/or the whole server CA list. */
-export function applyExternalPatch(state: SimState, r: StoredExternal, p: ExternalPatch): void {
+/**
+ * applyExternalPatch replaces the client certificate and/or the whole server CA list. With
+ * `validate` (validate_certificates=true) it first tests the connection to every server: one
+ * that answers no node fails the write.
+ */
+export function applyExternalPatch(state: SimState, r: StoredExternal, p: ExternalPatch, validate = false): void {
   const client = p.client_certificate === undefined ? undefined : resolveCertificate(state, r, p.client_certificate, 'client', 'external.client_certificate');
   const cas = p.server_ca_certificates?.map((x) => resolveCertificate(state, r, x, 'server_ca', 'external.server_ca_certificates').uuid);
+  const unreachable = validate ? r.servers.find((s) => state.nodes.length > 0 && nodesNotReaching(state, s.server).length === state.nodes.length) : undefined;
+  if (unreachable !== undefined) {
+    const e = SECURITY_ERRORS.validationFailed;
+    throw new SimError(400, e.code, `${e.message} "${unreachable.server}".`);
+  }
   if (client !== undefined) r.clientCertificate = client.uuid;
   if (cas !== undefined) r.serverCaCertificates = [...new Set(cas)];
 }

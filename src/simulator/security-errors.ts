@@ -44,6 +44,11 @@ export const SECURITY_ERRORS = {
     code: '65536867',
     message: 'Volume encryption keys (VEK) for one or more encrypted volumes are stored on the key manager configured for the given SVM.',
   },
+  /**
+   * Chosen: `validate_certificates=true` tests the connection to the key servers with the
+   * certificates; the simulator fails the job when a server answers no node at all.
+   */
+  validationFailed: { code: '65537241', message: 'Unable to validate the certificates: no node could connect to key server' },
   /** Documented: key-servers POST 65536038, at most 4 primary key servers. */
   tooManyServers: { code: '65536038', message: 'A maximum of 4 active primary key servers are allowed.' },
   /** Documented: key-servers PATCH 65536843, the key server is not configured for the SVM. */

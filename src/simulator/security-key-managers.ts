@@ -200,7 +200,7 @@ async function patch(ctx: Ctx, uuid: string): Promise<Reply> {
         applyOnboardPatch(r, body.onboard);
       } else {
         if (r.kind !== 'external') throw failure(SECURITY_ERRORS.externalNotEnabled);
-        applyExternalPatch(ctx.state, r, body.external);
+        applyExternalPatch(ctx.state, r, body.external, validate === true);
       }
       return { status: 200, body: {} };
     },

@@ -115,6 +115,24 @@ describe('ontap-sim: external (KMIP) key managers (/api/security/key-managers)',
     expect(plain.status).to.equal(200);
   });
 
+  it('validate_certificates=true fails the job when a server answers no node, and changes nothing; one node down is not enough', async () => {
+    await certs('svm1');
+    await certs('svm1', 'next');
+    const uuid = await createAt(sim, KM, externalBody('svm1'));
+    const validate = async (): Promise<string | undefined> => {
+      const res = await simRequest(sim, 'PATCH', `${KM}/${uuid}?validate_certificates=true&return_timeout=10`, { body: { external: { client_certificate: { name: 'next-client' } } } });
+      return res.status === 200 ? undefined : String((res.json['error'] as Record<string, unknown>)['code']);
+    };
+    sim.control.setKeyServerReachable('10.0.0.5:5696', 'node1', false);
+    sim.control.setKeyServerReachable('10.0.0.5:5696', 'node2', false);
+    expect(await validate()).to.equal('65537241');
+    const first = records(await simRequest(sim, 'GET', `${CERTS}?name=kmip-client`))[0]?.['uuid'];
+    const stored = sim.state.securityKeyManagers.get(uuid);
+    expect(stored?.kind === 'external' && stored.clientCertificate, 'the client certificate is unchanged').to.equal(first);
+    sim.control.setKeyServerReachable('10.0.0.5:5696', 'node1', true);
+    expect(await validate()).to.equal(undefined);
+  });
+
   it('status is 0 until a server does not answer a node; DELETE is refused with 65536867 while keys are in use', async () => {
     await certs('svm1');
     const uuid = await createAt(sim, KM, externalBody('svm1'));
