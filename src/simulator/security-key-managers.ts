@@ -6,18 +6,17 @@
  * families. `/{uuid}/key-servers` is served by key-servers.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { type JsonBody, invalidField, notFound, SimError, unexpectedArgument } from './http.js';
-import { identityMembers, selfLink } from './key-manager-family.js';
-import { createdLocation, methodNotAllowed, refuseSecondKeyManager, resolveSvm } from './key-manager-handlers.js';
-import { type SvmInput } from './key-manager-validate.js';
-import { applyOnboardPatch, keyBackup, type OnboardInput, onboardStatus, parseOnboard } from './onboard-key-manager.js';
 import { applyExternalPatch, buildExternal, externalStatus, externalView, type ExternalCreate, type ExternalPatch, parseExternalCreate, parseExternalPatch } from './external-key-manager.js';
+import { type JsonBody, invalidField, notFound, SimError, unexpectedArgument } from './http.js';
+import { type ErrorSpec, identityMembers, selfLink } from './key-manager-family.js';
+import { createdLocation, methodNotAllowed, refuseSecondKeyManager, resolveSvm } from './key-manager-handlers.js';
+import type { SvmInput } from './key-manager-validate.js';
 import { routeKeyServers } from './key-servers.js';
+import { applyOnboardPatch, keyBackup, type OnboardInput, onboardStatus, parseOnboard } from './onboard-key-manager.js';
 import { boolParam, type CollectionSpec, listCollection, matchesFilter, parseCollectionQuery, project } from './query.js';
 import { allowParams, type Ctx, type Reply, runWrite } from './reply.js';
 import { SECURITY_ERRORS } from './security-errors.js';
 import type { StoredSecurityKeyManager } from './security-records.js';
-import type { ErrorSpec } from './key-manager-family.js';
 import type { SimState } from './state.js';
 
 /** KEY_MANAGERS_BASE is the collection path. */
