@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { cloudKeyManagerKinds, KEY_MANAGER_KINDS, KINDS, type KindEntry, keyManagerKindList } from '../../src/api/v1alpha1/kinds.js';
+import { cloudKeyManagerKinds, KEY_MANAGER_KINDS, KINDS, type KindEntry, keyManagerKindList, keyServerKinds } from '../../src/api/v1alpha1/kinds.js';
 import { expand, splice, type Values } from './template.js';
 
 const TEMPLATES = 'hack/kinds/templates';
@@ -64,7 +64,7 @@ function item(k: KindEntry): Values {
   };
 }
 
-const LISTS = { kinds: KINDS.map(item), keyManagers: KEY_MANAGER_KINDS.map(item), cloudKeyManagers: CLOUD.map(item) };
+const LISTS = { kinds: KINDS.map(item), keyManagers: KEY_MANAGER_KINDS.map(item), cloudKeyManagers: CLOUD.map(item), keyServerKinds: keyServerKinds().map(item) };
 
 /** render expands the template `name` with every value and list. */
 const render = (name: string): string => expand(template(name), VALUES, LISTS, `${TEMPLATES}/${name}`);

@@ -4,7 +4,7 @@
  * is cached), the indexes that map a Secret or a cluster back to the resources that use it, the
  * controllers, and the events and metrics they share.
  */
-import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms, parseOntapOnboardKeyManager } from '../api/v1alpha1/parse.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms, parseOntapKmip, parseOntapOnboardKeyManager } from '../api/v1alpha1/parse.js';
 import type { ClusterOntapCluster, OntapAwsKms, OntapCluster } from '../api/v1alpha1/types.js';
 import { EventRecorder } from '../runtime/events.js';
 import { Informer } from '../runtime/informer.js';
@@ -26,6 +26,7 @@ import type { NamespaceMeta } from './key-manager/tenancy.js';
 import { awsKmsAdapter } from './ontap-aws-kms/adapter.js';
 import { azureKeyVaultAdapter } from './ontap-azure-key-vault/adapter.js';
 import { gcpKmsAdapter } from './ontap-gcp-kms/adapter.js';
+import { kmipAdapter } from './ontap-kmip/adapter.js';
 import { onboardKeyManagerAdapter } from './ontap-onboard-key-manager/adapter.js';
 import type { EndpointAllowList } from '../ontap/endpoint-policy.js';
 import { ClusterConnections, clusterSecretNames } from './ontap-cluster/connections.js';
@@ -193,7 +194,7 @@ export class Manager {
       rekeys: rekeySlots(opts.maxConcurrentRekeysPerCluster ?? 1),
     };
     this.kms = new KeyManagerKind(awsKmsAdapter, parseOntapAwsKms, context);
-    this.kinds = [this.kms, new KeyManagerKind(azureKeyVaultAdapter, parseOntapAzureKeyVault, context), new KeyManagerKind(gcpKmsAdapter, parseOntapGcpKms, context), new KeyManagerKind(onboardKeyManagerAdapter, parseOntapOnboardKeyManager, context)];
+    this.kinds = [this.kms, new KeyManagerKind(azureKeyVaultAdapter, parseOntapAzureKeyVault, context), new KeyManagerKind(gcpKmsAdapter, parseOntapGcpKms, context), new KeyManagerKind(kmipAdapter, parseOntapKmip, context), new KeyManagerKind(onboardKeyManagerAdapter, parseOntapOnboardKeyManager, context)];
     registerResourceMetrics(metrics, {
       keyManagers: this.kinds.map((k) => k.metrics),
       clusters: () => this.clusterInformer.list().map(clusterOf).filter((c): c is OntapCluster => c !== undefined),

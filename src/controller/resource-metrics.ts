@@ -29,10 +29,20 @@ export interface KindMetrics {
    * rotation gauges.
    */
   readonly reachability?: { readonly metric: string; readonly ontapField: string; readonly service: string; read(status: KeyManagerStatus): Reachability | undefined };
+  /** gauges are the kind's own per-resource gauges (KMIP: each key server's availability, the client certificate's expiry). */
+  readonly gauges?: readonly KindGauge[];
   /** list lists the cached resources (those that parse). */
   list(): readonly { readonly metadata: ObjectMeta; readonly spec?: { readonly keyRotation?: KeyRotationSpec | undefined }; readonly status?: KeyManagerStatus | undefined }[];
   /** syncs holds when each resource last synced on this replica. */
   readonly syncs: SyncTimes;
+}
+
+/** KindGauge is one gauge a kind exports of its resources' status: `ontap_kms_<prefix>_<name>`. */
+export interface KindGauge {
+  readonly name: string;
+  readonly help: string;
+  /** samples are the gauge's values of one resource: extra labels (name → value) and the value. */
+  samples(status: KeyManagerStatus): ReadonlyArray<{ readonly labels: Readonly<Record<string, string>>; readonly value: number }>;
 }
 
 /** ResourceSource is what the metrics read at scrape time. */
@@ -218,7 +228,23 @@ export function registerResourceMetrics(metrics: { addTextSource(source: TextSou
         },
       });
     }
-        const lastSync = name('last_sync_timestamp_seconds');
+        for (const g of kind.gauges ?? []) {
+      const metric = name(g.name);
+      add<Listed>({
+        name: metric,
+        help: g.help,
+        items: () => kind.list(),
+        lines: (text, k) => {
+          if (!k.status) return text;
+          for (const smp of g.samples(k.status)) {
+            const more = Object.entries(smp.labels).map(([l, v]) => `,${l}="${label(v)}"`).join('');
+            text += sample(metric, k.metadata.namespace, k.metadata.name, more, smp.value);
+          }
+          return text;
+        },
+      });
+    }
+    const lastSync = name('last_sync_timestamp_seconds');
     add<Listed>({
       name: lastSync,
       help: `When this replica last reconciled the ${kind.kind} without error, in seconds since the epoch`,

@@ -6,6 +6,7 @@ import {
   OntapAzureKeyVaultKind,
   OntapClusterKind,
   OntapGcpKmsKind,
+  OntapKmipKind,
   OntapOnboardKeyManagerKind,
   VERSION,
 } from '../api/v1alpha1/constants.js';
@@ -22,6 +23,9 @@ export const OntapAzureKeyVaultType: ResourceType = typeOf(OntapAzureKeyVaultKin
 
 /** OntapGcpKmsType is the OntapGcpKms resource. */
 export const OntapGcpKmsType: ResourceType = typeOf(OntapGcpKmsKind);
+
+/** OntapKmipType is the OntapKmip resource. */
+export const OntapKmipType: ResourceType = typeOf(OntapKmipKind);
 
 /** OntapOnboardKeyManagerType is the OntapOnboardKeyManager resource. */
 export const OntapOnboardKeyManagerType: ResourceType = typeOf(OntapOnboardKeyManagerKind);

@@ -228,6 +228,19 @@ export class OntapClient {
     return this.keyManagerAction(AWS_KMS, uuid, 'restore', undefined, signal);
   }
 
+  /**
+   * listAt reads every record of a collection beside a key manager (its certificates, its key
+   * servers), following pagination, unparsed: the caller's adapter parses them.
+   */
+  async listAt(path: string, query: Record<string, string>, context: string, signal?: AbortSignal): Promise<unknown[]> {
+    return this.collect(context, path, query, signal);
+  }
+
+  /** writeAt sends a write beside a key manager (install a certificate, add a key server); a 202 is followed to its job's end. */
+  async writeAt(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: object | undefined, context: string, signal?: AbortSignal, onJob?: OnJob): Promise<void> {
+    await this.write(method, path, body, context, signal, onJob);
+  }
+
   /** close releases the connection pool. */
   close(): void {
     this.transport.close();

@@ -70,6 +70,16 @@ export const OntapCode = {
   PassphraseLength: '65536806',
   /** DELETE (key-managers): encrypted volumes exist whose keys the Onboard Key Manager stores. */
   OnboardKeysInUse: '65536239',
+  /** POST key-servers: at most 4 primary key servers. */
+  KeyServerLimit: '65536038',
+  /** PATCH/DELETE key-servers: a node is out of quorum. */
+  NodeOutOfQuorum: '65536600',
+  /** PATCH key-servers, key-managers external: external key management is not enabled for the SVM. */
+  ExternalNotEnabled: '65536828',
+  /** PATCH key-servers: the key server is not configured for the SVM. */
+  KeyServerNotConfigured: '65536843',
+  /** DELETE key-servers: the server holds keys that no other configured key server has. */
+  KeysOnlyOnServer: '65536700',
 } as const;
 
 /** OntapErrorBase is the common parent of every error the client throws, so callers can catch them all. */
@@ -255,7 +265,7 @@ export function isNotFound(err: unknown): boolean {
 }
 
 /** NOT_CONFIGURED_CODES are each family's "not configured for the SVM". */
-export const NOT_CONFIGURED_CODES: ReadonlySet<string> = new Set([OntapCode.NotConfigured, OntapCode.AzureNotConfigured, OntapCode.GcpNotConfigured]);
+export const NOT_CONFIGURED_CODES: ReadonlySet<string> = new Set([OntapCode.NotConfigured, OntapCode.AzureNotConfigured, OntapCode.GcpNotConfigured, OntapCode.ExternalNotEnabled]);
 
 /** isGone tells whether an error says the record is not there: not found, or its family not configured for the SVM. */
 export function isGone(err: unknown): boolean {

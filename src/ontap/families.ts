@@ -11,6 +11,7 @@
 import type { KeyManagerFamily, KeyManagerRecord } from './key-manager-family.js';
 import { type AzureKeyVaultRecord, parseAzureKeyVaultRecord } from './wire-azure.js';
 import { type GcpKmsRecord, parseGcpKmsRecord } from './wire-gcp.js';
+import { type KmipRecord, parseKmipRecord } from './wire-kmip.js';
 import { type OnboardKeyManagerRecord, parseOnboardKeyManagerRecord } from './wire-onboard.js';
 import { type AwsKmsRecord, parseAwsKmsRecord } from './wire.js';
 
@@ -55,5 +56,21 @@ export const ONBOARD_KEY_MANAGER: KeyManagerFamily<OnboardKeyManagerRecord> = {
   actions: [],
 };
 
+/**
+ * KMIP is `/api/security/key-managers` as an external key manager on KMIP key servers: read with
+ * `external.servers.server=*` (an external key manager has at least one primary server), so the
+ * Onboard Key Manager in the same collection is not seen. The certificates it references and its
+ * key servers are written beside it (wire-kmip.ts). Key server passwords and certificates'
+ * private keys are write-only.
+ */
+export const KMIP: KeyManagerFamily<KmipRecord> = {
+  noun: 'external key manager',
+  path: '/api/security/key-managers',
+  parse: parseKmipRecord,
+  writeOnly: ['password', 'private_key'],
+  filters: { 'external.servers.server': '*' },
+  actions: [],
+};
+
 /** KEY_MANAGER_FAMILIES is every family; the log redaction covers each one's write-only fields. */
-export const KEY_MANAGER_FAMILIES: readonly KeyManagerFamily<KeyManagerRecord>[] = [AWS_KMS, AZURE_KEY_VAULT, GCP_KMS, ONBOARD_KEY_MANAGER];
+export const KEY_MANAGER_FAMILIES: readonly KeyManagerFamily<KeyManagerRecord>[] = [AWS_KMS, AZURE_KEY_VAULT, GCP_KMS, ONBOARD_KEY_MANAGER, KMIP];

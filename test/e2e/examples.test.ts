@@ -51,6 +51,8 @@ const READY_KINDS: Record<string, string> = {
   OntapAwsKms: 'ontapawskmses.kms.ontap.dev',
   OntapAzureKeyVault: 'ontapazurekeyvaults.kms.ontap.dev',
   OntapGcpKms: 'ontapgcpkmses.kms.ontap.dev',
+  OntapKmip: 'ontapkmips.kms.ontap.dev',
+  OntapOnboardKeyManager: 'ontaponboardkeymanagers.kms.ontap.dev',
 };
 
 interface Conditioned {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { parseOntapAzureKeyVault, parseOntapOnboardKeyManager } from '../../src/api/v1alpha1/parse.js';
-import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType, OntapOnboardKeyManagerType } from '../../src/controller/resources.js';
+import { parseOntapAzureKeyVault, parseOntapKmip, parseOntapOnboardKeyManager } from '../../src/api/v1alpha1/parse.js';
+import { selfSignedCertificate } from '../../src/runtime/self-signed.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType, OntapKmipType, OntapOnboardKeyManagerType } from '../../src/controller/resources.js';
 import { EventType, SecretType } from '../../src/runtime/kube.js';
 import { CONTROL_PLANE_TIMEOUT_MS } from '../support/control-plane.js';
 import { capturedLines, TEST_SECRETS } from '../support/log-capture.js';
@@ -13,7 +14,7 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
   let w: E2E;
   before(async function () {
     this.timeout(CONTROL_PLANE_TIMEOUT_MS);
-    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4'] });
+    w = await startE2E({ svms: ['svm1', 'svm2', 'svm3', 'svm4', 'svm5'] });
     await w.startOperator();
   });
   after(async () => w?.close());
@@ -76,19 +77,52 @@ describe('e2e: no secret in logs, events, status or metrics', function () {
     // The blob between the BEGIN and END lines is the secret part.
     const blobs = backups.map((b) => b.split('\n').filter((l) => !l.includes('BACKUP')).join(''));
 
+    // KMIP: a client certificate's private key and a key server's password, a create, a renewal
+    // of the certificate and a Secret that pairs the certificate with another key (SecretInvalid).
+    const kmipKeys: string[] = [];
+    const tls = (cn: string): Record<string, string> => {
+      const c = selfSignedCertificate({ commonName: cn });
+      kmipKeys.push(c.key.split('\n')[1] ?? '');
+      return { 'tls.crt': c.cert, 'tls.key': c.key };
+    };
+    const kmip = async () => getResource(w, OntapKmipType, 'kmip', parseOntapKmip);
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'kmip-tls', tls('svm5'), 'kubernetes.io/tls'));
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'kmip-ca', { 'ca.crt': selfSignedCertificate({ commonName: 'ca' }).cert }));
+    await w.api.create(SecretType, w.ns, secret(w.ns, 'kmip-login', { password: TEST_SECRETS.kmipPassword }));
+    await w.api.create(OntapKmipType, w.ns, {
+      apiVersion: 'kms.ontap.dev/v1alpha1',
+      kind: 'OntapKmip',
+      metadata: { name: 'kmip', namespace: w.ns },
+      spec: {
+        clusterRef: { name: 'sim' },
+        svm: { name: 'svm5' },
+        servers: [{ host: 'kmip1.example', username: 'ontap', passwordSecretRef: { name: 'kmip-login' } }],
+        clientCertificateSecretRef: { name: 'kmip-tls' },
+        serverCASecretRef: { name: 'kmip-ca' },
+      },
+    });
+    await waitFor('KMIP Ready', async () => condition(await kmip(), 'Ready') === 'True/Available');
+    await w.api.replace(SecretType, w.ns, 'kmip-tls', secret(w.ns, 'kmip-tls', tls('svm5'), 'kubernetes.io/tls'));
+    await waitFor('KMIP renewed', async () => (await kmip())?.status?.appliedSecrets?.find((a) => a.name === 'kmip-tls')?.resourceVersion === (await w.api.get(SecretType, w.ns, 'kmip-tls'))?.metadata.resourceVersion);
+    const mismatched = tls('svm5');
+    await w.api.replace(SecretType, w.ns, 'kmip-tls', secret(w.ns, 'kmip-tls', { 'tls.crt': tls('other')['tls.crt'] ?? '', 'tls.key': mismatched['tls.key'] ?? '' }, 'kubernetes.io/tls'));
+    await waitFor('KMIP SecretInvalid', async () => condition(await kmip(), 'Synced') === 'False/SecretInvalid');
+
     const events = (await w.api.list(EventType, w.ns)).items;
     const statuses = (await Promise.all(KEY_MANAGER_TYPES.map((t) => w.api.list(t, w.ns)))).flatMap((l) => l.items.map((o) => o.status));
     const metrics = (await w.operator?.metrics.renderText()) ?? '';
     expect(capturedLines.length, 'log lines captured').to.be.greaterThan(10);
     expect(events.length, 'events recorded').to.be.greaterThan(0);
-    // AWS k, Azure akv, GCP g (with a record), GCP g-broken (never created) and the Onboard Key Manager.
-    expect(statuses.map((st) => JSON.stringify(st ?? {}).includes('"uuid"')), 'a status per kind, each with a record but g-broken').to.deep.equal([true, true, true, false, true]);
+    // AWS k, Azure akv, GCP g (with a record), GCP g-broken (never created), KMIP and the Onboard Key Manager.
+    expect(statuses.map((st) => JSON.stringify(st ?? {}).includes('"uuid"')), 'a status per kind, each with a record but g-broken').to.deep.equal([true, true, true, false, true, true]);
     const haystacks = { logs: capturedLines.join('\n'), events: JSON.stringify(events), status: JSON.stringify(statuses), metrics };
     for (const [where, text] of Object.entries(haystacks)) {
       for (const [name, value] of Object.entries(TEST_SECRETS)) {
         expect(text.includes(value), `${name} found in ${where}`).to.equal(false);
       }
       for (const blob of blobs) expect(text.includes(blob.slice(64, 128)), `the key backup found in ${where}`).to.equal(false);
+      for (const key of kmipKeys) expect(key.length, 'a private key line').to.be.greaterThan(40);
+      for (const key of kmipKeys) expect(text.includes(key), `a KMIP private key found in ${where}`).to.equal(false);
     }
   });
 });

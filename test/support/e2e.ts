@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parseOntapAwsKms } from '../../src/api/v1alpha1/parse.js';
 import type { Condition, OntapAwsKms } from '../../src/api/v1alpha1/types.js';
 import { parseConfig, type Config } from '../../src/config.js';
-import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType, OntapOnboardKeyManagerType } from '../../src/controller/resources.js';
+import { OntapAwsKmsType, OntapAzureKeyVaultType, OntapClusterType, OntapGcpKmsType, OntapKmipType, OntapOnboardKeyManagerType } from '../../src/controller/resources.js';
 import { startOperator, type Operator } from '../../src/operator.js';
 import { KubeApi, type KubeObject, NamespaceType, type ResourceType, SecretType } from '../../src/runtime/kube.js';
 import type { RequestLogEntry } from '../../src/simulator/state.js';
@@ -37,7 +37,7 @@ export interface E2E {
 }
 
 /** KEY_MANAGER_TYPES are every key-manager kind; close() releases their finalizers. */
-export const KEY_MANAGER_TYPES: readonly ResourceType[] = [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType, OntapOnboardKeyManagerType];
+export const KEY_MANAGER_TYPES: readonly ResourceType[] = [OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType, OntapKmipType, OntapOnboardKeyManagerType];
 
 /** waitFor polls `fn` until it returns a value other than undefined/false, or fails with `what`. */
 export async function waitFor<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 20_000, everyMs = 100): Promise<T> {

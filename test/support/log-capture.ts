@@ -36,4 +36,6 @@ export const TEST_SECRETS = {
   onboardPassphrase: 'e2e-ONBOARD-passphrase-0001-abcdefghij',
   onboardPassphraseRotated: 'e2e-ONBOARD-passphrase-0002-abcdefghij',
   onboardPassphraseWrong: 'e2e-ONBOARD-passphrase-0003-abcdefghij',
+  /** A KMIP key server's password. */
+  kmipPassword: 'e2e-KMIP-PASSWORD-0001',
 } as const;

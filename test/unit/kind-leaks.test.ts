@@ -14,7 +14,8 @@ import { renderKindArtefacts } from '../../hack/kinds/artefacts.js';
 function spellings(k: KindEntry): RegExp {
   const bare = k.kind.replace(/^Ontap/, '');
   const kebab = bare.replace(/(?<=[a-z])(?=[A-Z])/g, '-').toLowerCase();
-  return new RegExp([k.kind, bare, k.singular, kebab, kebab.replaceAll('-', '_')].join('|'));
+  // Lower-case spellings start a word: `kmip` is a kind's, the `ekmip` of ekmip_reachability is not.
+  return new RegExp([k.kind, bare, k.singular, kebab, kebab.replaceAll('-', '_')].map((x) => (x === x.toLowerCase() ? `(?<![A-Za-z])${x}` : x)).join('|'));
 }
 
 /** kebabOf is the kind's file-name spelling: gcp-kms. */
@@ -83,6 +84,9 @@ const BY_KIND: Readonly<Record<string, readonly string[]>> = {
   // /api/security/key-managers holds onboard and external (KMIP) records in one collection: its
   // simulator handlers dispatch to each shape's file.
   OntapOnboardKeyManager: ['src/simulator/security-key-managers.ts'],
+  // ontap-sim's control API has a switch "this SVM has a KMIP key manager" (for the cloud kinds'
+  // one-key-manager-per-SVM rule), older than the kind.
+  OntapKmip: ['src/simulator/control-api.ts', 'src/simulator/control.ts'],
   OntapAwsKms: [
     'bench/',
     'charts/ontap-kms-operator/values.yaml',

@@ -9,13 +9,13 @@ only in a Secret it created for that resource: never another, never a delete) an
 */}}
 {{- define "ontap-kms-operator.watchRules" -}}
 - apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses", "ontapazurekeyvaults", "ontapgcpkmses", "ontaponboardkeymanagers", "ontapclusters"]
+  resources: ["ontapawskmses", "ontapazurekeyvaults", "ontapgcpkmses", "ontapkmips", "ontaponboardkeymanagers", "ontapclusters"]
   verbs: ["get", "list", "watch", "patch", "update"]
 - apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses/status", "ontapazurekeyvaults/status", "ontapgcpkmses/status", "ontaponboardkeymanagers/status", "ontapclusters/status"]
+  resources: ["ontapawskmses/status", "ontapazurekeyvaults/status", "ontapgcpkmses/status", "ontapkmips/status", "ontaponboardkeymanagers/status", "ontapclusters/status"]
   verbs: ["get", "patch", "update"]
 - apiGroups: ["kms.ontap.dev"]
-  resources: ["ontapawskmses/finalizers", "ontapazurekeyvaults/finalizers", "ontapgcpkmses/finalizers", "ontaponboardkeymanagers/finalizers", "ontapclusters/finalizers"]
+  resources: ["ontapawskmses/finalizers", "ontapazurekeyvaults/finalizers", "ontapgcpkmses/finalizers", "ontapkmips/finalizers", "ontaponboardkeymanagers/finalizers", "ontapclusters/finalizers"]
   verbs: ["update"]
 - apiGroups: [""]
   resources: ["secrets"]
@@ -32,5 +32,6 @@ only in a Secret it created for that resource: never another, never a delete) an
   OntapAwsKms             AWS KMS on an SVM (or the cluster)
   OntapAzureKeyVault      Azure Key Vault on an SVM (or the cluster)
   OntapGcpKms             Google Cloud KMS on an SVM (or the cluster)
+  OntapKmip               KMIP key servers on an SVM (or the cluster)
   OntapOnboardKeyManager  the Onboard Key Manager of a cluster
 {{- end }}

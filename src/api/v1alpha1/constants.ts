@@ -12,7 +12,7 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
 /** The kinds' names, plurals and short names: declared in the kinds table (./kinds.ts). */
-export { ClusterOntapClusterKind, OntapAwsKmsKind, OntapAzureKeyVaultKind, OntapClusterKind, OntapGcpKmsKind, OntapOnboardKeyManagerKind } from './kinds.js';
+export { ClusterOntapClusterKind, OntapAwsKmsKind, OntapAzureKeyVaultKind, OntapClusterKind, OntapGcpKmsKind, OntapKmipKind, OntapOnboardKeyManagerKind } from './kinds.js';
 
 /**
  * RESTORE_ANNOTATION asks for ONTAP's `restore` of the key manager's keys: each new value (a
@@ -42,6 +42,8 @@ export const ConditionType = {
   EkmipReachable: 'EkmipReachable',
   /** OntapOnboardKeyManager with backupSecretRef: the Secret holds ONTAP's current key backup. */
   KeyBackupSaved: 'KeyBackupSaved',
+  /** OntapKmip: every key server is reachable from every node (ONTAP's connectivity). */
+  KeyServersReachable: 'KeyServersReachable',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
 
@@ -75,6 +77,10 @@ export const Reason = {
   PassphraseIncorrect: 'PassphraseIncorrect',
   /** OntapOnboardKeyManager: ONTAP reports a node without the onboard keys (it joined): synchronized with the passphrase. */
   SynchronizeNeeded: 'SynchronizeNeeded',
+  /** OntapKmip: ONTAP refused a fifth primary key server (65536038): at most four. */
+  KeyServerLimit: 'KeyServerLimit',
+  /** OntapKmip: ONTAP refused to remove a key server that holds keys no other configured server has (65536700). */
+  KeysOnlyOnServer: 'KeysOnlyOnServer',
   /** KeyBackupSaved=False: the backup Secret exists and was not created by the operator for this resource; it is left untouched. */
   BackupSecretNotOwned: 'BackupSecretNotOwned',
   /** KeyBackupSaved=False: the API server refused the write of the backup Secret (see the message). */
@@ -153,6 +159,8 @@ export const Defaults = {
   existingPassphraseKey: 'existingPassphrase',
   keyBackupKey: 'backup',
   caBundleKey: 'ca.crt',
+  /** OntapKmip: ONTAP's default KMIP port. */
+  kmipPort: 5696,
   requestTimeoutSeconds: 30,
   maxConcurrentRequests: 4,
   driftCheckIntervalSeconds: 300,

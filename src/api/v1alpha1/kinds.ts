@@ -55,6 +55,14 @@ export const OntapOnboardKeyManagerKind = {
   shortNames: ['okm'],
 } as const;
 
+/** Kind names, plurals and short names, as the CRDs declare them. */
+export const OntapKmipKind = {
+  kind: 'OntapKmip',
+  plural: 'ontapkmips',
+  singular: 'ontapkmip',
+  shortNames: ['kmip'],
+} as const;
+
 /** KeyManagerEntry is what a key-manager kind adds to its row: its ONTAP family and, for a cloud, the cloud. */
 export interface KeyManagerEntry {
   /** service is the cloud key service's name in prose: `AWS KMS`. */
@@ -69,6 +77,12 @@ export interface KeyManagerEntry {
    * `amazonReachability`. Unset for a key manager that reaches no cloud (the Onboard Key Manager).
    */
   readonly reachableGauge?: string;
+  /**
+   * keyServers is set on a kind whose keys live on KMIP key servers it names: it exports
+   * `<metrics>_key_server_available` (per server and node) and
+   * `<metrics>_client_certificate_expiry_timestamp_seconds`, with their alerts.
+   */
+  readonly keyServers?: true;
   /** credentials names what the credentials Secret holds, for runbooks: `AWS key pair`. */
   readonly credentials: string;
   /** route says what ONTAP must reach, for runbooks: `AWS: kms.REGION.amazonaws.com`. */
@@ -153,6 +167,21 @@ export const KINDS: readonly KindEntry[] = [
     route: 'Google: spec.cloudkmsHost and spec.oauthHost',
   }),
   keyManagerRow(
+    OntapKmipKind,
+    {
+      service: 'KMIP key servers',
+      ontapPath: '/api/security/key-managers',
+      cli: 'kmip',
+      credentials: 'KMIP client certificate (kubernetes.io/tls) and key server passwords',
+      route: 'KMIP: the key servers in spec.servers, from every node',
+      keyServers: true,
+    },
+    {
+      readme: "an SVM's external key manager on KMIP key servers (`/api/security/key-managers`, `external`): servers, certificates and their rotation",
+      notes: 'KMIP key servers on an SVM (or the cluster)',
+    },
+  ),
+  keyManagerRow(
     OntapOnboardKeyManagerKind,
     {
       service: 'Onboard Key Manager',
@@ -167,6 +196,9 @@ export const KINDS: readonly KindEntry[] = [
     },
   ),
 ];
+
+/** keyServerKinds are the key-manager rows whose keys live on KMIP key servers. */
+export const keyServerKinds = (): readonly (KindEntry & { readonly keyManager: KeyManagerEntry })[] => KEY_MANAGER_KINDS.filter((k) => k.keyManager.keyServers === true);
 
 /** CLOUD_KEY_MANAGER_KINDS are the key-manager rows that reach a cloud key service (a reachability gauge). */
 export const cloudKeyManagerKinds = (): readonly (KindEntry & { readonly keyManager: KeyManagerEntry & { readonly reachableGauge: string } })[] =>

@@ -33,6 +33,9 @@ import type {
   OntapGcpKms,
   OntapGcpKmsSpec,
   OntapGcpKmsStatus,
+  OntapKmip,
+  OntapKmipSpec,
+  OntapKmipStatus,
   OntapOnboardKeyManager,
   OntapOnboardKeyManagerSpec,
   OntapOnboardKeyManagerStatus,
@@ -373,6 +376,28 @@ export function parseOntapOnboardKeyManagerSpec(value: unknown): OntapOnboardKey
   });
 }
 
+/** parseOntapKmipSpec reads an OntapKmip spec, with the schema's defaults applied (no proxy, no keyRotation). */
+export function parseOntapKmipSpec(value: unknown): OntapKmipSpec {
+  const s = Reader.of(value, 'spec');
+  return Object.assign(parseKeyManagerSpec(s), {
+    proxy: undefined,
+    keyRotation: undefined,
+    servers: s.list('servers').map((v) => {
+      const pw = v.optObj('passwordSecretRef');
+      return {
+        host: v.str('host'),
+        port: v.optNum('port') ?? Defaults.kmipPort,
+        timeout: v.optNum('timeout'),
+        username: v.optStr('username'),
+        passwordSecretRef: pw ? { name: pw.str('name'), key: pw.optStr('key') ?? 'password' } : undefined,
+        secondaryKeyServers: v.has('secondaryKeyServers') ? v.strList('secondaryKeyServers') : undefined,
+      };
+    }),
+    clientCertificateSecretRef: { name: s.obj('clientCertificateSecretRef').str('name') },
+    serverCASecretRef: { name: s.obj('serverCASecretRef').str('name'), key: s.obj('serverCASecretRef').optStr('key') ?? Defaults.caBundleKey },
+  });
+}
+
 /** parseKeyManagerStatus reads the status fields every key-manager kind shares. */
 function parseKeyManagerStatus(r: Reader): KeyManagerStatus {
   const svm = r.optObj('svm');
@@ -486,6 +511,30 @@ export function parseOntapAzureKeyVault(value: unknown): OntapAzureKeyVault {
       azureReachability: parseReachability(r.optObj('azureReachability')),
     }),
   );
+}
+
+/** parseOntapKmip reads a whole OntapKmip. */
+export function parseOntapKmip(value: unknown): OntapKmip {
+  return parseResource(value, 'OntapKmip', parseOntapKmipSpec, (r): OntapKmipStatus => {
+    const cert = (c: Reader): { name: string; uuid?: string; expiryTime?: string } => ({ name: c.optStr('name') ?? '', uuid: c.optStr('uuid'), expiryTime: c.optStr('expiryTime') });
+    const st = r.optObj('ontapStatus');
+    const client = r.optObj('clientCertificate');
+    return Object.assign(parseKeyManagerStatus(r), {
+      keyServers: r.has('keyServers')
+        ? r.list('keyServers').map((k) => ({
+            server: k.optStr('server') ?? '',
+            timeout: k.optNum('timeout'),
+            username: k.optStr('username'),
+            secondaryKeyServers: k.has('secondaryKeyServers') ? k.strList('secondaryKeyServers') : undefined,
+            available: k.optBool('available'),
+            nodes: k.has('nodes') ? k.list('nodes').map((n) => ({ node: n.optStr('node') ?? '', state: n.optStr('state') ?? '' })) : undefined,
+          }))
+        : undefined,
+      clientCertificate: client ? cert(client) : undefined,
+      serverCaCertificates: r.has('serverCaCertificates') ? r.list('serverCaCertificates').map(cert) : undefined,
+      ontapStatus: st ? { code: st.optStr('code') ?? '', message: st.optStr('message') ?? '' } : undefined,
+    });
+  });
 }
 
 /** parseOntapOnboardKeyManager reads a whole OntapOnboardKeyManager. */

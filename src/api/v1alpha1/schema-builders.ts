@@ -18,6 +18,7 @@ export interface JSONSchema {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  minItems?: number;
   maxItems?: number;
   additionalProperties?: JSONSchema;
   pattern?: string;

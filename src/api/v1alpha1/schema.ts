@@ -10,6 +10,7 @@ import {
   OntapAzureKeyVaultKind,
   OntapClusterKind,
   OntapGcpKmsKind,
+  OntapKmipKind,
   OntapOnboardKeyManagerKind,
   VERSION,
 } from './constants.js';
@@ -18,6 +19,7 @@ import { obj, str } from './schema-builders.js';
 import { ontapAwsKmsSpec, ontapAwsKmsStatus } from './schema-ontap-aws-kms.js';
 import { ontapAzureKeyVaultSpec, ontapAzureKeyVaultStatus } from './schema-ontap-azure-key-vault.js';
 import { ontapGcpKmsSpec, ontapGcpKmsStatus } from './schema-ontap-gcp-kms.js';
+import { ontapKmipSpec, ontapKmipStatus } from './schema-ontap-kmip.js';
 import { ontapOnboardKeyManagerSpec, ontapOnboardKeyManagerStatus } from './schema-ontap-onboard-key-manager.js';
 import { clusterOntapClusterSpec, ontapClusterSpec, ontapClusterStatus } from './schema-ontap-cluster.js';
 
@@ -46,6 +48,7 @@ type Kind =
   | typeof OntapAzureKeyVaultKind
   | typeof OntapGcpKmsKind
   | typeof OntapOnboardKeyManagerKind
+  | typeof OntapKmipKind
   | typeof ClusterOntapClusterKind;
 type Columns = CustomResourceDefinition['spec']['versions'][number]['additionalPrinterColumns'];
 
@@ -196,6 +199,26 @@ export const ontapGcpKmsCRD = keyManagerCRD(
   [{ name: 'Location', type: 'string', jsonPath: '.spec.keyRingLocation', description: 'Cloud KMS key ring location.', priority: 1 }],
 );
 
+/** ontapKmipCRD is the OntapKmip CRD: key servers instead of a cloud. */
+export const ontapKmipCRD = crd(
+  OntapKmipKind,
+  'OntapKmip is one external key manager on KMIP key servers (Thales CipherTrust, Entrust KeyControl, IBM SKLM, Fortanix, ...) of one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets: its key servers, and the client and server CA certificates it installs and rotates make-before-break.',
+  ontapKmipSpec,
+  ontapKmipStatus,
+  [
+    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name', description: 'The OntapCluster or ClusterOntapCluster.' },
+    { name: 'SVM', type: 'string', jsonPath: '.spec.svm.name', description: 'The SVM; empty for the cluster scope.' },
+    { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Synced and every key server reachable.' },
+    REASON,
+    { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'Last reconcile applied the spec.' },
+    { name: 'Servers', type: 'string', jsonPath: condition('KeyServersReachable'), description: 'Every key server reachable from every node.' },
+    { name: 'Cert-Expiry', type: 'string', jsonPath: '.status.clientCertificate.expiryTime', description: 'When the client certificate expires.', priority: 1 },
+    { name: 'Kind', type: 'string', jsonPath: '.spec.clusterRef.kind', description: 'OntapCluster or ClusterOntapCluster.', priority: 1 },
+  ],
+  'Namespaced',
+  [CATEGORY, KEY_MANAGER_CATEGORY],
+);
+
 /** ontapOnboardKeyManagerCRD is the OntapOnboardKeyManager CRD: the cluster scope only, no cloud to reach. */
 export const ontapOnboardKeyManagerCRD = crd(
   OntapOnboardKeyManagerKind,
@@ -237,5 +260,6 @@ export const allCRDs: ReadonlyArray<{ file: string; crd: CustomResourceDefinitio
   { file: `${GROUP}_${OntapAzureKeyVaultKind.plural}.yaml`, crd: ontapAzureKeyVaultCRD },
   { file: `${GROUP}_${OntapGcpKmsKind.plural}.yaml`, crd: ontapGcpKmsCRD },
   { file: `${GROUP}_${OntapOnboardKeyManagerKind.plural}.yaml`, crd: ontapOnboardKeyManagerCRD },
+  { file: `${GROUP}_${OntapKmipKind.plural}.yaml`, crd: ontapKmipCRD },
 ];
 

@@ -275,6 +275,27 @@ export interface OntapOnboardKeyManagerSpec extends KeyManagerSpec {
   backupSecretRef?: BackupSecretRef;
 }
 
+/** KmipServer is one primary KMIP key server. */
+export interface KmipServer {
+  host: string;
+  port: number;
+  /** timeout is ONTAP's I/O timeout for the server, in seconds (1..60). Unset: not managed. */
+  timeout?: number;
+  username?: string;
+  passwordSecretRef?: SecretKeySelector;
+  /** secondaryKeyServers are the server's secondary servers (host names or IP addresses), replaced as a whole. Unset: not managed. */
+  secondaryKeyServers?: string[];
+}
+
+/** OntapKmipSpec is one SVM's (or the cluster's) external key manager on KMIP key servers. */
+export interface OntapKmipSpec extends KeyManagerSpec {
+  servers: KmipServer[];
+  /** clientCertificateSecretRef names a kubernetes.io/tls Secret: tls.crt and tls.key. */
+  clientCertificateSecretRef: { name: string };
+  /** serverCASecretRef names the Secret key of the CA certificates (PEM, one or more) the key servers' certificates chain to. */
+  serverCASecretRef: SecretKeySelector;
+}
+
 /** Reachability mirrors ONTAP's `{reachable, code, message}`. */
 export interface Reachability {
   reachable: boolean;
@@ -387,6 +408,42 @@ export interface OntapOnboardKeyManagerStatus extends KeyManagerStatus {
   /** ontapStatus is ONTAP's advanced status {code, message}: code 0 when the setup is complete. */
   ontapStatus?: { code: string; message: string };
   keyBackup?: KeyBackupStatus;
+}
+
+/** KeyServerStatus is one key server as ONTAP reports it, with each node's connectivity. */
+export interface KeyServerStatus {
+  server: string;
+  timeout?: number;
+  username?: string;
+  secondaryKeyServers?: string[];
+  /** available is ONTAP's connectivity.cluster_availability: every node reaches the server. */
+  available?: boolean;
+  nodes?: Array<{ node: string; state: string }>;
+}
+
+/** InstalledCertificate is a certificate the operator installed on ONTAP for the key manager. */
+export interface InstalledCertificate {
+  name: string;
+  uuid?: string;
+  /** expiryTime is when the certificate expires (RFC 3339). */
+  expiryTime?: string;
+}
+
+/** OntapKmipStatus reports ONTAP's external key manager, its key servers and certificates. */
+export interface OntapKmipStatus extends KeyManagerStatus {
+  keyServers?: KeyServerStatus[];
+  clientCertificate?: InstalledCertificate;
+  serverCaCertificates?: InstalledCertificate[];
+  ontapStatus?: { code: string; message: string };
+}
+
+/** OntapKmip is the OntapKmip custom resource. */
+export interface OntapKmip {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: OntapKmipSpec;
+  status?: OntapKmipStatus;
 }
 
 /** OntapAwsKms is the OntapAwsKms custom resource. */

@@ -9,6 +9,7 @@
 import type { AppliedSecret, KeyManagerSpec, KeyManagerStatus, ObjectMeta, Reachability } from '../../api/v1alpha1/types.js';
 import type { KeyManagerFamily, KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ResourceType } from '../../runtime/kube-types.js';
+import type { KindGauge } from '../resource-metrics.js';
 import type { SecretReader } from '../secrets.js';
 import type { Outcome } from './status.js';
 
@@ -65,6 +66,42 @@ export interface KeyManagerDelta {
   readonly credentialsFallback?: { readonly codes: readonly string[]; readonly body: object; readonly cause: string } | undefined;
 }
 
+/** SideRead is a collection read beside the record (a key manager's certificates, its key servers). */
+export interface SideRead {
+  /** key names its records in SideReads. */
+  readonly key: string;
+  readonly path: string;
+  readonly query: Readonly<Record<string, string>>;
+}
+
+/** SideReads are the records of each SideRead, by key, as ONTAP returned them (the adapter parses them). */
+export type SideReads = Readonly<Record<string, readonly unknown[]>>;
+
+/** SideWrite is one write beside the record. */
+export interface SideWrite {
+  readonly method: 'POST' | 'PATCH' | 'DELETE';
+  readonly path: string;
+  readonly body?: object;
+  /** what names it in logs and events; never a secret. */
+  readonly what: string;
+  /** sent is the Secret version and keys the write carries, for status.appliedSecrets. */
+  readonly sent?: { readonly name: string; readonly resourceVersion: string; readonly keys: readonly string[] };
+}
+
+/**
+ * SidePlan is what must change beside the record, in order: `before` (what the record will
+ * reference, e.g. certificates to install), the record's own PATCH, then `after` (e.g. key
+ * servers, and certificates no longer referenced). The engine sends `after` only when everything
+ * before it succeeded, so a failed switch never removes what the record still uses.
+ */
+export interface SidePlan {
+  readonly before: readonly SideWrite[];
+  readonly recordPatch: object | undefined;
+  readonly after: readonly SideWrite[];
+  /** drift names the spec fields that differ (Secret refs by name only). */
+  readonly drift: readonly string[];
+}
+
 /** Sent says what a write carried, for the applied-Secret bookkeeping. */
 export interface Sent {
   readonly credentials: boolean;
@@ -102,7 +139,7 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
   /** credentialsRef is the Secret holding the credentials, when there is one (a GCP attached service account needs none). */
   credentialsRef(spec: O['spec']): SecretRef | undefined;
   /** readSecrets reads and validates every referenced Secret (SecretNotFound / SecretInvalid). */
-  readSecrets(reader: SecretReader, namespace: string, spec: O['spec']): Promise<S>;
+  readSecrets(reader: SecretReader, namespace: string, spec: O['spec'], name: string): Promise<S>;
   /**
    * fingerprint is a value ONTAP shows that comes from the credentials Secret (AWS: the access
    * key id), so a Secret left unread since it was sent can still be found to differ from ONTAP.
@@ -149,6 +186,21 @@ export interface KeyManagerAdapter<O extends KeyManagerObject, R extends KeyMana
     /** value is what the record holds to keep (never logged); undefined when ONTAP shows none. */
     value(record: R): string | undefined;
   };
+  /**
+   * sides are the records a key manager keeps beside its own (KMIP: the certificates it
+   * references, its key servers): read in every pass once the record exists (and the
+   * certificates before a create), planned from the spec and Secrets, and shown in status.
+   */
+  readonly sides?: {
+    /** reads are the collections to read; `recordUuid` is undefined before the create. */
+    reads(spec: O['spec'], recordUuid: string | undefined, meta: { readonly namespace: string; readonly name: string }): readonly SideRead[];
+    /** plan says what to write; `record` is undefined before the create (then only `before` is sent). */
+    plan(spec: O['spec'], record: R | undefined, secrets: S, side: SideReads, applied: readonly AppliedSecret[], meta: { readonly namespace: string; readonly name: string }): SidePlan;
+    /** cleanup is what goes once the record is deleted (deletionPolicy Delete), from reads made with no record. */
+    cleanup?(spec: O['spec'], side: SideReads, meta: { readonly namespace: string; readonly name: string }): readonly SideWrite[];
+  };
+  /** gauges are the kind's own per-resource gauges, read from status at scrape time (resource-metrics.ts). */
+  readonly gauges?: readonly KindGauge[];
   /** intern interns what a fleet of this kind repeats in its cached objects (see typed-cache.ts). @default the fields every kind has */
   readonly intern?: (obj: O, intern: (s: string) => string) => void;
   /** status is the next status: keyManagerStatus with the kind's fields. */

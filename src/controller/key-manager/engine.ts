@@ -22,10 +22,10 @@ import { classifyError, isStopping, ontapMessage, ReconcileError, SupersededErro
 import { setFinalizer, writeStatus, type KubeWriter } from '../kube-writes.js';
 import type { ClusterConnections, Connection, Watched } from '../ontap-cluster/connections.js';
 import type { SecretReader } from '../secrets.js';
-import type { KeyManagerAdapter, KeyManagerObject } from './adapter.js';
+import type { KeyManagerAdapter, KeyManagerObject, SidePlan, SideReads } from './adapter.js';
 import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
 import { type ClusterObserver, lastBoundary, nextDriftCheck, recordSvm, scopeKey } from './observer.js';
-import { sentState } from './applied.js';
+import { markSent, sentState } from './applied.js';
 import { type ExportResult, type SecretStore, writeExport } from './export.js';
 import { SecretFingerprints } from './fingerprints.js';
 import type { Outcome } from './status.js';
@@ -141,6 +141,8 @@ interface Pass<O extends KeyManagerObject> {
    * writes it into status, so the next pass neither adopts its own record nor sends them again.
    */
   took?: { uuid: string; applied: AppliedSecret[] };
+  /** side are the records read beside the record (adapter.sides), latest first read. */
+  side?: SideReads;
 }
 
 /** skipped is the RestoreResult of a restore not run, and why. */
@@ -209,7 +211,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     let outcome: Outcome<R>;
     try {
       const synced = await this.sync(obj, observeOnly, log, signal, trigger, cutShort, gate, pass);
-      outcome = { ...synced, exported: await this.exportRecord(obj, synced, log), pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
+      outcome = { ...synced, side: pass.side, exported: await this.exportRecord(obj, synced, log), pendingWrite: pass.pending, lastRestore: pass.restored, keyRotation: obj.spec.keyRotation ? pass.rotation : null };
     } catch (e) {
       if (e instanceof SupersededError || isStopping(e, signal)) throw e;
       const error = classifyError(e, this.action(obj), signal, this.trust(obj));
@@ -224,6 +226,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
         keyRotation: obj.spec.keyRotation ? pass.rotation : null,
         applied: pass.took?.applied,
         uuid: pass.took?.uuid,
+        side: pass.side,
       };
     }
     await this.writeOutcome(obj, outcome, pass.shown);
@@ -469,7 +472,12 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     }
     const applied = adopted ? [] : (obj.status?.appliedSecrets ?? []);
     const delta = adapter.delta(spec, record, secrets, applied);
+    if (adapter.sides) pass.side = await this.readSides(obj, conn, record.uuid, signal);
     if (observeOnly || (!secrets && unchanged === undefined)) {
+      if (adapter.sides && secrets && pass.side) {
+        const plan = adapter.sides.plan(spec, record, secrets, pass.side, applied, obj.metadata);
+        return { record, owned: true, drift: [...delta.drift, ...plan.drift], observeOnly, applied: obj.status?.appliedSecrets ?? [] };
+      }
       const token = this.restoreAsked(obj, pass);
       if (token !== undefined && observeOnly) pass.restored = skipped(token, 'managementPolicy Observe sends nothing to ONTAP', this.now());
       return { record, owned: true, drift: delta.drift, observeOnly, applied: obj.status?.appliedSecrets ?? [] };
@@ -529,6 +537,15 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       pass.took = { uuid, applied: applyResult };
       this.deps.recorder.event(obj, 'Normal', EventReason.CredentialsApplied, adapter.describeSent(secrets, 'credentials', cause));
     }
+    if (adapter.sides && secrets && pass.side) {
+      const plan = adapter.sides.plan(spec, record, secrets, pass.side, applyResult, obj.metadata);
+      if (plan.before.length + plan.after.length > 0 || plan.recordPatch) {
+        gate.begin();
+        observer.forget(key);
+        applyResult = await this.runSides(obj, plan, conn, uuid, applyResult, log, signal, pass);
+        wrote = true;
+      }
+    }
     if (spec.keyRotation) wrote = (await this.rotate(obj, record, conn, observer, key, uuid, wrote, pass, gate, log, signal)) || wrote;
     // A restore asked for with the annotation runs once per token, after the writes above (so
     // with the credentials as the spec and its Secrets have them).
@@ -562,7 +579,66 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       }
     }
     const current = wrote ? await this.reread(conn, observer, key, uuid, signal) : record;
-    return { record: current, owned: true, drift: adapter.delta(spec, current, secrets, applyResult).drift, observeOnly, applied: applyResult };
+    return { record: current, owned: true, drift: await this.driftAfter(obj, current, secrets, applyResult, wrote, conn, signal, pass), observeOnly, applied: applyResult };
+  }
+
+  /** driftAfter is the drift left after this pass's writes: the delta's, and the sides' from a fresh read of them. */
+  private async driftAfter(obj: O, current: R, secrets: S | undefined, applied: readonly AppliedSecret[], wrote: boolean, conn: Connection, signal: AbortSignal | undefined, pass: Pass<O>): Promise<string[]> {
+    const drift = [...this.adapter.delta(obj.spec, current, secrets, applied).drift];
+    const sides = this.adapter.sides;
+    if (!sides || !secrets) return drift;
+    if (wrote) pass.side = await this.readSides(obj, conn, current.uuid, signal);
+    if (pass.side) drift.push(...sides.plan(obj.spec, current, secrets, pass.side, applied, obj.metadata).drift);
+    return drift;
+  }
+
+  /**
+   * cleanupSides removes, once the record is deleted, what the operator put beside it (KMIP: the
+   * certificates it installed); a failure keeps the finalizer and is retried like the delete.
+   */
+  private async cleanupSides(obj: O, conn: Connection, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<void> {
+    const sides = this.adapter.sides;
+    if (!sides?.cleanup) return;
+    const writes = sides.cleanup(obj.spec, await this.readSides(obj, conn, undefined, signal), obj.metadata);
+    for (const w of writes) {
+      gate.begin();
+      await conn.client.writeAt(w.method, w.path, w.body, `${w.what} (deleting ${this.adapter.family.noun})`, signal);
+      log.info('removed beside the deleted record', { what: w.what });
+    }
+    if (writes.length > 0) this.deps.recorder.event(obj, 'Normal', EventReason.Deleted, writes.map((w) => w.what).join('; '));
+  }
+
+  /** readSides reads the collections the adapter keeps beside the record. */
+  private async readSides(obj: O, conn: Connection, recordUuid: string | undefined, signal: AbortSignal | undefined): Promise<SideReads> {
+    const reads = this.adapter.sides?.reads(obj.spec, recordUuid, obj.metadata) ?? [];
+    const out: Record<string, readonly unknown[]> = {};
+    for (const r of reads) out[r.key] = await conn.client.listAt(r.path, { ...r.query }, `list ${r.key} of ${this.adapter.family.noun}`, signal);
+    return out;
+  }
+
+  /**
+   * runSides sends a side plan in order: `before`, the record's PATCH, `after`; the first failure
+   * stops it (so nothing a failed switch still needs is removed). It returns appliedSecrets with
+   * what the writes sent, and records each step in pass.took as it lands.
+   */
+  private async runSides(obj: O, plan: SidePlan, conn: Connection, uuid: string, applied: AppliedSecret[], log: Logger, signal: AbortSignal | undefined, pass: Pass<O>): Promise<AppliedSecret[]> {
+    const referenced = this.adapter.secretRefs(obj.spec).map((r) => r.name);
+    let result = applied;
+    const send = async (w: SidePlan['before'][number]): Promise<void> => {
+      await conn.client.writeAt(w.method, w.path.replaceAll('{uuid}', encodeURIComponent(uuid)), w.body, `${w.what} (${this.adapter.family.noun} ${uuid})`, signal);
+      log.info('wrote beside the record', { uuid, what: w.what });
+      if (w.sent) result = markSent(result, [w.sent], referenced);
+      pass.took = { uuid, applied: result };
+    };
+    for (const w of plan.before) await send(w);
+    if (plan.recordPatch) {
+      await conn.client.patchKeyManager(this.adapter.family, uuid, plan.recordPatch, signal);
+      pass.took = { uuid, applied: result };
+    }
+    for (const w of plan.after) await send(w);
+    const what = [...plan.before, ...(plan.recordPatch ? [{ what: `switched ${this.adapter.family.noun} ${uuid} to them` }] : []), ...plan.after].map((w) => w.what);
+    this.deps.recorder.event(obj, 'Normal', EventReason.DriftCorrected, what.join('; '));
+    return result;
   }
 
   /**
@@ -687,7 +763,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
 
   /** readSecrets reads every referenced Secret; in Observe mode an unreadable one is no error. */
   private async readSecrets(obj: O, observeOnly: boolean): Promise<S | undefined> {
-    const read = this.adapter.readSecrets(this.deps.secrets, obj.metadata.namespace, obj.spec);
+    const read = this.adapter.readSecrets(this.deps.secrets, obj.metadata.namespace, obj.spec, obj.metadata.name);
     const secrets = observeOnly ? await read.catch(() => undefined) : await read;
     const fp = this.adapter.fingerprint;
     const credentials = this.adapter.credentialsRef(obj.spec);
@@ -755,7 +831,15 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     let uuid: string;
     gate.begin();
     observer.forget(key);
-    const sending = adapter.appliedAfter([], secrets, { credentials: true, proxyPassword: true });
+    let sending = adapter.appliedAfter([], secrets, { credentials: true, proxyPassword: true });
+    if (adapter.sides) {
+      // What the record will reference (KMIP: its certificates) is installed first.
+      const plan = adapter.sides.plan(obj.spec, undefined, secrets, await this.readSides(obj, conn, undefined, signal), [], obj.metadata);
+      for (const w of plan.before) {
+        await conn.client.writeAt(w.method, w.path, w.body, `${w.what} (${adapter.family.noun} for ${describeScope(obj.spec.svm)})`, signal);
+        log.info('wrote before the create', { what: w.what });
+      }
+    }
     try {
       const body = adapter.createBody(obj.spec, secrets);
       uuid = await this.send(pass, { operation: 'create', sentAt: new Date(this.now()).toISOString() }, log, (onJob) => conn.client.createKeyManager(adapter.family, body, signal, onJob), sending);
@@ -770,8 +854,18 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     this.deps.recorder.event(obj, 'Normal', EventReason.Created, `created ${adapter.label} ${uuid} for ${describeScope(obj.spec.svm)}`);
     const after = adapter.afterCreate(obj.spec);
     if (after) await conn.client.patchKeyManager(adapter.family, uuid, after, signal);
-    const record = await this.reread(conn, observer, key, uuid, signal);
-    return { record, owned: true, drift: adapter.delta(obj.spec, record, secrets, sending).drift, observeOnly: false, applied: sending };
+    let record = await this.reread(conn, observer, key, uuid, signal);
+    if (adapter.sides) {
+      // What only exists once the record does (KMIP: the key servers' settings and passwords).
+      const side = await this.readSides(obj, conn, uuid, signal);
+      const plan = adapter.sides.plan(obj.spec, record, secrets, side, sending, obj.metadata);
+      pass.side = side;
+      if (plan.before.length + plan.after.length > 0 || plan.recordPatch) {
+        sending = await this.runSides(obj, plan, conn, uuid, sending, log, signal, pass);
+        record = await this.reread(conn, observer, key, uuid, signal);
+      }
+    }
+    return { record, owned: true, drift: await this.driftAfter(obj, record, secrets, sending, adapter.sides !== undefined, conn, signal, pass), observeOnly: false, applied: sending };
   }
 
   /**
@@ -857,8 +951,10 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       try {
         record = await conn.client.getKeyManager(adapter.family, uuid, adapter.observedFields, signal);
       } catch (e) {
-        if (isGone(e)) return undefined;
-        throw e;
+        if (!isGone(e)) throw e;
+        // Gone (perhaps by an earlier attempt of this delete): what it left beside it goes too.
+        await this.cleanupSides(obj, conn, log, signal, gate);
+        return undefined;
       }
       const where = recordSvm(record);
       if (scopeKey(where) !== scopeKey(spec.svm) || record.uuid !== uuid) {
@@ -874,6 +970,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
         if (!isGone(e)) throw e;
       }
       conn.observer(this.watched).forget(scopeKey(spec.svm));
+      await this.cleanupSides(obj, conn, log, signal, gate);
       return undefined;
     } catch (e) {
       if (isStopping(e, signal)) throw e;

@@ -38,7 +38,7 @@ const scopeOn = (k: KeyManagerObject): string => `${connectionKey(k)} ${scopeKey
 
 /** kindMetrics says how a kind's resources are exported: `ontap_kms_<kind without "Ontap">_*`. */
 export function kindMetrics<O extends KeyManagerObject>(
-  adapter: Pick<KeyManagerAdapter<O, KeyManagerRecord, unknown>, 'type' | 'reachability'>,
+  adapter: Pick<KeyManagerAdapter<O, KeyManagerRecord, unknown>, 'type' | 'reachability' | 'gauges'>,
   list: () => readonly O[],
   syncs = new SyncTimes(),
 ): KindMetrics {
@@ -46,6 +46,7 @@ export function kindMetrics<O extends KeyManagerObject>(
     prefix: adapter.type.kind.toLowerCase().replace(/^ontap/, ''),
     kind: adapter.type.kind,
     reachability: adapter.reachability,
+    gauges: adapter.gauges,
     list,
     syncs,
   };

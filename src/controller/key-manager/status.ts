@@ -10,6 +10,7 @@ import { type ConditionInput, setConditions } from '../conditions.js';
 import type { KeyManagerRecord } from '../../ontap/key-manager-family.js';
 import type { ReconcileError } from '../errors.js';
 import type { ExportResult } from './export.js';
+import type { SideReads } from './adapter.js';
 
 /** Outcome is what one reconcile learnt. */
 export interface Outcome<R> {
@@ -38,6 +39,8 @@ export interface Outcome<R> {
   readonly uuid?: string | undefined;
   /** waiting says the error is a wait still going on (no answer from ONTAP yet): Synced and Ready are Unknown, not False. */
   readonly waiting?: boolean | undefined;
+  /** side are the records read beside the record in this pass (adapter.sides); undefined: not read. */
+  readonly side?: SideReads | undefined;
   /** exported is how keeping the record's exported value in its Secret went in this pass (export.ts); undefined: not tried. */
   readonly exported?: ExportResult | undefined;
 }

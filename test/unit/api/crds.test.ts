@@ -5,10 +5,10 @@ import { parse } from 'yaml';
 import { renderCRDs } from '../../../src/api/v1alpha1/render.js';
 import { API_DOCS_PATH, renderApiDocs } from '../../../hack/gen-api-docs.js';
 import { renderKindArtefacts } from '../../../hack/kinds/artefacts.js';
-import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD, ontapOnboardKeyManagerCRD } from '../../../src/api/v1alpha1/schema.js';
+import { allCRDs, clusterOntapClusterCRD, ontapAwsKmsCRD, ontapAzureKeyVaultCRD, ontapClusterCRD, ontapGcpKmsCRD, ontapKmipCRD, ontapOnboardKeyManagerCRD } from '../../../src/api/v1alpha1/schema.js';
 import { Limits } from '../../../src/api/v1alpha1/constants.js';
 import type { JSONSchema } from '../../../src/api/v1alpha1/schema-builders.js';
-import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms, parseOntapOnboardKeyManager } from '../../../src/api/v1alpha1/parse.js';
+import { parseClusterOntapCluster, parseOntapAwsKms, parseOntapAzureKeyVault, parseOntapCluster, parseOntapGcpKms, parseOntapKmip, parseOntapOnboardKeyManager } from '../../../src/api/v1alpha1/parse.js';
 import { loadExamples } from '../../support/examples.js';
 import { validateAgainstSchema } from '../../support/schema-validate.js';
 import {
@@ -136,6 +136,7 @@ describe('examples', () => {
     OntapAzureKeyVault: ontapAzureKeyVaultCRD,
     OntapGcpKms: ontapGcpKmsCRD,
     OntapOnboardKeyManager: ontapOnboardKeyManagerCRD,
+    OntapKmip: ontapKmipCRD,
     ClusterOntapCluster: clusterOntapClusterCRD,
   } as const;
   const parserOf = {
@@ -144,6 +145,7 @@ describe('examples', () => {
     OntapAzureKeyVault: parseOntapAzureKeyVault,
     OntapGcpKms: parseOntapGcpKms,
     OntapOnboardKeyManager: parseOntapOnboardKeyManager,
+    OntapKmip: parseOntapKmip,
     ClusterOntapCluster: parseClusterOntapCluster,
   } as const;
   it('every kind has an example, and every example is a Secret or a kind checked below', () => {
@@ -172,6 +174,12 @@ describe('examples', () => {
     for (const d of docs.filter((x) => x.kind === 'OntapAzureKeyVault')) {
       const { spec } = parseOntapAzureKeyVault(d.doc);
       for (const name of refs(spec, spec.clientSecretRef, spec.clientCertificateRef)) expect(secrets, d.name).to.include(name);
+    }
+    for (const d of docs.filter((x) => x.kind === 'OntapKmip')) {
+      const { spec } = parseOntapKmip(d.doc);
+      for (const name of [spec.clientCertificateSecretRef.name, spec.serverCASecretRef.name, ...spec.servers.flatMap((s) => (s.passwordSecretRef ? [s.passwordSecretRef.name] : []))]) {
+        expect(secrets, d.name).to.include(name);
+      }
     }
     for (const d of docs.filter((x) => x.kind === 'OntapOnboardKeyManager')) {
       expect(secrets, d.name).to.include(parseOntapOnboardKeyManager(d.doc).spec.passphraseSecretRef.name);

@@ -5,12 +5,13 @@ import { kindMetrics } from '../../../src/controller/key-manager/kind.js';
 import { awsKmsAdapter } from '../../../src/controller/ontap-aws-kms/adapter.js';
 import { azureKeyVaultAdapter } from '../../../src/controller/ontap-azure-key-vault/adapter.js';
 import { gcpKmsAdapter } from '../../../src/controller/ontap-gcp-kms/adapter.js';
+import { kmipAdapter } from '../../../src/controller/ontap-kmip/adapter.js';
 import { onboardKeyManagerAdapter } from '../../../src/controller/ontap-onboard-key-manager/adapter.js';
 
 // The kinds table is data the generated files trust: these pin it to what the operator serves
 // and exports, so a row cannot say one thing while the CRDs, adapters or metrics say another.
 
-const ADAPTERS = [awsKmsAdapter, azureKeyVaultAdapter, gcpKmsAdapter, onboardKeyManagerAdapter];
+const ADAPTERS = [awsKmsAdapter, azureKeyVaultAdapter, gcpKmsAdapter, kmipAdapter, onboardKeyManagerAdapter];
 
 describe('the kinds table', () => {
   it('has one row per CRD, with the names and scope the CRD declares', () => {
