@@ -126,13 +126,14 @@ describe('helm chart', function () {
         { group: 'kms.ontap.dev', resource: 'ontapawskmses/status', verbs: ['get', 'patch', 'update'] },
         { group: 'kms.ontap.dev', resource: 'ontapclusters/status', verbs: ['get', 'patch', 'update'] },
         { group: 'kms.ontap.dev', resource: 'ontapawskmses/finalizers', verbs: ['update'] },
-        // The Azure and GCP key managers get exactly what OntapAwsKms gets.
-        ...['ontapazurekeyvaults', 'ontapgcpkmses'].flatMap((r) => [
+        // The other key managers get exactly what OntapAwsKms gets.
+        ...['ontapazurekeyvaults', 'ontapgcpkmses', 'ontapkmips', 'ontaponboardkeymanagers'].flatMap((r) => [
           { group: 'kms.ontap.dev', resource: r, verbs: ['get', 'list', 'patch', 'update', 'watch'] },
           { group: 'kms.ontap.dev', resource: `${r}/status`, verbs: ['get', 'patch', 'update'] },
           { group: 'kms.ontap.dev', resource: `${r}/finalizers`, verbs: ['update'] },
         ]),
-        { group: '', resource: 'secrets', verbs: ['get', 'list', 'watch'] },
+        // create and update: an OntapOnboardKeyManager's key backup, only in a Secret it created; never patch or delete.
+        { group: '', resource: 'secrets', verbs: ['create', 'get', 'list', 'update', 'watch'] },
         { group: '', resource: 'events', verbs: ['create', 'patch'] },
         { group: '', resource: 'pods', verbs: [] },
         { group: 'coordination.k8s.io', resource: 'leases', verbs: [] },
@@ -175,7 +176,7 @@ describe('helm chart', function () {
       expect(verbsFor(rules(own), '', 'secrets')).to.deep.equal(['get', 'list', 'watch']);
       for (const ns of ['storage', 'team-b']) {
         const role = find(objs, 'Role', 'ontap-kms-operator', ns);
-        expect(verbsFor(rules(role), '', 'secrets')).to.deep.equal(['get', 'list', 'watch']);
+        expect(verbsFor(rules(role), '', 'secrets')).to.deep.equal(['create', 'get', 'list', 'update', 'watch']);
         const rb = find(objs, 'RoleBinding', 'ontap-kms-operator', ns);
         expect(at(rb, 'subjects', 0, 'namespace')).to.equal('ontap-kms-system');
       }

@@ -104,7 +104,9 @@ describe('helm install into the control plane', function () {
         { reason: 'creates its Lease', args: ['create', 'leases.coordination.k8s.io', '-n', system], allowed: true },
         { reason: 'renews its Lease', args: ['update', 'leases.coordination.k8s.io/ontap-kms-operator', '-n', system], allowed: true },
         { reason: 'never deletes Secrets', args: ['delete', 'secrets', '-n', watched], allowed: false },
-        { reason: 'never writes Secrets', args: ['update', 'secrets', '-n', watched], allowed: false },
+        { reason: 'updates Secrets (a key backup it created; the operator checks its own annotation)', args: ['update', 'secrets', '-n', watched], allowed: true },
+        { reason: 'never patches Secrets', args: ['patch', 'secrets', '-n', watched], allowed: false },
+        { reason: 'never writes Secrets outside watchNamespaces', args: ['create', 'secrets', '-n', other], allowed: false },
         { reason: 'never creates pods', args: ['create', 'pods', '-n', watched], allowed: false },
         { reason: 'never creates OntapAwsKms', args: ['create', kms, '-n', watched], allowed: false },
         { reason: 'never deletes OntapAwsKms', args: ['delete', kms, '-n', watched], allowed: false },
@@ -184,7 +186,7 @@ describe('helm install into the control plane', function () {
       expect(refused).to.contain('allowedOntapEndpoints is required');
     });
 
-    it('lets the ServiceAccount read and patch its kinds and read Secrets in any namespace, but not write Secrets or run pods', async function () {
+    it('lets the ServiceAccount read and patch its kinds, read Secrets and create the key backup Secret in any namespace, but not patch or delete Secrets or run pods', async function () {
       const kms = 'ontapawskmses.kms.ontap.dev';
       await expectAccess(release.serviceAccountKubeconfig, [
         { reason: 'lists OntapAwsKms everywhere', args: ['list', kms, '--all-namespaces'], allowed: true },
@@ -195,7 +197,8 @@ describe('helm install into the control plane', function () {
         { reason: 'records Events', args: ['create', 'events', '-n', 'default'], allowed: true },
         { reason: 'creates its Lease', args: ['create', 'leases.coordination.k8s.io', '-n', system], allowed: true },
         { reason: 'never deletes Secrets', args: ['delete', 'secrets', '-n', 'default'], allowed: false },
-        { reason: 'never creates Secrets', args: ['create', 'secrets', '-n', 'default'], allowed: false },
+        { reason: 'creates Secrets (an OntapOnboardKeyManager\'s key backup)', args: ['create', 'secrets', '-n', 'default'], allowed: true },
+        { reason: 'never patches Secrets', args: ['patch', 'secrets', '-n', 'default'], allowed: false },
         { reason: 'never creates pods', args: ['create', 'pods', '-n', 'default'], allowed: false },
         { reason: 'never touches RBAC', args: ['create', 'clusterrolebindings'], allowed: false },
         { reason: 'no Lease outside its namespace', args: ['create', 'leases.coordination.k8s.io', '-n', 'default'], allowed: false },
