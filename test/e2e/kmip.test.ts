@@ -99,6 +99,19 @@ describe('e2e: OntapKmip on the real API server and ontap-sim', function () {
     expect(await reasons('k1')).to.include('Created');
   });
 
+  it('a second OntapKmip on the same SVM: the younger reports Conflict and writes nothing', async () => {
+    await w.api.create(OntapKmipType, w.ns, kmipObject(w.ns, 'k1-twin', { svm: { name: 'svm1' }, servers: [{ host: '10.0.0.99' }] }));
+    const twin = await waitFor('Conflict', async () => {
+      const o = await get('k1-twin');
+      return condition(o, 'Synced') === 'False/Conflict' ? o : undefined;
+    });
+    expect(twin.status?.conditions?.find((c) => c.type === 'Synced')?.message).to.contain('k1');
+    expect(writes()).to.deep.equal([]);
+    await w.api.delete(OntapKmipType, w.ns, 'k1-twin');
+    await waitFor('twin gone', async () => (await get('k1-twin')) === undefined);
+    expect(writes(), 'its deletion (Retain) writes nothing either').to.deep.equal([]);
+  });
+
   it('adds and removes key servers by difference, the new one first', async () => {
     const uuid = record('svm1')?.uuid ?? '';
     await w.api.mergePatch(OntapKmipType, w.ns, 'k1', {

@@ -68,6 +68,18 @@ describe('e2e: OntapOnboardKeyManager on the real API server and ontap-sim', fun
     expect(await reasons()).to.include.members(['Created', 'KeyBackupSaved']);
   });
 
+  it('a second OntapOnboardKeyManager on the same cluster: the younger reports Conflict and writes nothing', async () => {
+    await w.api.create(OntapOnboardKeyManagerType, w.ns, okmObject(w.ns, 'okm-twin'));
+    const twin = await waitFor('Conflict', async () => {
+      const x = await get('okm-twin');
+      return condition(x, 'Synced') === 'False/Conflict' ? x : undefined;
+    });
+    expect(twin.status?.conditions?.find((c) => c.type === 'Synced')?.message).to.contain('okm');
+    expect(writes()).to.deep.equal([]);
+    await w.api.delete(OntapOnboardKeyManagerType, w.ns, 'okm-twin');
+    await waitFor('twin gone', async () => (await get('okm-twin')) === undefined);
+  });
+
   it('changes the passphrase from the existing one in the same Secret: checked first, then changed once; the backup follows', async () => {
     const before = backupIn(await backupSecret());
     await w.api.mergePatch(SecretType, w.ns, 'okm', { stringData: { passphrase: P2, existingPassphrase: P1 } });
