@@ -1,9 +1,9 @@
 /**
- * KeyManagerFamily describes one of ONTAP's cloud key-manager endpoint families
- * (`/api/security/aws-kms`, `/api/security/azure-key-vaults`, `/api/security/gcp-kms`): they share
- * one shape (one record per SVM or the cluster, create-only identity, PATCHable settings,
- * write-only credentials, `rekey-external`, `rekey-internal` and `restore` actions, jobs), so one
- * set of client calls serves them all; the family says where and how to read its records.
+ * KeyManagerFamily describes one of ONTAP's key-manager endpoint families (`/api/security/aws-kms`
+ * and the others families.ts lists): they share one shape (one record per SVM or the cluster,
+ * create-only identity, PATCHable settings, write-only credentials, jobs, and for the cloud ones
+ * `rekey-external`, `rekey-internal` and `restore` actions), so one set of client calls serves
+ * them all; the family says where and how to read its records, and which of those actions it has.
  */
 import type { KeyManagerIdentity, KeyManagerStatus } from './wire-key-manager.js';
 
@@ -12,7 +12,7 @@ export type KeyManagerRecord = KeyManagerIdentity & KeyManagerStatus;
 
 /** KeyManagerFamily is one endpoint family: its collection path, its name in messages, its parser. */
 export interface KeyManagerFamily<R extends KeyManagerRecord> {
-  /** noun names a record in messages and error contexts: `aws-kms`, `azure-key-vault`, `gcp-kms`. */
+  /** noun names a record in messages and error contexts: `aws-kms`, `onboard key manager`. */
   readonly noun: string;
   /** path is the collection path, e.g. `/api/security/aws-kms`. */
   readonly path: string;

@@ -1,5 +1,5 @@
 /**
- * Wire members every cloud key-manager family shares (aws-kms, azure-key-vaults, gcp-kms): the
+ * Wire members every cloud key-manager family shares (aws-kms and the others): the
  * svm reference, the scope, the advanced `state`, `<cloud>_reachability` and
  * `ekmip_reachability` members, and their parsers, so each family's parser reads only its own fields.
  */

@@ -1,6 +1,6 @@
 /**
  * The seam between the key-manager engine (engine.ts: policy) and one ONTAP endpoint family
- * (aws-kms, azure-key-vaults, gcp-kms). In the spirit of Crossplane's ExternalClient: the engine
+ * (aws-kms, and each family of the kinds table). In the spirit of Crossplane's ExternalClient: the engine
  * observes through the cluster's coalescing observer, then asks the adapter what differs (a pure
  * delta) and which bodies to send; it sends them with the family-generic client calls, and reports
  * what was sent. The adapter holds no state and calls nothing itself: its functions are pure, so
@@ -13,7 +13,7 @@ import type { KindGauge } from '../resource-metrics.js';
 import type { SecretReader } from '../secrets.js';
 import type { Outcome } from './status.js';
 
-/** KeyManagerObject is a key-manager custom resource (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms). */
+/** KeyManagerObject is a key-manager custom resource: OntapAwsKms, or any other key-manager kind of the kinds table. */
 export interface KeyManagerObject {
   apiVersion: string;
   kind: string;

@@ -1,6 +1,6 @@
 /**
  * ClusterObserver coalesces the reads of one cluster's records of one key-manager family (aws-kms,
- * azure-key-vaults, gcp-kms). Reconciles ask for one
+ * or any other). Reconciles ask for one
  * SVM's record "as seen since time T"; the first that finds no fresh enough snapshot fetches the
  * records of every managed SVM of the cluster whose snapshot is as old, in one collection GET
  * (advanced fields named), and

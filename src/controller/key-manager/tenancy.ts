@@ -1,6 +1,6 @@
 /**
  * The tenancy policy of a ClusterOntapCluster as pure functions: may a key-manager resource
- * (OntapAwsKms, OntapAzureKeyVault, OntapGcpKms) in this namespace manage this SVM through it? Decided from the policy and the namespace's labels and
+ * (OntapAwsKms, or any other key-manager kind) in this namespace manage this SVM through it? Decided from the policy and the namespace's labels and
  * annotations (which tenants cannot set), before anything is sent to ONTAP.
  */
 import type { LabelSelector, TenancyPolicy } from '../../api/v1alpha1/types.js';
