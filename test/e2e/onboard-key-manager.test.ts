@@ -184,6 +184,8 @@ describe('e2e: OntapOnboardKeyManager on the real API server and ontap-sim', fun
   it('another key manager on the cluster scope: AnotherKeyManager, nothing written', async () => {
     await w.api.delete(OntapOnboardKeyManagerType, w.ns, 'okm2');
     await waitFor('okm2 gone', async () => (await get('okm2')) === undefined);
+    // deletionPolicy Retain (the default): the Onboard Key Manager stays enabled on ONTAP.
+    expect(record(), 'Retain keeps the Onboard Key Manager').to.not.equal(undefined);
     const uuid = record()?.uuid ?? '';
     expect((await simRequest(w.sim, 'DELETE', `${KM}/${uuid}`)).status).to.be.oneOf([200, 202]);
     // An Azure Key Vault on the cluster scope (AWS KMS cannot live there).
