@@ -121,6 +121,9 @@ export interface CertificateRecord {
   readonly name?: string;
   readonly type?: string;
   readonly expiry_time?: string;
+  /** serial_number (upper-case hex) and ca (the issuer's common name) identify a certificate on its SVM. */
+  readonly serial_number?: string;
+  readonly ca?: string;
 }
 
 /** parseCertificate validates one certificate record. */
@@ -131,6 +134,8 @@ export function parseCertificate(v: unknown, path = 'record'): CertificateRecord
   put(r, 'name', optString(o, 'name', path));
   put(r, 'type', optString(o, 'type', path));
   put(r, 'expiry_time', optString(o, 'expiry_time', path));
+  put(r, 'serial_number', optString(o, 'serial_number', path));
+  put(r, 'ca', optString(o, 'ca', path));
   return r;
 }
 

@@ -194,7 +194,9 @@ describe('e2e: OntapKmip on the real API server and ontap-sim', function () {
   });
 
   it('adopts a key manager configured by hand: Observe reports the drift and writes nothing; Manage installs its certificates and switches, leaving the others', async () => {
-    const manual = selfSignedCertificate({ commonName: 'manual' });
+    // The storage team installed the very client certificate the Secret holds, and another CA.
+    const tlsNow = (await w.api.get(SecretType, w.ns, 'kmip-client')) as unknown as { data: Record<string, string> };
+    const manual = { cert: Buffer.from(tlsNow.data['tls.crt'] ?? '', 'base64').toString(), key: Buffer.from(tlsNow.data['tls.key'] ?? '', 'base64').toString() };
     const ca = selfSignedCertificate({ commonName: 'manual-ca' });
     for (const body of [
       { svm: { name: 'svm2' }, type: 'client', name: 'manual-client', public_certificate: manual.cert, private_key: manual.key },
@@ -210,12 +212,15 @@ describe('e2e: OntapKmip on the real API server and ontap-sim', function () {
       const x = await get('k2');
       return condition(x, 'Synced') === 'True/Observed' ? x : undefined;
     });
-    expect(o.status?.drift).to.include.members(['spec.clientCertificateSecretRef', 'spec.serverCASecretRef']);
+    // The client certificate is the Secret's (installed by hand under another name): no drift there.
+    expect(o.status?.drift).to.deep.equal(['spec.serverCASecretRef']);
     expect(writes()).to.deep.equal([]);
     await w.api.mergePatch(OntapKmipType, w.ns, 'k2', { spec: { managementPolicy: 'Manage' } });
     await ready('k2');
-    expect(writes().map((x) => x.split(' ').slice(0, 2).join(' '))).to.deep.equal([`POST ${CERTS}`, `POST ${CERTS}`, `PATCH ${KM}/${record('svm2')?.uuid ?? ''}`]);
-    expect(certNames('svm2')).to.include.members(['manual-ca', 'manual-client']).and.to.have.length(4);
+    expect(writes().map((x) => x.split(' ').slice(0, 2).join(' ')), 'only its CA installed, then the switch').to.deep.equal([`POST ${CERTS}`, `PATCH ${KM}/${record('svm2')?.uuid ?? ''}`]);
+    expect(bodyOf('PATCH', `${KM}/`)).to.not.have.nested.property('external.client_certificate');
+    expect((await get('k2'))?.status?.clientCertificate?.name).to.equal('manual-client');
+    expect(certNames('svm2')).to.include.members(['manual-ca', 'manual-client']).and.to.have.length(3);
     expect(await reasons('k2')).to.include('Adopted');
   });
 
@@ -236,6 +241,18 @@ describe('e2e: OntapKmip on the real API server and ontap-sim', function () {
     await w.api.delete(OntapKmipType, w.ns, 'k3');
     await waitFor('k3 gone', async () => (await get('k3')) === undefined);
     expect(certNames('svm3').length, 'Retain: its certificates stay').to.equal(2);
+    // Never created (AnotherKeyManager), with deletionPolicy Delete: the certificates it installed go.
+    // Its own client certificate (the CA is k3's: the same certificate, found installed, not installed twice).
+    await w.api.create(SecretType, w.ns, tlsSecret(w.ns, 'kmip-client-b', 'ontap-svm3').secret);
+    await w.api.create(OntapKmipType, w.ns, kmipObject(w.ns, 'k3b', { svm: { name: 'svm3' }, servers: [{ host: '10.0.0.5' }], deletionPolicy: 'Delete', clientCertificateSecretRef: { name: 'kmip-client-b' } }));
+    await waitFor('k3b AnotherKeyManager', async () => condition(await get('k3b'), 'Synced') === 'False/AnotherKeyManager').catch(async (e: unknown) => {
+      throw new Error(`${String(e)}: ${JSON.stringify((await get('k3b'))?.status?.conditions)}`);
+    });
+    expect(certNames('svm3').length, 'k3b installed its client certificate').to.equal(3);
+    await w.api.delete(OntapKmipType, w.ns, 'k3b');
+    await waitFor('k3b gone', async () => (await get('k3b')) === undefined);
+    expect(certNames('svm3').every((n) => n.startsWith(certificatePrefix({ namespace: w.ns, name: 'k3' }))), 'only k3\'s left').to.equal(true);
+    expect(certNames('svm3')).to.have.length(2);
     await w.api.mergePatch(OntapKmipType, w.ns, 'k1', { spec: { deletionPolicy: 'Delete' } });
     await waitFor('Delete seen', async () => {
       const o = await get('k1');

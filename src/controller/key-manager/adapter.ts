@@ -100,6 +100,8 @@ export interface SidePlan {
   readonly after: readonly SideWrite[];
   /** drift names the spec fields that differ (Secret refs by name only). */
   readonly drift: readonly string[];
+  /** createBody, planned before a create (no record yet), replaces adapter.createBody: what it references is only known from the reads. */
+  readonly createBody?: object;
 }
 
 /** Sent says what a write carried, for the applied-Secret bookkeeping. */

@@ -832,16 +832,18 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     gate.begin();
     observer.forget(key);
     let sending = adapter.appliedAfter([], secrets, { credentials: true, proxyPassword: true });
+    let planned: object | undefined;
     if (adapter.sides) {
       // What the record will reference (KMIP: its certificates) is installed first.
       const plan = adapter.sides.plan(obj.spec, undefined, secrets, await this.readSides(obj, conn, undefined, signal), [], obj.metadata);
+      planned = plan.createBody;
       for (const w of plan.before) {
         await conn.client.writeAt(w.method, w.path, w.body, `${w.what} (${adapter.family.noun} for ${describeScope(obj.spec.svm)})`, signal);
         log.info('wrote before the create', { what: w.what });
       }
     }
     try {
-      const body = adapter.createBody(obj.spec, secrets);
+      const body = planned ?? adapter.createBody(obj.spec, secrets);
       uuid = await this.send(pass, { operation: 'create', sentAt: new Date(this.now()).toISOString() }, log, (onJob) => conn.client.createKeyManager(adapter.family, body, signal, onJob), sending);
     } catch (e) {
       if (e instanceof OntapApiError && e.code !== undefined && adapter.alreadyConfiguredCodes.includes(e.code)) {
@@ -912,6 +914,11 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
     const asked = spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && uuid !== undefined;
     if (!asked) {
       if (uuid !== undefined) this.deps.recorder.event(obj, 'Normal', EventReason.Orphaned, `left ${adapter.label} ${uuid} on ONTAP (deletionPolicy ${spec.deletionPolicy}, managementPolicy ${spec.managementPolicy})`);
+      // No record was ever made (ONTAP refused the create, e.g. AnotherKeyManager), but what was
+      // installed for it beside (KMIP: its certificates) goes with deletionPolicy Delete.
+      if (uuid === undefined && spec.deletionPolicy === 'Delete' && spec.managementPolicy === 'Manage' && adapter.sides?.cleanup) {
+        await this.cleanupWithoutRecord(obj, log, signal, gate);
+      }
     } else {
       const leftBecause = await this.deleteOwned(obj, uuid, log, signal, gate);
       if (leftBecause === undefined) {
@@ -973,20 +980,43 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
       await this.cleanupSides(obj, conn, log, signal, gate);
       return undefined;
     } catch (e) {
-      if (isStopping(e, signal)) throw e;
-      // The namespace is being deleted, and its OntapCluster with it: a Terminating namespace takes
-      // no new objects, so it cannot come back, and waiting would hold the namespace for ever.
-      if (e instanceof ReconcileError && e.reason === Reason.ClusterNotFound && this.deps.namespace?.(obj.metadata.namespace)?.deleting === true) {
-        return `${e.message}: it was deleted with namespace ${obj.metadata.namespace}`;
-      }
-      const err = classifyError(e, `delete ${this.action(obj)}`, signal, this.trust(obj));
-      // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
-      const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
-      log.info('deletion blocked', { uuid, reason: blocked.reason });
-      await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
-      this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
-      throw blocked;
+      const r = await this.blockDeletion(obj, uuid, e, log, signal);
+      if ('left' in r) return r.left;
+      throw r.error;
     }
+  }
+
+  /** cleanupWithoutRecord removes what was installed beside a record never made, when this resource may still use its connection. */
+  private async cleanupWithoutRecord(obj: O, log: Logger, signal: AbortSignal | undefined, gate: WriteGate): Promise<void> {
+    try {
+      if (obj.spec.clusterRef.kind === 'ClusterOntapCluster' && !this.mayUse(obj)) return;
+      await this.cleanupSides(obj, await this.connect(obj), log, signal, gate);
+    } catch (e) {
+      const r = await this.blockDeletion(obj, undefined, e, log, signal);
+      if ('left' in r) return;
+      throw r.error;
+    }
+  }
+
+  /**
+   * blockDeletion turns a failure of a delete into what the finalizer waits on: DeletionBlocked
+   * (with backoff) in status and an event; a stop is passed on as it is; a cluster gone with its
+   * Terminating namespace is `left` (the finalizer goes).
+   */
+  private async blockDeletion(obj: O, uuid: string | undefined, e: unknown, log: Logger, signal: AbortSignal | undefined): Promise<{ readonly left: string } | { readonly error: unknown }> {
+    if (isStopping(e, signal)) return { error: e };
+    // The namespace is being deleted, and its OntapCluster with it: a Terminating namespace takes
+    // no new objects, so it cannot come back, and waiting would hold the namespace for ever.
+    if (e instanceof ReconcileError && e.reason === Reason.ClusterNotFound && this.deps.namespace?.(obj.metadata.namespace)?.deleting === true) {
+      return { left: `${e.message}: it was deleted with namespace ${obj.metadata.namespace}` };
+    }
+    const err = classifyError(e, `delete ${this.action(obj)}`, signal, this.trust(obj));
+    // Deletion is retried with backoff whatever the cause: the finalizer stays until it succeeds.
+    const blocked = new ReconcileError(err.reason, err.message, 'backoff', { cause: e });
+    log.info('deletion blocked', { uuid, reason: blocked.reason });
+    await this.writeOutcome(obj, { owned: false, drift: obj.status?.drift ?? [], observeOnly: false, error: blocked });
+    this.deps.recorder.event(obj, 'Warning', EventReason.DeletionBlocked, blocked.message);
+    return { error: blocked };
   }
 }
 

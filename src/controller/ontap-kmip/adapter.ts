@@ -32,7 +32,14 @@ export interface SecretCertificate {
   readonly name: string;
   readonly pem: string;
   readonly expiry: string;
+  /** serial (upper-case hex) and issuer (its common name) are how ONTAP tells one certificate from another on an SVM. */
+  readonly serial: string;
+  readonly issuer: string;
 }
+
+/** issuerName is a distinguished name's common name, as ONTAP's `ca` shows it. */
+const issuerName = (dn: string): string => /(?:^|\n)CN=([^\n]*)/.exec(dn)?.[1] ?? '';
+const identity = (c: X509Certificate): { serial: string; issuer: string } => ({ serial: c.serialNumber.toUpperCase(), issuer: issuerName(c.issuer) });
 
 /** KmipSecrets are the certificates and passwords as read. The private key and passwords are never logged. */
 export interface KmipSecrets {
@@ -109,10 +116,11 @@ export async function readKmipSecrets(reader: SecretReader, namespace: string, s
       name: certificateName(m, 'client', leaf.toString()),
       pem: leaf.toString(),
       expiry: new Date(leaf.validTo).toISOString(),
+      ...identity(leaf),
       privateKey,
       secret: { name: tls.name, resourceVersion: tls.resourceVersion, keys: ['tls.crt', 'tls.key'] },
     },
-    cas: cas.map((c) => ({ name: certificateName(m, 'ca', c.toString()), pem: c.toString(), expiry: new Date(c.validTo).toISOString() })),
+    cas: cas.map((c) => ({ name: certificateName(m, 'ca', c.toString()), pem: c.toString(), expiry: new Date(c.validTo).toISOString(), ...identity(c) })),
     caSecret: { name: caSecret.name, resourceVersion: caSecret.resourceVersion, keys: [caRef.key] },
     passwords,
   };
@@ -129,11 +137,13 @@ function secretRefs(spec: OntapKmipSpec): SecretRef[] {
 /** svmBody is the `svm` member of a write on an SVM; nothing on the cluster scope. */
 const svmBody = (spec: OntapKmipSpec): { svm?: { name: string } } => (spec.svm ? { svm: { name: spec.svm.name } } : {});
 
-/** kmipReads are the certificates with this resource's prefix on its SVM and, once the record exists, its key servers. */
+/** kmipReads are the client and server CA certificates of its SVM and, once the record exists, its key servers. */
 export function kmipReads(spec: OntapKmipSpec, recordUuid: string | undefined, meta: Meta): SideRead[] {
   const where: Record<string, string> = spec.svm ? { 'svm.name': spec.svm.name } : { scope: 'cluster' };
   return [
-    { key: 'certificates', path: CERTIFICATES_PATH, query: { ...where, name: `${certificatePrefix(meta)}-*`, fields: 'uuid,name,type,expiry_time' } },
+    // Every client and server CA certificate of the SVM: one already installed (by hand, before an
+    // adoption) is used as it is, for ONTAP refuses the same certificate twice.
+    { key: 'certificates', path: CERTIFICATES_PATH, query: { ...where, type: 'client|server_ca', fields: 'uuid,name,type,expiry_time,serial_number,ca' } },
     ...(recordUuid === undefined ? [] : [{ key: 'keyServers', path: keyServersPath(recordUuid), query: { fields: 'server,timeout,username,secondary_key_servers,connectivity' } }]),
   ];
 }
@@ -144,16 +154,52 @@ const parsedServers = (side: SideReads): KeyServerRecord[] => (side['keyServers'
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 const sameSet = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x) => b.includes(x));
 
+/** ours are the certificates this resource installed: their names carry its prefix. */
+function ours(installed: readonly CertificateRecord[], meta: Meta): CertificateRecord[] {
+  const prefix = `${certificatePrefix(meta)}-`;
+  return installed.filter((c) => c.name?.startsWith(prefix) === true);
+}
+
+/** Wanted is a certificate the key manager must reference: the name it has (or will have) on ONTAP. */
+interface Wanted {
+  readonly role: 'client' | 'server_ca';
+  readonly cert: SecretCertificate;
+  readonly privateKey?: string;
+  readonly sent: SentSecret;
+  readonly name: string;
+  /** installed is the certificate already on the SVM (ours by name, or the same certificate by serial and issuer). */
+  readonly installed: CertificateRecord | undefined;
+}
+
+/** wantedCertificates are the client certificate, then the CA certificates, each matched to one installed. */
+function wantedCertificates(secrets: KmipSecrets, installed: readonly CertificateRecord[]): Wanted[] {
+  const match = (role: 'client' | 'server_ca', c: SecretCertificate): CertificateRecord | undefined =>
+    installed.find((x) => x.name === c.name) ?? installed.find((x) => x.type === role && x.serial_number === c.serial && x.ca === c.issuer);
+  const one = (role: 'client' | 'server_ca', cert: SecretCertificate, sent: SentSecret, privateKey?: string): Wanted => {
+    const found = match(role, cert);
+    return { role, cert, sent, ...(privateKey ? { privateKey } : {}), name: found?.name ?? cert.name, installed: found };
+  };
+  return [one('client', secrets.client, secrets.client.secret, secrets.client.privateKey), ...secrets.cas.map((c) => one('server_ca', c, secrets.caSecret))];
+}
+
+/** createBody creates the key manager on the certificates it wants (installed just before, or found installed), with the primary servers. */
+function createBody(spec: OntapKmipSpec, wanted: readonly Wanted[]): object {
+  return {
+    ...svmBody(spec),
+    external: {
+      client_certificate: { name: wanted[0]!.name },
+      server_ca_certificates: wanted.slice(1).map((w) => ({ name: w.name })),
+      servers: spec.servers.map((s) => ({ server: serverKey(s) })),
+    },
+  };
+}
+
 /** kmipPlan: certificates to install, the key manager's switch, then key servers and certificates no longer used. */
-export function kmipPlan(spec: OntapKmipSpec, record: KmipRecord | undefined, secrets: KmipSecrets, side: SideReads, applied: readonly AppliedSecret[], _meta: Meta): SidePlan {
+export function kmipPlan(spec: OntapKmipSpec, record: KmipRecord | undefined, secrets: KmipSecrets, side: SideReads, applied: readonly AppliedSecret[], meta: Meta): SidePlan {
   const installed = parsedCertificates(side);
-  const byName = new Map(installed.map((c) => [c.name, c]));
-  const wanted: Array<{ role: 'client' | 'server_ca'; cert: SecretCertificate; privateKey?: string; sent: SentSecret }> = [
-    { role: 'client', cert: secrets.client, privateKey: secrets.client.privateKey, sent: secrets.client.secret },
-    ...secrets.cas.map((c) => ({ role: 'server_ca' as const, cert: c, sent: secrets.caSecret })),
-  ];
+  const wanted = wantedCertificates(secrets, installed);
   const before: SideWrite[] = wanted
-    .filter((w) => !byName.has(w.cert.name))
+    .filter((w) => w.installed === undefined)
     .map((w) => ({
       method: 'POST',
       path: CERTIFICATES_PATH,
@@ -161,17 +207,18 @@ export function kmipPlan(spec: OntapKmipSpec, record: KmipRecord | undefined, se
       what: `installed ${w.role} certificate ${w.cert.name}`,
       sent: w.sent,
     }));
-  if (!record) return { before, recordPatch: undefined, after: [], drift: [] };
+  if (!record) return { before, recordPatch: undefined, after: [], drift: [], createBody: createBody(spec, wanted) };
 
   const nameOf = (c: { uuid?: string; name?: string } | undefined): string | undefined => c?.name ?? installed.find((x) => x.uuid !== undefined && x.uuid === c?.uuid)?.name;
   const ext = record.external ?? {};
   const drift: string[] = [];
   const external: Record<string, unknown> = {};
-  if (nameOf(ext.client_certificate) !== secrets.client.name) {
-    external['client_certificate'] = { name: secrets.client.name };
+  const clientName = wanted[0]!.name;
+  if (nameOf(ext.client_certificate) !== clientName) {
+    external['client_certificate'] = { name: clientName };
     drift.push('spec.clientCertificateSecretRef');
   }
-  const caNames = secrets.cas.map((c) => c.name);
+  const caNames = wanted.slice(1).map((w) => w.name);
   if (!sameSet((ext.server_ca_certificates ?? []).map((c) => nameOf(c) ?? c.uuid ?? ''), caNames)) {
     external['server_ca_certificates'] = caNames.map((name) => ({ name }));
     drift.push('spec.serverCASecretRef');
@@ -214,8 +261,8 @@ export function kmipPlan(spec: OntapKmipSpec, record: KmipRecord | undefined, se
   }
   if (settingsDrift && !drift.includes('spec.servers')) drift.push('spec.servers');
   // Certificates this resource installed and no longer wants go once the key manager uses the new ones.
-  const wantedNames = new Set(wanted.map((w) => w.cert.name));
-  for (const c of installed) {
+  const wantedNames = new Set(wanted.map((w) => w.name));
+  for (const c of ours(installed, meta)) {
     if (c.name !== undefined && c.uuid !== undefined && !wantedNames.has(c.name)) {
       after.push({ method: 'DELETE', path: `${CERTIFICATES_PATH}/${encodeURIComponent(c.uuid)}`, what: `deleted ${c.type ?? ''} certificate ${c.name}, no longer used` });
     }
@@ -224,8 +271,8 @@ export function kmipPlan(spec: OntapKmipSpec, record: KmipRecord | undefined, se
 }
 
 /** kmipCleanup deletes, after the key manager, every certificate this resource installed. */
-export function kmipCleanup(_spec: OntapKmipSpec, side: SideReads): SideWrite[] {
-  return parsedCertificates(side).flatMap((c) =>
+export function kmipCleanup(_spec: OntapKmipSpec, side: SideReads, meta: Meta): SideWrite[] {
+  return ours(parsedCertificates(side), meta).flatMap((c) =>
     c.uuid === undefined ? [] : [{ method: 'DELETE' as const, path: `${CERTIFICATES_PATH}/${encodeURIComponent(c.uuid)}`, what: `deleted ${c.type ?? ''} certificate ${c.name ?? c.uuid}` }],
   );
 }

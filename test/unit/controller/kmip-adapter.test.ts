@@ -152,19 +152,33 @@ describe('kmip adapter', () => {
     });
   });
 
-  it('reads the certificates by prefix on the SVM (or the cluster scope), and the key servers with their connectivity once the record exists', () => {
+  it('reads the client and CA certificates of the SVM (or the cluster scope), and the key servers with their connectivity once the record exists', () => {
     expect(kmipReads(spec(), undefined, META).map((r) => r.key)).to.deep.equal(['certificates']);
     const reads = kmipReads(spec({ svm: undefined }), 'km-1', META);
-    expect(reads[0]!.query).to.deep.include({ scope: 'cluster', name: `${certificatePrefix(META)}-*` });
+    expect(reads[0]!.query).to.deep.include({ scope: 'cluster', type: 'client|server_ca' });
+    expect(reads[0]!.query['fields']).to.contain('serial_number');
     expect(reads[1]).to.deep.include({ key: 'keyServers', path: '/api/security/key-managers/km-1/key-servers' });
     expect(reads[1]!.query['fields']).to.contain('connectivity');
   });
 
-  it('cleanup deletes every certificate this resource installed (the reads found them by its prefix)', () => {
-    expect(kmipCleanup(spec(), { certificates: [cert('x-client-1', 'c1'), cert('x-ca-1', 'a1', 'server_ca')] }).map((w) => `${w.method} ${w.path}`)).to.deep.equal([
+  it('cleanup deletes every certificate this resource installed (its prefix), no other', () => {
+    const p = certificatePrefix(META);
+    const certs = [cert(`${p}-client-1`, 'c1'), cert(`${p}-ca-1`, 'a1', 'server_ca'), cert('manual-client', 'm1'), cert(`${certificatePrefix({ namespace: 'ns', name: 'other' })}-client-1`, 'o1')];
+    expect(kmipCleanup(spec(), { certificates: certs }, META).map((w) => `${w.method} ${w.path}`)).to.deep.equal([
       'DELETE /api/security/certificates/c1',
       'DELETE /api/security/certificates/a1',
     ]);
+  });
+
+  it('a certificate already installed on the SVM under another name (by hand, before an adoption) is used, not installed twice', async () => {
+    const s = await read();
+    const same = { name: 'manual-client', uuid: 'm1', type: 'client', serial_number: s.client.serial, ca: s.client.issuer };
+    const before = kmipPlan(spec(), undefined, s, { certificates: [same] }, [], META);
+    expect(before.before.map((w) => (w.body as { type: string }).type), 'only the CA is installed').to.deep.equal(['server_ca']);
+    expect(before.createBody).to.have.nested.property('external.client_certificate.name', 'manual-client');
+    const r = record({ external: { client_certificate: { uuid: 'm1' }, server_ca_certificates: [{ uuid: 'a1' }] } });
+    const plan = kmipPlan(spec(), r, s, { certificates: [same, cert(s.cas[0]!.name, 'a1', 'server_ca')], keyServers: [server('10.0.0.5:5696')] }, [], META);
+    expect([plan.before, plan.after, plan.drift, plan.recordPatch]).to.deep.equal([[], [], [], undefined]);
   });
 
   it('KeyServersReachable: True when every server reaches every node, False naming the node, Unknown before a read', () => {
