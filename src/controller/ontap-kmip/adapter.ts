@@ -138,7 +138,7 @@ function secretRefs(spec: OntapKmipSpec): SecretRef[] {
 const svmBody = (spec: OntapKmipSpec): { svm?: { name: string } } => (spec.svm ? { svm: { name: spec.svm.name } } : {});
 
 /** kmipReads are the client and server CA certificates of its SVM and, once the record exists, its key servers. */
-export function kmipReads(spec: OntapKmipSpec, recordUuid: string | undefined, meta: Meta): SideRead[] {
+export function kmipReads(spec: OntapKmipSpec, recordUuid: string | undefined, _meta: Meta): SideRead[] {
   const where: Record<string, string> = spec.svm ? { 'svm.name': spec.svm.name } : { scope: 'cluster' };
   return [
     // Every client and server CA certificate of the SVM: one already installed (by hand, before an
