@@ -8,7 +8,7 @@
  */
 import { asArray, asObject, type JsonObject, type Mutable, optBoolean, optNumber, optObject, optString, put } from '../json/read.js';
 import { type KeyManagerIdentity, type KeyManagerStatus, readIdentity } from './wire-key-manager.js';
-import type { OntapKeyManagerStatus } from './wire-onboard.js';
+import { type OntapKeyManagerStatus, parseOntapStatus } from './wire-onboard.js';
 
 /** CertificateRef is a certificate as a key manager references it. */
 export interface CertificateRef {
@@ -64,13 +64,7 @@ export function parseKmipRecord(v: unknown, path = 'record'): KmipRecord {
     }
     return ext;
   }));
-  put(r, 'status', optObject(o, 'status', path, (st, p) => {
-    const status: { code?: string; message?: string } = {};
-    const code = st['code'];
-    if (typeof code === 'number' || typeof code === 'string') status.code = String(code);
-    put(status, 'message', optString(st, 'message', p));
-    return status;
-  }));
+  put(r, 'status', optObject(o, 'status', path, parseOntapStatus));
   return r;
 }
 

@@ -6,7 +6,7 @@
  * existing_passphrase and synchronize are write-only; `status` is advanced (only when named in
  * `fields`).
  */
-import { asObject, type Mutable, optBoolean, optCode, optObject, optString, put } from '../json/read.js';
+import { asObject, type JsonObject, type Mutable, optBoolean, optCode, optObject, optString, put } from '../json/read.js';
 import { type KeyManagerIdentity, type KeyManagerStatus, readIdentity } from './wire-key-manager.js';
 
 /** OnboardState is the `onboard` member as GET returns it. */
@@ -41,13 +41,16 @@ export function parseOnboardKeyManagerRecord(v: unknown, path = 'record'): Onboa
     put(onboard, 'key_backup', optString(ob, 'key_backup', p));
     return onboard;
   }));
-  put(r, 'status', optObject(o, 'status', path, (st, p) => {
-    const status: Mutable<OntapKeyManagerStatus> = {};
-    put(status, 'code', optCode(st, 'code', p));
-    put(status, 'message', optString(st, 'message', p));
-    return status;
-  }));
+  put(r, 'status', optObject(o, 'status', path, parseOntapStatus));
   return r;
+}
+
+/** parseOntapStatus reads a key-managers record's advanced `status` (its code as a string). */
+export function parseOntapStatus(st: JsonObject, path: string): OntapKeyManagerStatus {
+  const status: Mutable<OntapKeyManagerStatus> = {};
+  put(status, 'code', optCode(st, 'code', path));
+  put(status, 'message', optString(st, 'message', path));
+  return status;
 }
 
 /** OnboardCreateBody enables the Onboard Key Manager on the cluster scope. */

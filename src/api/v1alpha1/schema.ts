@@ -205,16 +205,10 @@ export const ontapKmipCRD = crd(
   'OntapKmip is one external key manager on KMIP key servers (Thales CipherTrust, Entrust KeyControl, IBM SKLM, Fortanix, ...) of one ONTAP SVM (or the cluster scope), kept in step with its spec and Secrets: its key servers, and the client and server CA certificates it installs and rotates make-before-break.',
   ontapKmipSpec,
   ontapKmipStatus,
-  [
-    { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterRef.name', description: 'The OntapCluster or ClusterOntapCluster.' },
-    { name: 'SVM', type: 'string', jsonPath: '.spec.svm.name', description: 'The SVM; empty for the cluster scope.' },
-    { name: 'Ready', type: 'string', jsonPath: condition('Ready'), description: 'Synced and every key server reachable.' },
-    REASON,
-    { name: 'Synced', type: 'string', jsonPath: condition('Synced'), description: 'Last reconcile applied the spec.' },
-    { name: 'Servers', type: 'string', jsonPath: condition('KeyServersReachable'), description: 'Every key server reachable from every node.' },
+  keyManagerColumns(
     { name: 'Cert-Expiry', type: 'string', jsonPath: '.status.clientCertificate.expiryTime', description: 'When the client certificate expires.', priority: 1 },
-    { name: 'Kind', type: 'string', jsonPath: '.spec.clusterRef.kind', description: 'OntapCluster or ClusterOntapCluster.', priority: 1 },
-  ],
+    { type: 'KeyServersReachable', description: 'Every key server reachable from every node.' },
+  ),
   'Namespaced',
   [CATEGORY, KEY_MANAGER_CATEGORY],
 );
