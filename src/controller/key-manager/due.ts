@@ -6,8 +6,20 @@
  * behind thousands of checks that will find nothing to do, so they are queued as changes.
  */
 import { MAX_RESTORE_TOKEN_LENGTH, RESTORE_ANNOTATION } from '../../api/v1alpha1/constants.js';
-import type { SecretRef } from './adapter.js';
-import type { KeyManagerObject } from './adapter.js';
+import type { KeyManagerObject, SecretRef } from './adapter.js';
+import { sentState } from './applied.js';
+
+/**
+ * restoreAsked returns the restore annotation's token when it asks for a restore other than the
+ * last one run (`lastToken`, as status.lastRestore records it: at most MAX_RESTORE_TOKEN_LENGTH
+ * characters); undefined when there is none to run. A token longer than that is returned whole:
+ * the engine answers it Skipped.
+ */
+export function restoreAsked(annotations: Readonly<Record<string, string>> | undefined, lastToken: string | undefined): string | undefined {
+  const token = annotations?.[RESTORE_ANNOTATION];
+  if (token === undefined || token === '') return undefined;
+  return token.slice(0, MAX_RESTORE_TOKEN_LENGTH) === lastToken ? undefined : token;
+}
 
 /**
  * dueCause says why `obj` has work its status does not show done, or undefined when a re-check
@@ -19,14 +31,14 @@ export function dueCause(obj: KeyManagerObject, secretRefs: readonly SecretRef[]
   const status = obj.status;
   if (status?.pendingWrite !== undefined) return 'write pending';
   if (obj.metadata.generation !== status?.observedGeneration) return 'spec changed';
-  const token = obj.metadata.annotations?.[RESTORE_ANNOTATION];
-  if (token !== undefined && token !== '' && token.slice(0, MAX_RESTORE_TOKEN_LENGTH) !== status?.lastRestore?.token) return 'restore asked';
+  if (restoreAsked(obj.metadata.annotations, status?.lastRestore?.token) !== undefined) return 'restore asked';
   // Observe sends nothing, and a suspended resource waits for its resume (a spec change).
   if (obj.spec.suspend || obj.spec.managementPolicy === 'Observe') return undefined;
   const applied = status?.appliedSecrets ?? [];
   for (const ref of secretRefs) {
+    // The engine's own rule: another version, or a key the spec reads not sent at this one.
     const version = secretVersion(ref.name);
-    if (version !== undefined && !applied.some((a) => a.name === ref.name && a.resourceVersion === version)) return `Secret ${ref.name} changed`;
+    if (version !== undefined && sentState(applied, ref.name, version, ref.keys) !== 'sent') return `Secret ${ref.name} changed`;
   }
   return undefined;
 }

@@ -26,6 +26,7 @@ import type { KeyManagerAdapter, KeyManagerObject, SidePlan, SideReads } from '.
 import { conflictMessage, conflictWinner, describeScope } from './conflicts.js';
 import { type ClusterObserver, lastBoundary, nextDriftCheck, recordSvm, scopeKey } from './observer.js';
 import { markSent, sentState } from './applied.js';
+import { restoreAsked } from './due.js';
 import { type ExportResult, type SecretStore, writeExport } from './export.js';
 import { SecretFingerprints } from './fingerprints.js';
 import type { Outcome } from './status.js';
@@ -738,10 +739,7 @@ export class KeyManagerReconciler<O extends KeyManagerObject, R extends KeyManag
 
   /** restoreAsked returns the restore annotation's token when it asks for a restore not yet run (nor being settled in this pass). */
   private restoreAsked(obj: O, pass: Pass<O>): string | undefined {
-    const token = obj.metadata.annotations?.[RESTORE_ANNOTATION];
-    if (token === undefined || token === '') return undefined;
-    const last = pass.restored?.token ?? obj.status?.lastRestore?.token;
-    return token.slice(0, MAX_RESTORE_TOKEN_LENGTH) === last ? undefined : token;
+    return restoreAsked(obj.metadata.annotations, pass.restored?.token ?? obj.status?.lastRestore?.token);
   }
 
   /**

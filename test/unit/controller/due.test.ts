@@ -40,6 +40,20 @@ describe('dueCause (the first list triage)', () => {
     expect(cause(restore)).to.equal(undefined);
   });
 
+  it('sees a key the spec now reads that was not sent at this version, as the engine would send it', () => {
+    const half = awsKms('a', withStatus({ observedGeneration: 1, appliedSecrets: [{ name: 'aws', resourceVersion: '7', keys: ['access_key_id'] }] }));
+    expect(cause(half)).to.equal('Secret aws changed');
+  });
+
+  it('takes a restore token longer than status keeps as run once its first 128 characters are', () => {
+    const long = 'r'.repeat(200);
+    const restore = awsKms('a', done);
+    restore.metadata.annotations = { [RESTORE_ANNOTATION]: long };
+    expect(cause(restore)).to.equal('restore asked');
+    restore.status = { ...restore.status, lastRestore: { token: long.slice(0, 128), time: '2026-12-03T05:00:00Z', result: 'Skipped' } };
+    expect(cause(restore)).to.equal(undefined);
+  });
+
   it('leaves a missing Secret, an Observe resource and a suspended one to the re-checks', () => {
     expect(cause(awsKms('a', done), {})).to.equal(undefined);
     expect(cause(awsKms('a', done, withSpec({ managementPolicy: 'Observe' })), { aws: '8' })).to.equal(undefined);
