@@ -4,17 +4,14 @@
  * or '' when it accepts. The CRD validation tests of every kind share it.
  */
 import { randomBytes } from 'node:crypto';
-import {
-  ClusterOntapClusterType,
-  OntapAwsKmsType,
-  OntapAzureKeyVaultType,
-  OntapClusterType,
-  OntapGcpKmsType,
-} from '../../src/controller/resources.js';
+import { GROUP, VERSION } from '../../src/api/v1alpha1/constants.js';
+import { ClusterOntapClusterType } from '../../src/controller/resources.js';
+import { KINDS } from '../../src/api/v1alpha1/kinds.js';
 import { KubeApi, KubeApiError, type KubeObject, NamespaceType, type ResourceType } from '../../src/runtime/kube.js';
 import { getControlPlane } from './control-plane.js';
 
-const TYPES: readonly ResourceType[] = [OntapClusterType, ClusterOntapClusterType, OntapAwsKmsType, OntapAzureKeyVaultType, OntapGcpKmsType];
+/** TYPES are every kind of the kinds table. */
+const TYPES: readonly ResourceType[] = KINDS.map((k) => ({ group: GROUP, version: VERSION, plural: k.plural, kind: k.kind }));
 
 /** typeOfKind is the ResourceType of one of the operator's kinds. */
 export function typeOfKind(kind: string): ResourceType {
