@@ -61,7 +61,8 @@ export function readKey(secret: SecretData, namespace: string, key: string, maxB
   return value;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+/** PEM_CERTIFICATE matches each PEM certificate block of a Secret key. */
+export const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /**
  * readCertificates reads a key holding PEM certificates (a CA bundle) as readKey does, and throws

@@ -22,7 +22,7 @@ import type { KeyManagerAdapter, KeyManagerDelta, SecretRef, SidePlan, SideRead,
 import { markSent, sentState, type SentSecret } from '../key-manager/applied.js';
 import { keyManagerStatus, type Outcome } from '../key-manager/status.js';
 import { OntapKmipType } from '../resources.js';
-import { certificates, cloudCredentials, mustGet, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
+import { certificates, cloudCredentials, mustGet, PEM_CERTIFICATE, PEM_VALUE_MAX_BYTES, readKey, type SecretReader } from '../secrets.js';
 
 /** MAX_PRIMARY_SERVERS is ONTAP's limit on primary key servers (65536038 beyond it). */
 export const MAX_PRIMARY_SERVERS = 4;
@@ -71,7 +71,6 @@ function certificateName(meta: Meta, role: 'client' | 'ca', pem: string): string
   return `${certificatePrefix(meta)}-${role}-${createHash('sha256').update(der).digest('hex').slice(0, 12)}`;
 }
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
 
 /** certificatesIn parses every PEM certificate of a Secret key, or throws SecretInvalid naming the Secret and key. */
 function certificatesIn(value: string, where: string): X509Certificate[] {
@@ -279,14 +278,7 @@ export function kmipCleanup(_spec: OntapKmipSpec, side: SideReads, meta: Meta): 
 
 /** kmipCreateBody creates the key manager on the certificates installed before it, with the primary servers. */
 export function kmipCreateBody(spec: OntapKmipSpec, secrets: KmipSecrets): object {
-  return {
-    ...svmBody(spec),
-    external: {
-      client_certificate: { name: secrets.client.name },
-      server_ca_certificates: secrets.cas.map((c) => ({ name: c.name })),
-      servers: spec.servers.map((s) => ({ server: serverKey(s) })),
-    },
-  };
+  return createBody(spec, wantedCertificates(secrets, []));
 }
 
 /** noDelta: everything of an external key manager is planned beside it (kmipPlan). */
